@@ -1,0 +1,60 @@
+"""The ``kpi`` command line: the catalogue, recalculation, templates and the add-in.
+
+Each area keeps its commands in its own module; this file only assembles them.
+"""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from .registry import catalogue
+
+app = typer.Typer(
+    help="KPI appraisal functions for Excel workbooks: catalogue, headless recalculation, templates, add-in.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+@app.callback()
+def _root() -> None:
+    """KPI appraisal functions for Excel workbooks."""
+
+
+@app.command()
+def functions(
+    name: str = typer.Argument(None, help="Show one function in full (e.g. KPI_GRADE)."),
+    markdown: bool = typer.Option(False, "--markdown", help="Print the reference as Markdown."),
+) -> None:
+    """List the KPI_ functions of the registry, or one function with help for each argument."""
+    from .reference import function_markdown, reference_markdown
+
+    console = Console()
+    fns = catalogue()
+    if name:
+        match = [f for f in fns if f.name.upper() == name.upper()]
+        if not match:
+            console.print(f"[red]no function {name!r}[/red]; run `kpi functions` for the list")
+            raise typer.Exit(2)
+        print(function_markdown(match[0]), end="")
+        return
+    if markdown:
+        print(reference_markdown(), end="")
+        return
+    table = Table(title=f"{len(fns)} KPI_ functions", show_lines=False)
+    table.add_column("Function", style="bold cyan", no_wrap=True)
+    table.add_column("What it does")
+    for f in fns:
+        table.add_row(Text(f.signature()), Text(f.help))
+    console.print(table)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

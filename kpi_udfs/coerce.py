@@ -1,0 +1,307 @@
+"""Input rules shared by every KPI_ function.
+
+* A blank (``None``, empty text, a numpy/pandas NaN) is blank: the row's result is blank.
+* Numbers stored as text are read when unambiguous: ``"52%"``, ``" 0.52 "``,
+  full-width ``"５２％"``, ``"1,200"``. Dates count as their Excel serial number.
+* Error values (a :class:`KpiError`, or ``"#N/A"`` / ``"#N/A: reason"`` text as classic
+  xlwings shows them) propagate.
+* Anything else is ``#VALUE!`` naming the argument and the value.
+* Labels are compared through :func:`label_key`: trimmed, full-width folded, Traditional
+  folded to Simplified, letters upper-cased (``" 優秀 "`` matches ``"优秀"``, ``"a"``
+  matches ``"A"``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from .errors import NUM, VALUE, KpiError, parse_error_text
+
+_PLAIN = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+_TRUE = {"TRUE", "YES", "Y", "1", "是", "真"}
+_FALSE = {"FALSE", "NO", "N", "0", "否", "假"}
+
+
+def show(value: object, limit: int = 40) -> str:
+    """A value quoted for an error message, cut to ``limit`` characters."""
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def is_blank(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and value != value:
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def _text_number(text: str) -> float | None:
+    s = unicodedata.normalize("NFKC", text).strip().replace(" ", "")
+    percent = s.endswith("%")
+    if percent:
+        s = s[:-1]
+    if _GROUPED.match(s):
+        s = s.replace(",", "")
+    if not _PLAIN.match(s):
+        return None
+    x = float(s)
+    return x / 100.0 if percent else x
+
+
+def date_serial(value: dt.date) -> float:
+    """Excel's serial number (1900 date system) of a date or datetime."""
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime(value.year, value.month, value.day)
+    return (value - _EXCEL_EPOCH).total_seconds() / 86400.0
+
+
+def to_number(value: object, arg: str) -> float | None | KpiError:
+    """One value as a float; ``None`` for blank; a :class:`KpiError` otherwise."""
+    if isinstance(value, KpiError):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        return KpiError(VALUE, f"{arg}: {value} is not a number")
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        x = float(value)
+        if x != x:
+            return None
+        if x in (np.inf, -np.inf):
+            return KpiError(NUM, f"{arg}: {x} is not a finite number")
+        return x
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if not value.strip():
+            return None
+        err = parse_error_text(value)
+        if err is not None:
+            return err
+        x = _text_number(value)
+        if x is None:
+            return KpiError(VALUE, f"{arg}: {show(value)} is not a number")
+        if not np.isfinite(x):
+            return KpiError(NUM, f"{arg}: {show(value)} is not a finite number")
+        return x
+    if isinstance(value, (dt.date, dt.datetime)):
+        return date_serial(value)
+    return KpiError(VALUE, f"{arg}: {show(value)} is not a number")
+
+
+def to_label(value: object, arg: str) -> object:
+    """One value as a label: trimmed text, a number or a bool; ``None`` for blank."""
+    if isinstance(value, KpiError):
+        return value
+    if value is None:
+        return None
+    if isinstance(value, str):
+        s = value.strip()
+        if not s:
+            return None
+        err = parse_error_text(s)
+        return err if err is not None else s
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        x = float(value)
+        if x != x:
+            return None
+        if not np.isfinite(x):
+            return KpiError(NUM, f"{arg}: {x} is not a finite number")
+        return x
+    if isinstance(value, (dt.date, dt.datetime)):
+        return date_serial(value)
+    return KpiError(VALUE, f"{arg}: {show(value)} is not a label")
+
+
+def to_bool(value: object, arg: str) -> bool | None | KpiError:
+    if isinstance(value, KpiError) or value is None:
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        if value != value:
+            return None
+        return bool(value)
+    if isinstance(value, str):
+        if not value.strip():
+            return None
+        err = parse_error_text(value)
+        if err is not None:
+            return err
+        s = unicodedata.normalize("NFKC", value).strip().upper()
+        if s in _TRUE:
+            return True
+        if s in _FALSE:
+            return False
+    return KpiError(VALUE, f"{arg}: {show(value)} is not TRUE or FALSE")
+
+
+_DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+
+
+def to_date(value: object, arg: str) -> dt.date | None | KpiError:
+    """A date from a date, an Excel serial number or ``2024-03-01``/``2024年3月1日`` text."""
+    if isinstance(value, KpiError) or value is None:
+        return value
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        if not value.strip():
+            return None
+        err = parse_error_text(value)
+        if err is not None:
+            return err
+        m = _DATE_TEXT.match(unicodedata.normalize("NFKC", value).strip())
+        if m:
+            try:
+                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                pass
+        x = _text_number(value)
+        if x is None:
+            return KpiError(VALUE, f"{arg}: {show(value)} is not a date")
+        value = x
+    x = to_number(value, arg)
+    if not isinstance(x, float):
+        return x
+    if not 1 <= x < 2958466:  # 1900-01-01 … 9999-12-31
+        return KpiError(NUM, f"{arg}: {show(value)} is not a date")
+    return (_EXCEL_EPOCH + dt.timedelta(days=int(x))).date()
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    from opencc import OpenCC  # pure Python; loaded on the first non-ASCII label
+
+    return OpenCC("t2s")
+
+
+@lru_cache(maxsize=4096)
+def _simplified(text: str) -> str:
+    return _t2s().convert(text)
+
+
+def label_key(label: object, fold_chinese: bool = True) -> object:
+    """The comparison key of a label: numbers as floats, text folded (see module doc)."""
+    if isinstance(label, bool) or not isinstance(label, str):
+        return label
+    s = " ".join(unicodedata.normalize("NFKC", label).split()).upper()
+    if fold_chinese and not s.isascii():
+        s = _simplified(s)
+    return s
+
+
+# ---------------------------------------------------------------------------
+# Arrays
+
+
+def as_grid(value: object) -> np.ndarray:
+    """Any argument as a 2-D array: a scalar is 1×1, a flat list is a column."""
+    if isinstance(value, np.ndarray):
+        arr = value
+    elif isinstance(value, (list, tuple)):
+        arr = np.empty(0, dtype=object) if not value else _nested(value)
+    else:
+        arr = np.empty((1, 1), dtype=object)
+        arr[0, 0] = value
+        return arr
+    if arr.ndim == 0:
+        arr = arr.reshape(1, 1)
+    elif arr.ndim == 1:
+        arr = arr.reshape(-1, 1)
+    elif arr.ndim > 2:
+        arr = arr.reshape(arr.shape[0], -1)
+    return arr
+
+
+def _nested(value) -> np.ndarray:
+    if all(isinstance(row, (list, tuple, np.ndarray)) for row in value):
+        width = max((len(row) for row in value), default=0)
+        arr = np.full((len(value), width), None, dtype=object)
+        for i, row in enumerate(value):
+            for j, cell in enumerate(row):
+                arr[i, j] = cell
+        return arr
+    arr = np.empty(len(value), dtype=object)
+    for i, cell in enumerate(value):
+        arr[i] = cell
+    return arr
+
+
+@dataclass
+class Cells:
+    """A coerced array argument: values, where it is blank, and any per-cell errors."""
+
+    values: np.ndarray  # float64 for numbers (NaN where not valid), object for labels
+    blank: np.ndarray  # bool
+    errors: np.ndarray | None  # object array of KpiError/None, or None when there are none
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.values.shape
+
+    @property
+    def valid(self) -> np.ndarray:
+        ok = ~self.blank
+        if self.errors is not None:
+            ok &= self.errors == None  # noqa: E711 (elementwise)
+        return ok
+
+    def first_error(self) -> KpiError | None:
+        if self.errors is None:
+            return None
+        for e in self.errors.flat:
+            if e is not None:
+                return e
+        return None
+
+
+_CONVERT = {"number": to_number, "label": to_label, "bool": to_bool, "date": to_date}
+
+
+def coerce_cells(grid: np.ndarray, kind: str, arg: str) -> Cells:
+    """Coerce every cell of a 2-D array; fast path for numeric numpy input."""
+    if kind == "number" and grid.dtype.kind in "fiu":
+        values = grid.astype(float)
+        blank = np.isnan(values)
+        errors = None
+        bad = np.isinf(values)
+        if bad.any():
+            errors = np.full(values.shape, None, dtype=object)
+            errors[bad] = KpiError(NUM, f"{arg}: infinite value is not a number")
+            values = np.where(bad, np.nan, values)
+        return Cells(values, blank, errors)
+    convert = _CONVERT[kind]
+    flat = grid.ravel()
+    n = flat.size
+    out = np.empty(n, dtype=float if kind == "number" else object)
+    blank = np.zeros(n, dtype=bool)
+    errors = None
+    for i, cell in enumerate(flat):
+        v = convert(cell, arg)
+        if v is None:
+            blank[i] = True
+            v = np.nan if kind == "number" else None
+        elif isinstance(v, KpiError):
+            if errors is None:
+                errors = np.full(n, None, dtype=object)
+            errors[i] = v
+            v = np.nan if kind == "number" else None
+        out[i] = v
+    shape = grid.shape
+    return Cells(
+        out.reshape(shape),
+        blank.reshape(shape),
+        None if errors is None else errors.reshape(shape),
+    )

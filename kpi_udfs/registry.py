@@ -1,0 +1,447 @@
+"""The one registry of KPI_ functions, and the calling convention they all share.
+
+Each function is declared once with :func:`kpi`: its Excel name, one-line help, and a
+:class:`Param` per argument (help text, kind, shape, default). The add-in, the xlwings
+Lite bundle, the headless engine, ``kpi functions`` and the reference docs are all
+generated from :data:`REGISTRY`.
+
+Before the implementation runs, :func:`invoke` coerces every argument by the input
+rules of :mod:`kpi_udfs.coerce`, broadcasts the per-employee arguments to one shape,
+and afterwards writes blanks and propagated errors into the rows they belong to. So an
+implementation is plain vectorised numpy over whole columns and never sees a bad row's
+problem as its own.
+
+Argument shapes:
+
+``EACH``
+    one value per employee (a cell, or a column/row of them); broadcast together.
+``RECORD``
+    several values per employee, one row each (item scores, counts, monthly history).
+``LIST``
+    a whole list read at once (a band table, weights, a ladder, a column to audit);
+    an error anywhere in it is the result.
+``SCALAR``
+    a single setting or policy; blank or omitted means its default.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from .coerce import Cells, as_grid, coerce_cells, label_key, show, to_bool, to_date, to_label, to_number
+from .errors import NA, NUM, VALUE, KpiError
+
+EACH = "each"
+RECORD = "record"
+LIST = "list"
+SCALAR = "scalar"
+
+#: Marks a parameter without a default (required).
+REQUIRED = object()
+
+#: Value kinds of parameters.
+KINDS = ("number", "label", "bool", "date", "choice", "any")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One argument of a KPI_ function, as Excel's function wizard shows it."""
+
+    name: str
+    help: str
+    kind: str = "number"
+    shape: str = EACH
+    default: Any = REQUIRED
+    choices: tuple[str, ...] = ()
+    #: For a choice: a number is accepted as well (e.g. ``on_gap`` = a fixed value).
+    number_ok: bool = False
+    #: For a RECORD: the LIST parameter whose length is the record's width.
+    width_of: str | None = None
+
+    @property
+    def optional(self) -> bool:
+        return self.default is not REQUIRED
+
+    def signature(self) -> str:
+        """``name`` or ``[name=default]`` as the catalogue writes it."""
+        if not self.optional:
+            return self.name
+        if self.default is None:
+            return f"[{self.name}]"
+        d = self.default
+        text = (
+            f'"{d}"' if isinstance(d, str) else str(d).upper() if isinstance(d, bool) else f"{d:g}"
+        )
+        return f"[{self.name}={text}]"
+
+
+def Each(name: str, help: str, kind: str = "number", **kw) -> Param:
+    return Param(name, help, kind, EACH, **kw)
+
+
+def Record(name: str, help: str, kind: str = "number", **kw) -> Param:
+    return Param(name, help, kind, RECORD, **kw)
+
+
+def List(name: str, help: str, kind: str = "number", **kw) -> Param:
+    return Param(name, help, kind, LIST, **kw)
+
+
+def Scalar(name: str, help: str, kind: str = "number", **kw) -> Param:
+    return Param(name, help, kind, SCALAR, **kw)
+
+
+def Choice(name: str, help: str, choices: tuple[str, ...], default: Any, **kw) -> Param:
+    return Param(name, help, "choice", SCALAR, default=default, choices=choices, **kw)
+
+
+@dataclass(frozen=True)
+class KpiFunction:
+    """A registered KPI_ function; calling it applies the shared calling convention."""
+
+    name: str
+    impl: Callable[..., Any]
+    help: str
+    params: tuple[Param, ...]
+    returns: str
+    category: str = "KPI"
+    #: The LIST parameter whose shape the result takes (lists such as quota counts).
+    out_like: str | None = None
+    wants_valid: bool = field(default=False, compare=False)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return invoke(self, args, kwargs)
+
+    def signature(self) -> str:
+        return f"{self.name}({', '.join(p.signature() for p in self.params)})"
+
+    @property
+    def spills(self) -> bool:
+        """Whether the result can be an array (an EACH/RECORD input or a list output)."""
+        return self.out_like is not None or any(p.shape in (EACH, RECORD) for p in self.params)
+
+    @property
+    def __doc__(self) -> str:  # type: ignore[override]
+        lines = [self.signature(), "", self.help, ""]
+        lines += [f"{p.name}: {p.help}" for p in self.params]
+        lines += ["", f"Returns: {self.returns}"]
+        return "\n".join(lines)
+
+
+#: Excel name → function, in declaration order.
+REGISTRY: dict[str, KpiFunction] = {}
+
+
+def kpi(
+    name: str,
+    help: str,
+    *params: Param,
+    returns: str,
+    out_like: str | None = None,
+) -> Callable[[Callable[..., Any]], KpiFunction]:
+    """Declare a KPI_ function: ``@kpi("KPI_X", "help", Each(...), ..., returns="...")``."""
+
+    def register(impl: Callable[..., Any]) -> KpiFunction:
+        names = [p.name for p in params]
+        accepted = [n for n in inspect.signature(impl).parameters if n != "valid"]
+        if accepted != names:
+            raise TypeError(f"{name}: implementation takes {accepted}, declared {names}")
+        if name in REGISTRY:
+            raise ValueError(f"{name} declared twice")
+        for p in params:
+            if p.kind not in KINDS:
+                raise ValueError(f"{name}.{p.name}: unknown kind {p.kind!r}")
+        fn = KpiFunction(
+            name=name,
+            impl=impl,
+            help=help,
+            params=tuple(params),
+            returns=returns,
+            out_like=out_like,
+            wants_valid="valid" in inspect.signature(impl).parameters,
+        )
+        REGISTRY[name] = fn
+        return fn
+
+    return register
+
+
+# ---------------------------------------------------------------------------
+# The calling convention
+
+
+_OMITTED = object()
+
+
+def _bind(fn: KpiFunction, args: tuple, kwargs: dict) -> list:
+    if len(args) > len(fn.params):
+        raise KpiError(VALUE, f"{fn.name} takes at most {len(fn.params)} arguments, got {len(args)}")
+    bound = list(args) + [_OMITTED] * (len(fn.params) - len(args))
+    index = {p.name.lower(): i for i, p in enumerate(fn.params)}
+    for key, value in kwargs.items():
+        i = index.get(key.lower())
+        if i is None:
+            raise KpiError(VALUE, f"{fn.name} has no argument {key!r}")
+        bound[i] = value
+    for p, v in zip(fn.params, bound):
+        if not p.optional and (v is _OMITTED):
+            raise KpiError(VALUE, f"{fn.name}: argument {p.name} is required")
+    return bound
+
+
+def _scalar_cell(p: Param, raw: Any) -> Any:
+    """The single cell of a SCALAR argument (a 1×1 range counts as its value)."""
+    if isinstance(raw, (list, tuple, np.ndarray)):
+        grid = as_grid(raw)
+        if grid.size != 1:
+            raise KpiError(VALUE, f"{p.name}: expected a single value, got a range of {grid.size} cells")
+        raw = grid.flat[0]
+    return raw
+
+
+def _coerce_scalar(p: Param, raw: Any) -> Any:
+    raw = _scalar_cell(p, raw)
+    if raw is _OMITTED:
+        return p.default
+    kind = p.kind
+    if kind == "choice":
+        v = to_label(raw, p.name)
+        if isinstance(v, KpiError):
+            raise v
+        if v is None:
+            if p.optional:
+                return p.default
+            raise KpiError(VALUE, f"argument {p.name} is blank")
+        if isinstance(v, float) and p.number_ok:
+            return v
+        key = str(label_key(v)).replace(" ", "_").replace("-", "_")
+        if key in p.choices:
+            return key
+        allowed = ", ".join(p.choices) + (" or a number" if p.number_ok else "")
+        raise KpiError(VALUE, f"{p.name}: {show(raw)} is not one of {allowed}")
+    convert = {"number": to_number, "bool": to_bool, "date": to_date, "label": to_label, "any": to_label}[kind]
+    v = convert(raw, p.name)
+    if isinstance(v, KpiError):
+        raise v
+    if v is None:
+        if p.optional:
+            return p.default
+        raise KpiError(VALUE, f"argument {p.name} is blank")
+    return v
+
+
+def _coerce_list(p: Param, raw: Any) -> Cells | None:
+    if raw is _OMITTED:
+        if p.optional:
+            return None if p.default is None else _coerce_list(p, p.default)
+        raise KpiError(VALUE, f"argument {p.name} is required")
+    grid = as_grid(raw)
+    if grid.size == 1 and p.optional and _is_blank_cell(grid.flat[0]):
+        return None if p.default is None else _coerce_list(p, p.default)
+    cells = coerce_cells(grid, "label" if p.kind == "any" else p.kind, p.name)
+    err = cells.first_error()
+    if err is not None:
+        raise err
+    return cells
+
+
+def _is_blank_cell(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and v != v)
+
+
+def _stretch(cells: Cells, shape: tuple[int, int], name: str) -> Cells:
+    """Broadcast to ``shape`` as Excel lifts arrays: a size-1 dimension repeats, and the
+    cells of the result beyond a shorter argument are #N/A."""
+    (r, c), (R, C) = cells.shape, shape
+    if r in (1, R) and c in (1, C):
+        errors = None if cells.errors is None else np.broadcast_to(cells.errors, shape)
+        return Cells(np.broadcast_to(cells.values, shape), np.broadcast_to(cells.blank, shape), errors)
+    inner = (R if r == 1 else r, C if c == 1 else c)
+    fill = np.nan if cells.values.dtype.kind == "f" else None
+    values = np.full(shape, fill, dtype=cells.values.dtype)
+    blank = np.zeros(shape, dtype=bool)
+    errors = np.full(shape, KpiError(NA, f"{name} has {r}×{c} cells, the result {R}×{C}"), dtype=object)
+    box = (slice(0, inner[0]), slice(0, inner[1]))
+    values[box] = np.broadcast_to(cells.values, inner)
+    blank[box] = np.broadcast_to(cells.blank, inner)
+    errors[box] = None if cells.errors is None else np.broadcast_to(cells.errors, inner)
+    return Cells(values, blank, errors)
+
+
+def _records(p: Param, raw: Any, widths: dict[str, int]) -> Cells:
+    """A RECORD argument as (employees × items), plus per-row blank and error."""
+    grid = as_grid(raw)
+    width = widths.get(p.width_of) if p.width_of else None
+    if grid.shape[0] == 1 or grid.shape[1] == 1:
+        if width is None or grid.size == width:
+            grid = grid.reshape(1, -1)
+    if width is not None and grid.shape[1] != width:
+        raise KpiError(
+            VALUE, f"{p.name} has {grid.shape[1]} columns but {p.width_of} has {width} entries"
+        )
+    return coerce_cells(grid, "label" if p.kind == "any" else p.kind, p.name)
+
+
+def invoke(fn: KpiFunction, args: tuple, kwargs: dict | None = None) -> Any:
+    """Call ``fn`` with Excel-style arguments; return a value, an error, or an array."""
+    try:
+        return _invoke(fn, args, kwargs or {})
+    except KpiError as e:
+        return e
+
+
+def _invoke(fn: KpiFunction, args: tuple, kwargs: dict) -> Any:
+    bound = _bind(fn, args, kwargs)
+    values: dict[str, Any] = {}
+    rows: list[tuple[Param, Cells]] = []  # EACH arguments, then RECORD row summaries
+    record_cells: dict[str, Cells] = {}
+    arrays_in = False
+    one_dimensional = False
+    shapes: dict[str, tuple[int, ...]] = {}
+
+    for p, raw in zip(fn.params, bound):
+        if p.shape == LIST:
+            cells = _coerce_list(p, raw)
+            if cells is not None:
+                shapes[p.name] = np.shape(raw) if isinstance(raw, (list, tuple, np.ndarray)) else ()
+            values[p.name] = cells
+    widths = {name: c.values.size for name, c in values.items() if c is not None}
+
+    for p, raw in zip(fn.params, bound):
+        if p.shape == SCALAR:
+            values[p.name] = _coerce_scalar(p, raw)
+        elif p.shape == EACH:
+            if raw is _OMITTED:
+                if not p.optional:
+                    raise KpiError(VALUE, f"argument {p.name} is required")
+                values[p.name] = None
+                continue
+            if isinstance(raw, (list, tuple, np.ndarray)):
+                arrays_in = True
+                if np.ndim(raw) == 1 and not rows:
+                    one_dimensional = True
+            kind = "label" if p.kind == "any" else p.kind
+            if kind == "choice":
+                kind = "label"
+            cells = coerce_cells(as_grid(raw), kind, p.name)
+            if p.optional and cells.blank.any():
+                # a blank optional per-row argument means its default in that row
+                default = p.default
+                if default is not None:
+                    fill = float(default) if cells.values.dtype.kind == "f" else default
+                    cells.values = np.where(cells.blank, fill, cells.values)
+                cells.blank = np.zeros_like(cells.blank)
+            rows.append((p, cells))
+        elif p.shape == RECORD:
+            if raw is _OMITTED:
+                values[p.name] = None
+                continue
+            cells = _records(p, raw, widths)
+            arrays_in |= cells.shape[0] > 1
+            record_cells[p.name] = cells
+            blank_row = cells.blank.all(axis=1, keepdims=True)
+            err_row = None
+            if cells.errors is not None:
+                err_row = np.full((cells.shape[0], 1), None, dtype=object)
+                for i, row in enumerate(cells.errors):
+                    err_row[i, 0] = next((e for e in row if e is not None), None)
+            if p.optional:  # an optional record (adjustments) never blanks the row
+                blank_row = np.zeros_like(blank_row)
+            rows.append((p, Cells(np.zeros((cells.shape[0], 1)), blank_row, err_row)))
+
+    shape = _common_shape([c.shape for _, c in rows])
+    if record_cells and shape[1] != 1:
+        raise KpiError(VALUE, f"{fn.name}: per-employee arguments must be columns when items are given as rows")
+
+    err_out = np.full(shape, None, dtype=object)
+    blank_out = np.zeros(shape, dtype=bool)
+    for p, cells in rows:
+        cells = _stretch(cells, shape, p.name)
+        if p.shape == EACH:
+            values[p.name] = cells.values
+        if cells.errors is not None:
+            take = (err_out == None) & (cells.errors != None)  # noqa: E711
+            err_out[take] = cells.errors[take]
+        blank_out |= cells.blank
+    for name, cells in record_cells.items():
+        v = cells.values
+        if v.shape[0] == 1 and shape[0] > 1:
+            v = np.broadcast_to(v, (shape[0], v.shape[1]))
+        values[name] = v
+    failed = err_out != None  # noqa: E711
+    blank_out &= ~failed
+    valid = ~(failed | blank_out)
+
+    kwargs_impl = dict(values)
+    if fn.wants_valid:
+        kwargs_impl["valid"] = valid
+    with np.errstate(all="ignore"):
+        result = fn.impl(**kwargs_impl)
+
+    if not rows:  # a whole-list or catalogue function: its own shape
+        return _render_free(fn, result, shapes)
+
+    out = np.empty(shape, dtype=object)
+    res = np.asarray(result, dtype=object) if not isinstance(result, KpiError) else result
+    if isinstance(res, KpiError) or (isinstance(res, np.ndarray) and res.ndim == 0):
+        out[...] = res if isinstance(res, KpiError) else res.item()
+    else:
+        out[...] = np.broadcast_to(res.reshape(shape) if res.size == out.size else res, shape)
+    out[blank_out] = None
+    out[failed] = err_out[failed]
+    _finish(out)
+    if not arrays_in:
+        return out[0, 0]
+    if one_dimensional and shape[1] == 1:
+        return out[:, 0]
+    return out
+
+
+def _common_shape(shapes: list[tuple[int, ...]]) -> tuple[int, int]:
+    if not shapes:
+        return (1, 1)
+    return (max(s[0] for s in shapes), max(s[1] for s in shapes))
+
+
+def _finish(out: np.ndarray) -> None:
+    """Python scalars in every cell; NaN or infinity left by maths become #NUM!."""
+    flat = out.reshape(-1)
+    for i, v in enumerate(flat):
+        if isinstance(v, (np.floating, float, np.integer, int)) and not isinstance(v, (bool, np.bool_)):
+            x = float(v)
+            if x != x or x in (np.inf, -np.inf):
+                flat[i] = KpiError(NUM, "the result is not a finite number")
+            else:
+                flat[i] = x + 0.0
+        elif isinstance(v, np.bool_):
+            flat[i] = bool(v)
+        elif isinstance(v, np.str_):
+            flat[i] = str(v)
+
+
+def _render_free(fn: KpiFunction, result: Any, shapes: dict[str, tuple[int, ...]]) -> Any:
+    if isinstance(result, KpiError) or not isinstance(result, (np.ndarray, list, tuple)):
+        out = np.empty((1, 1), dtype=object)
+        out[0, 0] = result
+        _finish(out)
+        return out[0, 0]
+    out = np.array(result, dtype=object)
+    if fn.out_like is not None:
+        like = shapes.get(fn.out_like, ())
+        if len(like) == 2:
+            out = out.reshape(like)
+        elif len(like) == 1:
+            out = out.reshape(-1)
+    _finish(out)
+    return out
+
+
+def catalogue() -> list[KpiFunction]:
+    """Every registered function, in declaration order."""
+    from . import functions  # noqa: F401  (registers everything)
+
+    return list(REGISTRY.values())
