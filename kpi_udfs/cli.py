@@ -44,11 +44,11 @@ def functions(
     if markdown:
         print(reference_markdown(), end="")
         return
-    table = Table(title=f"{len(fns)} KPI_ functions", show_lines=False)
+    table = Table(title=f"{len(fns)} KPI_ functions (kpi functions NAME for arguments)")
     table.add_column("Function", style="bold cyan", no_wrap=True)
     table.add_column("What it does")
     for f in fns:
-        table.add_row(Text(f.signature()), Text(f.help))
+        table.add_row(f.name, Text(f.help))
     console.print(table)
 
 
