@@ -27,8 +27,9 @@ Argument shapes:
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -42,6 +43,15 @@ SCALAR = "scalar"
 
 #: Marks a parameter without a default (required).
 REQUIRED = object()
+
+#: The policy word that asks for an Excel error instead of a fallback value.
+ERROR_POLICY = "ERROR"
+
+
+def asks_error(setting: Any) -> bool:
+    """Whether a "value or ERROR" setting (``on_zero``, ``below_label``, ``default``) is ERROR."""
+    return isinstance(setting, str) and label_key(setting) == ERROR_POLICY
+
 
 #: Value kinds of parameters.
 KINDS = ("number", "label", "bool", "date", "choice", "any")
@@ -187,7 +197,7 @@ def _bind(fn: KpiFunction, args: tuple, kwargs: dict) -> list:
         if i is None:
             raise KpiError(VALUE, f"{fn.name} has no argument {key!r}")
         bound[i] = value
-    for p, v in zip(fn.params, bound):
+    for p, v in zip(fn.params, bound, strict=True):
         if not p.optional and (v is _OMITTED):
             raise KpiError(VALUE, f"{fn.name}: argument {p.name} is required")
     return bound
@@ -303,7 +313,7 @@ def _invoke(fn: KpiFunction, args: tuple, kwargs: dict) -> Any:
     one_dimensional = False
     shapes: dict[str, tuple[int, ...]] = {}
 
-    for p, raw in zip(fn.params, bound):
+    for p, raw in zip(fn.params, bound, strict=True):
         if p.shape == LIST:
             cells = _coerce_list(p, raw)
             if cells is not None:
@@ -311,7 +321,7 @@ def _invoke(fn: KpiFunction, args: tuple, kwargs: dict) -> Any:
             values[p.name] = cells
     widths = {name: c.values.size for name, c in values.items() if c is not None}
 
-    for p, raw in zip(fn.params, bound):
+    for p, raw in zip(fn.params, bound, strict=True):
         if p.shape == SCALAR:
             values[p.name] = _coerce_scalar(p, raw)
         elif p.shape == EACH:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from ..errors import DIV0, VALUE, KpiError
-from ..numeric import fmt, ge, gt, le, lt
-from ..registry import Choice, Each, Scalar, kpi
+from ..errors import DIV0, KpiError
+from ..registry import Each, Scalar, asks_error, kpi
 
 
 @kpi(
@@ -31,7 +28,7 @@ def rate(numerator, denominator, on_zero, complement):
     if not zero.any():
         return ratio
     out = ratio.astype(object)
-    if isinstance(on_zero, str) and on_zero.strip().upper() == "ERROR":
+    if asks_error(on_zero):
         out[zero] = KpiError(DIV0, "denominator is 0")
     else:
         out[zero] = on_zero
