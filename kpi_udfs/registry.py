@@ -282,12 +282,17 @@ def _stretch(cells: Cells, shape: tuple[int, int], name: str) -> Cells:
     return Cells(values, blank, errors)
 
 
-def _records(p: Param, raw: Any, widths: dict[str, int]) -> Cells:
-    """A RECORD argument as (employees × items), plus per-row blank and error."""
+def _records(p: Param, raw: Any, widths: dict[str, int], employees: int = 1) -> Cells:
+    """A RECORD argument as (employees × items), plus per-row blank and error.
+
+    A single row or column is one employee's items, except a column as long as the
+    ``employees`` already known (from earlier arguments): that is one item per employee.
+    """
     grid = as_grid(raw)
     width = widths.get(p.width_of) if p.width_of else None
     if grid.shape[0] == 1 or grid.shape[1] == 1:
-        if width is None or grid.size == width:
+        per_employee = width is None and employees > 1 and grid.shape == (employees, 1)
+        if not per_employee and (width is None or grid.size == width):
             grid = grid.reshape(1, -1)
     if width is not None and grid.shape[1] != width:
         raise KpiError(
@@ -350,7 +355,7 @@ def _invoke(fn: KpiFunction, args: tuple, kwargs: dict) -> Any:
             if raw is _OMITTED:
                 values[p.name] = None
                 continue
-            cells = _records(p, raw, widths)
+            cells = _records(p, raw, widths, max((c.shape[0] for _, c in rows), default=1))
             arrays_in |= cells.shape[0] > 1
             record_cells[p.name] = cells
             blank_row = cells.blank.all(axis=1, keepdims=True)
@@ -381,6 +386,9 @@ def _invoke(fn: KpiFunction, args: tuple, kwargs: dict) -> Any:
         v = cells.values
         if v.shape[0] == 1 and shape[0] > 1:
             v = np.broadcast_to(v, (shape[0], v.shape[1]))
+        elif v.shape[0] < shape[0]:  # rows beyond a shorter record are #N/A (set above)
+            pad = np.full((shape[0] - v.shape[0], v.shape[1]), np.nan if v.dtype.kind == "f" else None)
+            v = np.vstack([v, pad.astype(v.dtype)])
         values[name] = v
     failed = err_out != None  # noqa: E711
     blank_out &= ~failed

@@ -1,1 +1,270 @@
-"""(being written)"""
+"""Point arithmetic: KPI_ADJUST (F4), KPI_WEIGHTED (F8) and KPI_TOTAL (F9).
+
+Per-event deductions and additions (attendance −5/−5/−10, reports −2, warnings first),
+weighted totals (35/25/15/15/10 %) and sums of item points with maxima. The seeds leave
+floors, weight sums and declared maxima open (AMB-04/05/29/44/66/74): each is an
+explicit argument, and an inconsistent rule table is an error, never a silent repair.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..coerce import Cells
+from ..errors import DIV0, VALUE, KpiError
+from ..numeric import eq, fmt, gt
+from ..registry import Choice, Each, List, Param, Record, Scalar, kpi
+
+#: The ``floor`` word that means "no lower limit" (AMB-04: allow a negative result).
+NO_FLOOR = "NONE"
+
+
+def floor_param(what: str) -> Param:
+    """The ``floor`` argument shared by the point functions: a number (default 0) or NONE."""
+    return Choice(
+        "floor",
+        f"Lowest {what} allowed (default 0, so it never goes negative); NONE allows negative results.",
+        (NO_FLOOR,),
+        0,
+        number_ok=True,
+    )
+
+
+def clamp(x: np.ndarray, floor: object, cap: float | None) -> np.ndarray:
+    """``x`` limited to [floor, cap]; floor NONE and a blank cap are unbounded."""
+    lo = None if floor == NO_FLOOR else float(floor)
+    if lo is not None and cap is not None and lo > cap:
+        raise KpiError(VALUE, f"floor {fmt(lo)} is above cap {fmt(cap)}")
+    if lo is not None:
+        x = np.maximum(x, lo)
+    if cap is not None:
+        x = np.minimum(x, cap)
+    return x
+
+
+def filled(cells: Cells, name: str, why: str = "") -> np.ndarray:
+    """A rule list with every entry filled in; a blank entry is a whole-call #VALUE!."""
+    v = cells.values.ravel().astype(float)
+    blank = np.isnan(v)
+    if blank.all():
+        raise KpiError(VALUE, f"{name} is blank{why}")
+    for i in np.flatnonzero(blank):
+        raise KpiError(VALUE, f"{name} entry {i + 1} is blank{why}")
+    return v
+
+
+def one_per_item(
+    cells: Cells | None, name: str, width: int, blank_as: float | None = None
+) -> np.ndarray | None:
+    """A per-item list given once per item or as one number for all items."""
+    if cells is None:
+        return None
+    v = cells.values.ravel().astype(float)
+    if blank_as is not None:
+        v = np.where(np.isnan(v), blank_as, v)
+    else:
+        v = filled(cells, name)
+    if v.size == 1:
+        return np.full(width, v[0])
+    if v.size != width:
+        raise KpiError(VALUE, f"{name} has {v.size} entries for {width} items")
+    return v
+
+
+def row_errors(out: np.ndarray, bad: np.ndarray, message) -> None:
+    """Put ``message(row, item)`` into each row with a bad item (first bad item named)."""
+    for r in np.flatnonzero(bad.any(axis=1)):
+        if not isinstance(out[r], KpiError):
+            out[r] = message(r, int(np.argmax(bad[r])))
+
+
+def partly_blank(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """(rows × items) blank items of rows that are not wholly blank."""
+    return np.isnan(values) & valid.reshape(-1, 1)
+
+
+# ---------------------------------------------------------------------------
+
+
+@kpi(
+    "KPI_ADJUST",
+    "Start points plus per-event points (−5 per late, −10 per absence, +2 per praise), with free first events, clamped.",
+    Each("start", "Points before any event, e.g. 20 for full attendance or 30 for the monthly budget."),
+    Record(
+        "counts",
+        "This employee's event counts, one column per rule in per_unit (blank = 0; a wholly blank row gives blank).",
+        width_of="per_unit",
+    ),
+    List(
+        "per_unit",
+        "Points per event for each column: negative deducts (−5 late, −10 absence), positive adds.",
+    ),
+    List(
+        "free_counts",
+        "Events not charged for each column, e.g. 1 for a first-time warning; one number applies to all (default 0).",
+        default=0,
+    ),
+    Choice(
+        "mode",
+        '"LINEAR" (each charged event once, default), "ESCALATING" (k-th charged event costs k times), "FLAT" (once).',
+        ("LINEAR", "ESCALATING", "FLAT"),
+        "LINEAR",
+    ),
+    floor_param("result"),
+    Scalar("cap", "Highest result allowed, e.g. 30 for a 30-point budget; blank = no cap.", default=None),
+    returns=(
+        "start + Σ per_unit × charged events, clamped to [floor, cap]; #VALUE! in a row with a negative or "
+        "fractional count; #VALUE! for the call when per_unit or free_counts is blank or malformed."
+    ),
+)
+def adjust(start, counts, per_unit, free_counts, mode, floor, cap, valid):
+    unit = filled(per_unit, "per_unit", " (coefficient blank: fill in the points per event)")
+    free = one_per_item(free_counts, "free_counts", unit.size, blank_as=0.0)
+    if (free < 0).any() or not eq(free, np.round(free)).all():
+        raise KpiError(VALUE, "free_counts must be whole numbers of events, 0 or more")
+    c = np.where(np.isnan(counts), 0.0, counts)
+    whole = np.round(c)
+    fractional = ~eq(c, whole) & valid.reshape(-1, 1)
+    negative = (whole < 0) & valid.reshape(-1, 1)
+    n = np.maximum(0.0, whole - np.round(free))
+    charged = {"LINEAR": n, "ESCALATING": n * (n + 1) / 2, "FLAT": np.minimum(n, 1.0)}[mode]
+    result = clamp(start.ravel() + charged @ unit, floor, cap)
+
+    out = result.astype(object)
+    row_errors(
+        out, negative, lambda r, i: KpiError(VALUE, f"counts item {i + 1}: {fmt(c[r, i])} is negative")
+    )
+    row_errors(
+        out,
+        fractional,
+        lambda r, i: KpiError(VALUE, f"counts item {i + 1}: {fmt(c[r, i])} is not a whole number"),
+    )
+    return out
+
+
+# ---------------------------------------------------------------------------
+
+
+@kpi(
+    "KPI_WEIGHTED",
+    "Weighted total Σ score × weight, e.g. 35/25/15/15/10 %; weights that do not sum to 100 % are an error by default.",
+    Record("scores", "This employee's item scores (0–100), one column per weight.", width_of="weights"),
+    List("weights", "Weight of each item, as fractions (0.35) or percents (35); all must be filled in."),
+    Choice(
+        "weight_check",
+        'Weights not summing to 100 %: "ERROR" (#VALUE!, default), "NORMALIZE" (divide by their sum), "AS_IS".',
+        ("ERROR", "NORMALIZE", "AS_IS"),
+        "ERROR",
+    ),
+    Scalar(
+        "tolerance", "How far the weight sum may be from 100 % (as a fraction, default 1e-9).", default=1e-9
+    ),
+    List(
+        "max_scores",
+        "Optional highest allowed score of each item (or one number for all), e.g. 100; a higher score is an error.",
+        default=None,
+    ),
+    returns=(
+        "The weighted total; #VALUE! in a row with a blank item or a score above its max; #VALUE! for the call "
+        'when a weight is blank or negative or (ERROR) the weights do not sum to 100 %, e.g. "weights sum to 90%".'
+    ),
+)
+def weighted(scores, weights, weight_check, tolerance, max_scores, valid):
+    w = filled(weights, "weights", " (every weight must be filled in, AMB-29)")
+    if (w < 0).any():
+        i = int(np.argmax(w < 0))
+        raise KpiError(VALUE, f"weights entry {i + 1} is negative: {fmt(w[i])}")
+    if tolerance < 0:
+        raise KpiError(VALUE, f"tolerance {fmt(tolerance)} is negative")
+    total = math.fsum(w)
+    percent = total >= 10  # 35/25/15/15/10 or 30/30/20/10; fractions sum to about 1
+    share = total / 100 if percent else total
+    if weight_check == "ERROR" and gt(abs(share - 1), tolerance):  # 1 − 0.99 is 0.010000000000000009
+        raise KpiError(VALUE, f"weights sum to {fmt(share * 100)}%, expected 100%")
+    if weight_check == "NORMALIZE":
+        if total == 0:
+            raise KpiError(DIV0, "weights sum to 0: nothing to normalise by")
+        divisor = total
+    else:
+        divisor = 100.0 if percent else 1.0
+    top = one_per_item(max_scores, "max_scores", w.size)
+
+    s = scores
+    result = (np.where(np.isnan(s), 0.0, s) @ w) / divisor
+    out = result.astype(object)
+    row_errors(out, partly_blank(s, valid), lambda r, i: KpiError(VALUE, f"scores item {i + 1} is blank"))
+    if top is not None:
+        row_errors(
+            out,
+            gt(s, top) & valid.reshape(-1, 1),
+            lambda r, i: KpiError(
+                VALUE, f"scores item {i + 1}: {fmt(s[r, i])} is above its max {fmt(top[i])}"
+            ),
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------
+
+
+@kpi(
+    "KPI_TOTAL",
+    "Total of item points (each checked against its maximum) plus adjustments, clamped; checks the declared maximum.",
+    Record(
+        "item_points", "This employee's points per item, e.g. 20, 30, 15, 20, 20, 15.", width_of="max_points"
+    ),
+    List(
+        "max_points",
+        "Maximum of each item, e.g. 20, 30, 20, 20, 20, 20; a higher item is an error.",
+        default=None,
+    ),
+    Record(
+        "adjustments",
+        "Extra points for this employee (+2 praise, −5 complaint); blanks count 0.",
+        default=None,
+    ),
+    floor_param("total"),
+    Scalar(
+        "cap",
+        "Highest total allowed, e.g. 130; blank = no cap (praise may push it over, AMB-05).",
+        default=None,
+    ),
+    Scalar(
+        "declared_max",
+        "The total the rules announce, e.g. 130: if the item maxima sum to something else the result is #VALUE!.",
+        default=None,
+    ),
+    returns=(
+        "Σ item points + Σ adjustments, clamped to [floor, cap]; #VALUE! in a row with a blank item or an item "
+        'above its max; #VALUE! for the call when declared_max ≠ Σ max_points ("declared 130, items sum to 100").'
+    ),
+)
+def total(item_points, max_points, adjustments, floor, cap, declared_max, valid):
+    top = None
+    if max_points is not None:
+        top = filled(max_points, "max_points", " (fill in every item's maximum)")
+    if declared_max is not None:
+        if top is None:
+            raise KpiError(VALUE, "declared_max needs max_points to check against")
+        defined = math.fsum(top)
+        if not eq(defined, declared_max):
+            raise KpiError(VALUE, f"declared {fmt(declared_max)}, items sum to {fmt(defined)}")
+
+    p = item_points
+    extra = 0.0 if adjustments is None else np.nansum(adjustments, axis=1)
+    result = clamp(np.where(np.isnan(p), 0.0, p).sum(axis=1) + extra, floor, cap)
+    out = result.astype(object)
+    row_errors(
+        out, partly_blank(p, valid), lambda r, i: KpiError(VALUE, f"item_points item {i + 1} is blank")
+    )
+    if top is not None:
+        row_errors(
+            out,
+            gt(p, top) & valid.reshape(-1, 1),
+            lambda r, i: KpiError(
+                VALUE, f"item_points item {i + 1}: {fmt(p[r, i])} is above its max {fmt(top[i])}"
+            ),
+        )
+    return out

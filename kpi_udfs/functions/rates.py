@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from ..errors import DIV0, KpiError
-from ..registry import Each, Scalar, asks_error, kpi
+import numpy as np
+
+from ..errors import DIV0, VALUE, KpiError
+from ..numeric import fmt, ge, gt, le, lt
+from ..registry import Choice, Each, Scalar, asks_error, kpi
 
 
 @kpi(
@@ -33,3 +36,64 @@ def rate(numerator, denominator, on_zero, complement):
     else:
         out[zero] = on_zero
     return out
+
+
+@kpi(
+    "KPI_CHECK_RANGE",
+    "Checks a discretionary amount against its allowed range, e.g. a complaint deduction of 5–20 points.",
+    Each("value", "The amount entered, e.g. 15 points or a 300 元 bonus."),
+    Each("min", "Lowest allowed amount, e.g. 5 (inclusive)."),
+    Each("max", "Highest allowed amount, e.g. 20 (inclusive)."),
+    Choice(
+        "on_fail",
+        'Outside the range: "ERROR" (#VALUE! naming the range, default), "CLAMP" to the nearest end, or a number.',
+        ("ERROR", "CLAMP"),
+        "ERROR",
+        number_ok=True,
+    ),
+    returns=(
+        'The value when min ≤ value ≤ max; otherwise #VALUE! ("17 is outside [5, 20]"), the clamped value or '
+        "on_fail; #VALUE! in a row whose min is above its max."
+    ),
+)
+def check_range(value, min, max, on_fail):  # Excel's argument names shadow the builtins here
+    inside = ge(value, min) & le(value, max)
+    if on_fail == "CLAMP":
+        result = np.clip(value, min, max)
+    elif isinstance(on_fail, float):
+        result = np.where(inside, value, on_fail)
+    else:
+        result = value
+    out = np.asarray(result, dtype=float).astype(object)
+    flat, v, lo, hi = out.reshape(-1), value.ravel(), min.ravel(), max.ravel()
+    if on_fail == "ERROR":
+        for r in np.flatnonzero(~inside.ravel() & ~np.isnan(v)):
+            flat[r] = KpiError(VALUE, f"{fmt(v[r])} is outside [{fmt(lo[r])}, {fmt(hi[r])}]")
+    for r in np.flatnonzero(gt(lo, hi)):
+        flat[r] = KpiError(VALUE, f"min {fmt(lo[r])} is above max {fmt(hi[r])}")
+    return out
+
+
+@kpi(
+    "KPI_PASS",
+    "TRUE when a value meets its target, e.g. first-contact resolution ≥ 80 % or reply time ≤ 30 s.",
+    Each("value", "The measured value, e.g. 0.82 or 28 (seconds)."),
+    Each("target", "The target, e.g. 0.80 or 30."),
+    Choice(
+        "direction",
+        '"HIGHER" (value must reach the target, default) or "LOWER" (value must stay within it, e.g. time).',
+        ("HIGHER", "LOWER"),
+        "HIGHER",
+    ),
+    Scalar(
+        "inclusive",
+        "TRUE (default): exactly the target passes (以上/以内/不超过); FALSE: it must be strictly better (超过/低于).",
+        kind="bool",
+        default=True,
+    ),
+    returns="TRUE or FALSE (targets compared with a 1e-9 tolerance).",
+)
+def passes(value, target, direction, inclusive):
+    if direction == "HIGHER":
+        return ge(value, target) if inclusive else gt(value, target)
+    return le(value, target) if inclusive else lt(value, target)
