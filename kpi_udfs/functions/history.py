@@ -1,1 +1,263 @@
-"""(being written)"""
+"""Rules over an employee's past periods: KPI_LEVEL_HISTORY (F16), KPI_STREAK (F17) and
+tenure KPI_TENURE_OK (F19).
+
+A history is one row per employee, oldest period first; a blank cell is a period not
+(yet) evaluated. The seeds leave open which evaluations count (「两次考评」, AMB-90), how
+a warning turns into elimination (AMB-91), whether streaks overlap (AMB-27) and how
+months are counted (AMB-15); each is an argument here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..coerce import label_key, to_number
+from ..errors import NA, NUM, VALUE, KpiError
+from ..numeric import eq, fmt, ge, gt, lt, steps
+from ..registry import Choice, Each, List, Record, Scalar, kpi
+
+_BELOW = -1  # under the lowest band
+_ON_EDGE = -2  # on a boundary shared by two bands (overlap="ERROR")
+
+
+def _show(v) -> str:
+    return fmt(v) if isinstance(v, float) else str(v)
+
+
+def _whole(x: float, name: str, least: int) -> int:
+    k = steps(x, "EXACT")
+    if k != np.round(k) or k < least:
+        raise KpiError(VALUE, f"{name} must be a whole number of at least {least}, got {fmt(x)}")
+    return int(k)
+
+
+def _bands(lower_bounds, labels) -> tuple[np.ndarray, np.ndarray]:
+    """The band table sorted by lower bound (ascending)."""
+    lo = lower_bounds.values.ravel().astype(float)
+    lab = labels.values.ravel()
+    if lo.size != lab.size:
+        raise KpiError(VALUE, f"lower_bounds has {lo.size} entries but labels has {lab.size}")
+    for name, blank in (("lower_bounds", lower_bounds.blank.ravel()), ("labels", labels.blank.ravel())):
+        if blank.any():
+            raise KpiError(VALUE, f"{name}: entry {int(np.flatnonzero(blank)[0]) + 1} is blank")
+    order = np.argsort(lo, kind="stable")
+    lo, lab = lo[order], lab[order]
+    if (np.diff(lo) <= 0).any():
+        raise KpiError(VALUE, "lower_bounds has the same bound twice")
+    return lo, lab
+
+
+def _band_index(h: np.ndarray, lo: np.ndarray, overlap: str) -> np.ndarray:
+    """Band of every score: index into ``lo``, _BELOW, or _ON_EDGE.
+
+    「90分以上」 and 「80分~90分」 both hold 90 (AMB-90): HIGHEST gives a shared boundary to
+    the upper band ([80, 90) 中级), LOWEST to the lower one ((80, 90] 中级), ERROR to neither.
+    """
+    v = h[..., None]
+    if overlap == "LOWEST":
+        band = gt(v, lo).sum(axis=-1) - 1
+        return np.where(eq(h, lo[0]), 0, band)
+    band = ge(v, lo).sum(axis=-1) - 1
+    if overlap == "ERROR":
+        band = np.where(eq(v, lo[1:]).any(axis=-1), _ON_EDGE, band)
+    return band
+
+
+@kpi(
+    "KPI_LEVEL_HISTORY",
+    "Level from the last n evaluations, all in one band (高级 twice ≥ 90); WARN / ELIMINATE for scores under fail_below.",
+    Record("history", "One row per employee: period scores, oldest to newest; blank = not evaluated yet."),
+    List("lower_bounds", "Lowest score of each level, e.g. 90, 80, 70 (any order)."),
+    List("labels", "Level of each bound, e.g. 高级, 中级, 初级.", kind="any"),
+    Scalar("n", "How many of the latest evaluations must agree (default 2, 「两次考评」).", default=2),
+    Choice(
+        "overlap",
+        'A score on a shared bound (90 is in 「90分以上」 and 「80~90分」): "HIGHEST" level (default), "LOWEST", or "ERROR".',
+        ("HIGHEST", "LOWEST", "ERROR"),
+        "HIGHEST",
+    ),
+    Choice(
+        "mixed",
+        'The last n fall in different levels (92 and 85): "UNCHANGED" (default), "LOWER_OF_N" level, or "ERROR".',
+        ("UNCHANGED", "LOWER_OF_N", "ERROR"),
+        "UNCHANGED",
+    ),
+    Scalar(
+        "fail_below",
+        "A score under this in the last n gives WARN; under it again at the next evaluation gives ELIMINATE, e.g. 70.",
+        default=None,
+    ),
+    List(
+        "fail_flags",
+        'Two words to show instead of "WARN" and "ELIMINATE", e.g. 提醒, 淘汰.',
+        kind="any",
+        default=None,
+    ),
+    returns=(
+        'The level label, "UNCHANGED" (mixed or fewer than n evaluations), or a fail flag; #N/A when the '
+        "scores are below every band, on a shared bound (overlap ERROR) or mixed (mixed ERROR)."
+    ),
+)
+def level_history(history, lower_bounds, labels, n, overlap, mixed, fail_below, fail_flags):
+    """Fail flags come first: the latest score under ``fail_below`` within the last n
+    evaluations gives WARN, or ELIMINATE when the evaluation just before it was under too
+    (「经指导仍低于70分者将予以淘汰」). Otherwise the level is the band holding all of the last
+    n evaluations. Fewer than n evaluations so far: "UNCHANGED" (#N/A under mixed ERROR)."""
+    lo, lab = _bands(lower_bounds, labels)
+    n = _whole(n, "n", 1)
+    warn, eliminate = "WARN", "ELIMINATE"
+    if fail_flags is not None:
+        words = fail_flags.values.ravel()[~fail_flags.blank.ravel()]
+        if words.size != 2:
+            raise KpiError(VALUE, f"fail_flags needs two words (warn, eliminate), got {words.size}")
+        warn, eliminate = words
+
+    h = np.asarray(history, dtype=float)
+    rows, width = h.shape
+    have = ~np.isnan(h)
+    count = have.sum(axis=1)
+    after = np.cumsum(have[:, ::-1], axis=1)[:, ::-1]  # evaluations from here to the newest
+    window = have & (after <= n)
+    band = np.where(have, _band_index(np.where(have, h, 0.0), lo, overlap), 0)
+    low = np.where(window, band, np.iinfo(int).max).min(axis=1)
+    high = np.where(window, band, np.iinfo(int).min).max(axis=1)
+
+    out = np.full(rows, "UNCHANGED", dtype=object)
+    enough = count >= n
+    same = enough & (low == high) & (low >= 0)
+    out[same] = lab[np.maximum(low[same], 0)]
+    lower = enough & (low != high) & (low >= 0) & (mixed == "LOWER_OF_N")
+    out[lower] = lab[np.maximum(low[lower], 0)]
+
+    problem = enough & ((low < 0) | ((low != high) & (mixed == "ERROR")))
+    for r in np.flatnonzero(problem | (~enough & (mixed == "ERROR"))):
+        scores = h[r, window[r]]
+        shown = ", ".join(fmt(s) for s in scores)
+        if not enough[r]:
+            reason = f"only {count[r]} of {n} evaluations so far"
+        elif (band[r, window[r]] == _ON_EDGE).any():
+            edge = next(s for s, b in zip(scores, band[r, window[r]], strict=True) if b == _ON_EDGE)
+            k = int(np.argmin(np.abs(lo - edge)))
+            reason = f"{fmt(edge)} is on the bound of {_show(lab[k - 1])} and {_show(lab[k])}"
+        elif (band[r, window[r]] == _BELOW).any():
+            low_score = scores[band[r, window[r]] == _BELOW][0]
+            reason = f"{fmt(low_score)} is below the lowest level bound {fmt(lo[0])} (last {n}: {shown})"
+        else:
+            levels = ", ".join(dict.fromkeys(_show(lab[b]) for b in band[r, window[r]]))
+            reason = f"the last {n} scores {shown} fall in different levels ({levels})"
+        out[r] = KpiError(NA, reason)
+
+    if fail_below is not None:
+        fail = have & lt(h, fail_below)
+        cols = np.arange(width)
+        latest = np.where(fail & window, cols, -1).max(axis=1)
+        seen = np.maximum.accumulate(np.where(have, cols, -1), axis=1)
+        before = np.full((rows, width), -1)
+        before[:, 1:] = seen[:, :-1]  # the evaluation before each period
+        flagged = latest >= 0
+        r = np.flatnonzero(flagged)
+        prev = before[r, latest[r]]
+        again = np.zeros(rows, dtype=bool)
+        again[r] = (prev >= 0) & fail[r, np.maximum(prev, 0)]
+        out[flagged & again] = eliminate
+        out[flagged & ~again] = warn
+    return out
+
+
+# ---------------------------------------------------------------------------
+
+
+def _match_key(v):
+    """Compare labels by label_key, numbers (also numeric text) numerically, TRUE/FALSE as such."""
+    if isinstance(v, bool):
+        return ("bool", v)
+    if isinstance(v, float):
+        return ("number", round(v, 9))
+    if isinstance(v, str):
+        x = to_number(v, "match")
+        return ("number", round(x, 9)) if isinstance(x, float) else ("label", label_key(v))
+    return None
+
+
+@kpi(
+    "KPI_STREAK",
+    "Counts runs of consecutive periods equal to a value (grade A, rank 1, TRUE), e.g. 连续2个月 A.",
+    Record(
+        "history",
+        "One row per employee: a grade, rank or TRUE/FALSE per period, oldest to newest.",
+        kind="any",
+    ),
+    Scalar("match", 'The value that counts, e.g. "A", 1 or TRUE.', kind="any"),
+    Scalar("length", "How many periods in a row make one streak, e.g. 2."),
+    Choice(
+        "mode",
+        'A,A,A with length 2: "ROLLING" counts every window (2), "NON_OVERLAP" (1, default), "ONCE" (0 or 1).',
+        ("ROLLING", "NON_OVERLAP", "ONCE"),
+        "NON_OVERLAP",
+    ),
+    returns="The number of streaks (0 or 1 for ONCE); a blank period breaks a run; #VALUE! if length is not a whole number ≥ 1.",
+)
+def streak(history, match, length, mode):
+    length = _whole(length, "length", 1)
+    want = _match_key(match)
+    hits = np.frompyfunc(lambda v: _match_key(v) == want, 1, 1)(history).astype(bool)
+    rows = hits.shape[0]
+    edges = np.diff(np.pad(hits.astype(np.int8), ((0, 0), (1, 1))), axis=1)
+    start_row, start_col = np.nonzero(edges == 1)
+    _, end_col = np.nonzero(edges == -1)
+    run = end_col - start_col
+    if mode == "ROLLING":
+        per_run = np.maximum(run - length + 1, 0)
+    elif mode == "NON_OVERLAP":
+        per_run = run // length
+    else:
+        per_run = (run >= length).astype(int)
+    count = np.bincount(start_row, weights=per_run, minlength=rows)
+    return np.minimum(count, 1) if mode == "ONCE" else count
+
+
+# ---------------------------------------------------------------------------
+
+
+def _ymd(dates: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    d = np.array(dates.ravel().tolist(), dtype="datetime64[D]")
+    month = d.astype("datetime64[M]")
+    y = month.astype("datetime64[Y]").astype(int) + 1970
+    m = month.astype(int) % 12 + 1
+    day = (d - month).astype(int) + 1
+    return d, y, m, day
+
+
+@kpi(
+    "KPI_TENURE_OK",
+    "TRUE when the employee has served at least the given whole months by a date (满3个月 → promotion to 中级).",
+    Each("start_date", "Start date (入职 or start in the current level).", kind="date"),
+    Each("as_of_date", "The date to check on, e.g. the appraisal date.", kind="date"),
+    Each("months", "Whole months required, e.g. 3 or 6."),
+    Choice(
+        "method",
+        'Month counting: "CALENDAR" whole calendar months like DATEDIF(…,"m") (default), or "DAYS30" (days ÷ 30).',
+        ("CALENDAR", "DAYS30"),
+        "CALENDAR",
+    ),
+    returns="TRUE or FALSE; #NUM! when start_date is after as_of_date; #VALUE! for negative months.",
+)
+def tenure_ok(start_date, as_of_date, months, method, valid):
+    """CALENDAR counts a month complete when the day of month is reached again
+    (31 Jan → 28 Feb = 0, → 1 Mar = 1), as Excel's DATEDIF "m"."""
+    ok = valid.ravel()
+    start = np.where(ok, start_date.ravel(), None)
+    until = np.where(ok, as_of_date.ravel(), None)
+    d0, y0, m0, day0 = _ymd(start)
+    d1, y1, m1, day1 = _ymd(until)
+    if method == "DAYS30":
+        whole = np.floor((d1 - d0).astype(float) / 30.0)
+    else:
+        whole = (y1 - y0) * 12 + (m1 - m0) - (day1 < day0)
+    need = months.astype(float).ravel()
+    out = ge(whole, need).astype(object)
+    for i in np.flatnonzero(ok & (d1 < d0)):
+        out[i] = KpiError(NUM, f"start_date {start[i]} is after as_of_date {until[i]}")
+    for i in np.flatnonzero(ok & (need < 0)):
+        out[i] = KpiError(VALUE, f"months {fmt(need[i])} is negative")
+    return out.reshape(start_date.shape)

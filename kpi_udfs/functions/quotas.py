@@ -1,1 +1,241 @@
-"""(being written)"""
+"""Forced distribution: KPI_QUOTA (F13), KPI_FORCE_GRADES (F14), KPI_QUOTA_CHECK (F15).
+
+Tables 4.6 / 4.9 put 15 / 45 / 30 / 10 % of staff in grades A–D; S3-12 caps awards at
+≤ 5 % / ≤ 10 %. Head counts for a real team need rounding that the seeds never state
+(15 % of 7 = 1.05, AMB-25/92): rounding each quota on its own can hand out more or fewer
+places than there are staff (WE-28), so the default is the largest remainder, which
+always adds up to n.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..coerce import label_key
+from ..errors import NA, NUM, VALUE, KpiError
+from ..numeric import excel_round, fmt, steps
+from ..registry import Choice, Each, List, Scalar, kpi
+from ..ties import rank
+
+ROUNDINGS = ("LARGEST_REMAINDER", "FLOOR", "ROUND", "CEIL")
+MODES = ("EXACT", "MAX")
+
+
+def quota_fractions(quotas, mode: str) -> np.ndarray:
+    """Quotas as fractions. Percent when they add up to ≈ 100 or any is above 1 (15 → 0.15)."""
+    q = quotas.values.ravel().astype(float)
+    blank = quotas.blank.ravel()
+    if blank.any() and (mode == "EXACT" or blank.all()):
+        raise KpiError(VALUE, f"quota {int(np.flatnonzero(blank)[0]) + 1} is blank")
+    q = np.where(blank, np.nan, q)  # MAX mode: a blank quota is a grade without a cap
+    if (q < 0).any():
+        raise KpiError(VALUE, f"quota {fmt(q[q < 0][0])} is negative")
+    if abs(np.nansum(q) - 100) <= 1e-9 * 100 or (q > 1 + 1e-9).any():
+        q = q / 100.0
+    total = np.nansum(q)
+    if mode == "EXACT" and abs(total - 1) > 1e-9:
+        raise KpiError(VALUE, f"quotas add up to {fmt(total * 100)} %, not 100 % (mode EXACT)")
+    if total > 1 + 1e-9:
+        raise KpiError(VALUE, f"quotas add up to {fmt(total * 100)} %, more than 100 %")
+    return q
+
+
+def _name(names, i: int) -> str:
+    if names is None:
+        return f"quota {i + 1}"
+    v = names[i]
+    return fmt(v) if isinstance(v, float) else str(v)
+
+
+def quota_counts(
+    n: int, q: np.ndarray, rounding: str | None, tie_break: str, mode: str, names=None
+) -> np.ndarray:
+    """Head counts per quota for ``n`` staff (see KPI_QUOTA); -1 for a grade without a cap."""
+    uncapped = np.isnan(q)
+    if uncapped.any():
+        counts = quota_counts(n, np.where(uncapped, 0.0, q), rounding, tie_break, mode, names)
+        return np.where(uncapped, -1, counts)
+    rounding = rounding or "LARGEST_REMAINDER"
+    exact = n * q
+    if rounding == "LARGEST_REMAINDER" and mode == "MAX":
+        rounding = "FLOOR"  # a cap such as 不得超过 5 % is never rounded up (AMB-92)
+    if rounding == "CEIL":
+        counts = steps(exact, "CEIL")
+    elif rounding == "ROUND":
+        counts = excel_round(exact, 0)
+    else:
+        counts = steps(exact, "FLOOR")
+    if rounding == "LARGEST_REMAINDER":
+        left = int(round(n - counts.sum()))
+        remainder = np.round(exact - counts, 9)
+        grade = np.arange(q.size)
+        prefer = -grade if tie_break == "LOWER_GRADE" else grade
+        order = np.lexsort((prefer, -remainder))
+        if (
+            tie_break == "ERROR"
+            and 0 < left < q.size
+            and remainder[order[left - 1]] == remainder[order[left]]
+        ):
+            tied = [_name(names, i) for i in order if remainder[i] == remainder[order[left]]]
+            raise KpiError(
+                NA,
+                f"{' and '.join(tied)} tie for the last {left} place(s) (remainder {fmt(remainder[order[left]])}); "
+                "choose tie_break LOWER_GRADE or HIGHER_GRADE",
+            )
+        counts[order[:left]] += 1
+    counts = counts.astype(int)
+    if mode == "EXACT" and counts.sum() != n:
+        shown = " / ".join(str(c) for c in counts)
+        raise KpiError(
+            NUM, f"{rounding} gives {shown} = {counts.sum()} staff, not {n}; LARGEST_REMAINDER always adds up"
+        )
+    return counts
+
+
+def _whole(n: float) -> int:
+    k = steps(n, "EXACT")
+    if k < 0 or k != np.round(k):
+        raise KpiError(VALUE, f"n must be a whole number of staff, got {fmt(n)}")
+    return int(k)
+
+
+_QUOTAS_HELP = (
+    "Share of staff per grade, best first, e.g. 15%, 45%, 30%, 10% (or 15, 45, 30, 10); "
+    "under mode MAX a blank means no cap."
+)
+_ROUNDING_HELP = (
+    'How shares become head counts: "LARGEST_REMAINDER" (always adds up, default; FLOOR under mode MAX), '
+    '"FLOOR", "ROUND" or "CEIL".'
+)
+
+
+@kpi(
+    "KPI_QUOTA",
+    "Head counts per grade for n staff from quota percentages (15/45/30/10 %); the default rounding always adds up to n.",
+    Scalar("n", "Number of staff to distribute, e.g. 7."),
+    List("quotas", _QUOTAS_HELP),
+    Choice("rounding", _ROUNDING_HELP, ROUNDINGS, "LARGEST_REMAINDER"),
+    Choice(
+        "tie_break",
+        'Equal remainders for the last place: "LOWER_GRADE" gets it (default), "HIGHER_GRADE", or "ERROR".',
+        ("LOWER_GRADE", "HIGHER_GRADE", "ERROR"),
+        "LOWER_GRADE",
+    ),
+    Choice(
+        "mode",
+        'What the quotas are: "EXACT" shares adding up to 100 % (default) or "MAX" caps such as ≤ 5 % (rounded down).',
+        MODES,
+        "EXACT",
+    ),
+    returns=(
+        "Head counts shaped like quotas (spills), blank for an uncapped grade (MAX); #VALUE! if quotas do not add up to 100 % in EXACT mode or n "
+        "is not a whole number; #NUM! if the chosen rounding does not add up to n; #N/A for a tie under tie_break ERROR."
+    ),
+    out_like="quotas",
+)
+def quota(n, quotas, rounding, tie_break, mode):
+    counts = quota_counts(_whole(n), quota_fractions(quotas, mode), rounding, tie_break, mode)
+    return np.where(counts < 0, None, counts.astype(object))
+
+
+def _labels(labels, size: int) -> tuple[np.ndarray, list]:
+    """The grade labels (as given) and their comparison keys; one per quota, unique."""
+    lab = labels.values.ravel()
+    if labels.blank.ravel().any():
+        raise KpiError(VALUE, f"label {int(np.flatnonzero(labels.blank.ravel())[0]) + 1} is blank")
+    if lab.size != size:
+        raise KpiError(VALUE, f"labels has {lab.size} entries but quotas has {size}")
+    keys = [label_key(v) for v in lab]
+    if len(set(keys)) != len(keys):
+        raise KpiError(VALUE, "labels are not unique")
+    return lab, keys
+
+
+@kpi(
+    "KPI_FORCE_GRADES",
+    "Forced distribution: sorts the scores and hands out the grades in quota order (15 % A, 45 % B …).",
+    Each("scores", "Each employee's total score (the whole column); blank rows get no grade."),
+    List("labels", "The grades, best first, e.g. A, B, C, D.", kind="any"),
+    List("quotas", _QUOTAS_HELP),
+    Choice("rounding", _ROUNDING_HELP, ROUNDINGS, None),
+    Choice(
+        "tie_policy",
+        'Equal scores across a grade boundary: "KEEP_TOGETHER" in the higher grade (default), "ORDINAL" '
+        '(input order) or "ERROR".',
+        ("KEEP_TOGETHER", "ORDINAL", "ERROR"),
+        "KEEP_TOGETHER",
+    ),
+    returns=(
+        "One grade per row (spills); blank for a blank score; #N/A naming the tied rows (tie_policy ERROR); "
+        "#VALUE! if labels and quotas differ in length or quotas do not add up to 100 %."
+    ),
+)
+def force_grades(scores, labels, quotas, rounding, tie_policy, valid):
+    """Head counts are KPI_QUOTA's over the valid rows (tie_break LOWER_GRADE). KEEP_TOGETHER
+    gives a tie group the grade of its best place, so a higher grade may take more staff
+    than its quota and the next one fewer."""
+    q = quota_fractions(quotas, "EXACT")
+    lab, _ = _labels(labels, q.size)
+    x = scores.astype(float).ravel()
+    idx = np.flatnonzero(valid.ravel())
+    out = np.full(x.size, None, dtype=object)
+    if idx.size == 0:
+        return out.reshape(scores.shape)
+    counts = quota_counts(idx.size, q, rounding, "LOWER_GRADE", "EXACT", lab)
+    place = np.repeat(np.arange(q.size), counts)  # grade of each sorted place
+    r = rank(x[idx])
+    grade = place[r.first] if tie_policy == "KEEP_TOGETHER" else place
+    out[idx[r.order]] = lab[grade]
+    if tie_policy == "ERROR":
+        for p in np.flatnonzero((r.first == np.arange(idx.size)) & (place[r.first] != place[r.last])):
+            at = np.arange(p, p + r.size[p])
+            rows = sorted(idx[r.order[at]])
+            grades = " / ".join(dict.fromkeys(_name(lab, g) for g in place[at]))
+            err = KpiError(
+                NA,
+                f"rows {', '.join(str(i + 1) for i in rows)} tie at {fmt(x[rows[0]])} across grades {grades}; "
+                "choose a tie_policy",
+            )
+            for i in rows:
+                out[i] = err
+    return out.reshape(scores.shape)
+
+
+@kpi(
+    "KPI_QUOTA_CHECK",
+    'Audits grades against the quotas: TRUE, or which grades are over or under, e.g. "A: 2 > 1; D: 0 < 1".',
+    List("grades", "The grade column to audit; blanks are skipped.", kind="any"),
+    List("labels", "The grades, best first, e.g. A, B, C, D.", kind="any"),
+    List("quotas", _QUOTAS_HELP),
+    Choice(
+        "mode",
+        "EXACT: counts must equal the quota counts (default); MAX: must not exceed them (不得超过 5 %).",
+        MODES,
+        "EXACT",
+    ),
+    Choice("rounding", _ROUNDING_HELP, ROUNDINGS, None),
+    returns=(
+        'TRUE, or text such as "A: 2 > 1; D: 0 < 1" (actual vs allowed); #N/A naming a grade not among labels; '
+        "an error in grades propagates."
+    ),
+)
+def quota_check(grades, labels, quotas, mode, rounding):
+    q = quota_fractions(quotas, mode)
+    lab, keys = _labels(labels, q.size)
+    where = {k: i for i, k in enumerate(keys)}
+    given = grades.values.ravel()[~grades.blank.ravel()]
+    seen = np.empty(given.size, dtype=int)
+    for j, g in enumerate(given):
+        i = where.get(label_key(g))
+        if i is None:
+            raise KpiError(NA, f"grade {_name(given, j)!r} is not among the labels")
+        seen[j] = i
+    actual = np.bincount(seen, minlength=q.size)
+    allowed = quota_counts(given.size, q, rounding, "LOWER_GRADE", mode, lab)
+    bad = (allowed >= 0) & (actual > allowed if mode == "MAX" else actual != allowed)
+    if not bad.any():
+        return True
+    return "; ".join(
+        f"{_name(lab, i)}: {actual[i]} {'>' if actual[i] > allowed[i] else '<'} {allowed[i]}"
+        for i in np.flatnonzero(bad)
+    )

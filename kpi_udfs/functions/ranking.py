@@ -1,1 +1,296 @@
-"""(being written)"""
+"""Rank ladders and bonus pools: KPI_RANK_BONUS (F12) and KPI_POOL.
+
+「排序工资法 … 按总分高至低依次排下(1000,800,600…………)」 (S0-A, S1-F) pays by rank; the
+seeds leave open what follows 600, how ties share, who is ranked, and what a team of one
+gets (AMB-03/08/54/78). Each is an argument here. KPI_POOL splits a fixed pool in
+proportion to weights so that the rounded amounts add up to the pool exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import DIV0, NA, NUM, VALUE, KpiError
+from ..numeric import fmt, ge, gt, lt, tol
+from ..registry import Choice, Each, List, Scalar, kpi
+from ..ties import rank
+
+TIE_POLICIES = ("COMPETITION", "AVERAGE", "DENSE", "ORDINAL", "ERROR")
+
+
+def _amounts(cells, name: str) -> np.ndarray:
+    """A ladder's amounts, trailing blank cells dropped; a blank inside is an error."""
+    v = cells.values.ravel().astype(float)
+    blank = cells.blank.ravel()
+    filled = np.flatnonzero(~blank)
+    if filled.size == 0:
+        raise KpiError(VALUE, f"{name} is empty")
+    v, blank = v[: filled[-1] + 1], blank[: filled[-1] + 1]
+    if blank.any():
+        raise KpiError(VALUE, f"{name}: entry {int(np.flatnonzero(blank)[0]) + 1} is blank")
+    return v
+
+
+def _step(top: np.ndarray, step: float | None) -> float | None:
+    """The change per rank after the listed amounts; None = pay 0 beyond a one-entry ladder."""
+    if step is None:
+        return float(top[-1] - top[-2]) if top.size >= 2 else None
+    trend = top[-1] - top[-2] if top.size >= 2 else 0.0
+    if trend * step < 0:
+        listed = " → ".join(fmt(a) for a in top[-3:])
+        raise KpiError(
+            VALUE,
+            f"step {fmt(step)} goes the other way from the ladder ({listed}); write {fmt(-step)}",
+        )
+    return float(step)
+
+
+class _Ladder:
+    """Amount for a top rank and a bottom rank (1 = first, 1 = last)."""
+
+    def __init__(self, top, bottom, step, floor, minimum):
+        self.top, self.bottom, self.step = top, bottom, step
+        self.floor, self.minimum = floor, minimum
+
+    def pay(self, top_rank: np.ndarray, bottom_rank: np.ndarray) -> np.ndarray:
+        t = np.asarray(top_rank)
+        n = self.top.size
+        listed = t <= n
+        beyond = t - n
+        if self.step is None:
+            extra = np.full(t.shape, max(0.0, self.floor))
+        else:
+            extra = np.maximum(self.floor, self.top[-1] + self.step * beyond)
+        amount = np.where(listed, self.top[np.clip(t, 1, n) - 1], extra)
+        if self.bottom is not None:
+            b = np.asarray(bottom_rank)
+            m = self.bottom.size
+            from_bottom = ~listed & (b <= m)
+            amount = np.where(from_bottom, self.bottom[np.clip(b, 1, m) - 1], amount)
+        if self.minimum is not None:
+            amount = np.maximum(amount, self.minimum)
+        return amount.astype(float)
+
+
+@kpi(
+    "KPI_RANK_BONUS",
+    "Bonus by rank on a ladder (1000, 800, 600 …) for the staff who pass the gate, with an explicit tie policy.",
+    Each("scores", "Each employee's total score (the whole column); blank rows are not ranked."),
+    List("ladder", "Amounts for rank 1, 2, 3 …, e.g. 1000, 800, 600; later ranks continue by step."),
+    Scalar(
+        "step",
+        "Change per rank after the listed amounts, e.g. -200. Blank: the difference of the last two amounts "
+        "(1000, 800, 600 → −200); a one-amount ladder pays 0 after it.",
+        default=None,
+    ),
+    Choice(
+        "tie_policy",
+        'Equal scores: "COMPETITION" (1-2-2-4, ties get the better amount, default), "AVERAGE" (share their '
+        'amounts), "DENSE" (1-2-2-3), "ORDINAL" (input order), "ERROR".',
+        TIE_POLICIES,
+        "COMPETITION",
+    ),
+    Scalar(
+        "eligible_min",
+        "Gate: only scores at or above it are ranked and paid from the ladder, e.g. 91 (70 % of 130). Blank: no gate.",
+        default=None,
+    ),
+    Scalar("ineligible_amount", "What staff below the gate get, e.g. 0 or 300.", default=0),
+    Scalar("ladder_floor", "The continued ladder never goes below this amount (default 0).", default=0),
+    Scalar(
+        "min_amount_eligible",
+        "Least amount for anyone who passes the gate, e.g. 300 so a passing rank never gets less than a failing one.",
+        default=None,
+    ),
+    List(
+        "bottom_ladder",
+        "Amounts for the last, second-last … place, e.g. -100 for 「最后一名扣100元」.",
+        default=None,
+    ),
+    Choice(
+        "order",
+        'Which scores rank first: "DESC" (highest, default) or "ASC" (lowest, e.g. response time).',
+        ("DESC", "ASC"),
+        "DESC",
+    ),
+    returns=(
+        "One amount per row (spills): ladder amount by rank, ineligible_amount below the gate, blank for a blank "
+        "score; #N/A naming the tied rows (tie_policy ERROR); #VALUE! for a blank ladder entry or a step "
+        "running against the ladder."
+    ),
+)
+def rank_bonus(
+    scores,
+    ladder,
+    step,
+    tie_policy,
+    eligible_min,
+    ineligible_amount,
+    ladder_floor,
+    min_amount_eligible,
+    bottom_ladder,
+    order,
+    valid,
+):
+    """Rank the eligible scores and pay each rank position.
+
+    Positions are paid from the ladder (listed amounts, then continued by ``step``, never
+    below ``ladder_floor``); ``bottom_ladder`` pays the last positions the listed ladder
+    does not reach, so a team of one (first = last, AMB-78) gets ladder[1]. Ties share by
+    ``tie_policy``; ranks count from each end, so with COMPETITION everyone tied for last
+    gets the last amount.
+    """
+    top = _amounts(ladder, "ladder")
+    bottom = _amounts(bottom_ladder, "bottom_ladder") if bottom_ladder is not None else None
+    pay = _Ladder(top, bottom, _step(top, step), ladder_floor, min_amount_eligible).pay
+
+    x = scores.astype(float).ravel()
+    eligible = valid.ravel().copy()
+    if eligible_min is not None:
+        eligible &= ge(x, eligible_min)
+    out = np.full(x.size, ineligible_amount, dtype=object)
+    idx = np.flatnonzero(eligible)
+    m = idx.size
+    if m == 0:
+        return out.reshape(scores.shape)
+
+    r = rank(x[idx], descending=order == "DESC")
+    pos = np.arange(m)
+    slot = pay(pos + 1, m - pos)  # what each sorted position pays without ties
+    if tie_policy == "ORDINAL":
+        amount = slot
+    elif tie_policy == "AVERAGE":
+        share = np.bincount(r.group, weights=slot) / np.bincount(r.group)
+        amount = share[r.group]
+    elif tie_policy == "DENSE":
+        amount = pay(r.group + 1, r.groups - r.group)
+    else:  # COMPETITION, and ERROR for the ties that do not change any amount
+        amount = pay(r.first + 1, m - r.last)
+    out[idx[r.order]] = amount
+
+    if tie_policy == "ERROR":
+        differs = np.bincount(r.group, weights=np.abs(slot - slot[r.first])) > tol(slot.max())
+        for g in np.flatnonzero(differs):
+            at = np.flatnonzero(r.group == g)
+            rows = idx[r.order[at]]
+            err = KpiError(
+                NA,
+                f"rows {', '.join(str(i + 1) for i in sorted(rows))} tie at {fmt(x[rows[0]])} for ranks "
+                f"{at[0] + 1}–{at[-1] + 1}, which pay {' / '.join(fmt(a) for a in slot[at])}; choose a tie_policy",
+            )
+            for i in rows:
+                out[i] = err
+    return out.reshape(scores.shape)
+
+
+# ---------------------------------------------------------------------------
+
+
+@kpi(
+    "KPI_POOL",
+    "Splits a fixed bonus pool in proportion to weights (e.g. score × coefficient); rounded amounts add up to the pool exactly.",
+    Each("weights", "Each employee's share weight, e.g. score × coefficient; blank rows get nothing."),
+    Scalar("pool", "The whole amount to split, e.g. 10000."),
+    Scalar("round_to", "Amounts are multiples of this, e.g. 1 (yuan, default), 10 or 0.01.", default=1),
+    Scalar("floor", "Least amount per person, e.g. 200; blank: none.", default=None),
+    Scalar(
+        "cap", "Most per person, e.g. 3000; what it cuts off goes to the others. Blank: none.", default=None
+    ),
+    returns=(
+        "One amount per row (spills), adding up to pool; #VALUE! for a negative weight (that row) or a pool "
+        "that is not a multiple of round_to; #DIV/0! when all weights are 0; #NUM! when floor/cap cannot fit the pool."
+    ),
+)
+def pool(weights, pool, round_to, floor, cap, valid):
+    """Largest-remainder split of ``pool`` in ``round_to`` units, bounded by floor/cap.
+
+    The exact shares are clamp(λ·weight, floor, cap) with λ chosen so they add up to the
+    pool (found by pinning the people over the cap or under the floor and splitting the
+    rest again); then each share is rounded down to a unit and the units left over go to
+    the largest remainders, ties to the earlier row.
+    """
+    if not round_to > 0:
+        raise KpiError(VALUE, f"round_to must be above 0, got {fmt(round_to)}")
+    if pool < 0:
+        raise KpiError(VALUE, f"pool {fmt(pool)} is negative")
+    units = pool / round_to
+    if abs(units - round(units)) > tol(units):
+        raise KpiError(VALUE, f"pool {fmt(pool)} is not a multiple of round_to {fmt(round_to)}")
+    total = int(round(units))
+    if floor is not None and floor < 0:
+        raise KpiError(VALUE, f"floor {fmt(floor)} is negative")
+    # in whole units of round_to: the floor rounds up, the cap down, so both still hold
+    lo = 0 if floor is None else int(np.ceil(floor / round_to - tol(floor / round_to)))
+    hi = np.inf if cap is None else int(np.floor(cap / round_to + tol(cap / round_to)))
+    if hi < lo:
+        raise KpiError(VALUE, f"cap {fmt(cap)} is below floor {fmt(floor)} (in steps of {fmt(round_to)})")
+
+    w = weights.astype(float).ravel()
+    ok = valid.ravel()
+    negative = ok & lt(w, 0.0)
+    take = ok & ~negative
+    out = np.full(w.size, None, dtype=object)
+    for i in np.flatnonzero(negative):
+        out[i] = KpiError(VALUE, f"weight {fmt(w[i])} is negative")
+    idx = np.flatnonzero(take)
+    if idx.size == 0:
+        return out.reshape(weights.shape)
+    share_w = np.maximum(w[idx], 0.0)
+    if not (share_w > 0).any():
+        out[idx] = KpiError(DIV0, "all weights are 0: nothing to split the pool by")
+        return out.reshape(weights.shape)
+
+    n, positive = idx.size, int((share_w > 0).sum())
+    if n * lo > total:
+        raise KpiError(
+            NUM,
+            f"floor {fmt(lo * round_to)} × {n} staff = {fmt(n * lo * round_to)} is more than the pool {fmt(pool)}",
+        )
+    most = positive * hi + (n - positive) * lo
+    if most < total:
+        who = f"{positive} staff with a weight" if positive < n else f"{n} staff"
+        raise KpiError(
+            NUM,
+            f"cap {fmt(hi * round_to)} × {who} = {fmt(most * round_to)} is less than the pool {fmt(pool)}",
+        )
+    exact = _bounded_shares(share_w, total, lo, hi)
+    out[idx] = np.round(_largest_remainder(exact, total) * round_to, 10)
+    return out.reshape(weights.shape)
+
+
+def _bounded_shares(w: np.ndarray, total: int, lo: float, hi: float) -> np.ndarray:
+    """Shares clamp(λ·w, lo, hi) adding up to ``total`` (feasibility checked by the caller)."""
+    x = np.zeros(w.size)
+    pinned = np.zeros(w.size, dtype=bool)
+    while True:
+        free = ~pinned
+        rest = total - x[pinned].sum()
+        wf = w[free]
+        if wf.sum() <= 0:  # only zero weights left: they stay at the floor
+            x[free] = lo
+            return x
+        share = rest * wf / wf.sum()
+        over = gt(share, hi) if np.isfinite(hi) else np.zeros(share.size, dtype=bool)
+        under = lt(share, lo)
+        if not over.any() and not under.any():
+            x[free] = share
+            return x
+        excess = (share - hi)[over].sum()
+        deficit = (lo - share)[under].sum()
+        where = np.flatnonzero(free)
+        if excess >= deficit:
+            x[where[over]], pinned[where[over]] = hi, True
+        else:
+            x[where[under]], pinned[where[under]] = lo, True
+
+
+def _largest_remainder(exact: np.ndarray, total: int) -> np.ndarray:
+    """Whole units adding up to ``total``: floors, then +1 by largest remainder (earlier row first)."""
+    near = np.round(exact)
+    base = np.where(np.abs(exact - near) <= tol(exact), near, np.floor(exact))
+    remainder = np.round(exact - base, 9)
+    left = int(round(total - base.sum()))
+    order = np.lexsort((np.arange(exact.size), -remainder))
+    units = base.copy()
+    units[order[:left]] += 1
+    return units
