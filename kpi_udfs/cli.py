@@ -52,6 +52,11 @@ def functions(
     console.print(table)
 
 
+from .recalc.commands import EXIT_CODES_HELP, recalc  # noqa: E402
+
+app.command("recalc", epilog=EXIT_CODES_HELP)(recalc)
+
+
 def main() -> None:
     app()
 
