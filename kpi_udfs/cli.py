@@ -57,6 +57,11 @@ from .recalc.commands import EXIT_CODES_HELP, recalc  # noqa: E402
 app.command("recalc", epilog=EXIT_CODES_HELP)(recalc)
 
 
+from .addin_commands import app as _addin_app  # noqa: E402
+
+app.add_typer(_addin_app, name="addin")
+
+
 def main() -> None:
     app()
 

@@ -1,0 +1,267 @@
+"""``kpi addin lite``: a ``main.py`` (and its ``requirements.txt``) that gives xlwings Lite
+every KPI_ function, generated from the registry.
+
+xlwings Lite runs Python in the browser (Pyodide) and only has the ``main.py`` the user
+pastes in and the packages listed in its ``requirements.txt``, installed from PyPI or the
+Pyodide distribution. kpi-udfs is not on PyPI, so the engine's own source files are
+embedded in ``main.py`` as text and imported from memory; only numpy (part of Pyodide)
+and opencc-python-reimplemented (a pure-Python wheel on PyPI) are installed.
+
+Each function gets the same ``@func``/``@arg`` decorators as any xlwings Lite function,
+written out in full so that the user can read what Excel will show. Errors are real Excel
+errors: the function returns the error code, which xlwings writes as an error cell; the
+reason is printed in the xlwings Lite console (Excel error cells carry no message).
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.metadata
+import sys
+from pathlib import Path
+
+from . import __version__
+from .excel_udf import argument_help, description
+from .registry import KpiFunction, catalogue
+
+PACKAGE = "kpi_udfs"
+
+#: Where the engine starts: the package (which registers every function) and the glue
+#: between Excel and the registry. The bundle holds these and every kpi_udfs module they
+#: import, directly or not; the desktop-only modules (command line, recalculation,
+#: templates, add-in setup) stay out.
+ROOTS = ("kpi_udfs", "kpi_udfs.excel_udf")
+
+#: Third-party modules the engine may import → the requirement that provides them in Lite
+#: (numpy comes with Pyodide and must not be pinned to a version Pyodide lacks).
+REQUIREMENTS = {
+    "numpy": ("numpy", False),
+    "opencc": ("opencc-python-reimplemented", True),
+}
+
+
+def _package_files() -> dict[str, tuple[bool, Path, str]]:
+    """Module name → (is a package, file, path in the package) of every module."""
+    root = Path(__file__).resolve().parent
+    files = {}
+    for path in sorted(root.rglob("*.py")):
+        if "__pycache__" in path.parts:
+            continue
+        parts = list(path.relative_to(root.parent).with_suffix("").parts)
+        is_package = parts[-1] == "__init__"
+        if is_package:
+            parts.pop()
+        files[".".join(parts)] = (is_package, path, path.relative_to(root.parent).as_posix())
+    return files
+
+
+def _parse(source: str) -> ast.Module:
+    """``source`` parsed, with the bodies of ``if TYPE_CHECKING:`` blocks left out."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            node.body = [ast.Pass()]
+    return tree
+
+
+def _imported(name: str, is_package: bool, tree: ast.Module) -> tuple[set[str], set[str]]:
+    """(modules, top-level names) that module ``name`` imports: the candidates are
+    resolved against the package later; relative imports are made absolute here."""
+    here = name if is_package else name.rpartition(".")[0]
+    modules: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = here.rsplit(".", node.level - 1)[0] if node.level > 1 else here
+                base = f"{base}.{node.module}" if node.module else base
+            else:
+                base = node.module or ""
+            modules.add(base)
+            modules |= {f"{base}.{a.name}" for a in node.names}
+    return modules, {m.split(".")[0] for m in modules}
+
+
+def engine_sources() -> dict[str, tuple[bool, str, str]]:
+    """Module name → (is a package, file path, source) of every engine module: the
+    :data:`ROOTS` and every kpi_udfs module they import, with their parent packages."""
+    files = _package_files()
+    sources: dict[str, tuple[bool, str, str]] = {}
+    todo = list(ROOTS)
+    while todo:
+        name = todo.pop()
+        if name in sources or name not in files:
+            continue
+        is_package, path, rel = files[name]
+        source = path.read_text(encoding="utf-8")
+        sources[name] = (is_package, rel, source)
+        modules, _ = _imported(name, is_package, _parse(source))
+        parents = {name.rsplit(".", i)[0] for i in range(1, name.count(".") + 1)}
+        todo += [m for m in modules | parents if m.split(".")[0] == PACKAGE]
+    return dict(sorted(sources.items(), key=lambda kv: (kv[0] != PACKAGE, kv[0])))
+
+
+def requirements(sources: dict[str, tuple[bool, str, str]] | None = None) -> list[str]:
+    """The requirement lines for the third-party modules the engine imports."""
+    sources = engine_sources() if sources is None else sources
+    modules = set()
+    for name, (is_package, _, source) in sources.items():
+        for mod in _imported(name, is_package, _parse(source))[1]:
+            if mod == PACKAGE or mod in sys.stdlib_module_names:
+                continue
+            if mod not in REQUIREMENTS:
+                raise ValueError(
+                    f"{name} imports {mod!r}, which xlwings Lite cannot install for it: "
+                    "add it to kpi_udfs.lite_bundle.REQUIREMENTS (if it has a pure-Python "
+                    "wheel on PyPI or is part of Pyodide) or keep it out of the engine"
+                )
+            modules.add(mod)
+    lines = []
+    for mod in sorted(modules):
+        dist, pin = REQUIREMENTS[mod]
+        lines.append(f"{dist}=={importlib.metadata.version(dist)}" if pin else dist)
+    return lines
+
+
+def requirements_txt() -> str:
+    return "\n".join(requirements()) + "\n"
+
+
+def _text_block(source: str, indent: str) -> str:
+    """``source`` as a Python expression, one line of source per line."""
+    lines = source.split("\n")
+    body = "".join(f"{indent}    {line!r},\n" for line in lines)
+    return f'"\\n".join([\n{body}{indent}])'
+
+
+def _function_code(fn: KpiFunction) -> str:
+    lines = ["@func"]
+    for p in fn.params:
+        lines.append(
+            f"@arg({p.name!r}, np.array, ndim=2, dtype=object, empty=None, err_to_str=True, "
+            f"doc={argument_help(p)!r})"
+        )
+    params = ", ".join(p.name if not p.optional else f"{p.name}=None" for p in fn.params)
+    values = "".join(f", {p.name}" for p in fn.params)
+    lines += [
+        f"def {fn.name}({params}):",
+        f"    {description(fn)!r}",
+        f"    return _kpi({fn.name!r}{values})",
+    ]
+    return "\n".join(lines)
+
+
+_HEADER = '''\
+"""KPI_ functions for xlwings Lite: {count} functions of kpi-udfs {version}.
+
+Generated by `kpi addin lite` from the function registry. Do not edit: generate it again
+after updating kpi-udfs. Paste this whole file into the main.py tab of xlwings Lite and
+add the lines of the generated requirements.txt to its requirements.txt tab:
+{requirements}
+The kpi-udfs engine is embedded below (its source files as text, imported from memory),
+so nothing else needs installing. An engine error shows as a real Excel error (#N/A,
+#VALUE!, ...); its reason is printed in the xlwings Lite console.
+"""
+
+import importlib.abc
+import importlib.util
+import linecache
+import sys
+
+import numpy as np
+from xlwings import arg, func
+
+#: True writes errors as "#N/A: reason" text instead of real Excel errors, so that the
+#: reason shows in the cell (KPI_ functions still read such text as the error).
+ERRORS_AS_TEXT = False
+
+#: Module name -> (is a package, file, source) of the embedded kpi-udfs engine.
+_SOURCES = {{
+'''
+
+_LOADER = '''\
+}}
+
+#: Import name -> the requirements.txt line that provides it.
+_NEEDS = {needs!r}
+
+
+class _EngineBundle(importlib.abc.MetaPathFinder, importlib.abc.InspectLoader):
+    """Imports the embedded kpi_udfs modules from _SOURCES."""
+
+    kpi_udfs_bundle = True
+
+    def find_spec(self, name, path=None, target=None):
+        if name not in _SOURCES:
+            return None
+        is_package, file, _ = _SOURCES[name]
+        spec = importlib.util.spec_from_loader(name, self, origin=file, is_package=is_package)
+        spec.has_location = False
+        return spec
+
+    def get_source(self, name):
+        return _SOURCES[name][2]
+
+    def exec_module(self, module):
+        is_package, file, source = _SOURCES[module.__name__]
+        module.__file__ = file
+        linecache.cache[file] = (len(source), None, source.splitlines(True), file)
+        exec(compile(source, file, "exec"), module.__dict__)
+
+
+def _load_engine():
+    """Import the embedded engine afresh (xlwings Lite runs main.py again after each edit)."""
+    for name in [m for m in sys.modules if m == "kpi_udfs" or m.startswith("kpi_udfs.")]:
+        del sys.modules[name]
+    sys.meta_path[:] = [f for f in sys.meta_path if not getattr(f, "kpi_udfs_bundle", False)]
+    sys.meta_path.insert(0, _EngineBundle())
+    for module, line in _NEEDS.items():
+        if importlib.util.find_spec(module) is None:
+            print(f"kpi-udfs: add the line {{line}} to requirements.txt")
+    import kpi_udfs.excel_udf
+
+    return kpi_udfs.excel_udf, kpi_udfs.REGISTRY
+
+
+_udf, _REGISTRY = _load_engine()
+
+
+def _kpi(name, *values):
+    """Call a KPI_ function of the engine and write its result as Excel cells."""
+    result = _udf.call(_REGISTRY[name], values)
+    for err in _udf.errors_in(result):
+        if err.reason:  # an error passed on from another cell has no reason here
+            print(f"{{name}}: {{err}}")
+    return _udf.as_cells(result, _udf.error_text if ERRORS_AS_TEXT else _udf.error_code)
+'''
+
+
+def main_py() -> str:
+    """The xlwings Lite ``main.py``: the embedded engine and one function per registry entry."""
+    fns = catalogue()
+    sources = engine_sources()
+    reqs = requirements(sources)
+    needs = {}
+    for mod, (dist, _) in REQUIREMENTS.items():
+        line = next((r for r in reqs if r.split("==")[0] == dist), None)
+        if line is not None:
+            needs[mod] = line
+    parts = [
+        _HEADER.format(count=len(fns), version=__version__, requirements="".join(f"    {r}\n" for r in reqs))
+    ]
+    for name, (is_package, file, source) in sources.items():
+        parts.append(f"    {name!r}: ({is_package!r}, {file!r}, {_text_block(source, '    ')}),\n")
+    parts.append(_LOADER.format(needs=needs))
+    for fn in fns:
+        parts.append("\n\n" + _function_code(fn) + "\n")
+    return "".join(parts)
+
+
+def write(out: Path) -> tuple[Path, Path]:
+    """Write ``main.py`` and ``requirements.txt`` into the folder ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    main, reqs = out / "main.py", out / "requirements.txt"
+    main.write_text(main_py(), encoding="utf-8")
+    reqs.write_text(requirements_txt(), encoding="utf-8")
+    return main, reqs
