@@ -128,6 +128,15 @@ def test_in_place_replaces_atomically_and_keeps_permissions(fake, tmp_path):
     assert [ws["C1"].value, ws["C2"].value] == [6, 20]
 
 
+def test_in_place_through_a_symlink_replaces_the_file_not_the_link(fake, tmp_path):
+    real = _plain_book(tmp_path / "real.xlsx")
+    link = tmp_path / "link.xlsx"
+    link.symlink_to(real)
+    assert kpi(link, "--in-place").exit_code == 0
+    assert link.is_symlink() and link.resolve() == real
+    assert openpyxl.load_workbook(real, data_only=True).active["C1"].value == 6
+
+
 def test_a_failing_run_leaves_the_input_untouched(monkeypatch, tmp_path):
     monkeypatch.setattr(commands, "EVALUATOR", "recalc_helpers:explode")
     src = _plain_book(tmp_path / "book.xlsx")
@@ -406,3 +415,53 @@ def test_end_to_end_output_opens_in_libreoffice(tmp_path):
         if inq:
             assert _number(row[3]) == pytest.approx(paid / inq)  # KPI_RATE: only the cache can say this
             assert row[5] == ("good" if paid / inq >= 0.5 else "low")
+
+
+# -- no data loss: SIGKILL at random moments of --in-place runs --------------------------------
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork and SIGKILL (POSIX)")
+def test_killed_in_place_runs_leave_the_old_or_the_new_workbook(tmp_path):
+    import multiprocessing
+    import random
+    import signal
+    import time
+
+    rows = [(i, 3) for i in range(1, 1501)]
+    src = _plain_book(tmp_path / "book.xlsx", rows=rows)
+    original = src.read_bytes()
+    job = Job(src=str(src), out=str(src), evaluator="recalc_helpers:evaluate")
+    ctx = multiprocessing.get_context("fork")
+
+    def state() -> str:
+        """'old' or 'new', asserting the file is a whole, readable workbook either way."""
+        if src.read_bytes() == original:
+            return "old"
+        ws = openpyxl.load_workbook(src, data_only=True).active
+        assert [ws.cell(i, 3).value for i in range(1, len(rows) + 1)] == [a * b for a, b in rows]
+        return "new"
+
+    started = time.monotonic()  # calibrates the kill moments to one run, asserts nothing about time
+    assert run_job(job).exit_code == 0
+    span = time.monotonic() - started
+    src.write_bytes(original)
+    rnd = random.Random(2024)
+    seen = set()
+    for _ in range(12):
+        proc = ctx.Process(target=run_job, args=(job,))
+        proc.start()
+        time.sleep(rnd.uniform(0, span * 1.2))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.join()
+        seen.add(state())
+        if rnd.random() < 0.5:
+            src.write_bytes(original)
+    assert seen <= {"old", "new"}
+    # a kill can leave a stray temp file beside the workbook, never a damaged workbook;
+    # the next run on that workbook removes it
+    assert {p.name for p in tmp_path.iterdir() if not p.name.startswith(".~kpi-book.xlsx-")} == {"book.xlsx"}
+    stray = tmp_path / ".~kpi-book.xlsx-abcd1234.tmp"
+    stray.write_bytes(b"half a workbook")
+    other = tmp_path / ".~kpi-book.xlsx-other.xlsx-abcd1234.tmp"  # another file's: kept
+    other.write_bytes(b"")
+    assert run_job(job).exit_code == 0 and state() == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [other.name, "book.xlsx"]

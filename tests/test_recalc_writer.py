@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -18,7 +19,7 @@ from recalc_helpers import RULES_SHEET, STAFF, add_binary_part, build_rich_workb
 from kpi_udfs.errors import NA, KpiError
 from kpi_udfs.recalc.model import Evaluation
 from kpi_udfs.recalc.package import Limits, PackageError, open_package, validate
-from kpi_udfs.recalc.writer import encode_value, patch_sheet, split_ref, write_values
+from kpi_udfs.recalc.writer import col_letters, encode_value, patch_sheet, split_ref, write_values
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
@@ -59,7 +60,8 @@ def assert_only_cached_values_changed(before: bytes, after: bytes) -> set[str]:
     """Bytes outside <sheetData> identical (but a widened <dimension>); inside it, only the
     <v>/t of formula cells and array-range cells differ. Returns the cells that changed."""
     def split(xml: bytes):
-        m1, m2 = re.search(rb"<sheetData\b", xml), re.search(rb"</sheetData>", xml)
+        m1 = re.search(rb"<sheetData\b", xml)
+        m2 = re.search(rb"</sheetData>", xml) or re.search(rb"<sheetData\s*/>", xml)
         return xml[: m1.start()], xml[m2.end():]
 
     (bh, bt), (ah, at) = split(before), split(after)
@@ -211,7 +213,8 @@ def _cell(xml: bytes, ref: str) -> bytes:
 @pytest.mark.parametrize("value, t, v", [
     (3.0, None, b"3"), (-0.0, None, b"0"), (0.1 + 0.2, None, b"0.30000000000000004"),
     (1e-7, None, b"1e-07"), (2.5e20, None, b"2.5e+20"), (7, None, b"7"),
-    (True, b"b", b"1"), (False, b"b", b"0"),
+    (True, b"b", b"1"), (False, b"b", b"0"), (np.True_, b"b", b"1"),
+    (np.float64(0.25), None, b"0.25"), (np.int64(-3), None, b"-3"),
     (KpiError(NA, "0.42 falls in no band"), b"e", b"#N/A"),
     (float("nan"), b"e", b"#NUM!"), (float("inf"), b"e", b"#NUM!"),
     ("优秀", b"str", "优秀".encode()), ("a<b & c>d", b"str", b"a&lt;b &amp; c&gt;d"),
@@ -469,3 +472,43 @@ def test_duplicate_entries_are_refused(tmp_path):
         zf.writestr("xl/workbook.xml", b"<x/>")
     with pytest.raises(PackageError, match="duplicate"):
         validate(p)
+
+
+# -- workbooks saved by real Excel ----------------------------------------------------------------
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "conformance" / "excel"
+CORPUS_SAMPLE = sorted(CORPUS.rglob("*.xls[xm]"))[::8] if CORPUS.is_dir() else []
+
+
+@pytest.mark.skipif(not CORPUS_SAMPLE, reason=f"conformance corpus not found at {CORPUS}")
+def test_excel_saved_workbooks_change_only_in_cached_values(tmp_path):
+    """Every formula cell and array-range cell of real Excel files (shared formulas, array
+    formulas, rich text, extLst…) gets a value; nothing else in the package changes."""
+    kinds = [1.5, 't<&>"', True, KpiError(NA, "x"), None, -2.0]
+    out = tmp_path / "out.xlsx"
+    written = 0
+    for f in CORPUS_SAMPLE:
+        ev = Evaluation()
+        with open_package(f) as pkg:
+            sheets = [(s.name, s.part) for s in pkg.sheets if s.kind == "worksheet"]
+            before = {i.filename: pkg.read(i.filename) for i in pkg.infos}
+        for name, part in sheets:
+            cells = dict(_sheet_cells(before[part])[0])
+            targets = {r for r, c in cells.items() if c.find(f"{NS}f") is not None}
+            for r1, c1, r2, c2 in _array_ranges(cells):
+                if (r2 - r1 + 1) * (c2 - c1 + 1) <= 10_000:
+                    targets |= {f"{col_letters(c)}{r}" for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
+            for i, ref in enumerate(sorted(targets)):
+                ev.values[(name, ref)] = kinds[i % len(kinds)]
+        result = write_values(f, ev, out)
+        assert not result.skipped, (f.name, result.skipped[:3])
+        assert result.written == len(ev.values)
+        written += result.written
+        after = dict((n, d) for n, _, d in _parts(out))
+        assert list(after) == list(before), f.name
+        for name, data in before.items():
+            if name in {p for _, p in sheets}:
+                assert_only_cached_values_changed(data, after[name])
+            else:
+                assert after[name] == data, (f.name, name)
+    assert written > 1000

@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from .package import Limits, MiB, PackageError, validate
-from .safefile import LockedError, OutputError, atomic_output, target_lock
+from .safefile import LockedError, OutputError, atomic_output, remove_stale_temps, target_lock
 from .writer import WriteError, split_ref, write_values
 
 #: Exit codes (documented in ``kpi recalc --help`` and docs/recalc.md).
@@ -134,6 +134,7 @@ def run_job(job: Job, progress=None) -> FileReport:
     report = FileReport(input=str(src), output=str(out))
     try:
         with target_lock(out, job.lock_timeout):
+            remove_stale_temps(out)
             sheets = [s.name for s in validate(src, job.limits)]
             evaluate = _load_evaluator(job.evaluator)
             evaluation = evaluate(src, progress=progress)

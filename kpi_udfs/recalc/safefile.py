@@ -3,7 +3,8 @@
 :func:`atomic_output` writes a file beside the target under a temporary name, fsyncs
 it, then renames it over the target in one step (``os.replace``), and fsyncs the
 folder: a crash or SIGKILL at any moment leaves either the old file or the new one,
-never a half-written workbook (at worst a stray ``.~kpi-*.tmp`` beside it).
+never a half-written workbook (at worst a stray ``.~kpi-BOOK.xlsx-*.tmp`` beside it, which
+the next run on that file removes: :func:`remove_stale_temps`).
 
 :func:`target_lock` serialises writers of the same file: two ``kpi recalc --in-place``
 runs on one workbook take turns, and a run that waits longer than its timeout refuses
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 import tempfile
 import time
@@ -132,6 +134,29 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+def remove_stale_temps(target: Path) -> int:
+    """Delete temporary files an interrupted run left for ``target`` (call it holding the lock).
+
+    Only names :func:`atomic_output` makes for this very target are touched:
+    ``.~kpi-<name>-<8 random characters>.tmp``.
+    """
+    target = Path(os.path.realpath(target))
+    pattern = re.compile(r"\.~kpi-" + re.escape(target.name) + r"-[A-Za-z0-9_]{8}\.tmp")
+    removed = 0
+    try:
+        entries = list(target.parent.iterdir())
+    except OSError:
+        return 0
+    for p in entries:
+        if pattern.fullmatch(p.name):
+            try:
+                p.unlink()
+                removed += 1
+            except OSError:
+                pass
+    return removed
+
+
 @contextmanager
 def atomic_output(target: Path) -> Iterator[BinaryIO]:
     """Yield a temporary file beside ``target``; on success it atomically becomes ``target``.
@@ -149,7 +174,7 @@ def atomic_output(target: Path) -> Iterator[BinaryIO]:
         os.umask(umask)
         mode = 0o666 & ~umask
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=".~kpi-", suffix=".tmp", dir=target.parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".~kpi-{target.name}-", suffix=".tmp", dir=target.parent)
     except OSError as e:
         raise OutputError(f"{target}: cannot write in {target.parent} ({e.strerror or e})") from None
     tmp = Path(tmp_name)

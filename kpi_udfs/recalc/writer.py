@@ -39,6 +39,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
+
 from ..errors import KpiError
 from .model import CellValue, Evaluation
 from .package import Limits, Package, check_no_dtd, open_package
@@ -131,7 +133,7 @@ def encode_value(value: CellValue) -> tuple[bytes | None, bytes | None]:
         return None, None
     if isinstance(value, KpiError):
         return b"e", value.code.encode("ascii")
-    if isinstance(value, bool) or type(value).__name__ == "bool_":
+    if isinstance(value, (bool, np.bool_)):
         return b"b", b"1" if value else b"0"
     if isinstance(value, str):
         return b"str", _xml_text(value)
