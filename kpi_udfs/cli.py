@@ -62,6 +62,11 @@ from .addin_commands import app as _addin_app  # noqa: E402
 app.add_typer(_addin_app, name="addin")
 
 
+from .templates_cli import register as _register_templates  # noqa: E402
+
+_register_templates(app)  # kpi new, kpi demo
+
+
 def main() -> None:
     app()
 

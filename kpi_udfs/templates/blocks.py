@@ -1,0 +1,430 @@
+"""Rule blocks several schemes share in shape (a band table with its policies, a rating map,
+weights, the grade/pay table), filled with each scheme's own numbers and seed quotes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .spec import (
+    BLANK,
+    Between,
+    Calc,
+    Derived,
+    Distribution,
+    Field,
+    Input,
+    Metric,
+    Pick,
+    Section,
+    Setting,
+    Spill,
+    Summary,
+    Table,
+    choices,
+    rows_of,
+)
+
+PERCENT = "0%"
+PERCENT1 = "0.0%"
+MONEY = "#,##0.00"
+
+
+def band_section(
+    name: str,
+    zh: str,
+    en: str,
+    *,
+    seed: str,
+    note: str,
+    rows: list[tuple[Any, Any, str, Any]],
+    literal: list[str],
+    direction: str = "HIGHER",
+    on_gap: str = "ERROR",
+    on_overlap: str | None = None,
+    fmt: str = "General",
+) -> Section:
+    """A KPI_BAND table (lower, upper, inclusivity, points) with its audit and policy cells.
+
+    Defines ``<name>_Lower/_Upper/_Bounds/_Points``, ``<name>_Check``, ``<name>_Direction``,
+    ``<name>_OnGap`` (and ``<name>_OnOverlap`` when given).
+    """
+    bounds_pick = Pick(("[)", "(]", "[]", "()"))
+    table = Table(
+        name,
+        "分档表",
+        "Band table",
+        (
+            Field("Lower", "下限", "Lower bound", fmt),
+            Field("Upper", "上限", "Upper bound", fmt),
+            Field("Bounds", "区间", "Inclusive ends", valid=bounds_pick),
+            Field("Points", "得分", "Points"),
+        ),
+        rows_of(rows),
+        tuple(literal),
+        check="=KPI_CHECK_BANDS({Lower},{Upper},{Bounds})",
+    )
+    items: list = [
+        table,
+        Setting(
+            f"{name}_Direction", "方向", "Better direction", direction,
+            "HIGHER: 越高越好 higher is better; LOWER: 越低越好 (时间)", valid=choices("KPI_BAND", "direction"),
+        ),
+        Setting(
+            f"{name}_OnGap", "落空策略", "Value in no band", on_gap,
+            "ERROR = #N/A 并说明缺口 (默认); WORSE / BETTER = 相邻较差/较好档; NEAREST; 或一个分数",
+            valid=choices("KPI_BAND", "on_gap"),
+        ),
+    ]
+    if on_overlap is not None:
+        items.append(
+            Setting(
+                f"{name}_OnOverlap", "重叠策略", "Value in several bands", on_overlap,
+                "FIRST = 按行序第一档 (默认); ERROR; MAX; MIN", valid=choices("KPI_BAND", "on_overlap"),
+            )
+        )
+    return Section(zh, en, seed, note, tuple(items))
+
+
+def band_formula(value_key: str, name: str, overlap: bool = False) -> str:
+    tail = f",{name}_OnOverlap" if overlap else ""
+    return (
+        f"=KPI_BAND({{{value_key}}},{name}_Lower,{name}_Upper,{name}_Points,{name}_Bounds,"
+        f"{name}_Direction,{name}_OnGap{tail})"
+    )
+
+
+def map_table(name: str, zh: str, en: str, value_zh: str, value_en: str, rows, literal=(), fmt="General") -> Table:
+    """A KPI_MAP table: ``<name>_Key`` → ``<name>_Value``."""
+    return Table(
+        name,
+        zh,
+        en,
+        (Field("Key", "评价", "Rating"), Field("Value", value_zh, value_en, fmt)),
+        rows_of(rows),
+        tuple(literal),
+    )
+
+
+def grade_pay_section(
+    *,
+    zh: str,
+    en: str,
+    seed: str,
+    rows: list[tuple[Any, ...]],
+    literal: list[str],
+    below: str = "无",
+) -> Section:
+    """Grades by score (表4.5/4.8), pay base, coefficient and quota (表4.6/4.9), one table.
+
+    ``Grade_*`` names cover the graded rows A–D (KPI_GRADE, quotas); ``Pay_*`` names add
+    the row of staff below the lowest grade (AMB-21: no grade, coefficient 0, base 0).
+    """
+    fields = (
+        Field("Key", "等级", "Grade"),
+        Field("Label", "等级说明", "Meaning"),
+        Field("Lower", "分数下限", "Lowest score"),
+        Field("Upper", "分数上限", "Highest score"),
+        Field("Base", "绩效工资基数", "Pay base (元)", MONEY),
+        Field("Coef", "绩效工资系数", "Coefficient", "0.0"),
+        Field("Quota", "人员比例", "Quota", PERCENT),
+    )
+    table = Table(
+        "Grade",
+        "等级、基数、系数与人员比例",
+        "Grades, pay base, coefficient and quota",
+        fields,
+        rows_of(rows),
+        tuple(literal),
+        tail=((below, "无等级 no grade", BLANK, BLANK, 0, 0, 0),),
+        tail_literal=(
+            "「D 65~75」以下种子未规定 (AMB-21): 默认无等级、无奖金; 表4.6 无此档 → 比例 0 % "
+            "/ below 65 the seed gives no grade: none, no bonus, no quota",
+        ),
+        tail_name="Pay",
+    )
+    return Section(
+        zh,
+        en,
+        seed,
+        "AMB-20: 950/800/650/550 是基数 (表头误写系数) pay bases, not coefficients; AMB-21/22/23: 分数缺口与越界见下列策略 "
+        "gaps and out-of-range scores follow the policies below; AMB-25: 等级来源 score grade or forced distribution.",
+        (
+            table,
+            Setting(
+                "Grade_GapPolicy", "分数缺口策略", "Scores between ranges (90.5)", "CONTINUOUS",
+                "CONTINUOUS: 只看下限 (90.5→B, 默认); ROUND_HALF_UP: 先四舍五入 (90.5→91→A); FLOOR; ERROR",
+                valid=choices("KPI_GRADE", "gap_policy"),
+            ),
+            Setting(
+                "Grade_Below", "低于最低等级", "Score below the lowest grade", below,
+                f"{below} = 无等级 (奖金系数见上表, 默认 0); D = 仍评D; ERROR = #N/A",
+                valid=Pick((below, "D", "ERROR")),
+            ),
+            Setting(
+                "Grade_Above", "高于最高分", "Score above the top", "TOP", "TOP = 最高等级 (默认); ERROR",
+                valid=choices("KPI_GRADE", "above_policy"),
+            ),
+            Setting(
+                "Grade_Source", "计薪等级来源", "Grade used for pay", "SCORE",
+                "SCORE = 按分数 (表4.5); FORCED = 按人员比例强制分布 (表4.6)", valid=Pick(("SCORE", "FORCED")),
+            ),
+            Setting(
+                "Quota_Rounding", "配额取整", "Quota rounding", "LARGEST_REMAINDER",
+                "LARGEST_REMAINDER 最大余数, 合计恒等于人数 (默认, WE-28)", valid=choices("KPI_QUOTA", "rounding"),
+            ),
+            Setting(
+                "Quota_TieBreak", "余数相同", "Equal remainders", "LOWER_GRADE",
+                "LOWER_GRADE: 名额给较低等级 (默认); HIGHER_GRADE; ERROR", valid=choices("KPI_QUOTA", "tie_break"),
+            ),
+            Setting(
+                "Force_TiePolicy", "强制分布同分", "Ties at a quota boundary", "KEEP_TOGETHER",
+                "KEEP_TOGETHER: 同分同等级 (默认); ORDINAL: 按名单顺序; ERROR",
+                valid=choices("KPI_FORCE_GRADES", "tie_policy"),
+            ),
+        ),
+    )
+
+
+def payout_section(*, seed: str) -> Section:
+    return Section(
+        "个人业绩奖金",
+        "Individual performance bonus",
+        seed,
+        "AMB-24: 原文公式 分值×系数 不用基数; 模式单元格可改为 基数×系数 或 基数×分值%×系数. AMB-G7: 金额不取整, 可设取整单位.",
+        (
+            Setting(
+                "Payout_Mode", "奖金公式", "Bonus formula", "SCORE_X_COEF",
+                "SCORE_X_COEF 分值×系数 (原文, 默认, 90×1.2=108); BASE_X_COEF 基数×系数 (960); "
+                "BASE_X_SCOREPCT_X_COEF 基数×分值%×系数 (864)",
+                valid=choices("KPI_PAYOUT", "mode"),
+            ),
+            Setting("Payout_RoundTo", "取整单位 (元)", "Round to (元)", BLANK, "空 = 不取整; 1 = 整元; 0.01 = 分",
+                    valid=Between(0.01, 1000)),
+        ),
+    )
+
+
+def streak_section(*, zh_rule: str, seed: str, match_note: str) -> Section:
+    """Streak rewards of 表4.5/4.8: 2 months of A → 300–500 元 each time; 3 months → base +200–500 元."""
+    return Section(
+        "连续奖励",
+        "Streak rewards",
+        seed,
+        f"AMB-26/27: {match_note}; 连续计数方式见模式单元格 counting mode below; 金额在种子区间内由 HR 选定 (AMB-G6).",
+        (
+            Setting("Streak_Match", "计入连续的等级", "Grade that counts", "A", zh_rule),
+            Setting("Streak2_Length", "连续月数 (奖励)", "Months in a row (reward)", 2, valid=Between(1, 12, True)),
+            Setting(
+                "Streak2_Mode", "计数方式", "Counting mode", "NON_OVERLAP",
+                "A,A,A: NON_OVERLAP 计1次 (默认); ROLLING 计2次; ONCE 0/1", valid=choices("KPI_STREAK", "mode"),
+            ),
+            Setting("Streak2_Min", "奖励下限 (元)", "Reward minimum (元)", 300, fmt=MONEY),
+            Setting("Streak2_Max", "奖励上限 (元)", "Reward maximum (元)", 500, fmt=MONEY),
+            Setting("Streak2_Amount", "每次奖励 (元)", "Reward per streak (元)", 300, fmt=MONEY,
+                    valid=Between("Streak2_Min", "Streak2_Max")),
+            Derived("Streak2_Checked", "奖励 (已核对)", "Reward (checked)",
+                    "=KPI_CHECK_RANGE(Streak2_Amount,Streak2_Min,Streak2_Max)", "超出区间为 #VALUE!", MONEY),
+            Setting("Streak3_Length", "连续月数 (底薪调整)", "Months in a row (base raise)", 3,
+                    valid=Between(1, 12, True)),
+            Setting("Streak3_Mode", "计数方式", "Counting mode", "ONCE", "ONCE: 达到即 1 次",
+                    valid=choices("KPI_STREAK", "mode")),
+            Setting("Streak3_Min", "底薪调整下限 (元)", "Base raise minimum (元)", 200, fmt=MONEY),
+            Setting("Streak3_Max", "底薪调整上限 (元)", "Base raise maximum (元)", 500, fmt=MONEY),
+            Setting("Streak3_Amount", "底薪调整额 (元)", "Base raise (元)", 200, fmt=MONEY,
+                    valid=Between("Streak3_Min", "Streak3_Max")),
+            Derived("Streak3_Checked", "底薪调整 (已核对)", "Base raise (checked)",
+                    "=KPI_CHECK_RANGE(Streak3_Amount,Streak3_Min,Streak3_Max)", "超出区间为 #VALUE!", MONEY),
+        ),
+    )
+
+
+def special_section() -> Section:
+    return Section(
+        "特殊业绩贡献奖金",
+        "Special contribution bonus",
+        "「3、特殊业绩贡献奖金,额度:0~500 元。」",
+        "AMB-16: 金额由主管决定, 须在区间内 amount chosen by the supervisor, checked against the range.",
+        (
+            Setting("Special_Min", "下限 (元)", "Minimum (元)", 0, fmt=MONEY),
+            Setting("Special_Max", "上限 (元)", "Maximum (元)", 500, fmt=MONEY),
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Staff columns and summary from the total on (表4.5–4.9 schemes)
+
+
+def pay_columns() -> tuple:
+    """Grade by score and by quota, the grade used for pay, base, coefficient, bonus, streaks,
+    special bonus and the bonus total; needs a staff column ``total``."""
+    return (
+        Calc(
+            "grade", "分数等级", "Grade by score",
+            "=KPI_GRADE({total},Grade_Lower,Grade_Key,Grade_Upper,Grade_GapPolicy,Grade_Below,Grade_Above)",
+        ),
+        Spill(
+            "forced", "强制分布等级", "Grade by quota",
+            "=KPI_FORCE_GRADES({total*},Grade_Key,Grade_Quota,Quota_Rounding,Force_TiePolicy)",
+        ),
+        Input("m2", "前2月等级", "Grade 2 months ago", valid=Pick("Pay_Key")),
+        Input("m1", "上月等级", "Last month's grade", valid=Pick("Pay_Key")),
+        Calc(
+            "pay_grade", "本月计薪等级", "Grade for pay",
+            '=IF(Grade_Source="FORCED",IF({forced}="","",{forced}),IF({grade}="","",{grade}))',
+        ),
+        Calc("base", "绩效工资基数", "Pay base (元)", "=KPI_MAP({pay_grade},Pay_Key,Pay_Base)", MONEY),
+        Calc("coef", "绩效工资系数", "Coefficient", "=KPI_MAP({pay_grade},Pay_Key,Pay_Coef)", "0.0"),
+        Calc(
+            "bonus", "个人业绩奖金", "Performance bonus (元)",
+            "=KPI_PAYOUT({total},{pay_grade},Pay_Key,Pay_Coef,Pay_Base,Payout_Mode,Payout_RoundTo)", MONEY,
+        ),
+        Calc("streak2", "连续A次数", "A streaks",
+             "=KPI_STREAK({m2..pay_grade},Streak_Match,Streak2_Length,Streak2_Mode)"),
+        Calc("streak_bonus", "连续奖励", "Streak reward (元)", '=IF({streak2}="","",{streak2}*Streak2_Checked)', MONEY),
+        Calc("streak3", "连续3月A", "3-month A streak",
+             "=KPI_STREAK({m2..pay_grade},Streak_Match,Streak3_Length,Streak3_Mode)"),
+        Calc("raise", "底薪调整", "Base raise (元)", '=IF({streak3}="","",{streak3}*Streak3_Checked)', MONEY),
+        Input("special", "特殊贡献奖金", "Special bonus (元)", MONEY, Between("Special_Min", "Special_Max")),
+        Calc("special_ok", "特殊奖金(核)", "Special bonus (checked)",
+             "=KPI_CHECK_RANGE({special},Special_Min,Special_Max)", MONEY),
+        Calc(
+            "pay_total", "奖金合计", "Total bonus (元)",
+            '=IF(AND({bonus}="",{streak_bonus}="",{special_ok}=""),"",SUM({bonus},{streak_bonus},{special_ok}))',
+            MONEY,
+        ),
+    )
+
+
+def pay_summary() -> Summary:
+    """Grade distribution against 15/45/30/10 %, the quota audit and the bonus totals."""
+    return Summary(
+        Distribution(
+            "计薪等级分布与人员比例", "Grade distribution against the quotas", "pay_grade", "Pay_Key", 5,
+            quota="=KPI_QUOTA(COUNT({total*}),Pay_Quota,Quota_Rounding,Quota_TieBreak)",
+        ),
+        (
+            Metric("参评人数 (有总分)", "Staff with a total", "=COUNT({total*})"),
+            Metric("有错误的行", "Rows with an error", "=SUMPRODUCT(ISERROR({total*})*1)",
+                   note="缺档、缺评价等, 原因见员工表单元格 / the reason is in the cell on Staff"),
+            Metric("人员比例检查", "Quota check",
+                   '=KPI_QUOTA_CHECK(IFERROR({pay_grade*}&"",""),Pay_Key,Pay_Quota,Quota_Mode,Quota_Rounding)',
+                   note="TRUE = 符合; 否则列出偏差 (AMB-25) / TRUE or the deviations"),
+            Metric("个人业绩奖金合计", "Performance bonus total", '=SUMIF({bonus*},">=0")', MONEY,
+                   "不含错误行 / rows with an error are left out"),
+            Metric("连续奖励合计", "Streak rewards total", '=SUMIF({streak_bonus*},">=0")', MONEY),
+            Metric("奖金合计", "All bonuses", '=SUMIF({pay_total*},">=0")', MONEY),
+        ),
+    )
+
+
+def quota_audit_section(seed: str) -> Section:
+    return Section(
+        "人员比例检查",
+        "Quota audit",
+        seed,
+        "AMB-25: 分数等级与强制比例可能冲突; 汇总表列出偏差 / score grades and quotas may disagree: the summary lists it.",
+        (
+            Setting("Quota_Mode", "比例含义", "Quota meaning", "EXACT", "EXACT: 应恰好等于 (默认); MAX: 不超过",
+                    valid=choices("KPI_QUOTA_CHECK", "mode")),
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Target items (S0-H, S0-I)
+
+
+def sales_settings(prefix: str, *, mult: float | str, gate: float, cap: float | str | None) -> tuple:
+    """KPI_TARGET_LINEAR parameters ``<prefix>_Mult/_Gate/_Cap/_GateInclusive/_BelowGate``.
+
+    ``mult``/``cap`` given as text are formulas of Derived cells (a preset choice)."""
+    items: list = []
+    for key, zh, en, value, note in (
+        ("Mult", "乘数", "Multiplier", mult, "得分 = 乘数 × R"),
+        ("Cap", "封顶", "Cap", cap, "空 = 不封顶"),
+    ):
+        if isinstance(value, str):
+            items.append(Derived(f"{prefix}_{key}", zh, en, value, note))
+        else:
+            items.append(Setting(f"{prefix}_{key}", zh, en, value, note))
+    items[1:1] = [
+        Setting(f"{prefix}_Gate", "门槛完成率", "Gate ratio", gate, "R 低于门槛得 0", PERCENT, Between(0, 10)),
+    ]
+    items += [
+        Setting(f"{prefix}_GateInclusive", "门槛含本数", "Gate inclusive", True,
+                "TRUE: R = 85% 得分 (「R≥ 85%」); FALSE: 须超过", valid=Pick(("TRUE", "FALSE"))),
+        Setting(f"{prefix}_BelowGate", "门槛以下得分", "Points under the gate", 0),
+    ]
+    return tuple(items)
+
+
+def sales_formula(prefix: str) -> str:
+    return (
+        f"=KPI_TARGET_LINEAR({{sales_actual}},{{sales_target}},{prefix}_Mult,{prefix}_Gate,{prefix}_Cap,"
+        f"{prefix}_GateInclusive,{prefix}_BelowGate)"
+    )
+
+
+def step_settings(
+    prefix: str, *, base: float, down: float, up: float, step: float, gap_mode: str, cap: float | None,
+    step_note: str, mode_note: str,
+) -> tuple:
+    """KPI_TARGET_STEP parameters ``<prefix>_Base/_Down/_Up/_Step/_GapMode/_Rounding/_Floor/_Cap``."""
+    return (
+        Setting(f"{prefix}_Base", "达标得分", "Points at target", base),
+        Setting(f"{prefix}_Down", "每步扣分", "Points lost per step", down),
+        Setting(f"{prefix}_Up", "每步加分", "Points gained per step", up, "0 = 超额不加分"),
+        Setting(f"{prefix}_Step", "步长", "Step", step, step_note, "0.00"),
+        Setting(f"{prefix}_GapMode", "差距口径", "Gap measured", gap_mode, mode_note,
+                valid=choices("KPI_TARGET_STEP", "gap_mode")),
+        Setting(f"{prefix}_Rounding", "不足一步", "Part steps", "FLOOR",
+                "FLOOR: 只算完整步 (默认, AMB-38); EXACT: 按比例; CEIL: 不足一步按一步",
+                valid=choices("KPI_TARGET_STEP", "rounding")),
+        Setting(f"{prefix}_Floor", "下限", "Floor", 0, "「扣完为止」"),
+        Setting(f"{prefix}_Cap", "封顶", "Cap", cap, "空 = 不封顶"),
+    )
+
+
+def step_formula(prefix: str, actual: str, target: str) -> str:
+    return (
+        f"=KPI_TARGET_STEP({{{actual}}},{{{target}}},{prefix}_Base,{prefix}_Down,{prefix}_Up,{prefix}_Step,"
+        f'{prefix}_GapMode,{prefix}_Rounding,"HIGHER",{prefix}_Floor,{prefix}_Cap)'
+    )
+
+
+def score_band_summary(extra: tuple = ()) -> Summary:
+    """Distribution of totals over reporting bands (not a rule of the seed) and key figures."""
+    return Summary(
+        Distribution(
+            "总分分布", "Distribution of totals", "total", "Report_Label", 5,
+            count='=COUNTIFS({column*},">="&INDEX(Report_Lower,{index}),{column*},"<"&INDEX(Report_Upper,{index}))',
+        ),
+        (
+            Metric("参评人数 (有总分)", "Staff with a total", "=COUNT({total*})"),
+            Metric("有错误的行", "Rows with an error", "=SUMPRODUCT(ISERROR({total*})*1)",
+                   note="原因见员工表单元格 / the reason is in the cell on Staff"),
+            Metric("平均总分", "Average total", "=IF(COUNT({total*})=0,\"\",AVERAGEIF({total*},\">=0\"))", "0.0"),
+            *extra,
+        ),
+    )
+
+
+def report_bands_section() -> Section:
+    """Bands the summary counts totals in: reporting only, not a rule of the seed."""
+    return Section(
+        "汇总分档 (仅用于汇总)",
+        "Summary bands (reporting only)",
+        "",
+        "种子没有等级表; 这些分档只用于汇总图, 不影响任何得分 / the seed has no grades: these bands only feed the chart.",
+        (
+            Table(
+                "Report",
+                "汇总分档",
+                "Reporting bands",
+                (Field("Label", "档", "Band"), Field("Lower", "下限 (含)", "From (incl.)"),
+                 Field("Upper", "上限 (不含)", "To (excl.)")),
+                (("≥100", 100, 1e9), ("90–100", 90, 100), ("80–90", 80, 90), ("60–80", 60, 80), ("<60", -1e9, 60)),
+            ),
+        ),
+    )

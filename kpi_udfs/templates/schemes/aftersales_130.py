@@ -1,0 +1,278 @@
+"""AfterSales_130 — after-sales CS 130-point scheme with a ranked bonus ladder, SEED_RULES S0-A.
+
+Ratings 优/良/中/差 → 20/15/10/0 (KPI_MAP), refund rate ≤ 5 % → 30 with the rest of the
+table lost (KPI_BAND, AMB-02), attendance 20 − 5/5/10 per event (KPI_ADJUST), discretionary
+complaint deductions and outstanding-performance points checked against their ranges
+(KPI_CHECK_RANGE), total of 130 (KPI_TOTAL), bonus ladder 1000/800/600… over the staff
+above the 70 % gate with a tie-policy cell (KPI_RANK_BONUS), wage = base pay + bonus.
+"""
+
+from __future__ import annotations
+
+from ..blocks import MONEY, PERCENT, PERCENT1, band_formula, band_section, map_table
+from ..people import names
+from ..spec import (
+    BLANK,
+    Between,
+    Calc,
+    Derived,
+    Distribution,
+    Field,
+    Input,
+    Metric,
+    Pick,
+    Section,
+    Setting,
+    Spill,
+    Summary,
+    Table,
+    Template,
+    choices,
+)
+
+_ = BLANK
+COUNT = Between(0, 1000, whole=True)
+RATING = Pick("Rating_Key")
+
+RULES = (
+    Section(
+        "总分与奖金门槛",
+        "Total and bonus gate",
+        "「(总分130分,低于80分无KPI考核奖金)」 「总分130分,低于总分70%无KPI考核奖金」",
+        "AMB-01: 两个门槛冲突 (80 与 70%×130=91); 默认 91 (与奖金阶梯同段), 可选 80. "
+        "AMB-05: 总分不封顶 (表扬可超过 130), 下限 0.",
+        (
+            Table(
+                "GatePreset",
+                "门槛方案",
+                "Gate presets",
+                (Field("Key", "方案", "Preset"), Field("Value", "门槛分", "Gate (points)")),
+                (("70%×130", 91), ("80分", 80)),
+                ("「低于总分70%无KPI考核奖金」 → 0.70×130 = 91", "「低于80分无KPI考核奖金」"),
+            ),
+            Setting("Gate_Choice", "采用的门槛", "Gate in force", "70%×130", "AMB-01", valid=Pick("GatePreset_Key")),
+            Derived("Gate", "奖金门槛 (分)", "Bonus gate (points)", "=KPI_MAP(Gate_Choice,GatePreset_Key,GatePreset_Value)"),
+            Setting("Total_Declared", "声明总分", "Declared total", 130, "各项满分之和须等于此数 (AMB-74)"),
+            Setting("Total_Floor", "总分下限", "Total floor", 0, "0 (默认) 或 NONE 允许负分",
+                    valid=Pick(("0", "NONE"))),
+            Setting("Total_Cap", "总分上限", "Total cap", _, "空 = 不封顶 (AMB-05)"),
+        ),
+    ),
+    Section(
+        "各项满分",
+        "Item maxima",
+        "「1.售后客服素质(优20良15分中10差0分)20分」「2.退款率(≤5%:30分; 5%3.配合度…」「3.配合度…20分」"
+        "「4.执行力…20分」「5.投诉、维权、举报、退款纠纷…20分」「6.出勤率…20分」",
+        "退款率 30 分由 130 − 5×20 推出 (inferred).",
+        (
+            Table(
+                "Item",
+                "各项满分",
+                "Maximum per item",
+                (Field("Name", "指标", "Item"), Field("Max", "满分", "Maximum")),
+                (("售后客服素质", 20), ("退款率", 30), ("配合度", 20), ("执行力", 20), ("投诉维权纠纷", 20), ("出勤率", 20)),
+                ("20分", "30分 (推断 inferred)", "20分", "20分", "20分", "20分"),
+            ),
+        ),
+    ),
+    Section(
+        "评价对应分数",
+        "Ratings → points",
+        "「(优20良15分中10差0分)」 (素质、配合度、执行力、投诉维权纠纷)",
+        "AMB-07: 只有 优/良/中/差 四级; 優/优秀/良好 等写法自动识别, 其他为 #N/A.",
+        (map_table("Rating", "评价", "Rating", "得分", "Points", [("优", 20), ("良", 15), ("中", 10), ("差", 0)],
+                   ["优20", "良15分", "中10", "差0分"]),),
+    ),
+    band_section(
+        "Refund",
+        "退款率",
+        "Refund rate",
+        seed="「2.退款率(≤5%:30分; 5%3.配合度(优20良15分中10差0分)…」",
+        note="AMB-02: 原表在「5%」后丢失; 只知 ≤5% → 30. 第 2 行 (>5%) 的得分留空 → #N/A「rule missing」, "
+        "绝不默认为 0; 补上得分即可计算.",
+        rows=[(_, 0.05, "(]", 30), (0.05, _, "()", _)],
+        literal=["≤5%:30分", "5%… (原文丢失 lost: 请填写 fill in)"],
+        direction="LOWER",
+        fmt=PERCENT,
+    ),
+    Section(
+        "出勤率",
+        "Attendance",
+        "「6.出勤率(全勤20分,迟到1次扣5分,请假一次扣5分,旷工1次扣10分)20分」",
+        "AMB-04: 未说明下限; 默认不低于 0 (可设 NONE 允许负分). 次数留空视为未填, 0 表示没有.",
+        (
+            Setting("Att_Start", "全勤分", "Full attendance", 20),
+            Table(
+                "Att",
+                "每次扣分",
+                "Points per event",
+                (Field("Event", "事项", "Event"), Field("PerUnit", "每次", "Per event")),
+                (("迟到", -5), ("请假", -5), ("旷工", -10)),
+                ("迟到1次扣5分", "请假一次扣5分", "旷工1次扣10分"),
+            ),
+            Setting("Att_Floor", "出勤分下限", "Attendance floor", 0, "0 (默认) 或 NONE", valid=Pick(("0", "NONE"))),
+        ),
+    ),
+    Section(
+        "扣分与加分",
+        "Deductions and additions",
+        "「扣分1.低质评价(由于售后原因,数据客服主管提供)一次扣5分。」「2.客户投诉(…)查实无误,视情况一次扣(5-20)分。」"
+        "「加分1.客户表扬,一次加2分。」「2.表现突出(工作态度,进步快,学习能力强等….)加2-5分。」",
+        "AMB-06: 投诉每次 5–20 分、表现突出 2–5 分由主管决定, 超出区间为 #VALUE!. 投诉扣分填合计 (次数 × 每次).",
+        (
+            Table(
+                "Adj",
+                "每次加减分",
+                "Points per event",
+                (Field("Event", "事项", "Event"), Field("PerUnit", "每次/每分", "Per event / point")),
+                (("低质评价", -5), ("客户表扬", 2), ("投诉扣分 (合计)", -1), ("表现突出加分", 1)),
+                ("一次扣5分", "一次加2分", "一次扣(5-20)分 → 按填写的分数扣", "加2-5分 → 按填写的分数加"),
+            ),
+            Setting("Complaint_Min", "投诉每次最少扣", "Complaint: least per case", 5),
+            Setting("Complaint_Max", "投诉每次最多扣", "Complaint: most per case", 20),
+            Setting("Outstanding_Min", "表现突出最少加", "Outstanding: least", 2),
+            Setting("Outstanding_Max", "表现突出最多加", "Outstanding: most", 5),
+        ),
+    ),
+    Section(
+        "排序工资法 KPI 奖金",
+        "Rank ladder bonus",
+        "「售后客服工资制度排序工资法,KPI奖金1000,按总分高至低依次排下(1000,800,600…………)」",
+        "AMB-03: 600 之后按 −200 递减至 0, 不为负; 同分处理见并列策略. AMB-08: 只在达到门槛的员工中排名.",
+        (
+            Table(
+                "Ladder",
+                "名次奖金",
+                "Amount by rank",
+                (Field("Rank", "名次", "Rank"), Field("Amount", "奖金", "Amount (元)", MONEY)),
+                ((1, 1000), (2, 800), (3, 600)),
+                ("1000", "800", "600…………"),
+            ),
+            Setting("Ladder_Step", "之后每名递减", "Step after the list", -200, "AMB-03: 隐含 −200", fmt=MONEY),
+            Setting("Ladder_Floor", "最低奖金", "Ladder floor", 0, "不为负", fmt=MONEY),
+            Setting(
+                "Ladder_TiePolicy", "同分并列", "Ties", "COMPETITION",
+                "COMPETITION: 1-2-2-4, 并列者同拿较高名次 (默认); AVERAGE: 平分名次奖金; DENSE: 1-2-2-3; ORDINAL; ERROR",
+                valid=choices("KPI_RANK_BONUS", "tie_policy"),
+            ),
+            Setting("Ineligible_Amount", "未达门槛奖金", "Below the gate", 0, fmt=MONEY),
+        ),
+    ),
+    Section(
+        "基本工资",
+        "Base pay",
+        "「售后客服------基本工资---2500」「售后组长------基本工资---3000」 「客服工资=基本工资+KPI考核奖金」",
+        "",
+        (map_table("Base", "岗位", "Role", "基本工资", "Base pay (元)", [("售后客服", 2500), ("售后组长", 3000)],
+                   ["售后客服 2500", "售后组长 3000"], MONEY),),
+    ),
+)
+
+COLUMNS = (
+    Input("name", "姓名", "Name", width=10),
+    Input("role", "岗位", "Role", valid=Pick("Base_Key")),
+    Input("quality", "售后客服素质", "CS quality", valid=RATING),
+    Input("refund", "退款率", "Refund rate", PERCENT1, Between(0, 1)),
+    Input("coop", "配合度", "Cooperation", valid=RATING),
+    Input("exec", "执行力", "Execution", valid=RATING),
+    Input("disputes", "投诉维权纠纷处理", "Complaints & disputes", valid=RATING),
+    Input("late", "迟到次数", "Lates", valid=COUNT),
+    Input("leave", "请假次数", "Leaves", valid=COUNT),
+    Input("absent", "旷工次数", "Absences", valid=COUNT),
+    Input("cmp_n", "客户投诉次数", "Verified complaints", valid=COUNT),
+    Input("cmp_pts", "投诉扣分合计", "Complaint points (total)", valid=Between(0, 1000)),
+    Input("outst", "表现突出加分", "Outstanding points", valid=Between("Outstanding_Min", "Outstanding_Max")),
+    Input("lowq", "低质评价次数", "Low-quality reviews", valid=COUNT),
+    Input("praise", "客户表扬次数", "Customer praise", valid=COUNT),
+    Calc("cmp_ok", "投诉扣分(核)", "Complaint points (checked)",
+         "=KPI_CHECK_RANGE({cmp_pts},Complaint_Min*{cmp_n},Complaint_Max*{cmp_n})"),
+    Calc("out_ok", "突出加分(核)", "Outstanding (checked)", "=KPI_CHECK_RANGE({outst},Outstanding_Min,Outstanding_Max)"),
+    Calc("p_quality", "素质得分", "Quality points", "=KPI_MAP({quality},Rating_Key,Rating_Value)"),
+    Calc("p_refund", "退款率得分", "Refund points", band_formula("refund", "Refund")),
+    Calc("p_coop", "配合度得分", "Cooperation points", "=KPI_MAP({coop},Rating_Key,Rating_Value)"),
+    Calc("p_exec", "执行力得分", "Execution points", "=KPI_MAP({exec},Rating_Key,Rating_Value)"),
+    Calc("p_disp", "纠纷处理得分", "Disputes points", "=KPI_MAP({disputes},Rating_Key,Rating_Value)"),
+    Calc("p_att", "出勤得分", "Attendance points",
+         '=KPI_ADJUST(Att_Start,{late..absent},Att_PerUnit,0,"LINEAR",Att_Floor)'),
+    Calc("adj", "加减分", "Adjustments",
+         '=KPI_ADJUST(0,{lowq..out_ok},Adj_PerUnit,0,"LINEAR","NONE")'),
+    Calc("total", "总分", "Total (of 130)",
+         "=KPI_TOTAL({p_quality..p_att},Item_Max,{adj},Total_Floor,Total_Cap,Total_Declared)"),
+    Calc("eligible", "达到门槛", "Above the gate", "=KPI_PASS({total},Gate)"),
+    Spill("bonus", "KPI奖金", "KPI bonus (元)",
+          "=KPI_RANK_BONUS({total*},Ladder_Amount,Ladder_Step,Ladder_TiePolicy,Gate,Ineligible_Amount,Ladder_Floor)",
+          MONEY),
+    Calc("base", "基本工资", "Base pay (元)", "=KPI_MAP({role},Base_Key,Base_Value)", MONEY),
+    Calc("wage", "客服工资", "Wage (元)", '=IF(OR({base}="",{bonus}=""),"",{base}+{bonus})', MONEY),
+)
+
+# name, role, quality, refund, cooperation, execution, disputes, late, leave, absent,
+# complaints, complaint points, outstanding, low-quality reviews, praise.
+# Totals by hand (S0-A, WE-20) are in tests/test_templates.py.
+SAMPLE = (
+    ("刘婷", "售后组长", "优", 0.03, "优", "优", "优", 0, 0, 0, 0, _, 5, 0, 3),  # 141: above 130 (AMB-05)
+    ("陈晨", "售后客服", "优", 0.02, "优", "良", "优", 0, 0, 0, 0, _, _, 0, 1),  # 127
+    ("王磊", "售后客服", "优", 0.04, "良", "优", "优", 1, 0, 0, 0, _, _, 0, 1),  # 122
+    ("李静", "售后客服", "良", 0.05, "优", "优", "优", 0, 0, 0, 0, _, _, 0, 1),  # 127, tied; refund exactly 5 %
+    ("张雷", "售后客服", "优", 0.03, "优", "优", "良", 0, 1, 0, 0, _, _, 1, 0),  # 115
+    ("赵敏", "售后客服", "良", 0.01, "良", "良", "良", 0, 0, 0, 0, _, _, 0, 2),  # 114
+    ("孙浩", "售后客服", "优", 0.045, "良", "良", "中", 2, 0, 0, 0, _, 3, 0, 0),  # 103
+    ("周丽", "售后客服", "良", 0.025, "优", "中", "良", 0, 0, 1, 1, 10, _, 0, 0),  # 90: under 91, over 80 (AMB-01)
+    ("吴迪", "售后客服", "中", 0.03, "中", "良", "中", 1, 1, 0, 0, _, _, 0, 0),  # 85
+    ("郑凯", "售后客服", "差", 0.04, "中", "中", "差", 3, 1, 1, 0, _, _, 2, 0),  # attendance floor 0: 40
+    ("冯雪", "售后客服", "良", 0.07, "良", "良", "良", 0, 0, 0, 0, _, _, 0, 0),  # refund 7 %: rule missing (AMB-02)
+    ("褚燕", "售后客服", "良", 0.02, "良", "优", "良", 0, 0, 0, 0, _, 6, 0, 0),  # 6 outstanding points > 5 (AMB-06)
+    ("卫东", "售后客服", "良", 0.03, "良", "良", "良", 0, 0, 0, 0, _, _, 0, 0),  # 110
+    ("蒋琴", "售后客服", "良", 0.03, "良", "良", "良", 0, 0, 0, 0, _, _, 0, 0),  # 110
+    ("沈阳", "售后客服", "优", 0.035, "良", "良", "良", 1, 0, 0, 0, _, _, 0, 0),  # 110: three-way tie
+    ("韩梅", "售后客服", "中", 0.04, "良", "中", "良", 0, 0, 0, 1, 5, _, 0, 0),  # 95
+    ("杨光", "售后客服", "良", 0.02, "良", "良", "中", 0, 2, 0, 0, _, _, 0, 0),  # 95, tied
+    ("朱红", "售后客服", "良", 0.03, "中", "良", "良", 0, 0, 0, 0, _, _, 1, 0),  # 100
+    ("秦岚", "售后客服", _, _, _, _, _, _, _, _, _, _, _, _, _),  # joined this month: blank
+    ("尤佳", "售后客服", "良", 0.04, "良", "良", "良", 0, 0, 0, 0, _, 2, 0, 0),  # 112
+    ("许诺", "售后客服", "中", 0.05, "中", "中", "中", 0, 0, 0, 0, _, _, 0, 0),  # 90
+    ("何平", "售后组长", "优", 0.02, "优", "优", "良", 0, 0, 0, 0, _, _, 0, 2),  # 129
+    ("吕梁", "售后客服", "良", 0.03, "良", "良", "良", 0, 0, 0, 1, 19, _, 0, 0),  # 91: exactly at the gate
+)
+
+
+def generate(r, n: int) -> list[tuple]:
+    """n plausible after-sales staff (mostly 良/优, refund 0–5 %, few attendance events)."""
+    rating = ("优", "良", "良", "中", "差")
+    rows = []
+    for i, name in enumerate(names(r, n)):
+        complaints = r.choice((0, 0, 0, 1))
+        rows.append((
+            name, "售后组长" if i == 0 else "售后客服", r.choice(rating), round(r.uniform(0, 0.05), 3),
+            r.choice(rating), r.choice(rating), r.choice(rating), r.choice((0, 0, 1)), r.choice((0, 0, 1)), 0,
+            complaints, r.randint(5, 20) if complaints else _, r.choice((_, _, 2, 3)), r.choice((0, 0, 1)),
+            r.choice((0, 1, 2)),
+        ))
+    return rows
+
+
+TEMPLATE = Template(
+    name="AfterSales_130",
+    scheme="S0-A",
+    zh="网店售后工资及考核 (130分制, 排序工资法)",
+    en="After-sales CS 130-point scheme with rank-ladder bonus",
+    about="客服工资 = 基本工资 + KPI考核奖金; 奖金按总分从高到低 1000/800/600…, 低于门槛无奖金. "
+    "Wage = base pay + ranked KPI bonus; staff under the gate get none. S2-C (方案三) 可用同一表 (去掉退款率, 门槛 70).",
+    rules=RULES,
+    columns=COLUMNS,
+    sample=SAMPLE,
+    generate=generate,
+    summary=Summary(
+        Distribution("KPI奖金分布", "Bonus distribution", "bonus", (1000, 800, 600, 400, 200, 0),
+                     count="=COUNTIF({column*},{label})"),
+        (
+            Metric("参评人数 (有总分)", "Staff with a total", "=COUNT({total*})"),
+            Metric("达到门槛人数", "Staff at or above the gate", '=COUNTIF({total*},">="&Gate)'),
+            Metric("有错误的行", "Rows with an error", "=SUMPRODUCT(ISERROR({total*})*1)",
+                   note="缺档 (退款率>5%)、超出区间等, 原因见员工表 / the reason is in the cell on Staff"),
+            Metric("KPI奖金合计", "KPI bonus total", '=SUMIF({bonus*},">=0")', MONEY, "排序阶梯发放总额 the ladder pays out"),
+            Metric("工资合计", "Wages total", '=SUMIF({wage*},">=0")', MONEY, "不含错误行 / rows with an error left out"),
+        ),
+    ),
+    results=(("total", "总分 Total"), ("eligible", "达标 Gate"), ("bonus", "奖金 Bonus"), ("wage", "工资 Wage")),
+)

@@ -1,0 +1,202 @@
+"""Monthly_30pt_Budget — Tmall CS reward/penalty plan 2 (30-point monthly budget), SEED_RULES S2-B.
+
+Each person starts the month with 30 points. Offences cost points after a first warning
+(KPI_ADJUST with free counts and a visible mode for 「以此類推」, AMB-66); rewards add
++3/+5 and month-end rank points 5/3/1 (KPI_RANK_BONUS, tie-policy cell, AMB-72); at most
+2 deduction events earns +3 (KPI_PASS, AMB-71); the total is capped at 30 (AMB-70). The
+points fall in bands that cut the month's bonus by 0 / 10 / 30 / 100 % (KPI_BAND, AMB-68/69).
+"""
+
+from __future__ import annotations
+
+from ..blocks import MONEY, PERCENT, band_formula, band_section
+from ..people import names
+from ..spec import (
+    BLANK,
+    Between,
+    Calc,
+    Distribution,
+    Field,
+    Input,
+    Metric,
+    Pick,
+    Section,
+    Setting,
+    Spill,
+    Summary,
+    Table,
+    Template,
+    choices,
+)
+
+_ = BLANK
+COUNT = Between(0, 100, whole=True)
+
+RULES = (
+    Section(
+        "扣分 (先警告)",
+        "Deductions (warning first)",
+        "「(1)客戶投訴服務態度不好的及說話輕浮的,第一次予以警告。2次及2次以上扣1分,以此類推。」"
+        "「(2)沒有備注清楚…第一次予以警告。2次及2次以上扣1分,以此類推。」「(3)為了轉化率而私自大幅度降價者,第一次予以警告。"
+        "1次以上扣2分,以此類推」「(4)推卸責任者…第一次予以警告。1次以上扣1分。以此類推。」"
+        "「如有發現犯下重大錯誤而導致公司重大損失的直接扣 10分且處留司查看。」",
+        "AMB-66: 「以此類推」三种读法 → 模式单元格: LINEAR 第2次起每次扣 (默认), ESCALATING 递增, FLAT 只扣一次. "
+        "AMB-67: 每项的免扣次数 (警告) 见下表. AMB-73: 重大错误另标「留司查看」.",
+        (
+            Table(
+                "Pen",
+                "扣分规则",
+                "Deduction rules",
+                (Field("Item", "事项", "Offence"), Field("PerUnit", "每次扣分", "Points per event"),
+                 Field("Free", "警告次数", "Warnings (free)"), Field("Event", "计入扣分次数", "Counts as a deduction")),
+                (("态度投诉", -1, 1, 1), ("备注不清", -1, 1, 1), ("私自降价", -2, 1, 1), ("推卸责任", -1, 1, 1),
+                 ("重大错误", -10, 0, 1)),
+                ("第一次警告, 2次及以上扣1分", "第一次警告, 2次及以上扣1分", "第一次警告, 1次以上扣2分",
+                 "第一次警告, 1次以上扣1分", "直接扣10分且留司查看"),
+            ),
+            Setting("Pen_Mode", "「以此類推」读法", "Reading of 以此類推", "LINEAR",
+                    "LINEAR: n−1 次各扣一次 (默认); ESCALATING: 第k次扣k倍; FLAT: 只扣一次",
+                    valid=choices("KPI_ADJUST", "mode")),
+        ),
+    ),
+    Section(
+        "奖励",
+        "Rewards",
+        "「(1)…第一名至第三名5.3.1分 其第一名且評為金牌客服。」「(2)一個月扣分在2次以內的給予表彰,并獎勵3分.」"
+        "「(3)…在好評里著重表揚的。給予表彰及獎勵3分」「(4)發現重大問題及時匯報。直接獎勵5分.」「(5)有好的建議…獎勵3分。」",
+        "AMB-72: 排名依据 (成交金额/转化率/流失率) 未给权重 → 填一个综合分排名; 并列见策略. "
+        "AMB-71: 「2次以內」含 2 次, 只计实际扣分 (不计警告).",
+        (
+            Table(
+                "Reward",
+                "奖励分",
+                "Reward points",
+                (Field("Item", "事项", "Reward"), Field("PerUnit", "每次", "Points each")),
+                (("扣分≤2次", 3), ("好评表扬", 3), ("及时汇报重大问题", 5), ("建议被采纳", 3), ("月底排名分", 1)),
+                ("獎勵3分", "獎勵3分", "直接獎勵5分", "獎勵3分", "(排名分原样计入 rank points as they are)"),
+            ),
+            Setting("FewDed_Max", "扣分次数不超过", "At most this many deductions", 2, "「2次以內」含本数"),
+            Table(
+                "Rank",
+                "月底排名分",
+                "Month-end rank points",
+                (Field("Place", "名次", "Place"), Field("Points", "分", "Points")),
+                ((1, 5), (2, 3), (3, 1)),
+                ("第一名 5 (金牌客服)", "第二名 3", "第三名 1"),
+            ),
+            Setting("Rank_TiePolicy", "同分并列", "Ties", "COMPETITION",
+                    "COMPETITION: 并列同拿较高名次 (默认); AVERAGE; DENSE; ORDINAL; ERROR",
+                    valid=choices("KPI_RANK_BONUS", "tie_policy")),
+        ),
+    ),
+    Section(
+        "30 分制",
+        "The 30-point month",
+        "「以上獎勵分值也以一個月每人30分制。」「{除3之外}每個人每個月有30分。底分是25為界限。」",
+        "AMB-70: 奖励后最多 30 分 (封顶单元格); 25 分以上每分奖金比例未给出, 本表不计算. 扣分不设下限.",
+        (
+            Setting("Budget_Start", "每月底分", "Points at the start of the month", 30),
+            Setting("Budget_Cap", "封顶", "Cap", 30, "空 = 不封顶"),
+            Setting("Budget_Floor", "下限", "Floor", "NONE", "NONE = 不设下限", valid=Pick(("NONE", "0"))),
+        ),
+    ),
+    band_section(
+        "Budget",
+        "当月奖金扣减",
+        "Bonus cut by points",
+        seed="「如一個月內低于25分,相應扣除當月獎金的百分之10.低于20分到15分將扣除當月獎金的百分之30,…"
+        "如果一個月扣除的分數低于15分,那么親,您這個月的獎金也就報銷了!」",
+        note="AMB-68: 20 分算 −10% 档, 15 分算 −30% 档 (「到15分」含). AMB-69: 「扣除的分數低于15分」指剩余分数低于 15.",
+        rows=[(25, _, "[)", 0), (20, 25, "[)", 0.10), (15, 20, "[)", 0.30), (_, 15, "[)", 1.00)],
+        literal=["25分以上: 不扣", "低于25分 扣10%", "低于20分到15分 扣30%", "低于15分 奖金报销 (100%)"],
+    ),
+)
+
+COLUMNS = (
+    Input("name", "姓名", "Name", width=10),
+    Input("bonus_base", "当月奖金", "Month's bonus (元)", MONEY, Between(0, 100_000)),
+    Input("composite", "业绩综合分", "Performance composite", "0.0", Between(0, 1000)),
+    Input("att", "态度投诉", "Attitude complaints", valid=COUNT),
+    Input("notes", "备注不清", "Unclear order notes", valid=COUNT),
+    Input("price", "私自降价", "Unauthorised price cuts", valid=COUNT),
+    Input("shirk", "推卸责任", "Shirking", valid=COUNT),
+    Input("major", "重大错误", "Major errors", valid=COUNT),
+    Calc("pen", "扣分", "Points deducted", '=KPI_ADJUST(0,{att..major},Pen_PerUnit,Pen_Free,Pen_Mode,"NONE")'),
+    Calc("events", "扣分次数", "Deduction events", '=KPI_ADJUST(0,{att..major},Pen_Event,Pen_Free,"LINEAR","NONE")'),
+    Calc("few", "扣分≤2次", "At most 2 deductions",
+         '=IF({events}="","",KPI_PASS({events},FewDed_Max,"LOWER")*1)'),
+    Input("praise", "好评表扬", "Praised in reviews", valid=COUNT),
+    Input("report", "汇报重大问题", "Major problems reported", valid=COUNT),
+    Input("suggest", "建议被采纳", "Suggestions adopted", valid=COUNT),
+    Spill("rank_pts", "排名分", "Rank points", "=KPI_RANK_BONUS({composite*},Rank_Points,,Rank_TiePolicy)"),
+    Calc("gross", "底分+奖励", "Start + rewards",
+         '=KPI_ADJUST(Budget_Start,{few..rank_pts},Reward_PerUnit,0,"LINEAR","NONE")'),
+    Calc("points", "当月分数", "Month's points", "=KPI_TOTAL({gross},,{pen},Budget_Floor,Budget_Cap)"),
+    Calc("cut", "奖金扣减", "Bonus cut", band_formula("points", "Budget"), PERCENT),
+    Calc("payable", "实发奖金", "Bonus paid (元)", '=IF(OR({cut}="",{bonus_base}=""),"",{bonus_base}*(1-{cut}))', MONEY),
+    Calc("probation", "留司查看", "On probation", "=KPI_PASS({major},1)"),
+)
+
+# name, bonus, composite, attitude, notes, price cuts, shirking, major, praise, reports, suggestions.
+SAMPLE = (
+    ("林小雨", 1500, 96.5, 0, 0, 0, 0, 0, 2, 0, 1),  # rank 1: 30 + 3 + 6 + 3 + 5 → capped 30
+    ("陈思思", 1500, 92.0, 1, 0, 0, 0, 0, 1, 0, 0),  # warning only
+    ("王可欣", 1500, 92.0, 2, 1, 0, 0, 0, 0, 0, 0),  # tied 2nd: 3 rank points each
+    ("张一帆", 1200, 88.0, 3, 2, 0, 0, 0, 0, 0, 0),  # 3 deduction events
+    ("李晓东", 1200, 85.5, 0, 0, 3, 0, 0, 0, 0, 0),  # price cuts: 2 charged × 2
+    ("刘佳", 1200, 83.0, 4, 3, 2, 2, 0, 0, 0, 0),  # 25 → −10 %? see tests
+    ("赵雨婷", 1200, 80.0, 5, 4, 2, 1, 0, 0, 0, 0),
+    ("孙铭", 1000, 78.5, 3, 3, 3, 3, 0, 0, 0, 0),
+    ("周子涵", 1000, 77.0, 0, 0, 0, 0, 1, 0, 0, 0),  # major error: −10, probation
+    ("吴昊", 1000, 76.0, 2, 2, 2, 2, 1, 0, 0, 0),
+    ("郑可", 1000, 90.0, 0, 0, 0, 0, 0, 0, 1, 2),
+    ("王宁", 1000, 74.5, 6, 5, 1, 1, 0, 1, 0, 0),
+    ("冯晓", 1000, 73.0, 1, 1, 1, 1, 0, 0, 0, 0),  # four warnings, no deduction
+    ("陈雨", 1000, 72.0, 0, 2, 0, 0, 0, 0, 0, 0),
+    ("褚佳怡", 1000, 70.0, 8, 6, 3, 3, 1, 0, 0, 0),  # far below 15
+    ("卫晨", 1000, 69.0, 2, 0, 0, 1, 0, 1, 1, 0),
+    ("蒋雯", 1000, 88.0, 0, 1, 0, 0, 0, 0, 0, 0),  # tied with 张一帆
+    ("沈梦", 1000, 66.0, 4, 4, 1, 0, 0, 0, 0, 0),
+    ("韩笑", _, _, _, _, _, _, _, _, _, _),  # on leave this month: blank
+    ("杨柳", 1000, 65.0, 3, 2, 2, 2, 0, 0, 0, 0),
+    ("朱琪", 1000, 64.0, 0, 0, 0, 0, 0, 0, 0, 0),
+    ("秦雪", 1000, 63.5, 1, 2, 1, 2, 0, 0, 0, 1),
+)
+
+
+def generate(r, n: int) -> list[tuple]:
+    """n plausible CS staff: a few offences, occasional praise, a composite of 60–100."""
+    rows = []
+    for name in names(r, n):
+        rows.append((
+            name, r.choice((1000, 1200, 1500)), round(r.uniform(60, 100), 1), r.choice((0, 0, 1, 2, 3)),
+            r.choice((0, 0, 1, 2)), r.choice((0, 0, 0, 1, 2)), r.choice((0, 0, 1)), r.choice((0,) * 9 + (1,)),
+            r.choice((0, 0, 1)), r.choice((0,) * 5 + (1,)), r.choice((0, 0, 0, 1)),
+        ))
+    return rows
+
+
+TEMPLATE = Template(
+    name="Monthly_30pt_Budget",
+    scheme="S2-B",
+    zh="客服奖惩制度方案二 (每月 30 分制)",
+    en="Tmall CS reward/penalty plan 2 (30-point monthly budget)",
+    about="每人每月 30 分; 低于 25 / 20 / 15 分分别扣当月奖金 10% / 30% / 100%. "
+    "30 points a month; under 25 / 20 / 15 the month's bonus is cut by 10 / 30 / 100 %.",
+    rules=RULES,
+    columns=COLUMNS,
+    sample=SAMPLE,
+    generate=generate,
+    summary=Summary(
+        Distribution("奖金扣减分布", "Bonus cut distribution", "cut", "Budget_Points", 4),
+        (
+            Metric("参评人数 (有分数)", "Staff with points", "=COUNT({points*})"),
+            Metric("有错误的行", "Rows with an error", "=SUMPRODUCT(ISERROR({points*})*1)"),
+            Metric("当月奖金合计", "Bonus before cuts", '=SUMIF({bonus_base*},">=0")', MONEY),
+            Metric("实发奖金合计", "Bonus paid", '=SUMIF({payable*},">=0")', MONEY, "不含错误行 / rows with an error left out"),
+            Metric("扣减合计", "Cut in total", '=SUMIF({bonus_base*},">=0")-SUMIF({payable*},">=0")', MONEY),
+            Metric("留司查看人数", "On probation", "=COUNTIF({probation*},TRUE)"),
+        ),
+    ),
+    results=(("points", "分数 Points"), ("cut", "扣减 Cut"), ("payable", "实发 Paid")),
+)
