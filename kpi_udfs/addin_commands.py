@@ -27,9 +27,22 @@ app = typer.Typer(
 _CONFIG_HELP = "The xlwings configuration file (default: the one xlwings reads, ~/.xlwings/xlwings.conf)."
 
 
-def default_addin_dir() -> Path:
-    """The ``addin`` folder of the project that this kpi_udfs comes from."""
-    return Path(__file__).resolve().parent.parent / "addin"
+def default_addin_dir(config: Path) -> Path:
+    """The folder holding ``kpi_addin.py``: the project's ``addin`` folder in a checkout,
+    else a ``kpi_addin`` folder beside the xlwings configuration, written on install."""
+    checkout = Path(__file__).resolve().parent.parent / "addin"
+    if (checkout / f"{MODULE}.py").is_file():
+        return checkout
+    return config.parent / MODULE
+
+
+def _ensure_module(folder: Path) -> None:
+    from .xlwings_addin import SHIM
+
+    module = folder / f"{MODULE}.py"
+    if not module.is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        module.write_text(SHIM, encoding="utf-8")
 
 
 @app.command()
@@ -39,22 +52,19 @@ def install(
         None, "--interpreter", help="The Python that runs the functions (default: this one)."
     ),
     addin_dir: Path = typer.Option(
-        None, "--addin-dir", help=f"The folder holding {MODULE}.py (default: the project's addin folder)."
+        None,
+        "--addin-dir",
+        help=f"The folder holding {MODULE}.py (default: the project's addin folder, else one beside the config; written if missing).",
     ),
 ) -> None:
     """Set up xlwings so that Excel's "Import Functions" brings in every KPI_ function."""
     from . import xlwings_config
 
     console = Console()
-    folder = (addin_dir or default_addin_dir()).resolve()
-    if not (folder / f"{MODULE}.py").is_file():
-        console.print(
-            f"[red]No {MODULE}.py in {folder}.[/red] Install kpi-udfs from the project folder "
-            "(pip install -e .) or pass --addin-dir with the folder that holds it."
-        )
-        raise typer.Exit(2)
     path = config or xlwings_config.default_path()
+    folder = (addin_dir or default_addin_dir(path)).resolve()
     try:
+        _ensure_module(folder)
         changes = xlwings_config.install(path, MODULE, folder, interpreter or sys.executable)
     except (ValueError, UnicodeError, OSError) as e:
         console.print(f"[red]Could not write {path}:[/red] {e}")

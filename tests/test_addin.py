@@ -51,7 +51,19 @@ def _load_addin():
 
 @pytest.fixture(scope="module")
 def addin():
-    return _load_addin()
+    """The module that builds the UDFs (addin/kpi_addin.py re-exports it)."""
+    from kpi_udfs import xlwings_addin
+
+    return xlwings_addin
+
+
+def test_addin_file_is_the_shim_and_exports_every_udf():
+    from kpi_udfs import xlwings_addin
+
+    assert ADDIN.read_text(encoding="utf-8") == xlwings_addin.SHIM
+    shim = _load_addin()
+    for name in NAMES:
+        assert getattr(shim, name) is xlwings_addin.UDFS[name]
 
 
 def _probe(mode: str, path: Path, env: dict | None = None) -> dict:
@@ -383,12 +395,18 @@ def test_uninstall_when_not_installed_changes_nothing(tmp_path):
     assert config.read_bytes() == b'"UDF MODULES","my_udfs"\n'
 
 
-def test_install_without_the_addin_module_says_where_it_looked(tmp_path):
-    args = ["install", "--config", str(tmp_path / "x.conf"), "--addin-dir", str(tmp_path)]
-    result = CliRunner().invoke(addin_commands.app, args)
-    assert result.exit_code == 2
-    assert "kpi_addin.py" in result.output
-    assert not (tmp_path / "x.conf").exists()
+def test_install_writes_the_addin_module_where_it_is_missing(tmp_path, monkeypatch):
+    """A wheel install has no addin/ folder: install writes kpi_addin.py beside the config."""
+    from kpi_udfs import xlwings_addin
+
+    monkeypatch.setattr(addin_commands, "MODULE", "kpi_addin_missing_in_checkout")
+    config = tmp_path / "xlwings.conf"
+    result = CliRunner().invoke(addin_commands.app, ["install", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    written = tmp_path / "kpi_addin_missing_in_checkout" / "kpi_addin_missing_in_checkout.py"
+    assert written.read_text(encoding="utf-8") == xlwings_addin.SHIM
+    read = _xlwings_reads(config, monkeypatch)
+    assert read["pythonpath"] == str(written.parent)
 
 
 def test_help_texts_are_cut_at_a_word_within_excels_limit():
