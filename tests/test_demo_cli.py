@@ -1,0 +1,124 @@
+"""``kpi demo`` and ``kpi new`` (issue 5): the main job on its built-in example, and fresh
+copies of every template with sample, generated or no staff."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from kpi_udfs import templates
+from kpi_udfs.cli import app
+from kpi_udfs.templates.layout import FIRST_ROW, STAFF, SUMMARY, Layout
+from kpi_udfs.templates_cli import StaffResult, ranked
+
+ROOT = Path(__file__).resolve().parent.parent
+runner = CliRunner()
+
+
+def test_demo_prints_ranked_results_and_errors_and_writes_the_workbook(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no checkout files needed: the template is built from the package
+    res = runner.invoke(app, ["demo"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    out = res.output
+    lines = [line for line in out.splitlines() if "│" in line]
+    # ranked high → low, ties sharing a rank; WE-6's 王静: 90, B, 1.2, 108
+    first = [c.strip() for c in lines[0].split("│")[1:-1]]
+    assert first == ["1", "李娜", "100", "A", "1.4", "140"]
+    row = next(line for line in lines if "王静" in line)
+    assert [c.strip() for c in row.split("│")[1:-1]] == ["7", "王静", "90", "B", "1.2", "108"]
+    tied = [line.split("│")[1].strip() for line in lines if any(n in line for n in ("孙强", "朱燕", "谢晓雯"))]
+    assert tied == ["2", "2", "2"]
+    # errors with their reasons
+    assert "0.42 falls in no band: gap [0.40, 0.45)" in out
+    assert "38 falls in no band: gap (35, 40]" in out
+    assert "scores item 5 is blank" in out
+    written = tmp_path / "PreSales_T44-demo.xlsx"
+    assert str(written) in out.replace("\n", "")
+    # the demo workbook is the committed template, cached values included
+    assert written.read_bytes() == (ROOT / "templates" / "PreSales_T44.xlsx").read_bytes()
+    ws = openpyxl.load_workbook(written, data_only=True)[STAFF]
+    t = templates.get("PreSales_T44")
+    layout = Layout(t, len(t.sample) + t.spare_rows)
+    assert ws[f"{layout.col['bonus']}{FIRST_ROW}"].value == pytest.approx(108)
+
+
+def test_new_with_generated_staff_is_recalculated_and_reproducible(tmp_path):
+    a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    res = runner.invoke(app, ["new", "AfterSales_130", "-o", str(a), "--staff", "30"])
+    assert res.exit_code == 0, res.output
+    assert "30 generated staff" in res.output
+    assert runner.invoke(app, ["new", "aftersales_130", "-o", str(b), "--staff", "30"]).exit_code == 0
+    assert a.read_bytes() == b.read_bytes()
+    t = templates.get("AfterSales_130")
+    layout = Layout(t, 30 + t.spare_rows)
+    ws = openpyxl.load_workbook(a, data_only=True)[STAFF]
+    names = [ws[f"A{r}"].value for r in range(FIRST_ROW, FIRST_ROW + 30)]
+    assert all(names) and len(set(names)) == 30
+    totals = [ws[f"{layout.col['total']}{r}"].value for r in range(FIRST_ROW, FIRST_ROW + 30)]
+    assert sum(isinstance(v, (int, float)) for v in totals) >= 20
+    assert ws[f"A{FIRST_ROW + 30}"].value is None  # spare rows stay empty
+    # a different N gives a different, equally reproducible team
+    assert runner.invoke(app, ["new", "AfterSales_130", "-o", str(b), "--staff", "31", "--force"]).exit_code == 0
+    assert a.read_bytes() != b.read_bytes()
+
+
+def test_new_empty_has_formulas_and_no_staff(tmp_path):
+    out = tmp_path / "empty.xlsx"
+    res = runner.invoke(app, ["new", "Eight_Indicator_Levels", "-o", str(out), "--empty"])
+    assert res.exit_code == 0, res.output
+    t = templates.get("Eight_Indicator_Levels")
+    layout = Layout(t, templates.EMPTY_ROWS)
+    formulas = openpyxl.load_workbook(out)[STAFF]
+    values = openpyxl.load_workbook(out, data_only=True)
+    ws = values[STAFF]
+    for r in (FIRST_ROW, FIRST_ROW + templates.EMPTY_ROWS - 1):
+        assert ws[f"A{r}"].value is None
+        assert str(formulas[f"{layout.col['total']}{r}"].value).startswith("=KPI_TOTAL(")
+        assert ws[f"{layout.col['total']}{r}"].value in (None, "")
+    assert values[SUMMARY]["B4"].value == 0  # nobody has an award yet
+
+
+def test_new_refuses_unknown_templates_and_existing_files(tmp_path):
+    res = runner.invoke(app, ["new", "NoSuch", "-o", str(tmp_path / "x.xlsx")])
+    assert res.exit_code == 2 and "PreSales_T44" in res.output
+    existing = tmp_path / "there.xlsx"
+    existing.write_bytes(b"keep me")
+    res = runner.invoke(app, ["new", "Ops_Manager", "-o", str(existing)])
+    assert res.exit_code == 2 and existing.read_bytes() == b"keep me"
+
+
+@pytest.mark.parametrize("name", templates.names())
+def test_every_template_generates_staff(name):
+    """``--staff N`` rows fit the template's input columns and lay out (no recalculation here)."""
+    t = templates.get(name)
+    rows = t.generate(templates.people.rng("test"), 5)
+    assert len(rows) == 5 and all(len(r) == len(t.inputs) for r in rows)
+    assert all(len(r) == len(t.inputs) for r in t.sample) and len(t.sample) >= 20
+    data = templates.workbook_bytes(t, staff=5)
+    assert zipfile.ZipFile(io.BytesIO(data)).testzip() is None
+
+
+def test_ranked_uses_competition_ranks_and_puts_rows_without_a_number_last():
+    rows = [StaffResult(i, n, {"total": v}, None) for i, (n, v) in enumerate(
+        [("a", 80.0), ("b", 90.0), ("c", None), ("d", 90.0), ("e", 70.0)])]
+    assert [(rank, r.name) for rank, r in ranked(rows, "total")] == [
+        ("1", "b"), ("1", "d"), ("3", "a"), ("4", "e"), ("—", "c")]
+
+
+def test_the_package_ships_every_template_description():
+    """`kpi demo` after `pip install .`: the descriptions are modules of packages that the
+    pyproject's package list includes, so nothing outside the installed package is read."""
+    import tomllib
+
+    from setuptools import find_packages
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
+    packages = set(find_packages(str(ROOT), include=config["include"]))
+    assert {"kpi_udfs.templates", "kpi_udfs.templates.schemes"} <= packages
+    for module in templates.MODULES.values():
+        assert (ROOT / "kpi_udfs" / "templates" / "schemes" / f"{module}.py").is_file()
