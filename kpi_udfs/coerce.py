@@ -57,6 +57,15 @@ def _text_number(text: str) -> float | None:
     return x / 100.0 if percent else x
 
 
+def _as_float(value: int | float | np.integer | np.floating) -> float:
+    """A Python number as a float; an integer beyond the float range is infinite (not an
+    OverflowError), so it is refused like any other infinite value."""
+    try:
+        return float(value)
+    except OverflowError:
+        return np.inf if value > 0 else -np.inf
+
+
 def date_serial(value: dt.date) -> float:
     """Excel's serial number (1900 date system) of a date or datetime."""
     if not isinstance(value, dt.datetime):
@@ -71,11 +80,11 @@ def to_number(value: object, arg: str) -> float | None | KpiError:
     if isinstance(value, (bool, np.bool_)):
         return KpiError(VALUE, f"{arg}: {value} is not a number")
     if isinstance(value, (int, float, np.integer, np.floating)):
-        x = float(value)
+        x = _as_float(value)
         if x != x:
             return None
         if x in (np.inf, -np.inf):
-            return KpiError(NUM, f"{arg}: {x} is not a finite number")
+            return KpiError(NUM, f"{arg}: {show(value)} is not a finite number")
         return x
     if value is None:
         return None
@@ -111,7 +120,7 @@ def to_label(value: object, arg: str) -> object:
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, (int, float, np.integer, np.floating)):
-        x = float(value)
+        x = _as_float(value)
         if x != x:
             return None
         if not np.isfinite(x):

@@ -94,7 +94,7 @@ def fmt(x: float) -> str:
         return "blank"
     if np.isinf(x):
         return "∞" if x > 0 else "−∞"
-    if float(x).is_integer():
+    if float(x).is_integer() and abs(x) < 1e15:
         return str(int(x))
     s = f"{float(x):.10g}"
     if "e" not in s and abs(x) < 10:

@@ -121,6 +121,9 @@ class KpiFunction:
     category: str = "KPI"
     #: The LIST parameter whose shape the result takes (lists such as quota counts).
     out_like: str | None = None
+    #: Each row's result depends on the other rows (a ranking, a pool, a forced
+    #: distribution): a column is one population, not rows that could be computed apart.
+    population: bool = False
     wants_valid: bool = field(default=False, compare=False)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -152,6 +155,7 @@ def kpi(
     *params: Param,
     returns: str,
     out_like: str | None = None,
+    population: bool = False,
 ) -> Callable[[Callable[..., Any]], KpiFunction]:
     """Declare a KPI_ function: ``@kpi("KPI_X", "help", Each(...), ..., returns="...")``."""
 
@@ -172,6 +176,7 @@ def kpi(
             params=tuple(params),
             returns=returns,
             out_like=out_like,
+            population=population,
             wants_valid="valid" in inspect.signature(impl).parameters,
         )
         REGISTRY[name] = fn
@@ -250,6 +255,10 @@ def _coerce_list(p: Param, raw: Any) -> Cells | None:
             return None if p.default is None else _coerce_list(p, p.default)
         raise KpiError(VALUE, f"argument {p.name} is required")
     grid = as_grid(raw)
+    if grid.size == 0:  # an empty list (Python callers; an Excel range has a cell at least)
+        if p.optional:
+            return None if p.default is None else _coerce_list(p, p.default)
+        raise KpiError(VALUE, f"{p.name} is empty")
     if grid.size == 1 and p.optional and _is_blank_cell(grid.flat[0]):
         return None if p.default is None else _coerce_list(p, p.default)
     cells = coerce_cells(grid, "label" if p.kind == "any" else p.kind, p.name)
@@ -322,7 +331,7 @@ def _invoke(fn: KpiFunction, args: tuple, kwargs: dict) -> Any:
         if p.shape == LIST:
             cells = _coerce_list(p, raw)
             if cells is not None:
-                shapes[p.name] = np.shape(raw) if isinstance(raw, (list, tuple, np.ndarray)) else ()
+                shapes[p.name] = _raw_shape(raw)
             values[p.name] = cells
     widths = {name: c.values.size for name, c in values.items() if c is not None}
 
@@ -337,7 +346,7 @@ def _invoke(fn: KpiFunction, args: tuple, kwargs: dict) -> Any:
                 continue
             if isinstance(raw, (list, tuple, np.ndarray)):
                 arrays_in = True
-                if np.ndim(raw) == 1 and not rows:
+                if len(_raw_shape(raw)) == 1 and not rows:
                     one_dimensional = True
             kind = "label" if p.kind == "any" else p.kind
             if kind == "choice":
@@ -419,6 +428,21 @@ def _invoke(fn: KpiFunction, args: tuple, kwargs: dict) -> Any:
     return out
 
 
+def _raw_shape(raw: Any) -> tuple[int, ...]:
+    """The shape of an argument as :func:`~kpi_udfs.coerce.as_grid` reads it: () for a
+    value, (n,) for a flat list, (rows, columns) for a list of rows or a 2-D array.
+
+    Not ``np.shape``: a ragged list of rows, or a cell holding a tuple, must not raise.
+    """
+    if isinstance(raw, np.ndarray):
+        return raw.shape
+    if not isinstance(raw, (list, tuple)):
+        return ()
+    if raw and all(isinstance(row, (list, tuple, np.ndarray)) for row in raw):
+        return as_grid(raw).shape
+    return (len(raw),)
+
+
 def _common_shape(shapes: list[tuple[int, ...]]) -> tuple[int, int]:
     if not shapes:
         return (1, 1)
@@ -450,7 +474,7 @@ def _render_free(fn: KpiFunction, result: Any, shapes: dict[str, tuple[int, ...]
     out = np.array(result, dtype=object)
     if fn.out_like is not None:
         like = shapes.get(fn.out_like, ())
-        if len(like) == 2:
+        if len(like) == 2 and out.size == like[0] * like[1]:
             out = out.reshape(like)
         elif len(like) == 1:
             out = out.reshape(-1)

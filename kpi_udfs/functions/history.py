@@ -24,10 +24,16 @@ def _show(v) -> str:
     return fmt(v) if isinstance(v, float) else str(v)
 
 
+#: More periods than any history holds (keeps counts within numpy's integers).
+_MOST_PERIODS = 2**31 - 1
+
+
 def _whole(x: float, name: str, least: int) -> int:
     k = steps(x, "EXACT")
     if k != np.round(k) or k < least:
         raise KpiError(VALUE, f"{name} must be a whole number of at least {least}, got {fmt(x)}")
+    if k > _MOST_PERIODS:
+        raise KpiError(NUM, f"{name} {fmt(x)} is too large (at most {_MOST_PERIODS:,})")
     return int(k)
 
 

@@ -169,6 +169,7 @@ def _labels(labels, size: int) -> tuple[np.ndarray, list]:
         "One grade per row (spills); blank for a blank score; #N/A naming the tied rows (tie_policy ERROR); "
         "#VALUE! if labels and quotas differ in length or quotas do not add up to 100 %."
     ),
+    population=True,
 )
 def force_grades(scores, labels, quotas, rounding, tie_policy, valid):
     """Head counts are KPI_QUOTA's over the valid rows (tie_break LOWER_GRADE). KEEP_TOGETHER

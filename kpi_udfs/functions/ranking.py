@@ -118,6 +118,7 @@ class _Ladder:
         "score; #N/A naming the tied rows (tie_policy ERROR); #VALUE! for a blank ladder entry or a step "
         "running against the ladder."
     ),
+    population=True,
 )
 def rank_bonus(
     scores,
@@ -200,6 +201,7 @@ def rank_bonus(
         "One amount per row (spills), adding up to pool; #VALUE! for a negative weight (that row) or a pool "
         "that is not a multiple of round_to; #DIV/0! when all weights are 0; #NUM! when floor/cap cannot fit the pool."
     ),
+    population=True,
 )
 def pool(weights, pool, round_to, floor, cap, valid):
     """Largest-remainder split of ``pool`` in ``round_to`` units, bounded by floor/cap.
@@ -214,14 +216,17 @@ def pool(weights, pool, round_to, floor, cap, valid):
     if pool < 0:
         raise KpiError(VALUE, f"pool {fmt(pool)} is negative")
     units = pool / round_to
+    if not units <= 2.0**53:  # beyond this (or infinite) steps are no longer whole numbers
+        raise KpiError(NUM, f"pool {fmt(pool)} is too many steps of round_to {fmt(round_to)} to split exactly")
     if abs(units - round(units)) > tol(units):
         raise KpiError(VALUE, f"pool {fmt(pool)} is not a multiple of round_to {fmt(round_to)}")
     total = int(round(units))
     if floor is not None and floor < 0:
         raise KpiError(VALUE, f"floor {fmt(floor)} is negative")
     # in whole units of round_to: the floor rounds up, the cap down, so both still hold
-    lo = 0 if floor is None else int(np.ceil(floor / round_to - tol(floor / round_to)))
-    hi = np.inf if cap is None else int(np.floor(cap / round_to + tol(cap / round_to)))
+    # (a floor above the pool cannot be met, a cap at or above it never binds)
+    lo = 0 if floor is None else _steps_of(floor / round_to, np.ceil, -1, total)
+    hi = np.inf if cap is None or cap / round_to >= total else _steps_of(cap / round_to, np.floor, 1, total)
     if hi < lo:
         raise KpiError(VALUE, f"cap {fmt(cap)} is below floor {fmt(floor)} (in steps of {fmt(round_to)})")
 
@@ -242,9 +247,10 @@ def pool(weights, pool, round_to, floor, cap, valid):
 
     n, positive = idx.size, int((share_w > 0).sum())
     if n * lo > total:
+        shown = floor if lo > total else lo * round_to  # (lo is capped just above the pool)
         raise KpiError(
             NUM,
-            f"floor {fmt(lo * round_to)} × {n} staff = {fmt(n * lo * round_to)} is more than the pool {fmt(pool)}",
+            f"floor {fmt(shown)} × {n} staff = {fmt(n * shown)} is more than the pool {fmt(pool)}",
         )
     most = positive * hi + (n - positive) * lo
     if most < total:
@@ -258,8 +264,16 @@ def pool(weights, pool, round_to, floor, cap, valid):
     return out.reshape(weights.shape)
 
 
+def _steps_of(x: float, rounding, side: int, total: int) -> int:
+    """Whole steps in ``x`` after ε-snapping, never more than ``total`` + 1 (no overflow)."""
+    if not x <= total:
+        return total + 1
+    return int(rounding(x + side * tol(x)))
+
+
 def _bounded_shares(w: np.ndarray, total: int, lo: float, hi: float) -> np.ndarray:
     """Shares clamp(λ·w, lo, hi) adding up to ``total`` (feasibility checked by the caller)."""
+    w = w / w.max()  # same proportions, and sums of huge weights cannot overflow
     x = np.zeros(w.size)
     pinned = np.zeros(w.size, dtype=bool)
     while True:

@@ -1,0 +1,80 @@
+"""Regression tests for the crashes the registry fuzzer (tests/test_fuzz.py) found (issue 7).
+
+Each test is one input that used to raise a Python exception out of a KPI_ function;
+now it gives a value or an Excel error with a reason.
+"""
+
+from __future__ import annotations
+
+from kpi_udfs import (
+    KPI_GRADE,
+    KPI_LEVEL_HISTORY,
+    KPI_PASS,
+    KPI_POOL,
+    KPI_QUOTA,
+    KPI_RATE,
+    KPI_STREAK,
+    REGISTRY,
+    KpiError,
+)
+from kpi_udfs.numeric import fmt
+
+
+def test_an_integer_beyond_the_float_range_is_num_not_overflow_error():
+    # was: OverflowError: int too large to convert to float (coerce.to_number / to_label)
+    got = KPI_PASS(1, 10**400)
+    assert isinstance(got, KpiError) and got.code == "#NUM!" and "target" in got.reason
+    assert KPI_RATE([-(10**400), 3], 4)[1] == 0.75  # one bad row does not spoil the other
+
+
+def test_a_cell_holding_a_tuple_or_a_ragged_range_does_not_crash_the_shape_check():
+    # was: ValueError from np.ndim / np.shape on an inhomogeneous list (registry._invoke)
+    got = KPI_RATE([[1, ()]], 2)
+    assert got[0, 0] == 0.5 and got[0, 1].code == "#VALUE!"
+    ragged = KPI_RATE([[1, 2], [3]], 2)  # the missing cell is blank
+    assert ragged.shape == (2, 2) and list(ragged[1]) == [1.5, None]
+    quotas = KPI_QUOTA(10, [[0.5, 0.5], [0]])
+    assert quotas.code == "#VALUE!" and "blank" in quotas.reason
+
+
+def test_an_empty_list_argument_is_a_value_error():
+    # was: IndexError in KPI_LEVEL_HISTORY's message for a score below an empty table
+    got = KPI_LEVEL_HISTORY([[90, 95]], [], [])
+    assert got == KpiError("#VALUE!", "lower_bounds is empty")
+    assert KPI_GRADE(90, [], ["A"]) == KpiError("#VALUE!", "lower_bounds is empty")
+
+
+def test_pool_with_huge_weights_keeps_their_proportions():
+    # was: OverflowError (inf share) in _largest_remainder; 3e307 : 1e307 is 3 : 1
+    assert list(KPI_POOL([3e307, 1e307], 8)) == [6.0, 2.0]
+
+
+def test_pool_with_huge_or_tiny_settings_is_an_error_or_has_no_effect():
+    # was: OverflowError converting cap / round_to (or the pool in steps) to an integer
+    assert list(KPI_POOL([1, 1], 10, 1, None, 1e308)) == [5.0, 5.0]  # a cap above the pool never binds
+    tiny = KPI_POOL([1, 1], 10, 5e-324)
+    assert tiny.code == "#NUM!" and "too many steps" in tiny.reason
+    floor = KPI_POOL([1, 1], 10, 1, 1e308)
+    assert floor.code == "#NUM!" and floor.reason.startswith("floor 1e+308 × 2 staff")
+    assert KPI_POOL([1, 1], 10, 1, 6).reason == "floor 6 × 2 staff = 12 is more than the pool 10"
+
+
+def test_streak_length_beyond_any_history_is_an_error_not_an_overflow():
+    # was: OverflowError: Python int too large to convert to C long
+    got = KPI_STREAK([["A", "A"]], "A", 1e308)
+    assert got.code == "#NUM!" and got.reason == "length 1e+308 is too large (at most 2,147,483,647)"
+    assert KPI_STREAK([["A", "A"]], "A", 2) == 1.0
+
+
+def test_huge_numbers_in_messages_are_short():
+    assert fmt(1e308) == "1e+308" and fmt(1e15) == "1e+15"
+    assert fmt(123456789012345.0) == "123456789012345" and fmt(35.0) == "35"
+
+
+def test_population_functions_are_declared_in_the_registry():
+    """A ranking's rows depend on each other: the fuzzer and the fast path must not split them."""
+    assert {n for n, f in REGISTRY.items() if f.population} == {"KPI_RANK_BONUS", "KPI_POOL", "KPI_FORCE_GRADES"}
+    # and the reason: the same score of 80 ranks first alone and second in the column
+    rank_bonus = REGISTRY["KPI_RANK_BONUS"]
+    assert rank_bonus(80, [1000, 800]) == 1000.0
+    assert list(rank_bonus([90, 80], [1000, 800])) == [1000.0, 800.0]
