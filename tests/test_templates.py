@@ -93,9 +93,10 @@ def test_committed_template_is_exactly_what_the_build_writes(built, name):
     committed = (COMMITTED / f"{name}.xlsx").read_bytes()
     rebuilt = built[name].path.read_bytes()
     a, b = parts(committed), parts(rebuilt)
-    assert sorted(a) == sorted(b)
-    assert [p for p in a if a[p] != b[p]] == []
-    assert committed == rebuilt
+    hint = "rebuild the committed templates: python templates/build.py"
+    assert sorted(a) == sorted(b), hint
+    assert [p for p in a if a[p] != b[p]] == [], hint
+    assert committed == rebuilt, hint
 
 
 def test_build_script_lists_every_template():
