@@ -162,7 +162,9 @@ def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, path
         )
     try:
         with zf.open(info) as fh:
-            data = fh.read(limits.max_part_bytes + 1)
+            # never ask the decompressor for more than the part declares: a stream that
+            # goes on past its declared size must not be inflated into memory first
+            data = fh.read(min(info.file_size, limits.max_part_bytes) + 1)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as e:
         raise PackageError(f"{path.name}: part {info.filename} is damaged ({e})") from None
     if len(data) > limits.max_part_bytes:  # belt and braces: zipfile already stops at file_size
@@ -319,6 +321,34 @@ def _locate_parts(pkg: Package) -> None:
                                    state=sh.get("state", "visible")))
 
 
+#: Excel's grid: the last row and column a cell can have.
+MAX_ROW = 1_048_576
+MAX_COLUMN = 16_384
+_ROW_NUMBER = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr\s*=\s*[\"'](\d+)")
+_CELL_COLUMN = re.compile(rb"\sr\s*=\s*[\"']\$?([A-Za-z]{3,})[0-9]")  # a cell's r="AAA1"
+
+
+def check_grid(data: bytes, part: str, path: Path | None = None) -> None:
+    """Refuse a worksheet with a row or column beyond Excel's grid (1,048,576 × XFD).
+
+    Such a file is damaged or crafted (Excel cannot write it), and a reader that walks
+    the claimed rows (``<row r="1000000000">``) would run for minutes and fill memory.
+    """
+    where = f"{path.name}: " if path else ""
+    last = max((int(m.group(1)) for m in _ROW_NUMBER.finditer(data)), default=0)
+    if last > MAX_ROW:
+        raise PackageError(f"{where}{part} has a row {last:,}, beyond Excel's last row {MAX_ROW:,} "
+                           "(damaged or crafted)")
+    for m in _CELL_COLUMN.finditer(data):  # three letters or more: AAA (703) … XFD (16,384)
+        letters = m.group(1).upper()
+        n = 0
+        for ch in letters:
+            n = n * 26 + ch - 64
+        if n > MAX_COLUMN:
+            raise PackageError(f"{where}{part} has a cell in column {letters.decode('ascii')}, "
+                               "beyond Excel's last column XFD (damaged or crafted)")
+
+
 def validate(path: Path | str, limits: Limits | None = None) -> list[SheetRef]:
     """Full check before evaluation: the package opens, and no XML part declares a DTD.
 
@@ -328,9 +358,12 @@ def validate(path: Path | str, limits: Limits | None = None) -> list[SheetRef]:
     CRC mismatch is found here rather than half-way through evaluation.
     """
     with open_package(path, limits) as pkg:
+        worksheets = {s.part for s in pkg.sheets if s.kind == "worksheet"}
         for info in pkg.infos:
             data = _read_entry(pkg.zf, info, pkg.limits, pkg.path)
             lower = info.filename.lower()
             if lower.endswith((".xml", ".rels", ".vml")):
                 check_no_dtd(data, info.filename, pkg.path)
+            if info.filename in worksheets:
+                check_grid(data, info.filename, pkg.path)
         return list(pkg.sheets)
