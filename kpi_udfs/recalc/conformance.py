@@ -29,6 +29,7 @@ import json
 import math
 import multiprocessing as mp
 import os
+import re
 import sys
 import time
 import traceback
@@ -37,6 +38,8 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
+
+from ..errors import KpiError
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE_LIST = REPO / "tests" / "conformance_sample.txt"
@@ -74,12 +77,17 @@ def _bare(name: str) -> str:
 # One workbook (runs in a worker process)
 
 
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
 def _expected(cell) -> Any:
     """Excel's cached value in JSON form: number, text, bool, {"error": code} or None."""
     v = cell.value
     if cell.data_type == "e":
         return {"error": str(v)}
-    if isinstance(v, bool) or v is None or isinstance(v, str):
+    if isinstance(v, str):  # control characters are stored escaped (_x0001_)
+        return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), v)
+    if isinstance(v, bool) or v is None:
         return v
     if isinstance(v, (int, float)):
         return float(v)
@@ -87,8 +95,6 @@ def _expected(cell) -> Any:
 
 
 def _got(value: Any) -> Any:
-    from ..errors import KpiError
-
     if isinstance(value, KpiError):
         return {"error": value.code}
     if isinstance(value, float) and not math.isfinite(value):
@@ -114,12 +120,15 @@ def same(expected: Any, got: Any) -> bool:
 
 
 def mismatch_cause(expected: Any, got: Any, cell: dict) -> str:
-    if cell.get("failure"):
-        return "formula not parsed" if cell["failure"].startswith("cannot parse") else "not evaluated"
+    reason = cell.get("reason") or ""
+    if reason.startswith("cannot parse formula"):
+        return "formula not parsed"
     if cell.get("unknown") and isinstance(got, dict) and got.get("error") == "#NAME?":
         return "unsupported function"
-    if isinstance(got, dict) and got.get("error") == "#VALUE!" and cell.get("not_computed"):
+    if reason.startswith("not computed"):
         return "not computed (circular or engine failure)"
+    if reason.startswith("a data table"):
+        return "not evaluated"
     if isinstance(expected, dict):
         return "wrong error code" if isinstance(got, dict) else "value where Excel has an error"
     if isinstance(got, dict):
@@ -133,84 +142,98 @@ def mismatch_cause(expected: Any, got: Any, cell: dict) -> str:
     return "type differs"
 
 
-def _direct_scope(fc, names: list[str]) -> str | None:
-    """Why a formula cell is outside any headless engine, by its own formula."""
-    from .formula_text import BRACKET, IDENT, QUOTED, scan
+_UNKNOWN = re.compile(r"^unknown functions? (.+)$")
 
-    if fc.kind == "datatable":
+
+def _unknown_functions(reason: str | None) -> list[str]:
+    m = _UNKNOWN.match(reason or "")
+    return [_bare(n.strip()) for n in m.group(1).split(",")] if m else []
+
+
+def _direct_scope(text: str | None) -> str | None:
+    """Why a formula is outside any headless engine, by its own text (None: in scope)."""
+    from .formula_text import BRACKET, IDENT, QUOTED, function_names, scan
+
+    if text is None:
         return "data table"
-    bare = [_bare(n) for n in names]
-    if any(n in VOLATILE for n in bare):
+    bare = {_bare(n) for n in function_names(text)}
+    if bare & VOLATILE:
         return "volatile function"
     if any(n in OUTSIDE or n.startswith("CUBE") for n in bare):
         return "cube/web function"
-    pieces = list(scan(fc.text))
+    pieces = list(scan(text))
     for k, p in enumerate(pieces):
-        if p.kind == QUOTED and p.text.startswith("'[") or (p.kind == QUOTED and "[" in p.text and "]" in p.text):
+        if p.kind == QUOTED and "[" in p.text and "]" in p.text:
             return "external link"
         if p.kind == BRACKET and k + 1 < len(pieces) and pieces[k + 1].kind in (IDENT, QUOTED):
             return "external link"
     return None
 
 
-def _precedent_cells(model, node: str) -> list[dict]:
-    """The ranges a formula reads (through defined names too), as `formulas` range dicts."""
-    from formulas.cell import Ref
-    from formulas.ranges import Ranges
+def _references(text: str, sheet: str, rewriter) -> list[tuple[str, tuple[int, int, int, int]]]:
+    """The areas a formula reads, as (sheet title, bounds), through names and Tables."""
+    from openpyxl.formula.tokenizer import Token, Tokenizer
 
-    out: list[dict] = []
-    cell = model.cells.get(node)
-    stack = list(getattr(cell, "inputs", None) or ())
-    seen: set = set()
-    while stack:
-        name = stack.pop()
-        if not isinstance(name, str) or name in seen:
+    from .rewrite import _sheet_of, bounds
+
+    try:
+        tokens = Tokenizer(rewriter.rewrite(text, sheet)).items
+    except Exception:
+        return []
+    out = []
+    for t in tokens:
+        if t.type != Token.OPERAND or t.subtype != Token.RANGE:
             continue
-        seen.add(name)
-        ref = model.cells.get(name)
-        if isinstance(ref, Ref):
-            stack.extend(getattr(ref, "inputs", None) or ())
-            continue
-        try:
-            out.extend(Ranges().push(name).ranges)
-        except Exception:
-            continue
+        ref = rewriter.global_names.get(t.value.upper(), t.value)
+        ref = rewriter.local_names.get(sheet, {}).get(t.value.upper(), ref).lstrip("=")
+        prefix, bang, area = ref.rpartition("!")
+        b = bounds(area)
+        if b is not None:
+            out.append((_sheet_of(prefix + bang) if bang else sheet, b))
     return out
 
 
 def check_workbook(path: Path, send=None) -> dict:
-    """Recompute one workbook and compare it with Excel's cached values."""
+    """Recompute one workbook with :func:`~kpi_udfs.recalc.engine.evaluate` and compare it
+    with Excel's cached values."""
+    import warnings
+
     from formulas.excel.xlreader import load_workbook as xl_load
     from openpyxl.utils.cell import get_column_letter, range_boundaries
 
-    from .engine import Recalculation, load_workbook
+    from .engine import _local_names, _plain_names, evaluate, load_workbook
     from .formula_text import function_names
-    from .loader import sheet_id
+    from .rewrite import FormulaRewriter
+    from .tables import workbook_tables
 
     started = time.monotonic()
     result: dict[str, Any] = {"file": path.name, "status": "ok"}
     book = load_workbook(path)
-    import warnings
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         cached = xl_load(str(path), data_only=True)
-    recalc = Recalculation(path, book=book)
+    rewriter = FormulaRewriter(workbook_tables(book), _local_names(book), {}, _plain_names(book))
 
     # The inventory first: if evaluation then runs out of time, every cell still counts.
     inventory: dict[tuple[str, str], dict] = {}
+    formulas: list[tuple[str, tuple[int, int, int, int], str | None]] = []
     for ws in book.worksheets:
         arrays = dict(getattr(ws, "array_formulae", {}) or {})
+        covered = set()
+        for area in arrays.values():
+            c1, r1, c2, r2 = range_boundaries(area)
+            covered |= {(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)} - {(r1, c1)}
         cws = cached[ws.title]
         for row in ws.iter_rows():
             for c in row:
-                if c.data_type != "f":
+                if c.data_type != "f" or (c.row, c.column) in covered:
                     continue
                 area = arrays.get(c.coordinate, c.coordinate)
                 text = c.value if isinstance(c.value, str) else getattr(c.value, "text", None)
-                c1, r1, c2, r2 = range_boundaries(area)
-                for r in range(r1, r2 + 1):
-                    for col in range(c1, c2 + 1):
+                b = range_boundaries(area)
+                formulas.append((ws.title, b, text))
+                for r in range(b[1], b[3] + 1):
+                    for col in range(b[0], b[2] + 1):
                         ref = f"{get_column_letter(col)}{r}"
                         inventory[(ws.title, ref)] = {
                             "cell": f"{ws.title}!{ref}",
@@ -222,55 +245,47 @@ def check_workbook(path: Path, send=None) -> dict:
     if send is not None:
         send(("inventory", {"file": path.name, "cells": list(inventory.values())}))
 
-    recalc.run()
-    ev = recalc.evaluation
-    model = recalc.model
+    ev = evaluate(path)
+
+    # out of scope: by the formula itself, then anything reading such cells
     scope: dict[tuple[str, str], str] = {}
     out_cells: dict[str, set[tuple[int, int]]] = {}
-    for fc in recalc.formula_cells:
-        cause = _direct_scope(fc, function_names(fc.text or ""))
+
+    def mark(sheet: str, b: tuple[int, int, int, int], cause: str) -> None:
+        for r in range(b[1], b[3] + 1):
+            for col in range(b[0], b[2] + 1):
+                scope[(sheet, f"{get_column_letter(col)}{r}")] = cause
+                out_cells.setdefault(sheet.casefold(), set()).add((r, col))
+
+    pending = []
+    for sheet, b, text in formulas:
+        cause = _direct_scope(text)
         if cause:
-            c1, r1, c2, r2 = fc.bounds
-            for r in range(r1, r2 + 1):
-                for col in range(c1, c2 + 1):
-                    scope[(fc.sheet, f"{get_column_letter(col)}{r}")] = cause
-                    out_cells.setdefault(sheet_id(fc.sheet), set()).add((r, col))
-    # cells that read out-of-scope cells are out of scope too
-    pending = [fc for fc in recalc.formula_cells if (fc.sheet, fc.ref) not in scope]
-    precedents = {fc.node: _precedent_cells(model, fc.node) for fc in pending}
-    changed = True
-    while changed and out_cells:
+            mark(sheet, b, cause)
+        else:
+            pending.append((sheet, b, text, _references(text, sheet, rewriter)))
+    changed = bool(out_cells)
+    while changed:
         changed = False
-        for fc in pending:
-            if (fc.sheet, fc.ref) in scope:
+        for sheet, b, _text, refs in pending:
+            if (sheet, f"{get_column_letter(b[0])}{b[1]}") in scope:
                 continue
-            for rng in precedents[fc.node]:
-                cells = out_cells.get(rng.get("sheet_id"), ())
-                r1, r2, n1, n2 = int(rng["r1"]), int(rng["r2"]), rng["n1"], rng["n2"]
-                if any(r1 <= r <= r2 and n1 <= c <= n2 for r, c in cells):
-                    c1, rr1, c2, rr2 = fc.bounds
-                    for r in range(rr1, rr2 + 1):
-                        for col in range(c1, c2 + 1):
-                            scope[(fc.sheet, f"{get_column_letter(col)}{r}")] = "depends on out-of-scope cells"
-                            out_cells.setdefault(sheet_id(fc.sheet), set()).add((r, col))
+            for target, (c1, r1, c2, r2) in refs:
+                cells = out_cells.get(target.casefold(), ())
+                if any(r1 <= r <= r2 and c1 <= c <= c2 for r, c in cells):
+                    mark(sheet, b, "depends on out-of-scope cells")
                     changed = True
                     break
 
-    by_key = {}
-    for fc in recalc.formula_cells:
-        c1, r1, c2, r2 = fc.bounds
-        for r in range(r1, r2 + 1):
-            for col in range(c1, c2 + 1):
-                by_key[(fc.sheet, f"{get_column_letter(col)}{r}")] = fc
-
     tallies = _Tally()
     for key, cell in inventory.items():
-        fc = by_key.get(key)
         got = _got(ev.values.get(key))
-        if fc is not None:
-            cell["failure"] = fc.failure
-            cell["unknown"] = [_bare(n) for n in fc.unknown]
-            cell["not_computed"] = "not computed" in (ev.notes.get(key) or "")
+        value = ev.values.get(key)
+        reason = ev.notes.get(key) or (value.reason if isinstance(value, KpiError) else "")
+        cell["reason"] = reason
+        cell["unknown"] = _unknown_functions(reason)
+        if key not in ev.values:
+            got, cell["reason"] = {"error": "#VALUE!"}, "not computed: missing from the evaluation"
         tallies.add(cell, got, scope.get(key))
     result.update(tallies.as_dict())
     result["seconds"] = round(time.monotonic() - started, 2)
@@ -334,14 +349,8 @@ def _failed(file: str, inventory: list[dict] | None, status: str, detail: str, s
 
 
 def _direct_scope_of_inventory(cell: dict) -> str | None:
-    fns = set(cell.get("functions") or ())
-    if cell.get("formula") == "<data table>":
-        return "data table"
-    if fns & VOLATILE:
-        return "volatile function"
-    if any(f in OUTSIDE or f.startswith("CUBE") for f in fns):
-        return "cube/web function"
-    return None
+    formula = cell.get("formula")
+    return _direct_scope(None if formula == "<data table>" else formula)
 
 
 # ---------------------------------------------------------------------------
@@ -408,7 +417,7 @@ class _Worker:
         self.conn.close()
 
 
-def run(files: list[Path], timeout: float = 60.0, jobs: int = 2, memory_mb: int = 3000, log=None) -> list[dict]:
+def run(files: list[Path], timeout: float = 60.0, jobs: int = 2, memory_mb: int = 6000, log=None) -> list[dict]:
     """Check each file in a worker process (``jobs`` at a time, ``timeout`` s each)."""
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
     queue = list(files)
@@ -583,7 +592,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sample", action="store_true", help="The fixed sample the test suite runs.")
     ap.add_argument("--timeout", type=float, default=60.0, help="Seconds per workbook (default 60).")
     ap.add_argument("--jobs", type=int, default=2, help="Workbooks evaluated at once (default 2).")
-    ap.add_argument("--memory-mb", type=int, default=3000, help="Memory limit per worker (default 3000 MB).")
+    ap.add_argument("--memory-mb", type=int, default=6000, help="Memory limit per worker (default 6000 MB).")
     ap.add_argument("--report", type=Path, help="Markdown report (default bench/CONFORMANCE.md for a full run).")
     ap.add_argument("--json", type=Path, help="JSON figures (default: next to the report, conformance.json).")
     ap.add_argument("--quiet", action="store_true")

@@ -28,6 +28,8 @@ from openpyxl.utils.cell import get_column_letter
 
 from ..errors import VALUE, KpiError
 from .blocks import BlockEvaluator
+from .criteria import install_criteria
+from .database_functions import install_database_functions
 from .kpi_bridge import register_kpi_functions
 from .loader import FormulaCell, WorkbookModel, sheet_id
 from .model import CellValue, Evaluation
@@ -52,6 +54,8 @@ def install() -> None:
     if not _installed:
         _operand.Empty.compile = staticmethod(lambda: OMITTED)
         install_native_fixes()
+        install_database_functions()
+        install_criteria()
         _installed = True
     register_kpi_functions()
 
@@ -75,18 +79,36 @@ def _local_names(book) -> dict[str, dict[str, str]]:
     return out
 
 
+def _plain_names(book) -> dict[str, str]:
+    """Workbook-level names that stand for a plain range (for implicit intersection)."""
+    from .rewrite import bounds
+
+    out = {}
+    names = book.defined_names
+    for name, dn in (names.items() if isinstance(names, dict) else ()):
+        value = (dn.value or "").lstrip("=")
+        if dn.localSheetId is None and "!" in value and bounds(value.rpartition("!")[2]) is not None:
+            out[name] = value
+    return out
+
+
 def _hidden_rows(ws) -> tuple[set[int], set[int]]:
+    """Rows hidden in a sheet, and those of them hidden by an active AutoFilter (of the
+    sheet or of a Table: one with filter conditions), which SUBTOTAL 1–11 skips too."""
+    from openpyxl.utils.cell import range_boundaries
+
     hidden = {r for r, dim in ws.row_dimensions.items() if dim.hidden}
     filtered: set[int] = set()
-    ref = getattr(ws.auto_filter, "ref", None)
-    if ref and hidden:
+    filters = [ws.auto_filter] + [t.autoFilter for t in getattr(ws, "tables", {}).values()]
+    for af in filters:
+        ref = getattr(af, "ref", None)
+        if not ref or not hidden or not getattr(af, "filterColumn", None):
+            continue
         try:
-            from openpyxl.utils.cell import range_boundaries
-
             _, r1, _, r2 = range_boundaries(ref)
-            filtered = {r for r in hidden if r1 < r <= r2}
         except ValueError:
-            pass
+            continue
+        filtered |= {r for r in hidden if r1 < r <= r2}
     return hidden, filtered
 
 
@@ -124,8 +146,10 @@ class Recalculation:
         book = self.book
         session = self.session
         count = 0
+        session.sheet_names = list(book.sheetnames)
         for ws in book.worksheets:
             sid = sheet_id(ws.title)
+            session.sheet_ids[sid] = ws.title
             session.hidden_rows[sid], session.filtered_rows[sid] = _hidden_rows(ws)
             for row in ws.iter_rows():
                 for c in row:
@@ -134,7 +158,8 @@ class Recalculation:
                         text = c.value if isinstance(c.value, str) else getattr(c.value, "text", None)
                         if text is not None:
                             session.formulas[(sid, c.row, c.column)] = text
-        rewriter = FormulaRewriter(workbook_tables(book), _local_names(book))
+        used = {ws.title: (ws.max_row, ws.max_column) for ws in book.worksheets}
+        rewriter = FormulaRewriter(workbook_tables(book), _local_names(book), used, _plain_names(book))
         self.model = WorkbookModel(book, session, rewriter, block_evaluator=self.block_evaluator)
         with activate(session), np.errstate(all="ignore"):
             session.start(2 * count)
@@ -266,4 +291,9 @@ def _single_cell(name: Any, by_sid: dict[str, str]) -> tuple[str, str] | None:
 
 def evaluate(path: Path, *, progress: Callable[[int, int], None] | None = None) -> Evaluation:
     """Compute every formula cell of the workbook at ``path`` (the file is only read)."""
+    return Recalculation(path, progress=progress).run().evaluation
+
+
+def evaluate_cell_by_cell(path: Path, *, progress: Callable[[int, int], None] | None = None) -> Evaluation:
+    """:func:`evaluate` without the fast path: every cell through `formulas`."""
     return Recalculation(path, progress=progress).run().evaluation

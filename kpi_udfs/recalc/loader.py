@@ -38,7 +38,6 @@ from .session import Session
 #: The name the workbook has inside the graph (any file name is replaced by it, so
 #: unusual characters in the real file name cannot disturb formula parsing).
 BOOK_NAME = "BOOK.XLSX"
-_PENDING = "<compiling>"
 
 
 @dataclass
@@ -134,6 +133,11 @@ class CellHook:
         self.weight = weight
         self.__name__ = getattr(func, "__name__", output)
 
+    def __getattr__(self, name: str) -> Any:  # inputs, check_cycles… of the wrapped function
+        if name == "func":
+            raise AttributeError(name)
+        return getattr(self.func, name)
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         session = self.session
         session.current = self.output
@@ -159,6 +163,7 @@ class WorkbookModel(ExcelModel):
         self.formula_cells: list[FormulaCell] = []
         self.skipped_names: dict[str, str] = {}
         self.by_node: dict[str, FormulaCell] = {}
+        self._covered: set[str] = set()
         self._known = get_functions()
 
     # -- loading -------------------------------------------------------------
@@ -171,7 +176,8 @@ class WorkbookModel(ExcelModel):
             book, context = self.add_book(BOOK_NAME)
             for ws in book.worksheets:
                 self.push(ws, context=context)
-            self.finish()
+            # formulas' cycle search is quadratic: run it only when there is a cycle
+            self.finish(circular=has_cycle(self.dsp.dmap.succ))
         return self
 
     def calculate(self, *args, **kwargs):
@@ -186,6 +192,14 @@ class WorkbookModel(ExcelModel):
         formula_ranges = self.formula_ranges(context)
         ctx = {"external_links": self.external_links(context)}
         ctx.update(context)
+        # cells of an array formula's range other than its anchor belong to the anchor
+        self._covered = set()
+        for anchor, area in formula_references.items():
+            c1, r1, c2, r2 = range_boundaries(area)
+            self._covered.update(
+                f"{get_column_letter(c)}{r}" for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)
+            )
+            self._covered.discard(anchor)
         claimed: set[str] = set()
         if self.block_evaluator is not None:
             claimed = self._claim_blocks(worksheet, ctx, formula_references)
@@ -206,7 +220,7 @@ class WorkbookModel(ExcelModel):
             for c in row:
                 if c.data_type == "f" and isinstance(c.value, str) and c.coordinate not in formula_references:
                     text = c.value if c.value.startswith("=") else "=" + c.value
-                    singles.append((sheet, c.row, c.column, self.rewriter.rewrite(text, sheet, c.row, c.column)))
+                    singles.append((sheet, c.row, c.column, self.rewriter.rewrite(text, sheet, c.row, c.column, array=False)))
         claimed: set[str] = set()
         for block in find_blocks(singles):
             try:
@@ -273,7 +287,7 @@ class WorkbookModel(ExcelModel):
         return refs
 
     def compile_cell(self, cell, context, references, formula_references):
-        if cell.data_type != "f":
+        if cell.data_type != "f" or cell.coordinate in self._covered:
             return super().compile_cell(cell, context, references, formula_references)
         crd = cell.coordinate
         area = formula_references.get(crd, crd)
@@ -292,13 +306,13 @@ class WorkbookModel(ExcelModel):
             text = "=" + text
         fc.text = text
         try:
-            fc.parsed = self.rewriter.rewrite(text, sheet, cell.row, cell.column)
+            fc.parsed = self.rewriter.rewrite(text, sheet, cell.row, cell.column, array=area != crd)
         except Exception as exc:  # pragma: no cover - the rewriter is total by design
             fc.parsed = text
             fc.failure = f"cannot rewrite formula: {exc}"
         fc.unknown = [n for n in dict.fromkeys(function_names(fc.parsed)) if n not in self._known and not self._special(n)]
         session = self.session
-        session.current = _PENDING
+        pending = session.current = f"{sheet_id(sheet)}!{area}"
         try:
             compiled = self._compile_cell(area, fc.parsed, context, True, references)
         except Exception as exc:
@@ -306,12 +320,11 @@ class WorkbookModel(ExcelModel):
             return self._error_cell(fc, context)
         finally:
             session.current = None
-            moved = session.results.pop(_PENDING, None)
             session.tick()
         fc.node = compiled.output
         self.by_node[fc.node] = fc
-        if moved:
-            session.results[compiled.output].extend(moved)
+        if pending != fc.node and pending in session.results:
+            session.results[fc.node].extend(session.results.pop(pending))
         return compiled
 
     @staticmethod
@@ -339,6 +352,24 @@ class WorkbookModel(ExcelModel):
                     node.pop("filters", None)
         return added
 
+
+
+def has_cycle(succ: dict) -> bool:
+    """Whether a directed graph (node → successors) has a cycle (Kahn's algorithm)."""
+    indegree: dict = dict.fromkeys(succ, 0)
+    for targets in succ.values():
+        for t in targets:
+            indegree[t] = indegree.get(t, 0) + 1
+    ready = [n for n, d in indegree.items() if d == 0]
+    seen = 0
+    while ready:
+        n = ready.pop()
+        seen += 1
+        for t in succ.get(n, ()):
+            indegree[t] -= 1
+            if indegree[t] == 0:
+                ready.append(t)
+    return seen < len(indegree)
 
 
 def sheet_id(title: str) -> str:

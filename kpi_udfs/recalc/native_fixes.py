@@ -1,11 +1,17 @@
 """Excel functions `formulas` lacks or computes differently from Excel.
 
-* ROUND, ROUNDUP, ROUNDDOWN round the decimal value Excel displays, not the binary
-  float: ROUND((41.9+58.8)/2, 1) is 50.4 (``formulas`` gives 50.3).
+* ROUND, ROUNDUP, ROUNDDOWN and TRUNC round the decimal value Excel displays, not the
+  binary float: ROUND((41.9+58.8)/2, 1) is 50.4 (``formulas`` gives 50.3).
 * SUBTOTAL and AGGREGATE (HR lists as Tables end in ``SUBTOTAL(109, Table1[Amount])``):
   they skip other SUBTOTAL/AGGREGATE cells in their ranges, hidden rows (10x codes,
   AGGREGATE options) and, for AGGREGATE, errors on request.
-* FORMULATEXT, SEQUENCE, QUOTIENT, COMBIN, COMBINA, BASE.
+* SUM, PRODUCT, AVERAGE, MIN, MAX read references and arrays as Excel does: only their
+  numbers count (text and TRUE/FALSE in cells are skipped), while a value typed as an
+  argument is converted (``SUM("3", TRUE)`` is 4).
+* VALUE reads "100,000,000", "20%", "$1,234.5", "(12)" as Excel (en-US) does.
+* GCD and LCM skip blank cells; the number-system and COMPLEX functions accept cell
+  references (`formulas` gives #VALUE! for a 1×1 range there).
+* FORMULATEXT, SHEET, SHEETS, SEQUENCE, QUOTIENT, COMBIN, COMBINA, BASE.
 
 Functions needing workbook facts (which cells hold formulas, hidden rows) read them from
 the current :class:`~kpi_udfs.recalc.session.Session`.
@@ -14,6 +20,7 @@ the current :class:`~kpi_udfs.recalc.session.Session`.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -37,11 +44,13 @@ _NA = Error.errors["#N/A"]
 # Rounding on the displayed decimal
 
 
-def _rounder(mode: str) -> Callable[[float, float], float]:
+def _rounder(mode: str, name: str) -> Callable[[float, float], float]:
     def rnd(x: float, digits: float = 0) -> float:
-        return float(excel_round(x, digits, mode))
+        if digits < -308:  # 10**digits is 0: every finite number rounds to 0
+            return 0.0
+        return float(excel_round(x, min(digits, 308), mode))
 
-    rnd.__name__ = {"HALF_UP": "ROUND", "UP": "ROUNDUP", "DOWN": "ROUNDDOWN"}[mode]
+    rnd.__name__ = name
     return rnd
 
 
@@ -301,6 +310,45 @@ def xsequence(rows: Any, columns: Any = None, start: Any = None, step: Any = Non
     return (s + d * np.arange(r * c, dtype=float).reshape(r, c)).astype(object).view(Array)
 
 
+def _sheet_index(title: str) -> Any:
+    session = _session.active()
+    names = [n.casefold() for n in (session.sheet_names if session else [])]
+    key = title.casefold()
+    return float(names.index(key) + 1) if key in names else _NA
+
+
+def _sheet_of_current() -> str | None:
+    session = _session.active()
+    if session is None or not session.current:
+        return None
+    sid = session.current.rpartition("!")[0]
+    return session.sheet_ids.get(sid)
+
+
+def xsheet(value: Any = None) -> Any:
+    session = _session.active()
+    if value is None or is_omitted(value):
+        title = _sheet_of_current()
+        return _NA if title is None else _sheet_index(title)
+    if isinstance(value, Ranges):
+        sid = value.ranges[0].get("sheet_id", "") if value.ranges else ""
+        title = session.sheet_ids.get(sid) if session else None
+        return _NA if title is None else _sheet_index(title)
+    value = _single(value)
+    if isinstance(value, str):
+        return _sheet_index(value)
+    return _NA
+
+
+def xsheets(value: Any = None) -> Any:
+    session = _session.active()
+    if value is None or is_omitted(value):
+        return float(len(session.sheet_names)) if session else _NA
+    if isinstance(value, Ranges):
+        return float(len({r.get("sheet_id") for r in value.ranges}))
+    return _NA
+
+
 def _quotient(n: float, d: float) -> Any:
     if d == 0:
         raise FoundError(err=_DIV0)
@@ -333,6 +381,125 @@ def _base(number: float, radix: float, min_length: float = 0) -> Any:
     return (out or "0").rjust(min_length, "0")
 
 
+# ---------------------------------------------------------------------------
+# Aggregates over references and arrays, VALUE, GCD/LCM, scalar-only functions
+
+_NUMBER_TEXT = re.compile(r"^([+-]?)\$?(\d{1,3}(?:,\d{3})+|\d*)(\.\d*)?([eE][+-]?\d+)?(%*)$")
+
+
+def text_number(text: str) -> float | None:
+    """A number written as text the way Excel (en-US) reads it, or None."""
+    s = text.strip().replace(" ", "")
+    negative = s.startswith("(") and s.endswith(")")
+    if negative:
+        s = s[1:-1]
+    m = _NUMBER_TEXT.match(s)
+    if not m or not (m.group(2) or (m.group(3) or "").strip(".")):
+        return None
+    x = float(m.group(1) + m.group(2).replace(",", "") + (m.group(3) or "") + (m.group(4) or ""))
+    x /= 100.0 ** len(m.group(5))
+    return -x if negative else x
+
+
+def xvalue(value: Any) -> Any:
+    value = _single(value)
+    if isinstance(value, (bool, np.bool_)):
+        raise FoundError(err=_VALUE)
+    if value is sh.EMPTY or is_omitted(value):
+        return 0.0
+    if isinstance(value, str):
+        x = text_number(value)
+        if x is not None:
+            return x
+        from formulas.functions.text import xvalue as formulas_value  # dates and times
+
+        try:
+            return float(formulas_value(value))
+        except Exception:
+            raise FoundError(err=_VALUE) from None
+    return float(value)
+
+
+def _argument_numbers(args: tuple) -> list[float]:
+    """The numbers SUM and its kin take from their arguments (see module doc)."""
+    out: list[float] = []
+    for a in args:
+        reference = isinstance(a, Ranges)
+        if reference:
+            a = a.value
+        if reference or (isinstance(a, np.ndarray) and a.size != 1):
+            for v in np.ravel(np.asarray(a, dtype=object)):
+                if isinstance(v, XlError):
+                    raise FoundError(err=v)
+                if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)):
+                    out.append(float(v))
+            continue
+        v = np.ravel(np.asarray(a, dtype=object))[0] if isinstance(a, np.ndarray) else a
+        if isinstance(v, XlError):
+            raise FoundError(err=v)
+        if v is sh.EMPTY or is_omitted(v):
+            continue
+        if isinstance(v, (bool, np.bool_)):
+            out.append(float(v))
+        elif isinstance(v, str):
+            x = text_number(v)
+            if x is None:
+                raise FoundError(err=_VALUE)
+            out.append(x)
+        else:
+            out.append(float(v))
+    return out
+
+
+def _aggregate_of(fn: Callable[[np.ndarray], Any], empty: Any) -> Callable[..., Any]:
+    def aggregate(*args: Any) -> Any:
+        x = np.array(_argument_numbers(args), dtype=float)
+        return empty if x.size == 0 else float(fn(x))
+
+    return aggregate
+
+
+def _without_empty(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        flat = np.ravel(np.asarray(value, dtype=object))
+        return np.array([v for v in flat if v is not sh.EMPTY], dtype=object)
+    return value
+
+
+def _gcd_lcm(original: Callable[..., Any]) -> Callable[..., Any]:
+    def gcd_lcm(*args: Any) -> Any:
+        return original(*[_without_empty(a) for a in args])
+
+    return gcd_lcm
+
+
+def _scalar_lifted(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """A function written for single values, applied cell by cell to ranges and arrays."""
+
+    def item(r: Any) -> Any:
+        return np.ravel(np.asarray(r, dtype=object))[0] if isinstance(r, np.ndarray) else r
+
+    def lifted(*args: Any) -> Any:
+        arrays = [np.asarray(a, dtype=object) if isinstance(a, np.ndarray) else None for a in args]
+        if all(a is None or a.size == 1 for a in arrays):
+            return item(fn(*[a.ravel()[0] if a is not None else v for a, v in zip(arrays, args, strict=True)]))
+        shape = np.broadcast_shapes(*[a.shape for a in arrays if a is not None])
+        full = [np.broadcast_to(a, shape) if a is not None else None for a in arrays]
+        out = np.empty(shape, dtype=object)
+        for idx in np.ndindex(shape):
+            out[idx] = item(fn(*[f[idx] if f is not None else v for f, v in zip(full, args, strict=True)]))
+        return out.view(Array)
+
+    return lifted
+
+
+#: `formulas` functions that fail on a 1×1 range where a single value works.
+SCALAR_ONLY = (
+    "BIN2HEX", "BIN2OCT", "DEC2BIN", "DEC2HEX", "DEC2OCT", "HEX2BIN", "HEX2OCT",
+    "OCT2BIN", "OCT2HEX", "COMPLEX",
+)  # fmt: skip
+
+
 def _with_xlfn(table: dict, name: str, fn: Any) -> None:
     table[name] = fn
     table["_XLFN." + name] = fn
@@ -340,14 +507,31 @@ def _with_xlfn(table: dict, name: str, fn: Any) -> None:
 
 def install_native_fixes() -> None:
     """Put the overrides and additions into `formulas`' function table (idempotent)."""
+    from formulas.functions import math as fmath
+
     table = get_functions()
-    for mode in ("HALF_UP", "UP", "DOWN"):
-        fn = _rounder(mode)
-        table[fn.__name__] = wrap_ufunc(fn)
+    if not getattr(install_native_fixes, "done", False):
+        for name in SCALAR_ONLY:
+            table[name] = wrap_func(_scalar_lifted(table[name]))
+            if "_XLFN." + name in table:
+                table["_XLFN." + name] = table[name]
+        install_native_fixes.done = True
+    table["GCD"] = wrap_func(_gcd_lcm(fmath.xgcd))
+    table["LCM"] = wrap_func(_gcd_lcm(fmath.xlcm))
+    table["VALUE"] = wrap_func(xvalue)
+    table["SUM"] = wrap_func(_aggregate_of(np.sum, 0.0), ranges=True)
+    table["PRODUCT"] = wrap_func(_aggregate_of(np.prod, 0.0), ranges=True)
+    table["AVERAGE"] = wrap_func(_aggregate_of(np.mean, _DIV0), ranges=True)
+    table["MIN"] = wrap_func(_aggregate_of(np.min, 0.0), ranges=True)
+    table["MAX"] = wrap_func(_aggregate_of(np.max, 0.0), ranges=True)
+    for name, mode in (("ROUND", "HALF_UP"), ("ROUNDUP", "UP"), ("ROUNDDOWN", "DOWN"), ("TRUNC", "DOWN")):
+        table[name] = wrap_ufunc(_rounder(mode, name))
     table["SUBTOTAL"] = wrap_func(xsubtotal, ranges=True)
     _with_xlfn(table, "AGGREGATE", wrap_func(xaggregate, ranges=True))
     _with_xlfn(table, "FORMULATEXT", wrap_func(xformulatext, ranges=True))
     _with_xlfn(table, "SEQUENCE", wrap_func(xsequence))
+    _with_xlfn(table, "SHEET", wrap_func(xsheet, ranges=True))
+    _with_xlfn(table, "SHEETS", wrap_func(xsheets, ranges=True))
     table["QUOTIENT"] = wrap_ufunc(_quotient)
     table["COMBIN"] = wrap_ufunc(_combin)
     _with_xlfn(table, "COMBINA", wrap_ufunc(_combina))

@@ -30,6 +30,10 @@ class Session:
     hidden_rows: dict[str, set[int]] = field(default_factory=dict)
     #: sheet id → rows hidden by an AutoFilter (SUBTOTAL 1–11 skips only these).
     filtered_rows: dict[str, set[int]] = field(default_factory=dict)
+    #: Every sheet of the workbook in tab order (chart sheets too), for SHEET/SHEETS.
+    sheet_names: list[str] = field(default_factory=list)
+    #: sheet id → sheet title.
+    sheet_ids: dict[str, str] = field(default_factory=dict)
     #: The output node of the formula being evaluated (None between cells).
     current: str | None = None
     #: output node → results (our conventions) of the KPI_ calls made while computing it.

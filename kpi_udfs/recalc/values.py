@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import schedula as sh
+from formulas.excel import XlCircular
 from formulas.functions import Array
 from formulas.tokens.operand import Error, XlError
 
@@ -46,12 +47,16 @@ def to_kpi(value: Any, reason: str = "") -> Any:
     """One `formulas` value in our conventions."""
     if value is sh.EMPTY or value is None:
         return None
+    if is_omitted(value):  # IF(1,,A1): an omitted argument as a result is 0
+        return 0.0
+    if isinstance(value, XlCircular):  # a circular reference: Excel shows 0
+        return 0.0
     if isinstance(value, XlError):
         code = str(value)
         return KpiError(code if code in CODES else VALUE, reason)
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
-    if isinstance(value, (np.integer, int)) and not is_omitted(value):
+    if isinstance(value, (np.integer, int)):
         return float(value)
     if isinstance(value, np.floating):
         return float(value)

@@ -1,0 +1,76 @@
+"""Conformance against Excel's own results: the sample must not get worse (a ratchet).
+
+The sample (tests/conformance_sample.txt) is a fixed set of corpus workbooks that
+finishes in well under three minutes on two cores; the full corpus run is its own
+command (``python -m kpi_udfs.recalc.conformance``), whose figures live in
+bench/conformance.json and are checked here against their own ratchet. Both ratchets
+are in tests/conformance_ratchet.json, raised by hand as the engine improves.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kpi_udfs.recalc import conformance as conf
+
+RATCHET = json.loads(conf.RATCHET.read_text(encoding="utf-8"))
+CORPUS = conf.corpus_dir()
+FULL_JSON = conf.REPORT.with_name("conformance.json")
+
+needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="conformance corpus not available")
+
+
+@pytest.mark.slow
+@needs_corpus
+def test_sample_match_rate_does_not_drop():
+    files = [CORPUS / name for name in conf.sample_files()]
+    results = conf.run(files, timeout=60, jobs=2)
+    summary = conf.summarize(results)
+    assert summary["files"] == len(files)
+    assert all(r["status"] == "ok" for r in results), [(r["file"], r["status"]) for r in results if r["status"] != "ok"]
+    assert summary["compared"] >= RATCHET["sample_compared"]
+    assert summary["match_rate"] >= RATCHET["sample_match_rate"], summary["mismatch_causes"]
+
+
+@needs_corpus
+def test_full_run_is_recorded_and_above_its_ratchet():
+    data = json.loads(FULL_JSON.read_text(encoding="utf-8"))
+    summary = data["summary"]
+    assert summary["files"] == len(list(CORPUS.glob("*.xls[xm]")))
+    # every formula cell of every workbook is counted: compared or out of scope
+    assert summary["compared"] + summary["out_of_scope_cells"] == summary["formula_cells"]
+    assert summary["match_rate"] >= RATCHET["full_match_rate"]
+    assert summary["match_rate"] > conf.PLAIN_FORMULAS_RATE
+    report = conf.REPORT.read_text(encoding="utf-8")
+    assert f"{summary['match_rate'] * 100:.2f} %" in report
+
+
+@pytest.mark.parametrize(
+    "expected, got, same",
+    [
+        (1.0, 1.0 + 1e-12, True),
+        (1.0, 1.0 + 1e-6, False),
+        (0.0, 1e-13, True),
+        (0.0, 1e-6, False),
+        (1.0, True, False),  # a boolean is not the number 1
+        (True, True, True),
+        ("B", "B", True),
+        ("B", "b", False),
+        ({"error": "#N/A"}, {"error": "#N/A"}, True),
+        ({"error": "#N/A"}, {"error": "#VALUE!"}, False),
+        (None, None, True),
+        ("", None, True),  # a formula giving "" is cached as empty text
+        (0.0, None, False),
+    ],
+)
+def test_comparison_rules(expected, got, same):
+    assert conf.same(expected, got) is same
+
+
+def test_mismatch_causes_are_classified():
+    assert conf.mismatch_cause({"error": "#N/A"}, 1.0, {}) == "value where Excel has an error"
+    assert conf.mismatch_cause(1.0, {"error": "#N/A"}, {}) == "error where Excel has a value"
+    assert conf.mismatch_cause(1.0, 1.0 + 1e-8, {}) == "number differs slightly (< 1e-6)"
+    assert conf.mismatch_cause(1.0, {"error": "#NAME?"}, {"unknown": ["OFFSET"]}) == "unsupported function"
