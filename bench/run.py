@@ -1,0 +1,329 @@
+"""Recalculation benchmark: ``kpi recalc`` against plain `formulas`, LibreOffice and the floor.
+
+    python bench/run.py --sizes 100,1000,10000
+
+For each staff count it writes the synthetic appraisal workbooks of
+:mod:`workbooks` (bench/workbooks.py) and times, each in its own child process (wall
+time and peak resident memory of the child and everything it waited for):
+
+``floor``       openpyxl loads the workbook and saves it again, no calculation;
+``kpi recalc``  the command line on the same workbook (fast path, writer included);
+``cell by cell`` the same command with the fast path off (``--cell-by-cell-max`` staff at most);
+``formulas``    plain `formulas` with the KPI_ functions registered: load, calculate,
+                write (``--formulas-max`` staff at most, ``--cap`` seconds at most);
+``LibreOffice`` headless ``soffice --convert-to xlsx`` of the same sheet written with
+                Excel's own functions only, recalculation on load forced;
+``quadratic``   ``kpi recalc`` on the sheet with two more columns in which every row
+                scans its column (COUNTIF, RANK.EQ), shown apart.
+
+Results go to bench/results.json and, with ``--readme``, into bench/README.md between
+the ``<!-- results -->`` markers. Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PY = sys.executable
+
+LO_PROFILE = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"""
+
+
+# -- child tasks (run as: python bench/run.py --child TASK IN OUT) -----------------------
+
+
+def child_floor(src: str, out: str) -> None:
+    import openpyxl
+
+    openpyxl.load_workbook(src).save(out)
+
+
+def child_formulas(src: str, out: str) -> None:
+    import formulas
+
+    from kpi_udfs.recalc.engine import install
+
+    install()  # the KPI_ functions in formulas' table, so that it computes the same sheet
+    xl = formulas.ExcelModel().loads(src).finish()
+    xl.calculate()
+    xl.write(dirpath=out)
+
+
+def child_cell_by_cell(src: str, out: str) -> None:
+    from kpi_udfs.recalc.commands import Job, run_job
+
+    report = run_job(Job(src=src, out=out, evaluator="kpi_udfs.recalc.engine:evaluate_cell_by_cell"))
+    if report.exit_code not in (0, 1):
+        raise SystemExit(report.message)
+
+
+CHILDREN = {"floor": child_floor, "formulas": child_formulas, "cellbycell": child_cell_by_cell}
+
+
+# -- measuring --------------------------------------------------------------------------
+
+
+def measure(cmd: list[str], cap: float | None = None, env: dict | None = None) -> dict:
+    """Wall seconds and peak RSS (MB) of a child process (and the children it waited for)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+                            env=env)
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if cap is not None and time.perf_counter() - started > cap:
+            os.killpg(proc.pid, 9)  # our own child's process group only
+            os.wait4(proc.pid, 0)
+            return {"seconds": None, "capped": cap, "peak_mb": None}
+        time.sleep(0.02)
+    seconds = time.perf_counter() - started
+    output = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+    code = os.waitstatus_to_exitcode(status)
+    result = {"seconds": round(seconds, 3), "peak_mb": round(usage.ru_maxrss / 1024, 1)}
+    if code != 0:
+        result["failed"] = f"exit {code}: {output.strip()[-500:]}"
+    return result
+
+
+def child(task: str, src: Path, out: Path, cap: float | None = None) -> dict:
+    return measure([PY, str(Path(__file__)), "--child", task, str(src), str(out)], cap)
+
+
+def kpi_recalc(src: Path, out: Path) -> dict:
+    return measure([PY, "-m", "kpi_udfs.cli", "recalc", str(src), "-o", str(out)])
+
+
+def libreoffice(src: Path, outdir: Path, profile: Path) -> dict:
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        return {"seconds": None, "skipped": "soffice not installed (apt-get install libreoffice-calc-nogui)"}
+    cmd = [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
+           "--convert-to", "xlsx", "--outdir", str(outdir), str(src)]
+    result = measure(cmd)
+    if not (outdir / src.name).exists():
+        result["failed"] = "no output written"
+    return result
+
+
+def prepare_libreoffice(work: Path) -> Path:
+    """A private LibreOffice profile that recalculates every formula on load."""
+    profile = work / "lo_profile"
+    (profile / "user").mkdir(parents=True, exist_ok=True)
+    (profile / "user" / "registrymodifications.xcu").write_text(LO_PROFILE)
+    soffice = shutil.which("soffice")
+    if soffice:  # first start creates the profile: not timed
+        warm = work / "warm.xlsx"
+        from workbooks import appraisal_workbook
+
+        appraisal_workbook(warm, 5, native=True)
+        subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
+                        "--convert-to", "xlsx", "--outdir", str(work / "warm"), str(warm)],
+                       capture_output=True, timeout=300)
+    return profile
+
+
+# -- checking that the equivalent sheets agree --------------------------------------------
+
+
+def agreement(ours: Path, theirs: Path, columns: str = "KLMNOPQRSTUVWXY") -> dict:
+    """Cells of the formula columns where two computed workbooks hold the same value."""
+    import openpyxl
+
+    def values(path):
+        wb = openpyxl.load_workbook(path, data_only=True, read_only=True)
+        ws = wb["Staff"]
+        out = {}
+        for row in ws.iter_rows(min_row=2):
+            for c in row:
+                if getattr(c, "column_letter", None) in columns:
+                    out[c.coordinate] = c.value
+        wb.close()
+        return out
+
+    a, b = values(ours), values(theirs)
+    same = 0
+    for k, v in a.items():
+        w = b.get(k)
+        if isinstance(v, (int, float)) and isinstance(w, (int, float)) and not isinstance(v, bool):
+            same += abs(v - w) <= 1e-9 * max(1.0, abs(w))
+        else:
+            same += v == w
+    return {"cells": len(a), "same": same}
+
+
+# -- the run ------------------------------------------------------------------------------
+
+
+def run(args) -> dict:
+    sys.path.insert(0, str(HERE))
+    from workbooks import FORMULA_COLUMNS, appraisal_workbook
+
+    work = Path(tempfile.mkdtemp(prefix="kpi-bench-"))
+    profile = prepare_libreoffice(work) if not args.no_libreoffice else None
+    results = []
+    for n in args.sizes:
+        print(f"— {n:,} staff", flush=True)
+        std = appraisal_workbook(work / f"staff{n}.xlsx", n)
+        quad = appraisal_workbook(work / f"staff{n}_quadratic.xlsx", n, quadratic=True)
+        native = appraisal_workbook(work / f"staff{n}_native.xlsx", n, native=True)
+        row: dict = {"staff": n, "formula_cells": n * FORMULA_COLUMNS}
+        row["floor"] = child("floor", std, work / f"floor{n}.xlsx")
+        print("  floor        ", row["floor"], flush=True)
+        row["kpi_recalc"] = kpi_recalc(std, work / f"kpi{n}.xlsx")
+        print("  kpi recalc   ", row["kpi_recalc"], flush=True)
+        row["quadratic"] = kpi_recalc(quad, work / f"kpi{n}_quadratic.xlsx")
+        print("  quadratic    ", row["quadratic"], flush=True)
+        if n <= args.cell_by_cell_max:
+            row["cell_by_cell"] = child("cellbycell", std, work / f"cbc{n}.xlsx", args.cap)
+        else:
+            row["cell_by_cell"] = {"seconds": None, "skipped": f"above --cell-by-cell-max {args.cell_by_cell_max}"}
+        print("  cell by cell ", row["cell_by_cell"], flush=True)
+        if n <= args.formulas_max:
+            outdir = work / f"formulas{n}"
+            outdir.mkdir(exist_ok=True)
+            row["formulas"] = child("formulas", std, outdir, args.cap)
+        else:
+            row["formulas"] = {"seconds": None, "skipped": f"above --formulas-max {args.formulas_max}"}
+        print("  formulas     ", row["formulas"], flush=True)
+        if profile is not None:
+            outdir = work / f"lo{n}"
+            outdir.mkdir(exist_ok=True)
+            row["libreoffice"] = libreoffice(native, outdir, profile)
+            if row["libreoffice"].get("seconds") and (work / f"kpi{n}.xlsx").exists():
+                row["libreoffice"]["agreement"] = agreement(work / f"kpi{n}.xlsx", outdir / native.name)
+        else:
+            row["libreoffice"] = {"seconds": None, "skipped": "--no-libreoffice"}
+        print("  LibreOffice  ", row["libreoffice"], flush=True)
+        results.append(row)
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return {
+        "command": "python bench/run.py " + " ".join(sys.argv[1:]),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"load average {os.getloadavg()[0]:.1f} at the end",
+        "results": results,
+    }
+
+
+def _s(m: dict) -> str:
+    if m.get("seconds") is not None:
+        return f"{m['seconds']:.2f} s"
+    if "capped" in m:
+        return f"> {m['capped']:.0f} s (stopped)"
+    return "—"
+
+
+def _mb(m: dict) -> str:
+    return f"{m['peak_mb']:.0f} MB" if m.get("peak_mb") else "—"
+
+
+def _x(a: dict, b: dict) -> str:
+    """How many times faster ``a`` (ours) is than ``b``."""
+    if a.get("seconds") and b.get("seconds"):
+        return f"{b['seconds'] / a['seconds']:.1f}×"
+    if a.get("seconds") and "capped" in b:
+        return f"> {b['capped'] / a['seconds']:.0f}×"
+    return "—"
+
+
+def markdown(data: dict) -> str:
+    rows = data["results"]
+    lines = [
+        f"Command: `{data['command']}`  ",
+        f"Run: {data['date']} on {data['machine']}.",
+        "",
+        "| staff | formula cells | floor (openpyxl load + save) | `kpi recalc` | ÷ floor | peak memory "
+        "| plain `formulas` | `kpi recalc` faster by | LibreOffice (native formulas) | `kpi recalc` faster by "
+        "| cell by cell (no fast path) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        k, f, lo, fl = r["kpi_recalc"], r["formulas"], r["libreoffice"], r["floor"]
+        ratio = f"{k['seconds'] / fl['seconds']:.2f}" if k.get("seconds") and fl.get("seconds") else "—"
+        lines.append(
+            f"| {r['staff']:,} | {r['formula_cells']:,} | {_s(fl)} | {_s(k)} | {ratio} | {_mb(k)} | {_s(f)} "
+            f"| {_x(k, f)} | {_s(lo)} | {_x(k, lo)} | {_s(r['cell_by_cell'])} |"
+        )
+    lines += ["", "Growth with staff count (seconds per 1,000 staff):", "",
+              "| staff | floor | `kpi recalc` | quadratic sheet (`kpi recalc`) | LibreOffice | plain `formulas` |",
+              "|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        per = []
+        for key in ("floor", "kpi_recalc", "quadratic", "libreoffice", "formulas"):
+            m = r[key]
+            per.append(f"{m['seconds'] / r['staff'] * 1000:.3f}" if m.get("seconds") else "—")
+        lines.append(f"| {r['staff']:,} | " + " | ".join(per) + " |")
+    lines += ["", "Quadratic formulas (`=COUNTIF($R$2:$R$n,R2)` and `=RANK.EQ(R2,$R$2:$R$n)` in every row, "
+              "16 formula columns):", "", "| staff | `kpi recalc` | peak memory |", "|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r['staff']:,} | {_s(r['quadratic'])} | {_mb(r['quadratic'])} |")
+    notes = []
+    for r in rows:
+        for key in ("formulas", "cell_by_cell", "libreoffice"):
+            m = r[key]
+            if m.get("skipped"):
+                notes.append(f"{r['staff']:,} staff, {key}: skipped ({m['skipped']}).")
+            if m.get("failed"):
+                notes.append(f"{r['staff']:,} staff, {key}: failed ({m['failed'][:200]}).")
+        agree = r["libreoffice"].get("agreement")
+        if agree:
+            notes.append(f"{r['staff']:,} staff: LibreOffice's values equal `kpi recalc`'s in "
+                         f"{agree['same']:,} of {agree['cells']:,} formula cells.")
+    if notes:
+        lines += [""] + [f"- {n}" for n in notes]
+    return "\n".join(lines) + "\n"
+
+
+def update_readme(text: str) -> None:
+    path = HERE / "README.md"
+    readme = path.read_text()
+    start, end = "<!-- results -->", "<!-- /results -->"
+    i, j = readme.index(start) + len(start), readme.index(end)
+    path.write_text(readme[:i] + "\n" + text + readme[j:])
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        _, _, task, src, out = sys.argv
+        sys.path.insert(0, str(HERE))
+        CHILDREN[task](src, out)
+        return
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default="100,1000,10000", help="Staff counts, comma-separated.")
+    ap.add_argument("--formulas-max", type=int, default=1000, help="Largest staff count run with plain formulas.")
+    ap.add_argument("--cell-by-cell-max", type=int, default=1000,
+                    help="Largest staff count run without the fast path.")
+    ap.add_argument("--cap", type=float, default=600.0, help="Seconds after which a formulas run is stopped.")
+    ap.add_argument("--no-libreoffice", action="store_true", help="Leave LibreOffice out.")
+    ap.add_argument("--keep", action="store_true", help="Keep the workbooks and outputs (path printed).")
+    ap.add_argument("--readme", action="store_true", help="Write the tables into bench/README.md.")
+    args = ap.parse_args()
+    args.sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    data = run(args)
+    (HERE / "results.json").write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    text = markdown(data)
+    print(text)
+    if args.readme:
+        update_readme(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,370 @@
+"""The fast path of ``kpi recalc`` (kpi_udfs/recalc/fast/): compiled blocks, hand-derived
+values, and the same values as the cell-by-cell path (`formulas`).
+
+Values are derived by hand from Excel's rules (cited) or from SEED_RULES §6 (WE-n); the
+identity tests compare every value, error reasons included, with
+:class:`kpi_udfs.recalc.engine.Recalculation` (no fast path) on small benchmark
+workbooks, randomised workbooks and a sample of the Excel-saved conformance corpus.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl.worksheet.formula import ArrayFormula
+
+from kpi_udfs.errors import DIV0, NA, KpiError
+from kpi_udfs.recalc.engine import Recalculation
+from kpi_udfs.recalc.fast import evaluate_fast, kpicall, run_blocks
+from kpi_udfs.recalc.fast.blocks import find_blocks
+from kpi_udfs.recalc.fast.parse import FormulaSyntax, parse
+from kpi_udfs.recalc.fast.workbook import copy_down, r1c1_key, read_workbook
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+from workbooks import appraisal_workbook  # noqa: E402
+
+CONFORMANCE = ROOT.parent / "shared" / "conformance" / "excel"
+
+
+def book(tmp_path: Path, cells: dict, name: str = "t.xlsx", arrays: dict | None = None) -> Path:
+    """A one-sheet workbook ("S") from {"A1": value or "=formula"}."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "S"
+    for ref, value in cells.items():
+        ws[ref] = value
+    for ref, (area, text) in (arrays or {}).items():
+        ws[ref] = ArrayFormula(area, text)
+    path = tmp_path / name
+    wb.save(path)
+    return path
+
+
+def fast(path: Path):
+    result = run_blocks(read_workbook(path), debug=True)
+    return result.values, result
+
+
+def column(cells: dict, col: str, values: list, start: int = 2) -> None:
+    for i, v in enumerate(values):
+        cells[f"{col}{start + i}"] = v
+
+
+def down(cells: dict, col: str, template: str, rows: range) -> None:
+    for r in rows:
+        cells[f"{col}{r}"] = template.format(r=r)
+
+
+# ---------------------------------------------------------------------------
+# Parsing
+
+
+def test_parse_follows_excel_precedence():
+    # unary minus binds tighter than ^, and ^ is left-associative (Excel: -2^2 = 4, 2^3^2 = 64)
+    assert repr(parse("=-2^2")).startswith("Binary(op='^', left=Unary(op='-'")
+    tree = parse("=2^3^2")
+    assert tree.op == "^" and tree.left.op == "^"
+    assert parse("=1+2*3").right.op == "*"
+    assert parse("=A1&B1=C1").op == "="  # comparison binds loosest
+
+
+def test_parse_refuses_what_the_fast_path_does_not_read():
+    for text in ("=Table1[Amount]", "=A1 B1", "=[1]Sheet1!A1", "=SUM((A1,B1))"):
+        with pytest.raises(FormulaSyntax):
+            parse(text)
+
+
+def test_r1c1_key_is_the_same_for_copies_and_ignores_strings():
+    assert r1c1_key("B2*$C$1+SUM(D2:E2)", 2, 6) == r1c1_key("B9*$C$1+SUM(D9:E9)", 9, 6)
+    assert r1c1_key("B2*2", 2, 6) != r1c1_key("B3*2", 2, 6)
+    assert r1c1_key('"B2"&B2', 2, 3) == '"B2"&R[0]C[-1]'  # text is never a reference
+    assert r1c1_key("LOG10(B2)+DEC2BIN(1)", 2, 3) == "LOG10(R[0]C[-1])+DEC2BIN(1)"
+    fmt, offsets = copy_down("IF(C2>0,D2/C2,$A$1)", 2)
+    assert fmt.format(*[7 + o for o in offsets]) == "IF(C7>0,D7/C7,$A$1)"
+
+
+def test_copied_down_formulas_form_one_block(tmp_path):
+    cells = {}
+    column(cells, "A", [1, 2, 3, 4, 5, 6])
+    down(cells, "B", "=A{r}*2", range(2, 8))
+    cells["B5"] = "=A5*3"  # an irregular row splits the column into three blocks
+    wb = read_workbook(book(tmp_path, cells))
+    blocks = sorted((b.row0, b.rows) for b in find_blocks(wb.formulas, wb.plain))
+    assert blocks == [(2, 3), (5, 1), (6, 2)]
+
+
+# ---------------------------------------------------------------------------
+# Operators and Excel's own functions, hand-derived
+
+
+def test_operators_as_excel_computes_them(tmp_path):
+    cells = {
+        "A1": 2.5,
+        "B1": "=-2^2",
+        "B2": "=2^3^2",
+        "B3": "=2*3%",
+        "B4": '=1<"a"',  # numbers sort before text
+        "B5": '="a"="A"',  # text compares case-insensitively
+        "B6": "=TRUE>1",  # booleans sort after text and numbers
+        "B7": '="a"&A1&TRUE',
+        "B8": "=C1+1",  # an empty cell is 0 in arithmetic
+        "B9": "=C1",  # a reference to an empty cell shows 0
+        "B10": "=1/0",
+        "B11": "=#N/A+1/0",  # the left operand's error wins
+        "B12": "=ROUND((41.9+58.8)/2,1)",  # Excel rounds the shown decimal: 50.4, not 50.3
+        "B13": '="x"&C1',  # an empty cell is "" in text
+    }
+    v, _ = fast(book(tmp_path, cells))
+    got = [v[("S", f"B{i}")] for i in range(1, 14)]
+    assert got[:9] == [4.0, 64.0, 0.06, True, True, True, "a2.5TRUE", 1.0, 0.0]
+    assert got[9] == KpiError(DIV0, "") and got[10] == KpiError(NA, "")
+    assert got[11] == 50.4 and got[12] == "x"
+
+
+def test_functions_per_row(tmp_path):
+    cells = {}
+    column(cells, "A", [3, -2, 0, 7, 5])
+    column(cells, "B", [1, None, 4, 7, "x"])
+    column(cells, "H", [1, 2, 3])  # lookup keys
+    column(cells, "I", ["one", "two", "three"])
+    down(cells, "C", "=IF(A{r}>0,A{r},-1)", range(2, 7))
+    down(cells, "D", "=SUM(A{r}:B{r})", range(2, 6))  # the blank is skipped
+    down(cells, "E", "=MAX(A{r},0)+MIN(A{r}:B{r})", range(2, 6))
+    down(cells, "F", '=IFERROR(VLOOKUP(A{r},$H$2:$I$4,2,FALSE),"none")', range(2, 7))
+    down(cells, "G", "=ROUNDUP(A{r}/4,0)+ROUNDDOWN(A{r}/4,0)", range(2, 7))
+    down(cells, "J", "=AND(A{r}>0,B{r}>0)", range(2, 6))
+    down(cells, "K", "=LEN(A{r})+ABS(A{r})", range(2, 7))
+    down(cells, "L", "=INDEX($I$2:$I$4,MATCH(A{r},$H$2:$H$4))", range(2, 7))  # approximate
+    v, result = fast(book(tmp_path, cells))
+    col = lambda c, n=5: [v[("S", f"{c}{r}")] for r in range(2, 2 + n)]  # noqa: E731
+    assert col("C") == [3.0, -1.0, -1.0, 7.0, 5.0]
+    assert col("D", 4) == [4.0, -2.0, 4.0, 14.0]
+    assert col("E", 4) == [4.0, -2.0, 0.0, 14.0]  # MIN over A:B of each row, MAX(A, 0)
+    assert col("F") == ["three", "none", "none", "none", "none"]
+    # ROUNDUP away from zero, ROUNDDOWN toward zero: 0.75 → 1 + 0; -0.5 → -1 + 0; 1.75 → 2 + 1
+    assert col("G") == [1.0, -1.0, 0.0, 3.0, 3.0]
+    assert col("J", 4) == [True, False, False, True]
+    assert col("K") == [4.0, 4.0, 1.0, 8.0, 6.0]  # LEN("-2") = 2
+    # MATCH approximate: largest key ≤ value; below the first key → #N/A
+    assert col("L")[0] == "three" and col("L")[3] == "three" and col("L")[4] == "three"
+    assert [e.code for e in col("L")[1:3]] == [NA, NA]
+    assert not result.fallback_blocks
+
+
+def test_whole_column_scans_are_vectorised_with_excel_ties(tmp_path):
+    cells = {}
+    totals = [118, 112, 112, 101, 93, 86]  # WE-20's totals
+    column(cells, "A", totals)
+    down(cells, "B", "=RANK.EQ(A{r},$A$2:$A$7)", range(2, 8))  # competition ranks 1-2-2-4
+    down(cells, "C", "=COUNTIF($A$2:$A$7,A{r})", range(2, 8))
+    down(cells, "D", "=RANK(A{r},$A$2:$A$7,1)", range(2, 8))  # ascending
+    down(cells, "E", "=SUMPRODUCT($A$2:$A$3,$A$4:$A$5)+A{r}", range(2, 8))  # 118·112 + 112·101 = 24528
+    v, _ = fast(book(tmp_path, cells))
+    col = lambda c: [v[("S", f"{c}{r}")] for r in range(2, 8)]  # noqa: E731
+    assert col("B") == [1.0, 2.0, 2.0, 4.0, 5.0, 6.0]
+    assert col("C") == [1.0, 2.0, 2.0, 1.0, 1.0, 1.0]
+    assert col("D") == [6.0, 4.0, 4.0, 3.0, 2.0, 1.0]
+    assert col("E") == [24528.0 + t for t in totals]
+
+
+# ---------------------------------------------------------------------------
+# KPI_ functions through their array form
+
+
+def test_kpi_band_block_is_one_registry_call(tmp_path, monkeypatch):
+    calls = []
+    real = kpicall._call
+    monkeypatch.setattr(kpicall, "_call", lambda fn, raw: calls.append(fn.name) or real(fn, raw))
+    cells = {"E2": 0.55, "E3": 0.50, "E4": 0.45, "E5": None, "F2": None, "F3": 0.55, "F4": 0.50, "F5": 0.40,
+             "G2": 100, "G3": 80, "G4": 60, "G5": 50}  # S0-F's repaired X table
+    column(cells, "A", [0.55, 0.50, 0.45, 0.42, 0.399, None])
+    down(cells, "B", "=KPI_BAND(A{r},$E$2:$E$5,$F$2:$F$5,$G$2:$G$5)", range(2, 8))
+    v, _ = fast(book(tmp_path, cells))
+    got = [v[("S", f"B{r}")] for r in range(2, 8)]
+    # WE-2: 0.55 → 100, 0.50 → 80, 0.45 → 60, 0.42 in the gap → #N/A, 0.399 → 50; blank → blank
+    assert got[:3] == [100.0, 80.0, 60.0] and got[4] == 50.0 and got[5] is None
+    assert got[3] == KpiError(NA, "0.42 falls in no band: gap [0.40, 0.45)")
+    assert calls == ["KPI_BAND"]
+
+
+def test_we6_weighted_total_grade_and_coefficient(tmp_path):
+    cells = {"A2": 100, "B2": 80, "C2": 80, "D2": 100, "E2": 80,  # WE-6 item points
+             "H1": 0.35, "I1": 0.25, "J1": 0.15, "K1": 0.15, "L1": 0.10}
+    column(cells, "N", [91, 86, 76, 65])
+    column(cells, "O", ["A", "B", "C", "D"])
+    column(cells, "P", [1.4, 1.2, 1.0, 0.8])
+    cells["F2"] = "=KPI_WEIGHTED(A2:E2,$H$1:$L$1)"
+    cells["G2"] = "=KPI_GRADE(F2,$N$2:$N$5,$O$2:$O$5)"
+    cells["M2"] = "=KPI_MAP(G2,$O$2:$O$5,$P$2:$P$5)"
+    cells["Q2"] = "=F2*M2"  # literal seed payout: score × coefficient
+    v, _ = fast(book(tmp_path, cells))
+    assert v[("S", "F2")] == pytest.approx(90.0, abs=1e-9)
+    assert v[("S", "G2")] == "B" and v[("S", "M2")] == 1.2
+    assert v[("S", "Q2")] == pytest.approx(108.0)
+
+
+def test_we20_rank_bonus_array_formula_takes_the_whole_column(tmp_path):
+    cells = {}
+    column(cells, "A", [118, 112, 112, 101, 93, 86])
+    arrays = {"B2": ("B2:B7", "=KPI_RANK_BONUS(A2:A7,{1000,800,600,400,200},,,91)")}
+    # the same function written per cell ranks each score alone (a population of one)
+    down(cells, "C", "=KPI_RANK_BONUS(A{r},{{1000,800,600,400,200}},,,91)", range(2, 8))
+    v, _ = fast(book(tmp_path, cells, arrays=arrays))
+    assert [v[("S", f"B{r}")] for r in range(2, 8)] == [1000.0, 800.0, 800.0, 400.0, 200.0, 0.0]
+    assert [v[("S", f"C{r}")] for r in range(2, 8)] == [1000.0] * 5 + [0.0]
+
+
+# ---------------------------------------------------------------------------
+# What falls back
+
+
+def test_cycles_unsupported_functions_and_their_readers_fall_back(tmp_path):
+    cells = {"A1": "=B1+1", "B1": "=A1+1", "C1": "=A1*2"}  # a cycle, and a cell reading it
+    column(cells, "D", [4, 9, 16])
+    down(cells, "E", "=SQRT(D{r})", range(2, 5))  # no fast form
+    down(cells, "F", "=E{r}+1", range(2, 5))  # reads cells left to the other path
+    down(cells, "G", "=D{r}+1", range(2, 5))
+    values, result = fast(book(tmp_path, cells))
+    left = set(result.fallback_cells())
+    assert {("S", "A1"), ("S", "B1"), ("S", "C1")} <= left
+    assert {("S", f"E{r}") for r in range(2, 5)} | {("S", f"F{r}") for r in range(2, 5)} <= left
+    assert [values[("S", f"G{r}")] for r in range(2, 5)] == [5.0, 10.0, 17.0]
+    reasons = {b.fallback for b in result.fallback_blocks}
+    assert "function SQRT has no fast form" in reasons
+
+
+# ---------------------------------------------------------------------------
+# The same values as the cell-by-cell path
+
+
+def cell_by_cell(path: Path) -> dict:
+    return Recalculation(path).run().evaluation.values
+
+
+def assert_identical(path: Path, *, whole: bool = False) -> int:
+    """Every value the fast path computes (``whole``: every formula cell, fallback
+    included) equals the cell-by-cell path's: same type, same value, same reason."""
+    slow = cell_by_cell(path)
+    if whole:
+        got = evaluate_fast(path).values
+        assert set(got) == set(slow)
+    else:
+        got, _ = fast(path)
+    diffs = [(k, v, slow.get(k, "missing")) for k, v in got.items() if not (type(v) is type(slow.get(k)) and v == slow.get(k))]
+    assert not diffs, diffs[:10]
+    return len(got)
+
+
+@pytest.mark.parametrize("variant", ["standard", "quadratic", "native"])
+def test_benchmark_workbooks_identical(tmp_path, variant):
+    path = appraisal_workbook(tmp_path / f"{variant}.xlsx", 12, quadratic=variant == "quadratic",
+                              native=variant == "native", seed=3)
+    _, result = fast(path)
+    assert not result.fallback_blocks  # the benchmark runs entirely on the fast path
+    assert assert_identical(path) == len(cell_by_cell(path))
+
+
+def fuzz_workbook(path: Path, seed: int, n: int = 14) -> Path:
+    """Random inputs of every kind (numbers, blanks, text, booleans, numeric text) under
+    copied-down formulas of every supported shape, some of which must fall back."""
+    rng = random.Random(seed)
+    clean = seed % 2 == 1
+    pools = {
+        "A": [0, -3, 2.5, 10, 7, 0.1 + 0.2, 1e-3, 100, 3],
+        "B": [0, 1, 2, -1.5, 4, 0.3] + ([] if clean else [None, None]),
+        "C": ["A", "b", "优秀", "良好", "B"] + ([] if clean else ["", None, "x y"]),
+        "D": [3, 0, 1.5, -2, None] + ([] if clean else ["3", True, False, "txt", " 4 "]),
+        "E": [1, 2, 3, 4, 5, 0, 2.7],
+        "F": [0.55, 0.5, 0.45, 0.42, 0.399, 0.6, None, 0.5000000001],
+    }
+    cells: dict = {}
+    last = n + 1
+    for r in range(2, last + 1):
+        for c, pool in pools.items():
+            cells[f"{c}{r}"] = rng.choice(pool)
+    for i, (k, v) in enumerate([(1, "one"), (2, "two"), (3, "three"), (4, 40)], 2):
+        cells[f"H{i}"], cells[f"I{i}"] = k, v
+    for i, (k, v) in enumerate([(-5, "neg"), (0, "zero"), (2.5, "mid"), (7, "high"), (50, "top")], 2):
+        cells[f"K{i}"], cells[f"L{i}"] = k, v
+    for i, (k, v) in enumerate([("A", 1.4), ("B", 1.2), ("优秀", 100), ("良好", 80)], 2):
+        cells[f"N{i}"], cells[f"O{i}"] = k, v
+    for i, (lo, hi, p) in enumerate([(0.55, None, 100), (0.5, 0.55, 80), (0.45, 0.5, 60), (None, 0.4, 50)], 2):
+        cells[f"Q{i}"], cells[f"R{i}"], cells[f"S{i}"] = lo, hi, p
+    for i, (lo, lab) in enumerate([(9, "A"), (5, "B"), (1, "C"), (-2, "D")], 2):
+        cells[f"U{i}"], cells[f"V{i}"] = lo, lab
+    templates = [
+        "=A{r}+B{r}", "=A{r}/B{r}", "=A{r}^2", "=-A{r}%", "=A{r}&B{r}", '=C{r}&"x"', "=A{r}>B{r}", '=C{r}="a"',
+        "=D{r}+1", '=D{r}&""', "=D{r}=3", "=IF(A{r}>0,A{r},B{r})", "=IF(D{r},1,2)", '=IF(B{r},"y")',
+        '=IFERROR(A{r}/B{r},"err")', "=IFNA(VLOOKUP(E{r},$H$2:$I$5,2,FALSE),0)", "=AND(A{r}>0,B{r}>0)",
+        "=OR(D{r},B{r})", "=NOT(B{r})", "=SUM(A{r}:F{r})", "=MIN(A{r},B{r},5)", "=MAX(A{r}:B{r})",
+        "=SUM(A{r}:A{r2})", "=ROUND(A{r}/7,2)", "=ROUNDDOWN(-A{r}/3,1)", "=LEN(C{r})", "=LEN(A{r})",
+        "=VLOOKUP(E{r},$H$2:$I$5,2,FALSE)", "=VLOOKUP(A{r},$K$2:$L$6,2)", "=VLOOKUP(C{r},$N$2:$O$5,2,FALSE)",
+        "=MATCH(E{r},$H$2:$H$5,0)", "=INDEX($H$2:$I$5,E{r},2)", "=SUMPRODUCT(A{r}:B{r},$H$2:$I$2)",
+        "=COUNTIF($A$2:$A${last},A{r})", "=RANK.EQ(A{r},$A$2:$A${last})",
+        "=KPI_BAND(F{r},$Q$2:$Q$5,$R$2:$R$5,$S$2:$S$5)", "=KPI_RATE(A{r},B{r})",
+        '=KPI_MAP(C{r},$N$2:$N$5,$O$2:$O$5,"无")', "=KPI_GRADE(A{r},$U$2:$U$5,$V$2:$V$5)",
+        "=KPI_WEIGHTED(A{r}:B{r},{{0.5,0.5}})", "=AJ{r}*2", '=KPI_BAND(AJ{r},$Q$2:$Q$5,$R$2:$R$5,$S$2:$S$5,,,"WORSE")',
+        "=A{r}*1=B{r}",
+    ]
+    from openpyxl.utils import get_column_letter
+
+    for j, t in enumerate(templates):
+        letter = get_column_letter(26 + j)  # Z onwards; AJ is the KPI_BAND column
+        for r in range(2, last + 1):
+            cells[f"{letter}{r}"] = t.format(r=r, r2=r + 2, last=last)
+    end = get_column_letter(26 + len(templates))
+    arrays = {f"{end}2": (f"{end}2:{end}{last}", f"=KPI_RANK_BONUS(A2:A{last},{{100,50,25}})")}
+    return book(path.parent, cells, path.name, arrays)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_random_workbooks_identical(tmp_path, seed):
+    path = fuzz_workbook(tmp_path / f"fuzz{seed}.xlsx", seed)
+    _, result = fast(path)
+    assert len(result.fallback_blocks) < len(result.blocks) // 2  # most of it runs fast
+    assert_identical(path, whole=True)  # fallback cells come from `formulas` and fit in
+
+
+def test_error_reasons_identical(tmp_path):
+    cells = {"O2": 0.55, "O3": 0.5, "O4": 0.45, "O5": None, "P2": None, "P3": 0.55, "P4": 0.5, "P5": 0.4,
+             "Q2": 100, "Q3": 80, "Q4": 60, "Q5": 50, "R2": 0.5, "R3": 0.5}
+    column(cells, "A", [0.52, 0.42, None, "abc", 0.6])
+    down(cells, "B", "=KPI_BAND(A{r},$O$2:$O$5,$P$2:$P$5,$Q$2:$Q$5)", range(2, 7))
+    down(cells, "C", "=B{r}*2", range(2, 7))  # "from S!B3: 0.42 falls in no band…"
+    down(cells, "D", "=KPI_WEIGHTED(B{r}:C{r},$R$2:$R$3)", range(2, 7))
+    down(cells, "E", "=IFERROR(B{r},-1)", range(2, 7))
+    down(cells, "F", "=C{r}+D{r}", range(2, 7))
+    arrays = {"G2": ("G2:G6", "=KPI_RANK_BONUS(B2:B6,{1000,800,600})")}
+    path = book(tmp_path, cells, arrays=arrays)
+    values, _ = fast(path)
+    assert values[("S", "C3")] == KpiError(NA, "from S!B3: 0.42 falls in no band: gap [0.40, 0.45)")
+    assert_identical(path)
+
+
+def conformance_sample() -> list[Path]:
+    names = [
+        "IronCalc__xlsx__tests__calc_tests__LOGICAL__AND_OR_XOR.xlsx",
+        "IronCalc__xlsx__tests__calc_tests__simple_functions.xlsx",
+        "IronCalc__xlsx__tests__calc_tests__arithmetic.xlsx",
+        "IronCalc__xlsx__tests__calc_tests__STATISTICAL__COUNTIF.xlsx",
+        "IronCalc__xlsx__tests__calc_tests__LOOKUP_AND_REFERENCE__HVLOOKUP.xlsx",
+        "IronCalc__xlsx__tests__calc_tests__LOGICAL__IFERROR.xlsx",
+        "calamine__tests__shared_formula_bench.xlsx",
+        "pycel__tests__fixtures__lookup.xlsx",
+        "formulacompiler__components__system__src__test-reference__data__org__formulacompiler__tests__reference__StringComparisons.xlsx",
+        "formulacompiler__components__system__src__test-reference__data__org__formulacompiler__tests__reference__NumericComparisons.xlsx",
+        "koala__tests__files__SharedFormula.xlsx",
+        "ClosedXML__ClosedXML.Tests__Resource__TryToLoad__LO__xlsx__shared-formula__3d-reference.xlsx",
+    ]
+    return [CONFORMANCE / n for n in names]
+
+
+@pytest.mark.skipif(not CONFORMANCE.is_dir(), reason="conformance corpus not beside the checkout")
+@pytest.mark.parametrize("path", conformance_sample(), ids=lambda p: p.name[:60])
+def test_conformance_sample_identical(path):
+    assert assert_identical(path) > 0
