@@ -57,6 +57,10 @@ from .recalc.commands import EXIT_CODES_HELP, recalc  # noqa: E402
 app.command("recalc", epilog=EXIT_CODES_HELP)(recalc)
 
 
+from . import check as _check  # noqa: E402
+
+app.command("check", epilog=_check.EXIT_CODES_HELP)(_check.check_command)
+
 from .addin_commands import app as _addin_app  # noqa: E402
 
 app.add_typer(_addin_app, name="addin")

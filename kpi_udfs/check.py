@@ -1,0 +1,963 @@
+"""``kpi check BOOK.xlsx``: find what is wrong in a workbook's rules without computing it.
+
+Where are the rule tables of an arbitrary workbook? The formulas say: every argument of
+a KPI_ call that is a whole list (a band table's bounds, grade labels, weights, quotas,
+a ladder…) or a setting IS a rule, so ``kpi check`` reads every formula, resolves those
+arguments (ranges, defined names, ``Table[Column]``, constants, array constants) and
+audits each table once, however many formulas use it:
+
+* band tables (KPI_BAND, KPI_CHECK_BANDS): gaps, overlaps, empty rows and non-numeric
+  bounds, by KPI_CHECK_BANDS itself (:class:`~kpi_udfs.functions.bands.BandTable`);
+* grade tables (KPI_GRADE, KPI_LEVEL_HISTORY): bounds out of order or repeated, and,
+  with upper bounds, scores between two ranges (AMB-22);
+* weights (KPI_WEIGHTED) and quotas (KPI_QUOTA, KPI_FORCE_GRADES, KPI_QUOTA_CHECK) that
+  do not add up to 100 %;
+* anything else the function itself refuses for every row: each call site is run once
+  with its real tables and settings and blank per-employee rows, so a whole-call error
+  (duplicate keys, a misspelt policy, a blank ladder entry…) comes with the function's
+  own message.
+
+It also checks typed inputs against their data validation, and finds formulas calling
+functions the engine does not know (they would be #NAME?). A defect that a visible
+policy handles (a gap with ``on_gap`` WORSE, weights with ``weight_check`` NORMALIZE) is a
+warning; one that makes cells fail is an error. Exit code 1 when there is an error (or a
+warning, with ``--strict``); ``--json`` prints the report for CI. Nothing is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sys
+import warnings
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import typer
+
+from .coerce import as_grid, coerce_cells, label_key, to_number
+from .errors import KpiError, parse_error_text
+from .numeric import fmt
+from .registry import EACH, LIST, RECORD, REGISTRY, SCALAR, KpiFunction, Param, catalogue
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+EXIT_BAD_FILE = 3
+
+EXIT_CODES_HELP = """Exit codes:
+ 0  no error found (warnings allowed unless --strict)
+ 1  an error was found (or, with --strict, a warning)
+ 2  usage error: no such file
+ 3  the workbook is unreadable, damaged or hostile (as for kpi recalc)"""
+
+ERROR = "error"
+WARNING = "warning"
+
+#: A cell whose formula has no cached value: its value is not known without computing.
+UNKNOWN = object()
+
+
+@dataclass
+class Finding:
+    """One problem: what kind, how bad, where, and the formulas that depend on it."""
+
+    severity: str  # "error" or "warning"
+    kind: str  # band_table, grade_table, weights, quotas, rule_table, validation, unknown_function, not_checked
+    where: str  # the table or cell, e.g. "Rules!A11:B14"
+    message: str
+    used_by: list[str] = field(default_factory=list)  # a few formula cells that depend on it
+    uses: int = 0  # how many formula cells depend on it
+
+
+@dataclass
+class CheckReport:
+    file: str
+    formulas: int = 0
+    kpi_calls: int = 0
+    tables_audited: int = 0
+    #: Distinct KPI_ calls run once with their tables and blank rows.
+    calls_probed: int = 0
+    inputs_checked: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    #: Arguments that are computed (not a range, a name or a constant): not audited.
+    not_audited: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(f.severity == ERROR for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.severity == WARNING for f in self.findings)
+
+    def exit_code(self, strict: bool = False) -> int:
+        return EXIT_PROBLEMS if self.errors or (strict and self.warnings) else EXIT_OK
+
+    def as_json(self, strict: bool = False) -> dict:
+        return {
+            "file": self.file,
+            "ok": self.exit_code(strict) == EXIT_OK,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "formulas": self.formulas,
+            "kpi_calls": self.kpi_calls,
+            "tables_audited": self.tables_audited,
+            "calls_probed": self.calls_probed,
+            "inputs_checked": self.inputs_checked,
+            "findings": [asdict(f) for f in self.findings],
+            "not_audited": self.not_audited,
+            "exit_code": self.exit_code(strict),
+        }
+
+
+# -- the workbook ---------------------------------------------------------------------------
+
+_SHEET_REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!(.+)$")
+_A1 = re.compile(r"^\$?[A-Za-z]{1,3}\$?\d+(?::\$?[A-Za-z]{1,3}\$?\d+)?$|^\$?[A-Za-z]{1,3}:\$?[A-Za-z]{1,3}$"
+                 r"|^\$?\d+:\$?\d+$")
+_STRUCTURED = re.compile(r"^([A-Za-z_\\][\w.]*)\[(?:\[?#?(?:Data)?\]?,?)?\[?([^\[\]]+)\]?\]$")
+
+
+@dataclass(frozen=True)
+class Area:
+    """A rectangle of one sheet: the resolved value of a reference argument."""
+
+    sheet: str
+    c1: int
+    r1: int
+    c2: int
+    r2: int
+
+    def __str__(self) -> str:
+        from openpyxl.utils.cell import get_column_letter as col
+
+        sheet = self.sheet if re.fullmatch(r"[^\W\d]\w*", self.sheet) else "'" + self.sheet.replace("'", "''") + "'"
+        a = f"{col(self.c1)}{self.r1}"
+        b = f"{col(self.c2)}{self.r2}"
+        return f"{sheet}!{a}" if a == b else f"{sheet}!{a}:{b}"
+
+
+class Book:
+    """The workbook twice: formulas (to read calls and validation) and cached values."""
+
+    def __init__(self, path: Path):
+        import openpyxl
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.formulas = openpyxl.load_workbook(path, data_only=False)
+            self.values = openpyxl.load_workbook(path, data_only=True)
+        self._names = {name.upper(): dn.attr_text for name, dn in self.formulas.defined_names.items()}
+        self._local = {
+            ws.title: {name.upper(): dn.attr_text for name, dn in ws.defined_names.items()}
+            for ws in self.formulas.worksheets
+        }
+        self._tables = {
+            (t.displayName or t.name).upper(): (ws.title, t) for ws in self.formulas.worksheets
+            for t in ws.tables.values()
+        }
+
+    def sheet(self, name: str):
+        for ws in self.formulas.worksheets:
+            if ws.title.casefold() == name.casefold():
+                return ws
+        return None
+
+    def formula_cells(self) -> Iterator[tuple[str, str, str]]:
+        """(sheet, cell, formula text) of every formula, array formulas included."""
+        for ws in self.formulas.worksheets:
+            for coord, text in _formula_texts(ws):
+                yield ws.title, coord, text
+
+    def area(self, text: str, sheet: str, depth: int = 0) -> Area | None:
+        """The rectangle a reference, a defined name or ``Table[Column]`` stands for."""
+        from openpyxl.utils.cell import range_boundaries
+
+        text = text.strip()
+        if depth > 5 or not text:
+            return None
+        m = _SHEET_REF.match(text)
+        if m:
+            sheet = (m.group(1) or "").replace("''", "'") or m.group(2)
+            text = m.group(3)
+        ws = self.sheet(sheet)
+        if ws is None:
+            return None
+        if _A1.match(text):
+            try:
+                c1, r1, c2, r2 = range_boundaries(text.replace("$", ""))
+            except ValueError:
+                return None
+            c1, c2 = c1 or 1, c2 or ws.max_column
+            r1, r2 = r1 or 1, r2 or ws.max_row
+            return Area(ws.title, c1, r1, c2, min(r2, max(ws.max_row, r1)))
+        name = text.upper()
+        target = self._local.get(ws.title, {}).get(name) or self._names.get(name)
+        if target:
+            return self.area(target, ws.title, depth + 1)
+        sm = _STRUCTURED.match(text)
+        if sm and sm.group(1).upper() in self._tables:
+            tsheet, table = self._tables[sm.group(1).upper()]
+            c1, r1, c2, r2 = range_boundaries(table.ref)
+            headers = [str(c.name).strip().upper() for c in table.tableColumns]
+            column = sm.group(2).strip().upper()
+            if column not in headers:
+                return None
+            c = c1 + headers.index(column)
+            first = r1 + (1 if (table.headerRowCount or 0) else 0)
+            last = r2 - (1 if table.totalsRowCount else 0)
+            return Area(tsheet, c, first, c, last)
+        return None
+
+    def read(self, area: Area) -> list[list[Any]]:
+        """Cell values of an area (cached values for formulas; UNKNOWN when there is none)."""
+        ws_v = self.values[area.sheet]
+        ws_f = self.formulas[area.sheet]
+        rows = []
+        for r in range(area.r1, area.r2 + 1):
+            row = []
+            for c in range(area.c1, area.c2 + 1):
+                v = ws_v.cell(r, c).value
+                if v is None and ws_f.cell(r, c).data_type == "f":
+                    v = UNKNOWN
+                row.append(_cell_value(v))
+            rows.append(row)
+        return rows
+
+
+def _formula_texts(ws) -> Iterator[tuple[str, str]]:
+    for row in ws.iter_rows():
+        for c in row:
+            if c.data_type != "f":
+                continue
+            text = c.value if isinstance(c.value, str) else getattr(c.value, "text", None)
+            if text:
+                yield c.coordinate, text if text.startswith("=") else "=" + text
+
+
+def _cell_value(v: Any) -> Any:
+    """A cached value as the registry reads cells: error text becomes a KpiError."""
+    if isinstance(v, str):
+        err = parse_error_text(v) if v.startswith("#") else None
+        return err if err is not None else v
+    if isinstance(v, (dt.datetime, dt.date)):
+        return v
+    return v
+
+
+# -- formulas: calls and their arguments -----------------------------------------------------
+
+@dataclass
+class Call:
+    """One function call inside a formula, with the raw tokens of each argument."""
+
+    name: str
+    args: list[list[Any]]  # per argument: tokens (openpyxl Token) or nested Call
+
+
+def calls_in(formula: str) -> list[Call]:
+    """Every function call of a formula, innermost first (openpyxl's tokenizer)."""
+    from openpyxl.formula.tokenizer import Token, Tokenizer
+
+    try:
+        tokens = Tokenizer(formula).items
+    except Exception:
+        return []
+    stack: list[Any] = []  # Call, or "{" for an array constant
+    found: list[Call] = []
+    for t in tokens:
+        if t.type == Token.WSPACE:
+            continue
+        top = stack[-1] if stack else None
+        if t.type == Token.FUNC and t.subtype == Token.OPEN:
+            stack.append(Call(t.value[:-1], [[]]))
+        elif t.type == Token.FUNC and t.subtype == Token.CLOSE and isinstance(top, Call):
+            call = stack.pop()
+            found.append(call)
+            _add(stack, call)
+        elif t.type == Token.ARRAY and t.subtype == Token.OPEN:
+            stack.append(["{"])
+        elif t.type == Token.ARRAY and t.subtype == Token.CLOSE and isinstance(top, list):
+            stack.pop()
+            _add(stack, ("ARRAY", top[1:]))
+        elif isinstance(top, list):  # inside an array constant
+            top.append(t)
+        elif t.type == Token.SEP and t.subtype == Token.ARG and isinstance(top, Call):
+            top.args.append([])
+        else:
+            _add(stack, t)
+    return found
+
+
+def _add(stack: list, item: Any) -> None:
+    if stack and isinstance(stack[-1], Call):
+        stack[-1].args[-1].append(item)
+    elif stack and isinstance(stack[-1], list):
+        stack[-1].append(item)
+
+
+def registry_function(name: str) -> KpiFunction | None:
+    upper = name.upper()
+    for candidate in (upper, upper.rsplit(".", 1)[-1]):
+        if candidate in REGISTRY:
+            return REGISTRY[candidate]
+    return None
+
+
+_OMITTED = object()
+_UNRESOLVED = object()
+
+
+@dataclass
+class Argument:
+    """An argument as ``kpi check`` understood it."""
+
+    value: Any = _UNRESOLVED  # the cells (list of rows), a constant, _OMITTED or _UNRESOLVED
+    area: Area | None = None
+    text: str = ""
+
+
+def resolve(tokens: list[Any], book: Book, sheet: str) -> Argument:
+    """The value of an argument written as a reference, a name, a constant or an array."""
+    from openpyxl.formula.tokenizer import Token
+
+    if not tokens:
+        return Argument(_OMITTED)
+    text = "".join(_text(t) for t in tokens)
+    sign = 1.0
+    if len(tokens) == 2 and getattr(tokens[0], "type", None) == Token.OP_PRE and tokens[0].value in "+-":
+        sign = -1.0 if tokens[0].value == "-" else 1.0
+        tokens = tokens[1:]
+    if len(tokens) != 1:
+        return Argument(text=text)
+    t = tokens[0]
+    if isinstance(t, tuple) and t[0] == "ARRAY":
+        return Argument(_array(t[1]), text=text)
+    if isinstance(t, Call):
+        return Argument(text=text)
+    if t.type != Token.OPERAND:
+        return Argument(text=text)
+    if t.subtype == Token.NUMBER:
+        return Argument(sign * float(t.value), text=text)
+    if sign < 0:
+        return Argument(text=text)
+    if t.subtype == Token.TEXT:
+        return Argument(t.value[1:-1].replace('""', '"'), text=text)
+    if t.subtype == Token.LOGICAL:
+        return Argument(t.value.upper() == "TRUE", text=text)
+    if t.subtype == Token.ERROR:
+        return Argument(parse_error_text(t.value), text=text)
+    area = book.area(t.value, sheet)
+    if area is None:
+        return Argument(text=text)
+    return Argument(book.read(area), area=area, text=text)
+
+
+def _text(t: Any) -> str:
+    if isinstance(t, Call):
+        return t.name + "(…)"
+    if isinstance(t, tuple):
+        return "{…}"
+    return t.value
+
+
+def _array(tokens: list[Any]) -> list[list[Any]]:
+    from openpyxl.formula.tokenizer import Token
+
+    rows: list[list[Any]] = [[]]
+    sign = 1.0
+    for t in tokens:
+        if t.type == Token.SEP and t.subtype == Token.ROW:
+            rows.append([])
+        elif t.type == Token.OP_PRE:
+            sign = -1.0 if t.value == "-" else 1.0
+        elif t.type == Token.OPERAND:
+            if t.subtype == Token.NUMBER:
+                rows[-1].append(sign * float(t.value))
+            elif t.subtype == Token.TEXT:
+                rows[-1].append(t.value[1:-1].replace('""', '"'))
+            elif t.subtype == Token.LOGICAL:
+                rows[-1].append(t.value.upper() == "TRUE")
+            else:
+                rows[-1].append(parse_error_text(t.value))
+            sign = 1.0
+    return rows
+
+
+# -- audits ----------------------------------------------------------------------------------
+
+@dataclass
+class Site:
+    """A distinct call: one function with the same table and setting arguments."""
+
+    fn: KpiFunction
+    args: dict[str, Argument]
+    cells: list[str] = field(default_factory=list)
+
+
+class Checker:
+    def __init__(self, book: Book, report: CheckReport):
+        self.book = book
+        self.report = report
+        self._seen: dict[tuple, Finding] = {}
+
+    def add(self, severity: str, kind: str, where: str, message: str, cells: list[str]) -> None:
+        key = (kind, where, message)
+        finding = self._seen.get(key)
+        if finding is None:
+            finding = Finding(severity, kind, where, message)
+            self._seen[key] = finding
+            self.report.findings.append(finding)
+        elif severity == ERROR:
+            finding.severity = ERROR
+        for c in cells:
+            finding.uses += 1
+            if len(finding.used_by) < 5 and c not in finding.used_by:
+                finding.used_by.append(c)
+
+    # -- rule tables --------------------------------------------------------------------
+    def audit(self, site: Site) -> None:
+        fn, args = site.fn, site.args
+        for name, arg in args.items():
+            if arg.value is _UNRESOLVED and _param(fn, name).shape in (LIST, SCALAR):
+                note = f"{fn.name} argument {name} = {arg.text} (computed; used by {site.cells[0]})"
+                if note not in self.report.not_audited:
+                    self.report.not_audited.append(note)
+        if any(_is_unknown(a.value) for a in args.values()):
+            where = ", ".join(str(a.area) for a in args.values() if _is_unknown(a.value) and a.area)
+            self.add(WARNING, "not_checked", where or fn.name,
+                     f"{fn.name}: a table cell is a formula without a cached value (run kpi recalc first)",
+                     site.cells)
+            return
+        before = self.report.errors
+        for audit in AUDITS.get(fn.name, ()):
+            audit(self, site)
+        if self.report.errors == before:
+            self.whole_call(site)
+
+    def whole_call(self, site: Site) -> None:
+        """Run the function once with its tables and blank rows: a KpiError is the tables'."""
+        fn, args = site.fn, site.args
+        if any(a.value is _UNRESOLVED for n, a in args.items() if _param(fn, n).shape in (LIST, SCALAR)):
+            return
+        values = []
+        for p in fn.params:
+            a = args.get(p.name, Argument(_OMITTED))
+            if p.shape == EACH:
+                values.append(None)
+            elif p.shape == RECORD:
+                width = _width(args.get(p.width_of)) if p.width_of else None
+                values.append([[None] * (width or 1)])
+            else:
+                values.append(_OMIT if a.value is _OMITTED else _plain(a.value))
+        while values and values[-1] is _OMIT:
+            values.pop()
+        result = fn(*[None if v is _OMIT else v for v in values])
+        self.report.calls_probed += 1
+        if isinstance(result, KpiError):
+            where = _where(args, fn) or fn.name
+            reason = result.reason or f"an input holds {result.code}"
+            self.add(ERROR, "rule_table", where, f"{fn.name}: {result.code} {reason}", site.cells)
+
+
+_OMIT = object()
+
+
+def _param(fn: KpiFunction, name: str) -> Param:
+    return next(p for p in fn.params if p.name == name)
+
+
+def _is_unknown(value: Any) -> bool:
+    return isinstance(value, list) and any(v is UNKNOWN for row in value for v in row)
+
+
+def _plain(value: Any) -> Any:
+    """A resolved argument as a registry call takes it (a 1×1 range is its value)."""
+    if isinstance(value, list) and len(value) == 1 and len(value[0]) == 1:
+        return value[0][0]
+    return value
+
+
+def _flat(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return [v for row in value for v in row]
+    return [value]
+
+
+def _width(arg: Argument | None) -> int | None:
+    if arg is None or arg.value in (_OMITTED, _UNRESOLVED):
+        return None
+    return len(_flat(arg.value))
+
+
+def _where(args: dict[str, Argument], fn: KpiFunction) -> str:
+    areas = [str(a.area) for n, a in args.items() if a.area is not None and _param(fn, n).shape == LIST]
+    return ", ".join(dict.fromkeys(areas))
+
+
+def _setting(site: Site, name: str) -> Any:
+    """A setting's value as the function reads it (its default when omitted or blank)."""
+    p = _param(site.fn, name)
+    arg = site.args.get(name)
+    raw = _OMITTED if arg is None else arg.value
+    if raw in (_OMITTED, _UNRESOLVED) or raw is None:
+        return p.default
+    raw = _plain(raw)
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return p.default
+    if p.kind == "choice" and isinstance(raw, str):
+        return str(label_key(raw)).replace(" ", "_").replace("-", "_")
+    return raw
+
+
+def _table(site: Site, name: str) -> Argument | None:
+    arg = site.args.get(name)
+    if arg is None or arg.value in (_OMITTED, _UNRESOLVED):
+        return None
+    return arg
+
+
+def _rows_note(arg: Argument | None) -> str:
+    if arg is None or arg.area is None:
+        return ""
+    return f" (table row 1 is {arg.area.sheet} row {arg.area.r1})"
+
+
+def audit_bands(ck: Checker, site: Site) -> None:
+    """Gaps, overlaps, empty rows and non-numeric bounds, by KPI_CHECK_BANDS itself."""
+    lower, upper = _table(site, "lower_bounds"), _table(site, "upper_bounds")
+    if lower is None or upper is None:
+        return
+    bounds = _table(site, "bounds")
+    check = REGISTRY["KPI_CHECK_BANDS"]
+    args = [_plain(lower.value), _plain(upper.value)] + ([_plain(bounds.value)] if bounds else [])
+    verdict = check(*args)
+    ck.report.tables_audited += 1
+    where = ", ".join(str(a.area) for a in (lower, upper) if a.area) or site.fn.name
+    if isinstance(verdict, KpiError):
+        ck.add(ERROR, "band_table", where, f"{verdict.code} {verdict.reason}", site.cells)
+        return
+    if verdict == "OK":
+        return
+    banded = site.fn.name == "KPI_BAND"
+    on_gap = _setting(site, "on_gap") if banded else "ERROR"
+    on_overlap = _setting(site, "on_overlap") if banded else "ERROR"
+    note = _rows_note(lower)
+    for problem in str(verdict).split("; "):
+        if not banded:  # a KPI_CHECK_BANDS cell alone: no policy to name
+            ck.add(ERROR, "band_table", where, f"{problem}{note}", site.cells)
+            continue
+        if problem.startswith("gap"):
+            covered = on_gap != "ERROR"
+            policy = f"on_gap {fmt(on_gap) if isinstance(on_gap, float) else on_gap}"
+        elif "overlap" in problem:
+            covered = on_overlap != "ERROR"
+            policy = f"on_overlap {on_overlap}"
+        else:
+            covered, policy = False, ""
+        if covered:
+            message = f"{problem}{note}: values there follow {policy}"
+        elif policy:
+            message = f"{problem}{note}: values there are #N/A ({policy})"
+        else:
+            message = f"{problem}{note}"
+        ck.add(WARNING if covered else ERROR, "band_table", where, message, site.cells)
+
+
+def audit_grades(ck: Checker, site: Site) -> None:
+    """Lower bounds out of order or repeated; gaps between ranges when upper bounds are given."""
+    lower, labels = _table(site, "lower_bounds"), _table(site, "labels")
+    if lower is None or labels is None:
+        return
+    ck.report.tables_audited += 1
+    where = ", ".join(str(a.area) for a in (lower, labels) if a.area) or site.fn.name
+    lo = [to_number(v, "lower_bounds") for v in _flat(lower.value)]
+    numbers = [x for x in lo if isinstance(x, float)]
+    if len(numbers) >= 3:
+        steps = np.sign(np.diff(numbers))
+        if (steps > 0).any() and (steps < 0).any():
+            shown = ", ".join(fmt(x) for x in numbers)
+            ck.add(ERROR, "grade_table", where,
+                   f"lower bounds are not in order ({shown}): a typo? sort them from the best grade down",
+                   site.cells)
+    repeated = sorted({x for x in numbers if numbers.count(x) > 1})
+    if repeated:
+        ck.add(ERROR, "grade_table", where,
+               f"lower bound {', '.join(fmt(x) for x in repeated)} is given to two grades", site.cells)
+    upper = _table(site, "upper_bounds") if site.fn.name == "KPI_GRADE" else None
+    if upper is None or all(v is None for v in _flat(upper.value)):
+        return  # lower bounds only: every score from the lowest bound up has a grade
+    verdict = REGISTRY["KPI_CHECK_BANDS"](_plain(lower.value), _plain(upper.value), "[]")
+    if isinstance(verdict, KpiError) or verdict == "OK":
+        return
+    policy = _setting(site, "gap_policy")
+    where = ", ".join(str(a.area) for a in (lower, upper) if a.area) or where
+    note = _rows_note(lower)
+    for problem in str(verdict).split("; "):
+        if problem.startswith("gap"):
+            covered = policy != "ERROR"
+            how = f"gap_policy {policy} grades them" if covered else "they are #N/A (gap_policy ERROR)"
+            ck.add(WARNING if covered else ERROR, "grade_table", where,
+                   f"scores in the {problem}{note}: {how}", site.cells)
+        else:
+            ck.add(ERROR, "grade_table", where, f"{problem}{note}", site.cells)
+
+
+def audit_weights(ck: Checker, site: Site) -> None:
+    """Weights must add up to 100 % (KPI_WEIGHTED's own check, as with weight_check ERROR)."""
+    weights = _table(site, "weights")
+    if weights is None:
+        return
+    ck.report.tables_audited += 1
+    policy = _setting(site, "weight_check")
+    probe = site.fn([[None] * len(_flat(weights.value))], _plain(weights.value), "ERROR",
+                    _plain(site.args["tolerance"].value) if _table(site, "tolerance") else None)
+    if isinstance(probe, KpiError):
+        where = str(weights.area) if weights.area else site.fn.name
+        if policy == "ERROR" or "sum to" not in probe.reason:
+            ck.add(ERROR, "weights", where, f"{probe.code} {probe.reason}", site.cells)
+        else:
+            ck.add(WARNING, "weights", where, f"{probe.reason}: weight_check {policy} is applied", site.cells)
+
+
+def audit_quotas(ck: Checker, site: Site) -> None:
+    """Quotas must add up to 100 % (mode EXACT) or at most 100 % (mode MAX)."""
+    from .functions.quotas import quota_fractions
+
+    quotas = _table(site, "quotas")
+    if quotas is None:
+        return
+    ck.report.tables_audited += 1
+    mode = _setting(site, "mode") if any(p.name == "mode" for p in site.fn.params) else "EXACT"
+    cells = coerce_cells(as_grid(_plain(quotas.value)), "number", "quotas")
+    err = cells.first_error()
+    try:
+        if err is not None:
+            raise err
+        quota_fractions(cells, mode)
+    except KpiError as e:
+        where = str(quotas.area) if quotas.area else site.fn.name
+        ck.add(ERROR, "quotas", where, f"{e.code} {e.reason or 'a quota is an error value'}", site.cells)
+
+
+AUDITS = {
+    "KPI_BAND": (audit_bands,),
+    "KPI_CHECK_BANDS": (audit_bands,),
+    "KPI_GRADE": (audit_grades,),
+    "KPI_LEVEL_HISTORY": (audit_grades,),
+    "KPI_WEIGHTED": (audit_weights,),
+    "KPI_QUOTA": (audit_quotas,),
+    "KPI_FORCE_GRADES": (audit_quotas,),
+    "KPI_QUOTA_CHECK": (audit_quotas,),
+}
+
+
+# -- unknown functions ----------------------------------------------------------------------
+
+def known_functions() -> tuple[set[str], Any]:
+    """What the engine of ``kpi recalc`` knows, and its test for parser-level names."""
+    names = {name.upper() for name in REGISTRY}
+    special = None
+    try:
+        from formulas.functions import get_functions
+
+        from .recalc.engine import install
+        from .recalc.loader import WorkbookModel
+
+        install()
+        names |= {name.upper() for name in get_functions()}
+        special = WorkbookModel._special
+    except Exception:  # the engine cannot load: fall back to the registry and the names below
+        pass
+    return names, special
+
+
+def unknown_functions(formula: str, known: set[str], special) -> list[str]:
+    from .recalc.formula_text import function_names
+
+    out = []
+    for name in function_names(formula):
+        upper = name.upper()
+        if upper in known or (special is not None and special(upper)):
+            continue
+        if registry_function(upper) is not None:
+            continue
+        out.append(name)
+    return list(dict.fromkeys(out))
+
+
+# -- data validation --------------------------------------------------------------------------
+
+_OPERATORS = {
+    "between": lambda v, a, b: a <= v <= b,
+    "notBetween": lambda v, a, b: not a <= v <= b,
+    "equal": lambda v, a, b: v == a,
+    "notEqual": lambda v, a, b: v != a,
+    "greaterThan": lambda v, a, b: v > a,
+    "lessThan": lambda v, a, b: v < a,
+    "greaterThanOrEqual": lambda v, a, b: v >= a,
+    "lessThanOrEqual": lambda v, a, b: v <= a,
+}
+_OPERATOR_TEXT = {
+    "between": "between {a} and {b}", "notBetween": "not between {a} and {b}", "equal": "= {a}",
+    "notEqual": "≠ {a}", "greaterThan": "> {a}", "lessThan": "< {a}", "greaterThanOrEqual": "≥ {a}",
+    "lessThanOrEqual": "≤ {a}",
+}
+
+
+def check_validation(ck: Checker) -> None:
+    """Every typed input inside a data validation range, against its rule."""
+    book = ck.book
+    for ws in book.formulas.worksheets:
+        values = book.values[ws.title]
+        for dv in ws.data_validations.dataValidation:
+            kind = dv.type or "any"
+            if kind in ("any", "custom"):
+                continue
+            rule = _validation_rule(book, ws.title, dv)
+            if rule is None:
+                ck.add(WARNING, "not_checked", f"{ws.title}!{dv.sqref}",
+                       f"data validation ({kind} {dv.formula1!r}) is not a constant, a range or a name: not checked",
+                       [])
+                continue
+            test, text = rule
+            for cell_range in dv.sqref.ranges:
+                for row in ws.iter_rows(min_row=cell_range.min_row, max_row=cell_range.max_row,
+                                        min_col=cell_range.min_col, max_col=cell_range.max_col):
+                    for c in row:
+                        if c.data_type == "f":
+                            continue  # a computed cell is not an input
+                        v = values[c.coordinate].value
+                        if v is None or (isinstance(v, str) and not v.strip()):
+                            continue
+                        ck.report.inputs_checked += 1
+                        if not test(v):
+                            where = f"{ws.title}!{c.coordinate}"
+                            ck.add(ERROR, "validation", where,
+                                   f"{_show(v)} is outside its data validation ({text})", [])
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, float):
+        return fmt(v)
+    return repr(v) if isinstance(v, str) else str(v)
+
+
+def _validation_rule(book: Book, sheet: str, dv) -> tuple[Any, str] | None:
+    kind = dv.type
+    if kind == "list":
+        allowed = _list_values(book, sheet, dv.formula1)
+        if allowed is None:
+            return None
+        keys = {_list_key(v) for v in allowed}
+        shown = ", ".join(_show(v) for v in allowed[:8]) + (" …" if len(allowed) > 8 else "")
+        return (lambda v: _list_key(v) in keys), f"one of {shown}"
+    a = _bound(book, sheet, dv.formula1)
+    b = _bound(book, sheet, dv.formula2) if dv.formula2 is not None else None
+    op = dv.operator or "between"
+    if a is None or (op in ("between", "notBetween") and b is None) or op not in _OPERATORS:
+        return None
+    compare = _OPERATORS[op]
+    text = f"{kind} " + _OPERATOR_TEXT[op].format(a=fmt(a), b=fmt(b) if b is not None else "")
+
+    def test(v: Any) -> bool:
+        if kind == "textLength":
+            x = float(len(str(v)))
+        else:
+            if isinstance(v, bool) or not isinstance(v, (int, float, dt.date, dt.datetime, dt.time)):
+                return False
+            x = _number(v)
+            if kind == "whole" and not float(x).is_integer():
+                return False
+        return compare(x, a, b if b is not None else a)
+
+    return test, text
+
+
+def _number(v: Any) -> float:
+    if isinstance(v, dt.time):
+        return (v.hour * 3600 + v.minute * 60 + v.second) / 86400.0
+    x = to_number(v, "value")
+    return x if isinstance(x, float) else float("nan")
+
+
+def _list_key(v: Any) -> Any:
+    """How a list validation compares: numbers by value ("0" in the list matches 0), text
+    without case."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return float(v)
+    if isinstance(v, str):
+        x = to_number(v, "item")
+        if isinstance(x, float):
+            return x
+    return str(v).strip().casefold()
+
+
+def _list_values(book: Book, sheet: str, formula: str | None) -> list[Any] | None:
+    if formula is None:
+        return None
+    f = formula.strip()
+    if f.startswith('"') and f.endswith('"'):
+        return [s.strip() for s in f[1:-1].split(",")]
+    area = book.area(f.lstrip("="), sheet)
+    if area is None:
+        return None
+    cells = [v for row in book.read(area) for v in row]
+    if any(v is UNKNOWN for v in cells):
+        return None
+    return [v for v in cells if v is not None and not (isinstance(v, str) and not v.strip())]
+
+
+def _bound(book: Book, sheet: str, formula: str | None) -> float | None:
+    if formula is None:
+        return None
+    f = formula.strip().lstrip("=")
+    x = to_number(f, "bound")
+    if isinstance(x, float):
+        return x
+    if f.startswith('"') and f.endswith('"'):
+        return None
+    area = book.area(f, sheet)
+    if area is None or (area.r1, area.c1) != (area.r2, area.c2):
+        return None
+    v = book.read(area)[0][0]
+    if v is UNKNOWN:
+        return None
+    x = to_number(v, "bound")
+    return x if isinstance(x, float) else None
+
+
+# -- the whole check ----------------------------------------------------------------------------
+
+def check_workbook(path: Path | str, limits=None) -> CheckReport:
+    """Audit a workbook (see module doc); raise PackageError for an unreadable file."""
+    from .recalc.package import validate
+
+    path = Path(path)
+    validate(path, limits)
+    catalogue()
+    book = Book(path)
+    report = CheckReport(file=str(path))
+    ck = Checker(book, report)
+    known, special = known_functions()
+    sites: dict[tuple, Site] = {}
+    for sheet, coord, text in book.formula_cells():
+        report.formulas += 1
+        cell = f"{sheet}!{coord}" if re.fullmatch(r"[^\W\d]\w*", sheet) else f"'{sheet}'!{coord}"
+        missing = unknown_functions(text, known, special)
+        if missing:
+            names = ", ".join(missing)
+            ck.add(ERROR, "unknown_function", names,
+                   f"unknown function{'s' if len(missing) > 1 else ''} {names}: the cell would be #NAME?",
+                   [cell])
+        for call in calls_in(text):
+            fn = registry_function(call.name)
+            if fn is None:
+                continue
+            report.kpi_calls += 1
+            if len(call.args) > len(fn.params) and call.args != [[]]:
+                ck.add(ERROR, "rule_table", cell,
+                       f"{fn.name} takes at most {len(fn.params)} arguments, got {len(call.args)}", [cell])
+                continue
+            args: dict[str, Argument] = {}
+            for p, tokens in zip(fn.params, call.args, strict=False):
+                if p.shape in (EACH, RECORD):
+                    args[p.name] = Argument(text="".join(_text(t) for t in tokens))
+                    if p.shape == RECORD:
+                        args[p.name].value = None
+                    continue
+                args[p.name] = resolve(tokens, book, sheet)
+            key = (fn.name, tuple((n, _key(a)) for n, a in args.items()
+                                  if _param(fn, n).shape in (LIST, SCALAR)))
+            site = sites.setdefault(key, Site(fn, args))
+            site.cells.append(cell)
+    # a table that KPI_BAND uses is audited with its policies; KPI_CHECK_BANDS cells on the
+    # same table add their cells to those findings rather than repeat them without policies
+    banded = {_band_key(s) for s in sites.values() if s.fn.name == "KPI_BAND"}
+    for site in sorted(sites.values(), key=lambda s: s.fn.name != "KPI_BAND"):
+        if site.fn.name == "KPI_CHECK_BANDS" and _band_key(site) in banded:
+            continue
+        ck.audit(site)
+    check_validation(ck)
+    order = {ERROR: 0, WARNING: 1}
+    report.findings.sort(key=lambda f: (order[f.severity], f.kind, f.where))
+    return report
+
+
+def _band_key(site: Site) -> tuple:
+    return tuple(_key(site.args[n]) if n in site.args else None for n in ("lower_bounds", "upper_bounds"))
+
+
+def _key(a: Argument) -> Any:
+    if a.area is not None:
+        return ("area", a.area)
+    if a.value is _UNRESOLVED:
+        return ("text", a.text)
+    if a.value is _OMITTED:
+        return ("omitted",)
+    return ("value", repr(a.value))
+
+
+# -- command line -------------------------------------------------------------------------------
+
+def print_report(report: CheckReport, strict: bool = False) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console(soft_wrap=True, highlight=False)
+    for f in report.findings:
+        mark = "[bold red]error[/]" if f.severity == ERROR else "[yellow]warning[/]"
+        users = ""
+        if f.uses:
+            shown = ", ".join(f.used_by)
+            more = f" and {f.uses - len(f.used_by)} more" if f.uses > len(f.used_by) else ""
+            users = f"  [dim](used by {escape(shown)}{more})[/]"
+        console.print(f"{mark} {escape(f.where)}: {escape(f.message)}{users}")
+    verdict = "[green]✓ no problem found[/]" if not report.findings else (
+        f"[bold]{report.errors} error(s), {report.warnings} warning(s)[/]")
+    console.print(f"{verdict} in {escape(report.file)}: {report.formulas:,} formulas, {report.kpi_calls:,} KPI_ calls, "
+                  f"{report.tables_audited:,} rule tables audited, {report.calls_probed:,} distinct calls probed, "
+                  f"{report.inputs_checked:,} inputs checked against their validation")
+
+
+def check_command(
+    book: Path = typer.Argument(..., metavar="BOOK", show_default=False, help="The workbook (.xlsx/.xlsm) to check."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON on stdout (for CI)."),
+    strict: bool = typer.Option(False, "--strict", help="Exit 1 on warnings too."),
+) -> None:
+    """Check a workbook's rule tables, inputs and formulas without computing or writing anything.
+
+    Rule tables are found through the formulas: the table and setting arguments of every KPI_ call. Band tables
+    (gaps, overlaps, empty rows), grade tables (order, gaps between ranges), weights and quotas (100 %), and
+    whatever a function refuses for every row; typed inputs against their data validation; formulas calling
+    functions the engine does not know.
+    """
+    raise typer.Exit(check(book, as_json, strict))
+
+
+def check(book: Path, as_json: bool = False, strict: bool = False) -> int:
+    """Run ``kpi check`` on one workbook; return the exit code."""
+    from .recalc.package import PackageError
+
+    if not book.exists():
+        sys.stderr.write(f"error: {book}: no such file\n")
+        return EXIT_USAGE
+    try:
+        report = check_workbook(book)
+    except PackageError as e:
+        if as_json:
+            sys.stdout.write(json.dumps({"file": str(book), "ok": False, "exit_code": EXIT_BAD_FILE,
+                                         "message": str(e)}, ensure_ascii=False) + "\n")
+        else:
+            sys.stderr.write(f"✗ {book}: not checked (unreadable): {e}\n")
+        return EXIT_BAD_FILE
+    if as_json:
+        sys.stdout.write(json.dumps(report.as_json(strict), ensure_ascii=False, indent=2) + "\n")
+    else:
+        print_report(report, strict)
+    return report.exit_code(strict)

@@ -1,0 +1,341 @@
+"""``kpi check``: rule tables found through the formulas, inputs against their validation,
+unknown functions; exit codes and JSON (issue 7).
+
+Small workbooks are built with openpyxl; the PreSales_T44 template must show the seed
+defects it keeps visible (AMB-18 conversion gap, AMB-19 response-time gap, AMB-22 grade
+gaps) and pass once its rules sheet is corrected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.table import Table
+from typer.testing import CliRunner
+
+from kpi_udfs.check import ERROR, WARNING, check_workbook
+from kpi_udfs.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+T44 = ROOT / "templates" / "PreSales_T44.xlsx"
+runner = CliRunner()
+
+#: S0-F table 4.4, conversion X after the AMB-17 repair: [40 %, 45 %) is in no band (AMB-18).
+X_LOWER = [0.55, 0.50, 0.45, None]
+X_UPPER = [None, 0.55, 0.50, 0.40]
+X_POINTS = [100, 80, 60, 50]
+
+
+def book_with_bands(path: Path, lower=X_LOWER, upper=X_UPPER, points=X_POINTS, extra_args: str = "",
+                    check_cell: bool = False) -> Path:
+    """Rules!A2:C5 band table; Staff!C2:C4 = KPI_BAND(B, …) over it (through defined names)."""
+    wb = openpyxl.Workbook()
+    staff = wb.active
+    staff.title = "Staff"
+    rules = wb.create_sheet("Rules")
+    rules.append(["lower", "upper", "points"])
+    for row in zip(lower, upper, points, strict=True):
+        rules.append(list(row))
+    n = len(lower) + 1
+    wb.defined_names["X_Lower"] = DefinedName("X_Lower", attr_text=f"Rules!$A$2:$A${n}")
+    wb.defined_names["X_Upper"] = DefinedName("X_Upper", attr_text=f"Rules!$B$2:$B${n}")
+    staff.append(["name", "X", "X points"])
+    for i, x in enumerate([0.52, 0.47, 0.61], start=2):
+        staff.append([f"员工{i}", x, f"=KPI_BAND(B{i},X_Lower,X_Upper,Rules!$C$2:$C${n}{extra_args})"])
+    if check_cell:
+        rules["E1"] = f"=KPI_CHECK_BANDS(Rules!A2:A{n},Rules!B2:B{n})"
+    wb.save(path)
+    return path
+
+
+def findings(path: Path, kind: str | None = None):
+    report = check_workbook(path)
+    return report, [f for f in report.findings if kind is None or f.kind == kind]
+
+
+def kpi_check(*args):
+    return runner.invoke(app, ["check", *map(str, args)])
+
+
+# -- band tables ---------------------------------------------------------------------------
+
+def test_a_band_gap_is_an_error_naming_the_gap_and_its_cells(tmp_path):
+    src = book_with_bands(tmp_path / "book.xlsx")
+    report, found = findings(src, "band_table")
+    assert [(f.severity, f.where) for f in found] == [(ERROR, "Rules!A2:A5, Rules!B2:B5")]
+    assert found[0].message.startswith("gap [0.40, 0.45) between rows 4 and 3 (table row 1 is Rules row 2)")
+    assert found[0].uses == 3 and found[0].used_by == ["Staff!C2", "Staff!C3", "Staff!C4"]
+    assert report.exit_code() == 1
+
+
+def test_a_gap_that_a_policy_covers_is_a_warning(tmp_path):
+    src = book_with_bands(tmp_path / "book.xlsx", extra_args=',"[)","HIGHER","WORSE"')
+    report, found = findings(src, "band_table")
+    assert [f.severity for f in found] == [WARNING]
+    assert "values there follow on_gap WORSE" in found[0].message
+    assert report.exit_code() == 0 and report.exit_code(strict=True) == 1
+
+
+def test_a_corrected_band_table_passes(tmp_path):
+    src = book_with_bands(tmp_path / "book.xlsx", upper=[None, 0.55, 0.50, 0.45], check_cell=True)
+    before = hashlib.sha256(src.read_bytes()).hexdigest()
+    res = kpi_check(src, "--json", "--strict")
+    data = json.loads(res.stdout)
+    assert res.exit_code == 0 and data["ok"] and data["findings"] == []
+    assert data["kpi_calls"] == 4 and data["tables_audited"] >= 1
+    assert hashlib.sha256(src.read_bytes()).hexdigest() == before  # nothing is written
+
+
+def test_an_empty_row_and_an_overlap(tmp_path):
+    # row 2 is the literal 「45%>X>=50%」 (AMB-17): [0.50, 0.45) holds nothing; rows 3 and 4 overlap
+    src = book_with_bands(tmp_path / "book.xlsx", lower=[0.55, 0.50, 0.40, None], upper=[None, 0.45, 0.50, 0.42],
+                          extra_args=',"[)","HIGHER","ERROR","ERROR"')
+    _, found = findings(src, "band_table")
+    messages = [f.message for f in found]
+    assert all(f.severity == ERROR for f in found)
+    assert any(m.startswith("row 2 is empty: [0.50, 0.45)") for m in messages)
+    assert any(m.startswith("rows 4 and 3 overlap on 0.40 to 0.42") and "(on_overlap ERROR)" in m for m in messages)
+
+
+def test_a_check_bands_cell_alone_is_audited_too(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append([0.55, None])
+    ws.append([0.45, 0.50])
+    ws["D1"] = "=KPI_CHECK_BANDS(A1:A2,B1:B2)"
+    wb.save(tmp_path / "book.xlsx")
+    _, found = findings(tmp_path / "book.xlsx", "band_table")
+    assert [(f.severity, f.message) for f in found] == [
+        (ERROR, "gap [0.50, 0.55) between rows 2 and 1 (table row 1 is Sheet row 1)")]
+
+
+def test_a_policy_the_function_refuses_is_reported_with_its_own_message(tmp_path):
+    src = book_with_bands(tmp_path / "book.xlsx", upper=[None, 0.55, 0.50, 0.45], extra_args=',,,"WORST"')
+    _, found = findings(src, "rule_table")
+    assert [(f.severity, f.message) for f in found] == [
+        (ERROR, "KPI_BAND: #VALUE! on_gap: 'WORST' is not one of ERROR, WORSE, BETTER, NEAREST or a number")]
+
+
+# -- grade tables, weights, quotas, lookup tables --------------------------------------------------
+
+def grade_book(path: Path, lower, upper=None, policy: str = "") -> Path:
+    """S0-F table 4.5: A 91–100, B 86–90, C 76–85, D 65–75 (in the given order)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    labels = ["A", "B", "C", "D"]
+    for i, lo in enumerate(lower):
+        ws.cell(i + 1, 5).value = labels[i]
+        ws.cell(i + 1, 6).value = lo
+        if upper:
+            ws.cell(i + 1, 7).value = upper[i]
+    ws["A1"] = 90.5
+    ws["B1"] = f"=KPI_GRADE(A1,$F$1:$F$4,$E$1:$E$4{',$G$1:$G$4' if upper else ''}{policy})"
+    wb.save(path)
+    return path
+
+
+def test_unsorted_or_repeated_grade_bounds_are_errors(tmp_path):
+    _, found = findings(grade_book(tmp_path / "a.xlsx", [91, 76, 86, 65]), "grade_table")
+    assert [f.message for f in found] == [
+        "lower bounds are not in order (91, 76, 86, 65): a typo? sort them from the best grade down"]
+    _, found = findings(grade_book(tmp_path / "b.xlsx", [91, 86, 86, 65]), "grade_table")
+    assert [f.message for f in found] == ["lower bound 86 is given to two grades"]
+    report, found = findings(grade_book(tmp_path / "c.xlsx", [65, 76, 86, 91]), "grade_table")
+    assert found == [] and report.exit_code(strict=True) == 0  # ascending is an order too
+
+
+def test_grade_gaps_follow_the_gap_policy(tmp_path):
+    """AMB-22: 91–100 / 86–90 / 76–85 / 65–75 leave (90, 91), (85, 86), (75, 76)."""
+    lower, upper = [91, 86, 76, 65], [100, 90, 85, 75]
+    _, found = findings(grade_book(tmp_path / "a.xlsx", lower, upper), "grade_table")
+    assert [(f.severity, f.message.split(" (table")[0]) for f in found] == [
+        (WARNING, "scores in the gap (75, 76) between rows 4 and 3"),
+        (WARNING, "scores in the gap (85, 86) between rows 3 and 2"),
+        (WARNING, "scores in the gap (90, 91) between rows 2 and 1"),
+    ]
+    assert all("gap_policy CONTINUOUS grades them" in f.message for f in found)
+    _, found = findings(grade_book(tmp_path / "b.xlsx", lower, upper, ',"ERROR"'), "grade_table")
+    assert [f.severity for f in found] == [ERROR] * 3
+    assert all("they are #N/A (gap_policy ERROR)" in f.message for f in found)
+
+
+def weights_book(path: Path, weights, check: str = "") -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append([80, 90, 70, 60, 100])
+    ws.append(weights)
+    ws["A3"] = f"=KPI_WEIGHTED(A1:E1,$A$2:$E$2{check})"
+    wb.save(path)
+    return path
+
+
+def test_weights_must_add_up_to_100_percent(tmp_path):
+    """S1-A: 30/20/20/10/10 sums to 90 % (AMB-44)."""
+    _, found = findings(weights_book(tmp_path / "a.xlsx", [0.3, 0.2, 0.2, 0.1, 0.1]), "weights")
+    assert [(f.severity, f.where, f.message) for f in found] == [
+        (ERROR, "Sheet!A2:E2", "#VALUE! weights sum to 90%, expected 100%")]
+    _, found = findings(weights_book(tmp_path / "b.xlsx", [30, 20, 20, 10, 10], ',"NORMALIZE"'), "weights")
+    assert [(f.severity, f.message) for f in found] == [
+        (WARNING, "weights sum to 90%, expected 100%: weight_check NORMALIZE is applied")]
+    report, found = findings(weights_book(tmp_path / "c.xlsx", [0.35, 0.25, 0.15, 0.15, 0.10]), None)
+    assert found == [] and report.exit_code(strict=True) == 0  # S0-F: 35+25+15+15+10 = 100 %
+
+
+def test_quotas_must_add_up_to_100_percent(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for i, (label, quota) in enumerate([("A", 0.15), ("B", 0.45), ("C", 0.30), ("D", 0.05)], start=1):
+        ws.cell(i, 4).value, ws.cell(i, 5).value = label, quota
+    ws["A1"] = "=KPI_QUOTA(7,$E$1:$E$4)"
+    wb.save(tmp_path / "book.xlsx")
+    _, found = findings(tmp_path / "book.xlsx", "quotas")
+    assert [(f.severity, f.where, f.message) for f in found] == [
+        (ERROR, "Sheet!E1:E4", "#VALUE! quotas add up to 95 %, not 100 % (mode EXACT)")]
+
+
+def test_a_lookup_table_with_a_key_twice_is_reported_by_the_function_itself(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for i, (k, v) in enumerate([("优秀", 100), ("良好", 80), ("優秀", 90)], start=1):  # 優秀 folds to 优秀
+        ws.cell(i, 4).value, ws.cell(i, 5).value = k, v
+    ws["A1"] = "良好"
+    ws["B1"] = "=KPI_MAP(A1,$D$1:$D$3,$E$1:$E$3)"
+    wb.save(tmp_path / "book.xlsx")
+    _, found = findings(tmp_path / "book.xlsx", "rule_table")
+    assert [(f.where, f.message) for f in found] == [
+        ("Sheet!D1:D3, Sheet!E1:E3",
+         "KPI_MAP: #VALUE! key '優秀' is listed twice (rows 1 and 3) with different values: 100 and 90")]
+
+
+def test_tables_through_sheet_names_with_spaces_and_excel_tables(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    rules = wb.create_sheet("Rule table 规则")
+    rules.append(["Lower", "Upper", "Points"])
+    for row in zip(X_LOWER, X_UPPER, X_POINTS, strict=True):
+        rules.append(list(row))
+    rules.add_table(Table(displayName="XBands", ref="A1:C5"))
+    ws["A1"] = 0.42
+    ws["B1"] = "=KPI_BAND(A1,XBands[Lower],'Rule table 规则'!$B$2:$B$5,XBands[Points])"
+    wb.save(tmp_path / "book.xlsx")
+    _, found = findings(tmp_path / "book.xlsx", "band_table")
+    assert [f.where for f in found] == ["'Rule table 规则'!A2:A5, 'Rule table 规则'!B2:B5"]
+    assert found[0].message.startswith("gap [0.40, 0.45)")
+
+
+# -- inputs against data validation --------------------------------------------------------------
+
+def test_inputs_outside_their_data_validation(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    lists = wb.create_sheet("Lists")
+    for v in ["优秀", "良好", "合格", "差"]:
+        lists.append([v])
+    wb.defined_names["Ratings"] = DefinedName("Ratings", attr_text="Lists!$A$1:$A$4")
+    rows = [(0.52, "优秀", 3, "0"), (1.2, "很好", 2.5, "NONE"), (None, "差", 12, 0)]
+    for r, row in enumerate(rows, start=1):
+        for c, v in enumerate(row, start=1):
+            ws.cell(r, c).value = v
+    rules = [
+        (DataValidation(type="decimal", operator="between", formula1="0", formula2="1"), "A1:A3"),
+        (DataValidation(type="list", formula1="Ratings"), "B1:B3"),
+        (DataValidation(type="whole", operator="between", formula1="1", formula2="$F$1"), "C1:C3"),
+        (DataValidation(type="list", formula1='"0,NONE"'), "D1:D3"),
+    ]
+    ws["F1"] = 10
+    for dv, ref in rules:
+        ws.add_data_validation(dv)
+        dv.add(ref)
+    ws["A4"] = "=A1*2"  # a computed cell is not an input
+    wb.save(tmp_path / "book.xlsx")
+    report, found = findings(tmp_path / "book.xlsx", "validation")
+    assert [(f.where, f.message) for f in found] == [
+        ("Sheet!A2", "1.20 is outside its data validation (decimal between 0 and 1)"),
+        ("Sheet!B2", "'很好' is outside its data validation (one of '优秀', '良好', '合格', '差')"),
+        ("Sheet!C2", "2.50 is outside its data validation (whole between 1 and 10)"),
+        ("Sheet!C3", "12 is outside its data validation (whole between 1 and 10)"),
+    ]
+    assert report.inputs_checked == 11
+
+
+# -- unknown functions, arguments, files ----------------------------------------------------------
+
+def test_formulas_calling_unknown_functions(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"] = 5
+    ws["B1"] = "=SUM(A1,1)+ROUND(A1,0)+KPI_RATE(A1,2)+_xlfn.IFS(A1>1,1,TRUE,0)"
+    ws["B2"] = "=FOO(A1)+KPI_RAET(A1,2)"
+    ws["B3"] = "=FOO(A1)"
+    ws["B4"] = "=KPI_RATE(A1,2,\"ERROR\",FALSE,1)"
+    wb.save(tmp_path / "book.xlsx")
+    report = check_workbook(tmp_path / "book.xlsx")
+    by_kind = {(f.kind, f.where): f for f in report.findings}
+    assert by_kind[("unknown_function", "FOO, KPI_RAET")].used_by == ["Sheet!B2"]
+    assert by_kind[("unknown_function", "FOO")].used_by == ["Sheet!B3"]
+    assert by_kind[("rule_table", "Sheet!B4")].message == "KPI_RATE takes at most 4 arguments, got 5"
+    assert len(report.findings) == 3
+
+
+def test_an_unreadable_file_exits_3_and_a_missing_one_2(tmp_path):
+    bad = tmp_path / "bad.xlsx"
+    bad.write_text("not a workbook")
+    res = kpi_check(bad, "--json")
+    assert res.exit_code == 3 and json.loads(res.stdout)["message"].endswith("(File is not a zip file)")
+    assert kpi_check(tmp_path / "missing.xlsx").exit_code == 2
+
+
+def test_the_text_report_lists_each_finding_once_with_its_cells(tmp_path):
+    src = book_with_bands(tmp_path / "book.xlsx")
+    res = kpi_check(src)
+    assert res.exit_code == 1
+    lines = res.stdout.splitlines()
+    assert lines[0].startswith("error Rules!A2:A5, Rules!B2:B5: gap [0.40, 0.45)")
+    assert "(used by Staff!C2, Staff!C3, Staff!C4)" in lines[0]
+    assert lines[-1].startswith("1 error(s), 0 warning(s) in")
+
+
+# -- the PreSales_T44 template -----------------------------------------------------------------------
+
+@pytest.mark.skipif(not T44.exists(), reason="templates/PreSales_T44.xlsx not built")
+def test_presales_t44_shows_every_seed_defect_it_keeps_visible():
+    res = kpi_check(T44, "--json")
+    data = json.loads(res.stdout)
+    assert res.exit_code == 1
+    found = {(f["severity"], f["message"].split(" (table")[0]) for f in data["findings"]}
+    assert found == {
+        (ERROR, "gap [0.40, 0.45) between rows 4 and 3"),  # AMB-18, conversion X
+        (ERROR, "gap (35, 40] between rows 3 and 4"),  # AMB-19, response time T
+        (WARNING, "scores in the gap (75, 76) between rows 4 and 3"),  # AMB-22, under CONTINUOUS
+        (WARNING, "scores in the gap (85, 86) between rows 3 and 2"),
+        (WARNING, "scores in the gap (90, 91) between rows 2 and 1"),
+    }
+    wheres = {f["where"] for f in data["findings"]}
+    assert wheres == {"Rules!A11:A14, Rules!B11:B14", "Rules!A53:A56, Rules!B53:B56",
+                      "Rules!C91:C94, Rules!D91:D94"}
+    assert data["tables_audited"] >= 8 and data["inputs_checked"] > 100
+
+
+@pytest.mark.skipif(not T44.exists(), reason="templates/PreSales_T44.xlsx not built")
+def test_presales_t44_passes_once_its_rules_are_corrected(tmp_path):
+    wb = openpyxl.load_workbook(T44)
+    rules = wb["Rules"]
+    assert (rules["B14"].value, rules["A56"].value) == (0.4, 40)
+    rules["B14"] = 0.45  # AMB-18 closed downward: X < 45 % → 50
+    rules["A56"] = 35  # AMB-19: T > 35 s → 50
+    src = tmp_path / "T44_fixed.xlsx"
+    wb.save(src)
+    res = kpi_check(src, "--json")
+    data = json.loads(res.stdout)
+    assert res.exit_code == 0 and data["errors"] == 0 and data["warnings"] == 3  # AMB-22, policy-covered
+    for cell in ("D91", "D92", "D93", "D94"):  # grades by lower bound only: no gaps left at all
+        rules[cell] = None
+    wb.save(src)
+    res = kpi_check(src, "--json", "--strict")
+    assert res.exit_code == 0 and json.loads(res.stdout)["findings"] == []
