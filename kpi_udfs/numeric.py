@@ -72,7 +72,8 @@ def excel_round(x, digits=0, mode: str = "HALF_UP"):
     scale = np.power(10.0, digits)
     with np.errstate(invalid="ignore", over="ignore"):
         k = np.abs(x) * scale
-        slack = np.maximum(k, 1.0) * _DISPLAY_SLACK
+        # (capped: past 2**44 the scaled value has no fraction left to snap)
+        slack = np.minimum(np.maximum(k, 1.0) * _DISPLAY_SLACK, 0.25)
         whole = np.floor(k)
         frac = k - whole
         if mode == "HALF_UP":

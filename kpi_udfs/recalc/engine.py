@@ -159,8 +159,11 @@ class Recalculation:
                         if text is not None:
                             session.formulas[(sid, c.row, c.column)] = text
         used = {ws.title: (ws.max_row, ws.max_column) for ws in book.worksheets}
-        rewriter = FormulaRewriter(workbook_tables(book), _local_names(book), used, _plain_names(book))
+        local = _local_names(book)
+        known = set(book.defined_names) | {n for names in local.values() for n in names}
+        rewriter = FormulaRewriter(workbook_tables(book), local, used, _plain_names(book), known)
         self.model = WorkbookModel(book, session, rewriter, block_evaluator=self.block_evaluator)
+        session.reader = self.model.read_cells
         with activate(session), np.errstate(all="ignore"):
             session.start(2 * count)
             self.model.build()
@@ -291,15 +294,6 @@ def _single_cell(name: Any, by_sid: dict[str, str]) -> tuple[str, str] | None:
 
 def evaluate(path: Path, *, progress: Callable[[int, int], None] | None = None) -> Evaluation:
     """Compute every formula cell of the workbook at ``path`` (the file is only read)."""
-    # Fast path (issue 4, kpi_udfs/recalc/fast/): copied-down formulas computed a block at a
-    # time with numpy; whatever it cannot take exactly goes through Recalculation below.
-    from .fast import evaluate_fast
-
-    return evaluate_fast(path, progress=progress)
-
-
-def evaluate_cell_by_cell(path: Path, *, progress: Callable[[int, int], None] | None = None) -> Evaluation:
-    """:func:`evaluate` without the fast path: every cell through `formulas`."""
     return Recalculation(path, progress=progress).run().evaluation
 
 

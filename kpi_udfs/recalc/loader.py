@@ -260,6 +260,34 @@ class WorkbookModel(ExcelModel):
         self.formula_ranges(ctx).add(Ranges().push(block.area, context=ctx))
         self._block_node = out
 
+    def read_cells(self, sid: str, r1: int, c1: int, r2: int, c2: int):
+        """Current values of a rectangle of cells (for OFFSET with computed arguments):
+        constants, and formula results already computed; a formula cell not computed yet
+        is reported as None so the caller can refuse."""
+        import numpy as np
+        import schedula as sh
+
+        solution = self.dsp.solution or {}
+        defaults = self.dsp.default_values
+        out = np.empty((r2 - r1 + 1, c2 - c1 + 1), dtype=object)
+        for i, r in enumerate(range(r1, r2 + 1)):
+            for j, c in enumerate(range(c1, c2 + 1)):
+                name = f"{sid}!{get_column_letter(c)}{r}"
+                if name in solution:
+                    v = solution[name]
+                elif name in defaults:
+                    v = defaults[name]["value"]
+                elif name in self.dsp.nodes:
+                    return None  # a formula not computed yet
+                else:
+                    v = sh.EMPTY
+                if isinstance(v, Ranges):
+                    v = np.asarray(v.value, dtype=object).ravel()[0]
+                elif isinstance(v, np.ndarray):
+                    v = v.ravel()[0]
+                out[i, j] = v
+        return out
+
     def add_book(self, book=None, context=None, data_only=False):
         if isinstance(book, str) and _encode_path(book).upper().lstrip("./") != BOOK_NAME:
             raise FileNotFoundError(f"external workbook {book!r} is not read")

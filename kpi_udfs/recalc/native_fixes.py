@@ -8,9 +8,19 @@
 * SUM, PRODUCT, AVERAGE, MIN, MAX read references and arrays as Excel does: only their
   numbers count (text and TRUE/FALSE in cells are skipped), while a value typed as an
   argument is converted (``SUM("3", TRUE)`` is 4).
-* VALUE reads "100,000,000", "20%", "$1,234.5", "(12)" as Excel (en-US) does.
+* VALUE reads "100,000,000", "20%", "$1,234.5", "(12)" as Excel (en-US) does; TEXT
+  renders formats with :mod:`.number_format` (``"yyyy年m月d日"``, ``"0.0%"``, ``"#,##0_)"``),
+  falling back to `formulas` for codes it does not handle.
 * GCD and LCM skip blank cells; the number-system and COMPLEX functions accept cell
   references (`formulas` gives #VALUE! for a 1×1 range there).
+* CHAR and CODE use Windows-1252 as Excel for Windows does; SWITCH compares text
+  case-insensitively.
+* LOOKUP in both forms (vector, and array: first row or column searched, last one
+  returned), with Excel's approximate match among values of the lookup value's type, so
+  ``LOOKUP(2,1/(A2:A9="x"),B2:B9)`` finds the last match.
+* OFFSET whose offsets are computed (constant ones are rewritten to plain ranges before
+  parsing): it reads its target's current values; a target formula not computed yet
+  gives #VALUE! with a reason, since `formulas`' graph cannot know the dependency.
 * FORMULATEXT, SHEET, SHEETS, SEQUENCE, QUOTIENT, COMBIN, COMBINA, BASE.
 
 Functions needing workbook facts (which cells hold formulas, hidden rows) read them from
@@ -401,6 +411,24 @@ def text_number(text: str) -> float | None:
     return -x if negative else x
 
 
+_TIME_TEXT = re.compile(r"^(\d{1,2}):(\d{1,2})(?::(\d{1,2}(?:\.\d+)?))?\s*([AaPp][Mm]?)?$")
+
+
+def time_text(text: str) -> float | None:
+    """A time of day written as text ("12:13", "9:05:30 PM") as a fraction of a day."""
+    m = _TIME_TEXT.match(text.strip())
+    if not m:
+        return None
+    h, mi, sec = int(m.group(1)), int(m.group(2)), float(m.group(3) or 0)
+    if m.group(4):
+        if not 1 <= h <= 12:
+            return None
+        h = h % 12 + (12 if m.group(4)[0] in "Pp" else 0)
+    if mi >= 60 or sec >= 60:
+        return None
+    return (h * 3600 + mi * 60 + sec) / 86400
+
+
 def xvalue(value: Any) -> Any:
     value = _single(value)
     if isinstance(value, (bool, np.bool_)):
@@ -409,6 +437,8 @@ def xvalue(value: Any) -> Any:
         return 0.0
     if isinstance(value, str):
         x = text_number(value)
+        if x is None:
+            x = time_text(value)
         if x is not None:
             return x
         from formulas.functions.text import xvalue as formulas_value  # dates and times
@@ -418,6 +448,39 @@ def xvalue(value: Any) -> Any:
         except Exception:
             raise FoundError(err=_VALUE) from None
     return float(value)
+
+
+def _text_function(original: Callable[..., Any]) -> Callable[..., Any]:
+    from .number_format import Invalid, Unsupported, format_value, general
+
+    def xtext(value: Any, format_text: Any) -> Any:
+        v, f = _single(value), _single(format_text)
+        if v is sh.EMPTY or is_omitted(v):
+            v = 0.0
+        if f is sh.EMPTY or is_omitted(f):
+            f = ""
+        if isinstance(f, (bool, np.bool_)):
+            f = "TRUE" if f else "FALSE"
+        elif not isinstance(f, str):
+            f = general(float(f))
+        if isinstance(v, str):
+            x = text_number(v)
+            if x is None:
+                try:
+                    x = xvalue(v)  # dates and times written as text
+                except FoundError:
+                    x = None
+            v = v if x is None else x
+        elif isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)):
+            v = float(v)
+        try:
+            return format_value(v, f)
+        except Invalid:
+            raise FoundError(err=_VALUE) from None
+        except (Unsupported, ValueError, OverflowError, IndexError):
+            return original(value, format_text)
+
+    return xtext
 
 
 def _argument_numbers(args: tuple) -> list[float]:
@@ -500,6 +563,121 @@ SCALAR_ONLY = (
 )  # fmt: skip
 
 
+def _char(number: float) -> str:
+    n = math.trunc(number)
+    if not 1 <= n <= 255:
+        raise FoundError(err=_VALUE)
+    try:
+        return bytes([n]).decode("cp1252")
+    except UnicodeDecodeError:  # the five bytes cp1252 leaves undefined
+        return chr(n)
+
+
+def _char_code(text: Any) -> float:
+    if isinstance(text, XlError):
+        raise FoundError(err=text)
+    s = "" if text is sh.EMPTY else ("TRUE" if text is True else "FALSE" if text is False else str(text))
+    if isinstance(text, float) and text == int(text):
+        s = str(int(text))
+    if not s:
+        raise FoundError(err=_VALUE)
+    try:
+        return float(s[0].encode("cp1252")[0])
+    except UnicodeEncodeError:
+        return 63.0 if ord(s[0]) > 255 else float(ord(s[0]))
+
+
+def _switch_equal(a: Any, b: Any) -> bool:
+    if isinstance(a, (bool, np.bool_)) or isinstance(b, (bool, np.bool_)):
+        return isinstance(a, (bool, np.bool_)) and isinstance(b, (bool, np.bool_)) and bool(a) == bool(b)
+    if isinstance(a, str) and isinstance(b, str):
+        return a.casefold() == b.casefold()
+    if isinstance(a, str) or isinstance(b, str) or a is sh.EMPTY or b is sh.EMPTY:
+        return False
+    return a == b
+
+
+def xswitch(val: Any, *args: Any) -> Any:
+    for k, v in zip(args[::2], args[1::2], strict=False):
+        if isinstance(k, XlError):
+            return k
+        if _switch_equal(val, k):
+            return v
+    return args[-1] if len(args) % 2 else _NA
+
+
+def _kind(v: Any) -> str:
+    if isinstance(v, XlError):
+        return "error"
+    if isinstance(v, (bool, np.bool_)):
+        return "bool"
+    if isinstance(v, str):
+        return "text"
+    if v is sh.EMPTY:
+        return "empty"
+    return "number"
+
+
+def _key(v: Any) -> Any:
+    return v.casefold() if isinstance(v, str) else v
+
+
+def xlookup_legacy(value: Any, lookup: Any, result: Any = None) -> Any:
+    v = _single(value)
+    if v is sh.EMPTY:
+        v = 0.0
+    table = np.asarray(lookup.value if isinstance(lookup, Ranges) else lookup, dtype=object)
+    if table.ndim < 2:
+        table = table.reshape(1, -1)
+    if result is None:
+        if table.shape[1] > table.shape[0]:
+            keys, out = table[0, :], table[-1, :]
+        else:
+            keys, out = table[:, 0], table[:, -1]
+    else:
+        keys = table[0, :] if table.shape[1] > table.shape[0] else table[:, 0]
+        out = np.asarray(result.value if isinstance(result, Ranges) else result, dtype=object).ravel()
+    kind = _kind(v)
+    found = -1
+    for i, k in enumerate(keys):
+        if _kind(k) == kind and _key(k) <= _key(v):
+            found = i
+    if found < 0:
+        raise FoundError(err=_NA)
+    if found >= out.size:
+        raise FoundError(err=_NA)
+    return out[found]
+
+
+def xoffset(ref: Any, rows: Any, cols: Any, height: Any = None, width: Any = None) -> Any:
+    if not isinstance(ref, Ranges) or not ref.ranges:
+        raise FoundError(err=_VALUE)
+    base = ref.ranges[0]
+    r1, c1 = int(base["r1"]), int(base["n1"])
+    r2, c2 = int(base["r2"]), int(base["n2"])
+    dr, dc = _int_arg(rows, 0), _int_arg(cols, 0)
+    h = r2 - r1 + 1 if height is None else _int_arg(height, r2 - r1 + 1)
+    w = c2 - c1 + 1 if width is None else _int_arg(width, c2 - c1 + 1)
+    if h == 0 or w == 0:
+        raise FoundError(err=Error.errors["#REF!"])
+    top, left = r1 + dr, c1 + dc
+    if h < 0:
+        top, h = top + h + 1, -h
+    if w < 0:
+        left, w = left + w + 1, -w
+    if top < 1 or left < 1 or top + h - 1 > 1048576 or left + w - 1 > 16384:
+        raise FoundError(err=Error.errors["#REF!"])
+    session = _session.active()
+    values = None if session is None or session.reader is None else session.reader(
+        base.get("sheet_id", ""), top, left, top + h - 1, left + w - 1
+    )
+    if values is None:
+        if session is not None:
+            session.note_reason("#VALUE!", "OFFSET reads a formula cell computed after it (dependency unknown to the engine)")
+        raise FoundError(err=_VALUE)
+    return values.view(Array)
+
+
 def _with_xlfn(table: dict, name: str, fn: Any) -> None:
     table[name] = fn
     table["_XLFN." + name] = fn
@@ -519,6 +697,15 @@ def install_native_fixes() -> None:
     table["GCD"] = wrap_func(_gcd_lcm(fmath.xgcd))
     table["LCM"] = wrap_func(_gcd_lcm(fmath.xlcm))
     table["VALUE"] = wrap_func(xvalue)
+    table["CHAR"] = wrap_ufunc(_char)
+    table["CODE"] = wrap_ufunc(_char_code, input_parser=lambda *a: a)
+    from formulas.functions import get_error
+
+    switch = {"function": wrap_ufunc(xswitch, input_parser=lambda *a: a, check_error=lambda first, *a: get_error(first))}
+    table["SWITCH"] = table["_XLFN.SWITCH"] = switch
+    if not getattr(install_native_fixes, "text_done", False):
+        table["TEXT"] = wrap_func(_text_function(table["TEXT"]))
+        install_native_fixes.text_done = True
     table["SUM"] = wrap_func(_aggregate_of(np.sum, 0.0), ranges=True)
     table["PRODUCT"] = wrap_func(_aggregate_of(np.prod, 0.0), ranges=True)
     table["AVERAGE"] = wrap_func(_aggregate_of(np.mean, _DIV0), ranges=True)
@@ -530,6 +717,8 @@ def install_native_fixes() -> None:
     _with_xlfn(table, "AGGREGATE", wrap_func(xaggregate, ranges=True))
     _with_xlfn(table, "FORMULATEXT", wrap_func(xformulatext, ranges=True))
     _with_xlfn(table, "SEQUENCE", wrap_func(xsequence))
+    table["OFFSET"] = wrap_func(xoffset, ranges=True)
+    table["LOOKUP"] = wrap_func(xlookup_legacy, ranges=True)
     _with_xlfn(table, "SHEET", wrap_func(xsheet, ranges=True))
     _with_xlfn(table, "SHEETS", wrap_func(xsheets, ranges=True))
     table["QUOTIENT"] = wrap_ufunc(_quotient)

@@ -12,6 +12,8 @@ Before parsing, each formula is rewritten once:
   and `formulas` would otherwise build a million-cell array for each. ``ROWS`` and
   ``COLUMNS`` of such a reference keep Excel's full count, and ``COUNTIF``/``COUNTBLANK``
   over whole columns still count the empty cells below the used area;
+* ``OFFSET`` with constant offsets and sizes becomes the range it denotes (``OFFSET(A1,1,1)``
+  is ``B2``; ``OFFSET(A1,1,1):OFFSET(A1,6,1)`` is ``B2:B7``);
 * in a formula that is not an array formula, a range used outside any function call
   (``=C:C``, ``=Bonus*1.2`` with ``Bonus`` a column) is implicitly intersected with the
   formula's row or column, as Excel does for such formulas.
@@ -88,8 +90,11 @@ class FormulaRewriter:
         local_names: dict[str, dict[str, str]] | None = None,
         used: dict[str, tuple[int, int]] | None = None,
         global_names: dict[str, str] | None = None,
+        known_names: set[str] | None = None,
     ):
         self.tables = tables
+        #: Every defined name (upper case), when unknown names should become #NAME?.
+        self.known_names = None if known_names is None else {n.upper() for n in known_names}
         #: NAME (upper) → value, for workbook-level names that are plain references
         self.global_names = {k.upper(): v.lstrip("=") for k, v in (global_names or {}).items()}
         #: sheet title → NAME (upper) → the name's value (no leading "=")
@@ -184,6 +189,80 @@ class FormulaRewriter:
             return f"({fn}({clipped}{criteria})+{beyond})", j + 1
         return f"({fn}({clipped}{criteria})+{beyond}*{fn}({blank}{criteria}))", j + 1
 
+    def offsets(self, formula: str) -> str:
+        """``OFFSET(ref, rows, cols, [height], [width])`` with constant numbers, resolved."""
+        if "OFFSET(" not in formula.upper():
+            return formula
+        try:
+            tokens = Tokenizer(formula).items
+        except Exception:
+            return formula
+        out: list[str] = []
+        changed = False
+        k = 0
+        while k < len(tokens):
+            t = tokens[k]
+            if t.type == Token.FUNC and t.subtype == Token.OPEN and t.value.upper() in ("OFFSET(", "_XLFN.OFFSET("):
+                resolved = self._constant_offset(tokens, k)
+                if resolved is not None:
+                    text, k = resolved
+                    out.append(text)
+                    changed = True
+                    continue
+            out.append(t.value)
+            k += 1
+        return "=" + "".join(out) if changed else formula
+
+    @staticmethod
+    def _constant_offset(tokens: list, k: int) -> tuple[str, int] | None:
+        args: list[list] = [[]]
+        j = k + 1
+        while j < len(tokens):
+            u = tokens[j]
+            if u.subtype == Token.OPEN:
+                return None  # nested calls or parentheses: not constant
+            if u.type == Token.FUNC and u.subtype == Token.CLOSE:
+                break
+            if u.type == Token.SEP and u.subtype == Token.ARG:
+                args.append([])
+            else:
+                args[-1].append(u)
+            j += 1
+        if j >= len(tokens) or not 3 <= len(args) <= 5 or len(args[0]) != 1 or args[0][0].subtype != Token.RANGE:
+            return None
+        numbers = []
+        for a in args[1:]:
+            text = "".join(u.value for u in a).replace(" ", "")
+            if text == "":
+                numbers.append(None)
+                continue
+            try:
+                numbers.append(int(float(text)))
+            except ValueError:
+                return None
+        ref = args[0][0].value
+        prefix, bang, area = ref.rpartition("!")
+        b = bounds(area)
+        if b is None or "[" in ref:
+            return None
+        c1, r1, c2, r2 = b
+        dr, dc = numbers[0] or 0, numbers[1] or 0
+        height = numbers[2] if len(numbers) > 2 and numbers[2] is not None else r2 - r1 + 1
+        width = numbers[3] if len(numbers) > 3 and numbers[3] is not None else c2 - c1 + 1
+        top, left = r1 + dr, c1 + dc
+        if height == 0 or width == 0:
+            return "#REF!", j + 1
+        if height < 0:
+            top, height = top + height + 1, -height
+        if width < 0:
+            left, width = left + width + 1, -width
+        bottom, right = top + height - 1, left + width - 1
+        if top < 1 or left < 1 or bottom > MAX_ROW or right > MAX_COL:
+            return "#REF!", j + 1
+        a = f"${get_column_letter(left)}${top}"
+        z = f"${get_column_letter(right)}${bottom}"
+        return prefix + bang + (a if a == z else f"{a}:{z}"), j + 1
+
     def intersect(self, formula: str, sheet: str | None, row: int, col: int) -> str:
         """Ranges outside any function call, intersected with the formula's cell."""
         if ":" not in formula and not self.global_names:
@@ -270,14 +349,18 @@ class FormulaRewriter:
         ``array``: it is an array formula (no implicit intersection)."""
         text = self.tables.rewrite(formula, sheet, row, col) if self.tables else formula
         text = self._names(text, sheet)
+        text = self.offsets(text)
         if not array and row and col:
             text = self.intersect(text, sheet, row, col)
         return self.clip(text, sheet)
 
     def _names(self, text: str, sheet: str | None) -> str:
-        """Sheet-level names inlined; namespaced KPI_ function names normalised."""
+        """Sheet-level names inlined; namespaced KPI_ function names normalised; a name
+        the workbook does not define becomes #NAME? (as Excel shows it)."""
         names = self.local_names.get(sheet or "", {})
-        if not names and "KPI_" not in text.upper():
+        upper = text.upper()
+        check_unknown = self.known_names is not None and "LET(" not in upper and "LAMBDA(" not in upper
+        if not names and not check_unknown and "KPI_" not in text.upper():
             return text
         pieces = list(scan(text))
         out: list[Piece] = []
@@ -296,7 +379,7 @@ class FormulaRewriter:
                     changed = True
                     continue
             qualified = prev is not None and prev.kind == OTHER and prev.text.endswith(("!", "$", ":"))
-            bound = nxt is not None and nxt.kind == OTHER and nxt.text.lstrip().startswith(("!", ":"))
+            bound = nxt is not None and nxt.kind == OTHER and nxt.text.lstrip().startswith(("!", ":", "$"))
             key = p.text.upper()
             if not calls and not qualified and not bound and key in names:
                 value = names[key].lstrip("=")
@@ -304,5 +387,20 @@ class FormulaRewriter:
                 out.append(Piece(OTHER, value if _is_plain_reference(value) else f"({value})"))
                 changed = True
                 continue
+            after_hash = prev is not None and prev.kind == OTHER and prev.text.endswith("#")
+            if check_unknown and not (calls or qualified or bound or after_hash) and self._undefined(key):
+                out.append(Piece(OTHER, "#NAME?"))
+                changed = True
+                continue
             out.append(p)
         return join(out) if changed else text
+
+    def _undefined(self, key: str) -> bool:
+        """An identifier that is no cell, boolean, parameter, Table or defined name."""
+        if key in ("TRUE", "FALSE") or _CELL_REF.match(key) or key.startswith(("_XLPM.", "_XLFN.", "_XLWS.")):
+            return False
+        if re.fullmatch(r"R(\d+|\[-?\d+\])?C(\d+|\[-?\d+\])?", key):
+            return False
+        if self.tables and key.casefold() in self.tables.by_name:
+            return False
+        return key not in self.known_names

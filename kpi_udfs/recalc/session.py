@@ -40,6 +40,9 @@ class Session:
     results: dict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
     #: output node → reasons noted for errors produced by other means.
     reasons: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
+    #: (sheet id, first row, first column, last row, last column) → the cells' current
+    #: values, for OFFSET with computed arguments (set by the evaluator).
+    reader: Callable[[str, int, int, int, int], Any] | None = None
     progress: Callable[[int, int], None] | None = None
     total: int = 0
     done: int = 0
