@@ -294,7 +294,11 @@ def _single_cell(name: Any, by_sid: dict[str, str]) -> tuple[str, str] | None:
 
 def evaluate(path: Path, *, progress: Callable[[int, int], None] | None = None) -> Evaluation:
     """Compute every formula cell of the workbook at ``path`` (the file is only read)."""
-    return Recalculation(path, progress=progress).run().evaluation
+    # Fast path (issue 4, kpi_udfs/recalc/fast/): copied-down formulas computed a block at a
+    # time with numpy; whatever it cannot take exactly goes through Recalculation below.
+    from .fast import evaluate_fast
+
+    return evaluate_fast(path, progress=progress)
 
 
 def evaluate_cell_by_cell(path: Path, *, progress: Callable[[int, int], None] | None = None) -> Evaluation:
