@@ -543,8 +543,10 @@ def audit_bands(ck: Checker, site: Site) -> None:
         ck.add(ERROR, "band_table", where, f"{verdict.code} {verdict.reason}", site.cells)
         return
     if verdict == "OK":
+        _uncovered_ends(ck, site, lower, upper, bounds, where)
         return
     banded = site.fn.name == "KPI_BAND"
+    _uncovered_ends(ck, site, lower, upper, bounds, where)
     on_gap = _setting(site, "on_gap") if banded else "ERROR"
     on_overlap = _setting(site, "on_overlap") if banded else "ERROR"
     note = _rows_note(lower)
@@ -567,6 +569,43 @@ def audit_bands(ck: Checker, site: Site) -> None:
         else:
             message = f"{problem}{note}"
         ck.add(WARNING if covered else ERROR, "band_table", where, message, site.cells)
+
+
+def _uncovered_ends(ck: Checker, site: Site, lower: Argument, upper: Argument, bounds: Argument | None,
+                    where: str) -> None:
+    """Values below the lowest band or above the highest fall in no band (e.g. 「Q>100%」 as
+    the last row leaves Q ≤ 100 %, AMB-33). A warning: the data may never go there."""
+    from .functions.bands import BandTable, _codes
+
+    lo = np.array([_float_or_nan(v) for v in _flat(lower.value)])
+    hi = np.array([_float_or_nan(v) for v in _flat(upper.value)])
+    if lo.size != hi.size or lo.size == 0:
+        return
+    try:
+        codes = _codes(None if bounds is None else coerce_cells(as_grid(_plain(bounds.value)), "label", "bounds"),
+                       lo.size)
+    except KpiError:
+        return
+    table = BandTable.build(lo, hi, codes, ~(np.isnan(lo) & np.isnan(hi)))
+    live = [i for i in range(table.rows.size) if i not in set(table.empty_rows())]
+    if not live:
+        return
+    low = min(live, key=lambda i: (table.lower[i], not table.lo_closed[i]))
+    high = max(live, key=lambda i: (table.upper[i], table.hi_closed[i]))
+    ends = []
+    if np.isfinite(table.lower[low]):
+        x = fmt(table.lower[low])
+        ends.append(f"values below {x}" if table.lo_closed[low] else f"values up to {x} (included)")
+    if np.isfinite(table.upper[high]):
+        x = fmt(table.upper[high])
+        ends.append(f"values above {x}" if table.hi_closed[high] else f"values from {x} (included) up")
+    for end in ends:
+        ck.add(WARNING, "band_table", where, f"{end} fall in no band: #N/A if they occur", site.cells)
+
+
+def _float_or_nan(v: Any) -> float:
+    x = to_number(v, "bound")
+    return x if isinstance(x, float) else float("nan")
 
 
 def audit_grades(ck: Checker, site: Site) -> None:
@@ -932,11 +971,8 @@ def check_command(
 ) -> None:
     """Check a workbook's rule tables, inputs and formulas without computing or writing anything.
 
-    Rule tables are found through the formulas: the table and setting arguments of every KPI_ call. Band tables
-    (gaps, overlaps, empty rows), grade tables (order, gaps between ranges), weights and quotas (100 %), and
-    whatever a function refuses for every row; typed inputs against their data validation; formulas calling
-    functions the engine does not know.
-    """
+    Rule tables are found through the formulas: the table and setting arguments of every KPI_ call. Band tables (gaps, overlaps, empty rows), grade tables (order, gaps between ranges), weights and quotas (100 %), and whatever a function refuses for every row; typed inputs against their data validation; formulas calling functions the engine does not know. A defect that a visible policy handles is a warning.
+    """  # noqa: E501
     raise typer.Exit(check(book, as_json, strict))
 
 

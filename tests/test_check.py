@@ -103,6 +103,17 @@ def test_an_empty_row_and_an_overlap(tmp_path):
     assert any(m.startswith("rows 4 and 3 overlap on 0.40 to 0.42") and "(on_overlap ERROR)" in m for m in messages)
 
 
+def test_values_beyond_the_outer_bands_are_a_warning(tmp_path):
+    """S0-G 答问比: the last row 「Q>100%」 overlaps the others and leaves Q ≤ 100 % in no band (AMB-33)."""
+    src = book_with_bands(tmp_path / "book.xlsx", lower=[1.3, 1.2, 1.1, 1.0], upper=[None, 1.3, 1.2, None],
+                          extra_args=',{"[)";"[)";"[)";"()"}')
+    _, found = findings(src, "band_table")
+    ends = [f for f in found if "fall in no band" in f.message]
+    assert [(f.severity, f.message) for f in ends] == [
+        (WARNING, "values up to 1 (included) fall in no band: #N/A if they occur")]
+    assert sum("overlap" in f.message for f in found) == 3
+
+
 def test_a_check_bands_cell_alone_is_audited_too(tmp_path):
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -112,7 +123,8 @@ def test_a_check_bands_cell_alone_is_audited_too(tmp_path):
     wb.save(tmp_path / "book.xlsx")
     _, found = findings(tmp_path / "book.xlsx", "band_table")
     assert [(f.severity, f.message) for f in found] == [
-        (ERROR, "gap [0.50, 0.55) between rows 2 and 1 (table row 1 is Sheet row 1)")]
+        (ERROR, "gap [0.50, 0.55) between rows 2 and 1 (table row 1 is Sheet row 1)"),
+        (WARNING, "values below 0.45 fall in no band: #N/A if they occur")]
 
 
 def test_a_policy_the_function_refuses_is_reported_with_its_own_message(tmp_path):
@@ -320,6 +332,17 @@ def test_presales_t44_shows_every_seed_defect_it_keeps_visible():
     assert wheres == {"Rules!A11:A14, Rules!B11:B14", "Rules!A53:A56, Rules!B53:B56",
                       "Rules!C91:C94, Rules!D91:D94"}
     assert data["tables_audited"] >= 8 and data["inputs_checked"] > 100
+
+
+@pytest.mark.skipif(not (ROOT / "templates" / "AfterSales_T47.xlsx").exists(), reason="template not built")
+def test_aftersales_t47_shows_its_seed_defects():
+    data = json.loads(kpi_check(ROOT / "templates" / "AfterSales_T47.xlsx", "--json").stdout)
+    messages = [f["message"] for f in data["findings"]]
+    assert any(m.startswith("gap (30, 35]") for m in messages)  # AMB-30
+    assert any(m.startswith("gap (45, 50]") for m in messages)
+    assert any(m.startswith("values up to 1 (included) fall in no band") for m in messages)  # AMB-33
+    assert any("overlap" in m for m in messages)
+    assert any("weights is blank" in m for m in messages)  # AMB-29
 
 
 @pytest.mark.skipif(not T44.exists(), reason="templates/PreSales_T44.xlsx not built")

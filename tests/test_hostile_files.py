@@ -95,22 +95,22 @@ def folder(tmp_path) -> Path:
     return tmp_path
 
 
-def refused(src: Path, folder: Path, says: str) -> Run:
-    """The file is refused with exit 3 and ``says`` in the message, for -o, --in-place
-    and --json alike, and nothing is written anywhere."""
+def refused(src: Path, folder: Path, says: str) -> list[Run]:
+    """The file is refused with exit 3 and ``says`` in the message, with --in-place and
+    with -o --json alike, and nothing is written anywhere."""
     before = digest(src)
     files = sorted(p.name for p in folder.iterdir())
-    first = None
-    for extra in (["-o", folder / "out.xlsx"], ["--in-place"], ["--json"]):
+    runs = []
+    for extra in (["--in-place"], ["-o", folder / "out.xlsx", "--json"]):
         run = run_cli(src, *extra, cwd=folder)
         assert run.code == EXIT_BAD_FILE, run.output
         assert says in run.output, run.output
         assert digest(src) == before
         assert sorted(p.name for p in folder.iterdir()) == files
-        first = first or run
-    data = run.json()
+        runs.append(run)
+    data = runs[-1].json()
     assert data["exit_code"] == EXIT_BAD_FILE and says in data["files"][0]["message"]
-    return first
+    return runs
 
 
 # -- damaged packages --------------------------------------------------------------------
@@ -141,8 +141,8 @@ def test_an_external_entity_never_reads_the_local_file(folder, build, tmp_path_f
     secret = tmp_path_factory.mktemp("private") / "salaries.txt"
     secret.write_text("TOP-SECRET-PAYROLL-4242")
     src = build(folder / "book.xlsx", secret)
-    run = refused(src, folder, "declares a DTD or entities")
-    assert "TOP-SECRET" not in run.output
+    for run in refused(src, folder, "declares a DTD or entities"):
+        assert "TOP-SECRET" not in run.output
 
 
 # -- zip bombs ---------------------------------------------------------------------------
@@ -226,15 +226,16 @@ def test_a_cell_holding_a_10_mb_string(folder):
 
 # -- formulas that cannot be computed --------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="evaluator: cells of a circular reference come out as 0 with no error "
-                   "(formulas' circular=True); they should be errors naming the cycle (see report)")
-def test_a_circular_reference_is_an_error_with_a_reason(folder):
+@pytest.mark.xfail(strict=True, reason="evaluator: recalc/values.py turns formulas' XlCircular into 0 (what Excel "
+                   "shows) and nothing in the summary or --json names the cycle; Excel at least warns (see report)")
+def test_a_circular_reference_is_named_in_the_summary(folder):
+    """The cycle's cells may show Excel's 0 or an error, but the summary must say so."""
     src = H.circular(folder / "book.xlsx")
-    run = run_cli(src, "-o", folder / "out.xlsx", "--json", "--strict", cwd=folder)
-    assert run.code == EXIT_ERROR_CELLS, run.output
-    errors = {e["ref"]: e for e in run.json()["errors"]}
-    assert set(errors) == {"Sheet!A1", "Sheet!B1", "Sheet!C1"}
-    assert all("circular" in e["reason"].lower() for e in errors.values())
+    run = run_cli(src, "-o", folder / "out.xlsx", "--json", cwd=folder)
+    assert run.code in (EXIT_OK, EXIT_ERROR_CELLS), run.output
+    assert "circular" in run.stdout.lower()
+    for ref in ("A1", "B1", "C1"):
+        assert f"Sheet!{ref}" in run.stdout
     assert openpyxl.load_workbook(folder / "out.xlsx", data_only=True).active["E1"].value == 14
 
 
