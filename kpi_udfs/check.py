@@ -544,9 +544,11 @@ def audit_bands(ck: Checker, site: Site) -> None:
         return
     if verdict == "OK":
         _uncovered_ends(ck, site, lower, upper, bounds, where)
+        _missing_points(ck, site, lower, upper)
         return
     banded = site.fn.name == "KPI_BAND"
     _uncovered_ends(ck, site, lower, upper, bounds, where)
+    _missing_points(ck, site, lower, upper)
     on_gap = _setting(site, "on_gap") if banded else "ERROR"
     on_overlap = _setting(site, "on_overlap") if banded else "ERROR"
     note = _rows_note(lower)
@@ -603,6 +605,26 @@ def _uncovered_ends(ck: Checker, site: Site, lower: Argument, upper: Argument, b
         ck.add(WARNING, "band_table", where, f"{end} fall in no band: #N/A if they occur", site.cells)
 
 
+def _missing_points(ck: Checker, site: Site, lower: Argument, upper: Argument) -> None:
+    """A band row with bounds but no points: the rule is missing (「5%」 then nothing, AMB-02)."""
+    points = _table(site, "points") if site.fn.name == "KPI_BAND" else None
+    if points is None:
+        return
+    lo, hi, pts = _flat(lower.value), _flat(upper.value), _flat(points.value)
+    if not len(lo) == len(hi) == len(pts):
+        return
+    where = str(points.area) if points.area else site.fn.name
+    for i, (a, b, p) in enumerate(zip(lo, hi, pts, strict=True)):
+        if _blank(p) and not (_blank(a) and _blank(b)):
+            ck.add(ERROR, "band_table", where,
+                   f"band row {i + 1}{_rows_note(points)} has bounds but no points: values there are #N/A "
+                   "(rule missing)", site.cells)
+
+
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
 def _float_or_nan(v: Any) -> float:
     x = to_number(v, "bound")
     return x if isinstance(x, float) else float("nan")
@@ -628,6 +650,17 @@ def audit_grades(ck: Checker, site: Site) -> None:
     if repeated:
         ck.add(ERROR, "grade_table", where,
                f"lower bound {', '.join(fmt(x) for x in repeated)} is given to two grades", site.cells)
+    if site.fn.name == "KPI_LEVEL_HISTORY" and len(set(numbers)) >= 2:
+        # 「90分以上」 and 「80~90分」 both hold 90: every inner bound is in two levels (AMB-90)
+        shared = ", ".join(fmt(x) for x in sorted(set(numbers))[1:])
+        policy = _setting(site, "overlap")
+        if policy == "ERROR":
+            ck.add(ERROR, "grade_table", where,
+                   f"scores exactly on the shared bounds {shared} are #N/A (overlap ERROR)", site.cells)
+        else:
+            ck.add(WARNING, "grade_table", where,
+                   f"scores exactly on the shared bounds {shared} are in two levels: overlap {policy} decides",
+                   site.cells)
     upper = _table(site, "upper_bounds") if site.fn.name == "KPI_GRADE" else None
     if upper is None or all(v is None for v in _flat(upper.value)):
         return  # lower bounds only: every score from the lowest bound up has a grade

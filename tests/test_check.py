@@ -114,6 +114,32 @@ def test_values_beyond_the_outer_bands_are_a_warning(tmp_path):
     assert sum("overlap" in f.message for f in found) == 3
 
 
+def test_a_band_row_without_points_is_a_missing_rule(tmp_path):
+    """S0-A refund rate: 「≤5%:30分; 5%」 then the table is cut off (AMB-02)."""
+    src = book_with_bands(tmp_path / "book.xlsx", lower=[None, 0.05], upper=[0.05, None], points=[30, None],
+                          extra_args=',{"(]";"()"}')
+    _, found = findings(src, "band_table")
+    assert [(f.severity, f.where, f.message) for f in found] == [
+        (ERROR, "Rules!C2:C3",
+         "band row 2 (table row 1 is Rules row 2) has bounds but no points: values there are #N/A (rule missing)")]
+
+
+def test_shared_level_bounds_follow_the_overlap_policy(tmp_path):
+    """S3-12: 「90分以上」 and 「80分~90分」 both hold 90 (AMB-90)."""
+    for policy, severity, says in (("", WARNING, "are in two levels: overlap HIGHEST decides"),
+                                   (',,"ERROR"', ERROR, "are #N/A (overlap ERROR)")):
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        for i, (lo, label) in enumerate([(90, "高级"), (80, "中级"), (70, "初级")], start=1):
+            ws.cell(i, 5).value, ws.cell(i, 6).value = lo, label
+        ws.append([90, 85])
+        ws["C4"] = f"=KPI_LEVEL_HISTORY(A4:B4,$E$1:$E$3,$F$1:$F$3{policy})"
+        wb.save(tmp_path / "book.xlsx")
+        _, found = findings(tmp_path / "book.xlsx", "grade_table")
+        assert [(f.severity, f.message) for f in found] == [
+            (severity, f"scores exactly on the shared bounds 80, 90 {says}")]
+
+
 def test_a_check_bands_cell_alone_is_audited_too(tmp_path):
     wb = openpyxl.Workbook()
     ws = wb.active
