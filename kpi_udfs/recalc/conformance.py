@@ -420,7 +420,8 @@ class _Worker:
 def run(files: list[Path], timeout: float = 60.0, jobs: int = 2, memory_mb: int = 6000, log=None) -> list[dict]:
     """Check each file in a worker process (``jobs`` at a time, ``timeout`` s each)."""
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-    queue = list(files)
+    # the biggest workbooks first, so that they do not all meet at the end of the run
+    queue = sorted(files, key=lambda f: -f.stat().st_size)
     workers = [_Worker(ctx, memory_mb) for _ in range(max(1, min(jobs, len(queue))))]
     results: list[dict] = []
     idle = list(workers)

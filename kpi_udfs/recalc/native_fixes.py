@@ -13,6 +13,9 @@
   falling back to `formulas` for codes it does not handle.
 * GCD and LCM skip blank cells; the number-system and COMPLEX functions accept cell
   references (`formulas` gives #VALUE! for a 1×1 range there).
+* FLOOR, CEILING and their .MATH/.PRECISE/ISO variants round to multiples the way
+  Excel does (signs, modes, FLOOR(7.1,0.1) = 71 × 0.1), snapping quotients within
+  binary noise of a whole number.
 * CHAR and CODE use Windows-1252 as Excel for Windows does; SWITCH compares text
   case-insensitively.
 * LOOKUP in both forms (vector, and array: first row or column searched, last one
@@ -414,6 +417,12 @@ def text_number(text: str) -> float | None:
 _TIME_TEXT = re.compile(r"^(\d{1,2}):(\d{1,2})(?::(\d{1,2}(?:\.\d+)?))?\s*([AaPp][Mm]?)?$")
 
 
+_DATE_TEXT = re.compile(
+    r"^\d{1,4}[-/.]\d{1,2}(?:[-/.]\d{1,4})?(?:[ T]+\d{1,2}:\d{1,2}(?::\d{1,2}(?:\.\d+)?)?\s*(?:[AaPp][Mm])?)?$"
+)
+_MONTH_NAME = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.IGNORECASE)
+
+
 def time_text(text: str) -> float | None:
     """A time of day written as text ("12:13", "9:05:30 PM") as a fraction of a day."""
     m = _TIME_TEXT.match(text.strip())
@@ -443,6 +452,8 @@ def xvalue(value: Any) -> Any:
             return x
         from formulas.functions.text import xvalue as formulas_value  # dates and times
 
+        if not _DATE_TEXT.match(value.strip()) and not _MONTH_NAME.search(value):
+            raise FoundError(err=_VALUE)
         try:
             return float(formulas_value(value))
         except Exception:
@@ -678,6 +689,64 @@ def xoffset(ref: Any, rows: Any, cols: Any, height: Any = None, width: Any = Non
     return values.view(Array)
 
 
+def _scalar_number(v: Any) -> float:
+    """A single argument read as a number the way Excel's maths functions read it."""
+    if isinstance(v, XlError):
+        raise FoundError(err=v)
+    if v is sh.EMPTY or v is None or is_omitted(v):
+        return 0.0
+    if isinstance(v, (bool, np.bool_)):
+        return float(v)
+    if isinstance(v, str):
+        if v != v.strip() and text_number(v) is None:
+            raise FoundError(err=_VALUE)  # " 2024-01-10 ": Excel reads no date with spaces here
+        return float(xvalue(v))
+    return float(v)
+
+
+def _multiples(q: float, up: bool) -> float:
+    """ceil (up) or floor of a quotient, snapped when it is a whole number but for binary noise."""
+    r = round(q)
+    if abs(q - r) <= 1e-12 * abs(q):
+        return float(r)
+    return float(math.ceil(q) if up else math.floor(q))
+
+
+def _floor_ceiling(kind: str) -> Callable[..., Any]:
+    def fn(number: Any, significance: Any = None, mode: Any = None) -> Any:
+        x = _scalar_number(number)
+        default = 1.0 if kind.endswith(("MATH", "PRECISE")) or kind == "ISO.CEILING" else None
+        if significance is None or is_omitted(significance):
+            if default is None:
+                raise FoundError(err=_VALUE)
+            s = default
+        else:
+            s = _scalar_number(significance)
+        m = 0.0 if mode is None or is_omitted(mode) else _scalar_number(mode)
+        if kind in ("FLOOR", "CEILING"):
+            if s == 0:
+                if kind == "CEILING" or x == 0:
+                    return 0.0
+                raise FoundError(err=_DIV0)
+            if x > 0 and s < 0:
+                raise FoundError(err=_NUM)
+            # the quotient's ceiling (floor) times the significance: CEILING(-2.5,-2) = -4,
+            # CEILING(-2.5,2) = -2, FLOOR(-2.5,2) = -4
+            return _multiples(x / s, up=kind == "CEILING") * s
+        s = abs(s)
+        if s == 0:
+            return 0.0
+        q = x / s
+        if kind in ("CEILING.MATH", "CEILING.PRECISE", "ISO.CEILING"):
+            up = not (x < 0 and m != 0 and kind == "CEILING.MATH")
+            return (_multiples(q, up=True) if up else _multiples(q, up=False)) * s
+        # FLOOR.MATH / FLOOR.PRECISE
+        toward_zero = x < 0 and m != 0 and kind == "FLOOR.MATH"
+        return (_multiples(q, up=True) if toward_zero else _multiples(q, up=False)) * s
+
+    return fn
+
+
 def _with_xlfn(table: dict, name: str, fn: Any) -> None:
     table[name] = fn
     table["_XLFN." + name] = fn
@@ -719,6 +788,8 @@ def install_native_fixes() -> None:
     _with_xlfn(table, "SEQUENCE", wrap_func(xsequence))
     table["OFFSET"] = wrap_func(xoffset, ranges=True)
     table["LOOKUP"] = wrap_func(xlookup_legacy, ranges=True)
+    for kind in ("FLOOR", "CEILING", "FLOOR.MATH", "CEILING.MATH", "FLOOR.PRECISE", "CEILING.PRECISE", "ISO.CEILING"):
+        _with_xlfn(table, kind, wrap_ufunc(_floor_ceiling(kind), input_parser=lambda *a: a, check_error=lambda *a: None))
     _with_xlfn(table, "SHEET", wrap_func(xsheet, ranges=True))
     _with_xlfn(table, "SHEETS", wrap_func(xsheets, ranges=True))
     table["QUOTIENT"] = wrap_ufunc(_quotient)
