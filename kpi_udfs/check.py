@@ -799,8 +799,13 @@ def check_validation(ck: Checker) -> None:
                 continue
             test, text = rule
             for cell_range in dv.sqref.ranges:
-                for row in ws.iter_rows(min_row=cell_range.min_row, max_row=cell_range.max_row,
-                                        min_col=cell_range.min_col, max_col=cell_range.max_col):
+                # (a validation over whole columns: only the used part of the sheet holds inputs)
+                last_row = min(cell_range.max_row, ws.max_row)
+                last_col = min(cell_range.max_col, ws.max_column)
+                if cell_range.min_row > last_row or cell_range.min_col > last_col:
+                    continue
+                for row in ws.iter_rows(min_row=cell_range.min_row, max_row=last_row,
+                                        min_col=cell_range.min_col, max_col=last_col):
                     for c in row:
                         if c.data_type == "f":
                             continue  # a computed cell is not an input

@@ -388,3 +388,17 @@ def test_presales_t44_passes_once_its_rules_are_corrected(tmp_path):
     wb.save(src)
     res = kpi_check(src, "--json", "--strict")
     assert res.exit_code == 0 and json.loads(res.stdout)["findings"] == []
+
+
+def test_a_validation_over_whole_columns_checks_only_the_used_cells(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"], ws["A2"] = 5, 12
+    dv = DataValidation(type="whole", operator="between", formula1="0", formula2="10")
+    ws.add_data_validation(dv)
+    dv.add("A1:A1048576")
+    wb.save(tmp_path / "book.xlsx")
+    report, found = findings(tmp_path / "book.xlsx", "validation")
+    assert [(f.where, f.message) for f in found] == [
+        ("Sheet!A2", "12 is outside its data validation (whole between 0 and 10)")]
+    assert report.inputs_checked == 2
