@@ -368,3 +368,35 @@ def conformance_sample() -> list[Path]:
 @pytest.mark.parametrize("path", conformance_sample(), ids=lambda p: p.name[:60])
 def test_conformance_sample_identical(path):
     assert assert_identical(path) > 0
+
+
+def _snapshot(wb) -> tuple:
+    """Everything the reader produced, in comparable form."""
+    cells = {}
+    for name, sheet in wb.book.sheets.items():
+        for col, c in sheet.columns.items():
+            for row in range(1, sheet.max_row + 1):
+                k = int(c.kind[row])
+                if k:
+                    cells[(name, row, col)] = (k, None if k not in (1, 3) else float(c.num[row]),
+                                               None if c.obj is None else c.obj[row])
+    formulas = sorted((f.sheet, f.row, f.col, f.text, f.kind, f.anchor, f.size) for f in wb.formulas)
+    plain = sorted((p.sheet, r, c, t) for p in wb.plain for r, c, t in zip(p.rows, p.cols, p.texts, strict=True))
+    return cells, formulas, plain
+
+
+@pytest.mark.parametrize("source", ["benchmark", "conformance"])
+def test_regex_reader_equals_lxml_reader(tmp_path, monkeypatch, source):
+    """The one-regex sheet scanner reads exactly what lxml reads (it is only a shortcut)."""
+    from kpi_udfs.recalc.fast import workbook
+
+    if source == "benchmark":
+        paths = [fuzz_workbook(tmp_path / "f.xlsx", 2), appraisal_workbook(tmp_path / "b.xlsx", 5)]
+    else:
+        paths = [p for p in conformance_sample() if p.exists()]
+    for path in paths:
+        fast_read = _snapshot(read_workbook(path))
+        with monkeypatch.context() as m:
+            m.setattr(workbook, "_scan_cells", lambda data: None)
+            slow_read = _snapshot(read_workbook(path))
+        assert fast_read == slow_read, path.name

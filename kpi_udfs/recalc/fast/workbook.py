@@ -198,7 +198,7 @@ _CELL_XML = re.compile(
     r'(?: s="[0-9]+")?(?: t="([a-zA-Z]+)")?(?: (?:cm|vm|ph)="[^"]*")*'  # 3 type
     r"(?:/>|>"
     r'(?:(<f(?: [a-zA-Z]+="[^"]*")*)(?:/>|>([^<]*)</f>))?'  # 4 "<f" and its attributes, 5 formula text
-    r"(?:(<v>[^<]*)</v>|<v/>|<v />)?"  # 6 "<v>" and the value
+    r"(<v>[^<]*</v>|<v */>)?"  # 6 the value element
     r"(?:(<is>.*?)</is>)?"  # 7 "<is>" and the inline string's XML
     r"</c>)",
     re.S,
@@ -248,11 +248,13 @@ def _number(text: str) -> float:
 
 def _scan_cells(data: bytes) -> list[tuple] | None:
     """Every cell as the strings (column letters, row, t, "<f" + attributes or "", formula
-    text, "<v>" + value or "", "<is>" + inline XML or ""), read with one regular
+    text, the <v> element or "", "<is>" + inline XML or ""), read with one regular
     expression when the sheet XML has the plain layout Excel and openpyxl write; None
     when it does not (lxml reads it then)."""
     text = data.decode("utf-8")
-    # entities that cannot disturb the scan are resolved once for the whole sheet
+    # line ends as an XML parser reads them, then the entities that cannot disturb the
+    # scan, resolved once for the whole sheet
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'")
     start = text.find("<sheetData>")
     if start < 0:
@@ -295,7 +297,7 @@ def _lxml_cells(data: bytes) -> list[tuple]:
                 f = "<f" + "".join(f' {k}="{val}"' for k, val in f_el.attrib.items())
                 ftext = f_el.text or ""
             if v_el is not None:
-                v = "<v>" + (v_el.text or "")
+                v = "<v>" + (v_el.text or "") + "</v>"
             if is_el is not None:
                 inline = "<is>" + "".join(
                     t.text or "" for t in is_el.iter(p + "t") if t.getparent().tag != p + "rPh"
@@ -331,9 +333,9 @@ def _read_sheet(name: str, data: bytes, strings: list[str]) -> tuple[SheetData, 
         [_unescape(c[4]) for c in plain_f] if escaped else [c[4] for c in plain_f],
     )
     # numbers, the bulk of the typed-in cells, converted at once
-    plain_n = [c for c in scanned if not c[3] and c[2] in ("", "n") and len(c[5]) > 3]
+    plain_n = [c for c in scanned if not c[3] and c[2] in ("", "n") and len(c[5]) > 7]
     try:
-        numbers = [_number(c[5][3:]) for c in plain_n]
+        numbers = [_number(c[5][3:-4]) for c in plain_n]
     except ValueError:
         plain_n = []
     else:
@@ -342,7 +344,7 @@ def _read_sheet(name: str, data: bytes, strings: list[str]) -> tuple[SheetData, 
         kinds.extend([NUMBER] * len(plain_n))
         nums.extend(numbers)
     if plain_f or plain_n:
-        scanned = [c for c in scanned if not ((c[3] == "<f" and c[4]) or (not c[3] and c[2] in ("", "n") and len(c[5]) > 3))]
+        scanned = [c for c in scanned if not ((c[3] == "<f" and c[4]) or (not c[3] and c[2] in ("", "n") and len(c[5]) > 7))]
         rows.extend(plain.rows)
         cols.extend(plain.cols)
         kinds.extend([PENDING] * len(plain.rows))
@@ -350,6 +352,7 @@ def _read_sheet(name: str, data: bytes, strings: list[str]) -> tuple[SheetData, 
 
     for letters, row, t, f, ftext, v, inline in scanned:
         row_no, col_no = int(row), cols_of[letters]
+        v = v[3:-4] if v.endswith("</v>") else ("" if v else None)
         if f:
             attrs = dict(_ATTR.findall(f))
             text = (_unescape(ftext) if escaped else ftext) or None
@@ -384,26 +387,26 @@ def _read_sheet(name: str, data: bytes, strings: list[str]) -> tuple[SheetData, 
             if not inline:
                 continue
             kind, x = TEXT, (_inline_text(inline[4:]) if escaped else inline[4:])
-        elif not v:
+        elif v is None:
             continue
         elif t in ("", "n"):
             try:
-                kind, x = NUMBER, _number(v[3:])
+                kind, x = NUMBER, _number(v)
             except ValueError:
-                if not v[3:]:
+                if not v:
                     continue
                 kind, x = ERROR, KpiError("#VALUE!", "")
         elif t == "s":
             try:
-                kind, x = TEXT, strings[int(v[3:])]
+                kind, x = TEXT, strings[int(v)]
             except (ValueError, IndexError):
                 kind, x = ERROR, KpiError("#VALUE!", "")
         elif t == "str":
-            kind, x = TEXT, (_unescape(v[3:]) if escaped else v[3:])
+            kind, x = TEXT, (_unescape(v) if escaped else v)
         elif t == "b":
-            kind, x = BOOL, 1.0 if v[3:].strip() in ("1", "true") else 0.0
+            kind, x = BOOL, 1.0 if v.strip() in ("1", "true") else 0.0
         elif t == "e":
-            kind, x = ERROR, _error(v[3:])
+            kind, x = ERROR, _error(v)
         else:
             continue
         rows.append(row_no)
