@@ -63,7 +63,7 @@ def _per_row(v: Vec, what: str) -> Vec:
     return v
 
 
-def _rows(ctx, *vecs: Vec) -> int:
+def _rows(*vecs: Vec) -> int:
     return max(v.shape[0] for v in vecs)
 
 
@@ -91,7 +91,7 @@ def _row_first_error(kind: np.ndarray, obj: np.ndarray | None) -> np.ndarray | N
     return out
 
 
-def _column(values: np.ndarray, m: int | None = None) -> np.ndarray:
+def _as_column(values: np.ndarray) -> np.ndarray:
     return values.reshape(-1, 1, 1)
 
 
@@ -137,7 +137,7 @@ def _and_or(ctx, args, name: str) -> Vec:
     if not args or any(a.is_missing for a in args):
         raise Unsupported(f"{name} with omitted arguments")
     vecs = [_ev(ctx, a) for a in args]
-    m = _rows(ctx, *vecs)
+    m = _rows(*vecs)
     flat = [_flat_rows(v, m) for v in vecs]
     kind = np.concatenate([f.kind for f in flat], axis=1)
     if (kind == TEXT).any():
@@ -159,7 +159,7 @@ def _and_or(ctx, args, name: str) -> Vec:
     if none.any():
         errors = np.full(m, None, dtype=object) if errors is None else errors
         errors[none & (errors == None)] = _VALUE  # noqa: E711
-    return Vec.booleans(_column(r), None if errors is None else _column(errors))
+    return Vec.booleans(_as_column(r), None if errors is None else _as_column(errors))
 
 
 def f_and(ctx, args) -> Vec:
@@ -200,7 +200,7 @@ def _numeric_args(ctx, args, name: str) -> tuple[int, Vec]:
     if not args or any(a.is_missing for a in args):
         raise Unsupported(f"{name} with omitted arguments")
     vecs = [_ev(ctx, a) for a in args]
-    m = _rows(ctx, *vecs)
+    m = _rows(*vecs)
     parts = []
     for node, v in zip(args, vecs, strict=True):
         f = _flat_rows(v, m)
@@ -220,29 +220,15 @@ def _numeric_args(ctx, args, name: str) -> tuple[int, Vec]:
 
 
 def _sum_rows(values: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """np.sum of each row's kept values, exactly as a 1-D np.sum of that list would give."""
-    m, n = values.shape
-    if keep.all() or n < 8:
-        return np.where(keep, values, 0.0).sum(axis=1) if n < 8 else _rowwise_sum(values)
-    out = np.empty(m)
-    full = keep.all(axis=1)
-    if full.any():
-        out[full] = _rowwise_sum(values[full])
-    for i in np.flatnonzero(~full):
-        out[i] = np.sum(values[i][keep[i]])
+    """Each row's sum of its kept cells, exactly as `formulas` sums the list of them
+    (``np.sum``: pairwise summation along the row). A dropped cell changes how the pairs
+    group, so a row with dropped cells (and 8 or more of them in all) is summed apart."""
+    values = np.ascontiguousarray(np.where(keep, values, 0.0))
+    out = np.add.reduce(values, axis=1)
+    if values.shape[1] >= 8:  # below 8 numpy adds left to right: a 0 changes nothing
+        for i in np.flatnonzero(~keep.all(axis=1)):
+            out[i] = np.sum(values[i][keep[i]])
     return out
-
-
-def _rowwise_sum(values: np.ndarray) -> np.ndarray:
-    """Row sums with numpy's pairwise summation applied to each row separately."""
-    if values.shape[1] < 8:
-        return values.sum(axis=1)
-    return np.array([np.sum(row) for row in values]) if values.shape[0] < 64 else _pairwise_rows(values)
-
-
-def _pairwise_rows(values: np.ndarray) -> np.ndarray:
-    contiguous = np.ascontiguousarray(values)
-    return np.add.reduce(contiguous, axis=1)
 
 
 def f_sum(ctx, args) -> Vec:
@@ -329,7 +315,7 @@ def f_sumproduct(ctx, args) -> Vec:
     if not args or any(a.is_missing for a in args):
         raise Unsupported("SUMPRODUCT with omitted arguments")
     vecs = [_ev(ctx, a) for a in args]
-    m = _rows(ctx, *vecs)
+    m = _rows(*vecs)
     shapes = {v.shape[1:] for v in vecs}
     flat = [_flat_rows(v, m) for v in vecs]
     kind = np.stack([f.kind for f in flat])  # (k, m, n) if shapes agree
