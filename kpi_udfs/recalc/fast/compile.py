@@ -252,7 +252,7 @@ class _Compiler:
         self.singles: list[Reach] = []
         self.names_seen: list[str] = []
 
-    def node(self, n) -> Node:
+    def node(self, n, whole_ok: bool = False) -> Node:
         if isinstance(n, (Num, Str, Bool)):
             return Const(n.value)
         if isinstance(n, Err):
@@ -262,12 +262,14 @@ class _Compiler:
         if isinstance(n, ArrayConst):
             return ArrayNode(n.rows)
         if isinstance(n, Ref):
+            if _whole(n) and not whole_ok:
+                raise Unsupported("whole-column reference outside SUM/MIN/MAX/COUNTIF/RANK/lookups")
             node = self.ref(n)
             if n.is_cell and node.reach not in self.singles:
                 self.singles.append(node.reach)
             return node
         if isinstance(n, Name):
-            return self.name(n.name)
+            return self.name(n.name, whole_ok)
         if isinstance(n, Unary):
             if n.op == "-" and isinstance(n.arg, Unary) and n.arg.op == "-":
                 # `formulas` reads "--x" as one operator that leaves booleans as they are
@@ -296,7 +298,7 @@ class _Compiler:
         self.reaches.append(reach)
         return RefNode(reach)
 
-    def name(self, name: str) -> Node:
+    def name(self, name: str, whole_ok: bool = False) -> Node:
         text = self.book.name(self.sheet, name)
         if text is None:
             raise Unsupported(f"unknown name {name}")
@@ -312,6 +314,8 @@ class _Compiler:
                 raise Unsupported(f"name {name} without a sheet")
             if not (tree.row1_abs and tree.row2_abs and tree.col1_abs and tree.col2_abs):
                 raise Unsupported(f"name {name} with a relative reference")
+            if _whole(tree) and not whole_ok:
+                raise Unsupported(f"name {name} is a whole column, outside SUM/MIN/MAX/COUNTIF/RANK/lookups")
             return self.ref(tree, absolute=True)
         if isinstance(tree, (Num, Str, Bool)):
             return Const(tree.value)
@@ -320,7 +324,10 @@ class _Compiler:
     def call(self, c: Call) -> Node:
         from . import kpicall, natives
 
-        args = tuple(self.node(a) for a in c.args)
+        # a whole column (A:A) is read down to the sheet's last used row: only where the
+        # empty cells below could not change the result
+        whole_ok = c.name in _WHOLE_COLUMN_OK
+        args = tuple(self.node(a, whole_ok) for a in c.args)
         fn = kpicall.registry_function(c.name)
         if fn is not None:
             return kpicall.KpiCallNode(fn, args)
@@ -328,6 +335,13 @@ class _Compiler:
         if impl is None:
             raise Unsupported(f"function {c.name} has no fast form")
         return CallNode(c.name, impl, args)
+
+
+_WHOLE_COLUMN_OK = frozenset({"SUM", "MIN", "MAX", "COUNTIF", "RANK", "RANK.EQ", "VLOOKUP", "MATCH", "AND", "OR"})
+
+
+def _whole(r: Ref) -> bool:
+    return (r.row1 == 1 and r.row2 == MAX_ROW) or (r.col1 == 1 and r.col2 == MAX_COL)
 
 
 def _unary_plus(a: Vec) -> Vec:
