@@ -406,8 +406,9 @@ def _invoke(fn: KpiFunction, args: tuple, kwargs: dict) -> Any:
     kwargs_impl = dict(values)
     if fn.wants_valid:
         kwargs_impl["valid"] = valid
+    per_row = [p.name for p, _ in rows if p.shape == EACH] + list(record_cells)
     with np.errstate(all="ignore"):
-        result = fn.impl(**kwargs_impl)
+        result = _call_in_chunks(fn, kwargs_impl, per_row, shape)
 
     if not rows:  # a whole-list or catalogue function: its own shape
         return _render_free(fn, result, shapes)
@@ -426,6 +427,39 @@ def _invoke(fn: KpiFunction, args: tuple, kwargs: dict) -> Any:
     if one_dimensional and shape[1] == 1:
         return out[:, 0]
     return out
+
+
+#: Most (rows × table entries) one implementation call may work on at once. Lookups
+#: compare every row with every table entry; a crafted 10^5-row table over a 10^5-row
+#: column would otherwise need tens of gigabytes.
+CELL_BUDGET = 2**22
+
+
+def _call_in_chunks(fn: KpiFunction, kwargs: dict, per_row: list[str], shape: tuple[int, int]) -> Any:
+    """Call the implementation on blocks of rows when rows × table entries exceed
+    :data:`CELL_BUDGET` (rows are independent unless the function is a ``population``),
+    so memory stays bounded; the blocks' results are joined in row order."""
+    lists = [v.values.size for v in kwargs.values() if isinstance(v, Cells)]
+    entries = max(lists, default=1)
+    rows, cols = shape
+    if fn.population or not per_row or rows < 2 or rows * cols * entries <= CELL_BUDGET:
+        return fn.impl(**kwargs)
+    step = max(1, CELL_BUDGET // max(1, cols * entries))
+    parts = []
+    for start in range(0, rows, step):
+        block = dict(kwargs)
+        for name in per_row + (["valid"] if "valid" in kwargs else []):
+            if block.get(name) is not None:
+                block[name] = block[name][start:start + step]
+        n = min(step, rows - start)
+        part = fn.impl(**block)
+        if isinstance(part, KpiError):
+            return part
+        arr = np.asarray(part, dtype=object)
+        if arr.ndim == 0:
+            arr = np.full((n, cols), arr.item(), dtype=object)
+        parts.append(arr.reshape(n, cols) if arr.size == n * cols else np.broadcast_to(arr, (n, cols)))
+    return np.concatenate(parts, axis=0)
 
 
 def _raw_shape(raw: Any) -> tuple[int, ...]:

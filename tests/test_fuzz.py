@@ -18,7 +18,8 @@ The contract checked on every call (issue 7):
 * scalar per-employee arguments give a scalar; a column gives one result per row;
 * a column call gives exactly the values (errors included, with their reasons) of the
   same rows called one by one, for every function whose rows are independent (not a
-  ``population`` function such as a ranking, where each row depends on the others);
+  ``population`` function such as a ranking, where each row depends on the others),
+  and so does a call that the registry splits into blocks of rows (``CELL_BUDGET``);
 * one explicit 10^5-row column per function (see :func:`test_a_column_of_100k_rows`).
 
 CI runs a bounded number of examples, derandomized. The long run is::
@@ -49,6 +50,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import kpi_udfs  # noqa: F401  (registers every function)
+from kpi_udfs import registry
 from kpi_udfs.errors import CODES, KpiError, parse_error_text
 from kpi_udfs.registry import EACH, LIST, RECORD, REGISTRY, SCALAR, KpiFunction, Param
 
@@ -454,6 +456,16 @@ def test_a_column_equals_its_rows_one_by_one(name, data):
     TRIED[f"rows {name}"] += 1
     whole = call(fn, args)
     singles = [call(fn, [_row_of(p, a, i) for p, a in zip(fn.params, args, strict=False)]) for i in range(n)]
+    saved, registry.CELL_BUDGET = registry.CELL_BUDGET, 1  # the implementation called on blocks of one row
+    try:
+        blocks = call(fn, args)
+    finally:
+        registry.CELL_BUDGET = saved
+    if isinstance(whole, KpiError):
+        assert same(blocks, whole)
+    else:
+        assert np.shape(blocks) == np.shape(whole)
+        assert all(same(a, b) for a, b in zip(np.ravel(blocks), np.ravel(whole), strict=True))
     if isinstance(whole, KpiError):
         for i, s in enumerate(singles):
             assert same(s, whole), f"{name} row {i}: whole-column error {whole!r}, alone {s!r}"

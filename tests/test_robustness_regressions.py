@@ -6,6 +6,12 @@ now it gives a value or an Excel error with a reason.
 
 from __future__ import annotations
 
+import resource
+import subprocess
+import sys
+
+import pytest
+
 from kpi_udfs import (
     KPI_GRADE,
     KPI_LEVEL_HISTORY,
@@ -78,3 +84,28 @@ def test_population_functions_are_declared_in_the_registry():
     rank_bonus = REGISTRY["KPI_RANK_BONUS"]
     assert rank_bonus(80, [1000, 800]) == 1000.0
     assert list(rank_bonus([90, 80], [1000, 800])) == [1000.0, 800.0]
+
+
+@pytest.mark.skipif(not hasattr(resource, "RLIMIT_AS"), reason="needs rlimits (POSIX)")
+def test_a_huge_table_over_a_long_column_stays_within_memory():
+    """A crafted 20,000-row grade table over 20,000 scores: comparing every score with every
+    bound took 3.5 GB at once; the registry now calls the implementation on blocks of rows
+    (CELL_BUDGET), so it runs under a 1.5 GiB address-space limit, with the same grades."""
+    script = (
+        "import numpy as np\n"
+        "from kpi_udfs import KPI_GRADE\n"
+        "m = 20000\n"
+        "bounds = np.arange(m, dtype=float)\n"
+        "labels = [f'G{i}' for i in range(m)]\n"
+        "scores = np.arange(m, dtype=float) + 0.5\n"
+        "got = KPI_GRADE(scores, bounds, labels)\n"
+        "assert list(got) == labels, got[:5]\n"
+        "print('ok')\n"
+    )
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1536 * 2**20, 1536 * 2**20))
+
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, preexec_fn=limit,
+                          timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
