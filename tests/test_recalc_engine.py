@@ -260,8 +260,8 @@ def table_book(tmp_path_factory):
     ws.title = "Staff List"
     ws.append(["Name", "Q1", "Q2", "Q3", "Q4", "Score", "Amount"])
     rows = [("甲", 80, 90, 70, 60), ("乙", 100, 90, 95, 85), ("丙", 50, 60, 70, 80)]
-    for i, (name, *q) in enumerate(rows, start=2):
-        ws.append([name, *q, f"=AVERAGE(Table1[[#This Row],[Q1]:[Q4]])", f"=[@Score]*10"])
+    for name, *q in rows:
+        ws.append([name, *q, "=AVERAGE(Table1[[#This Row],[Q1]:[Q4]])", "=[@Score]*10"])
     ws.append(["Total", None, None, None, None, None, "=SUBTOTAL(109,Table1[Amount])"])
     table = Table(displayName="Table1", ref="A1:G5")
     table.totalsRowCount = 1
@@ -332,3 +332,86 @@ def test_block_evaluator_takes_blocks_with_the_same_results(tmp_path):
     assert fast.taken == ["C1:C6"]
     assert with_blocks == plain
     assert plain[("Sheet", "E1")] == pytest.approx(2 * 1.5 * 21)
+
+
+# ---------------------------------------------------------------------------
+# Excel's own functions where `formulas` differs from Excel (values as Excel gives them)
+
+
+@pytest.fixture(scope="module")
+def natives(tmp_path_factory):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Staff"
+    ws.append(["name", "dept", "score", "joined"])
+    for row in [("甲", "售前", 90, 45301), ("乙", "售后", 85.5, 45200), ("丙", "售前", "n/a", 45000), ("丁", None, 70, 45100)]:
+        ws.append(list(row))
+    ws.row_dimensions[3].hidden = True  # 乙 hidden by hand
+    f = {
+        "F1": '=TEXT(D2,"yyyy年m月d日")',
+        "F2": '=TEXT(C3/100,"0.0%")',
+        "F3": '=TEXT(1234.5,"#,##0.00_);(#,##0.00)")',
+        "F4": '=TEXT(-1234.5,"#,##0.00_);(#,##0.00)")',
+        "F5": '=COUNTIF(B2:B5,"<>售前")',  # 售后 and the blank
+        "F6": '=SUMIF(B2:B5,"售前",C2:C5)',  # text "n/a" in the sum range is skipped
+        "F7": "=SUBTOTAL(9,C2:C5)",
+        "F8": "=SUBTOTAL(109,C2:C5)",  # without the hidden row
+        "F9": "=VLOOKUP(\"丁\",A:C,3,FALSE)",  # a whole-column reference
+        "F10": "=COUNTIF(C:C,\"<>\")",  # non-blank cells of the whole column, header included
+        "F11": "=Bonus*2",  # a workbook-level name for one cell
+        "F12": "=SUM(C2:C5)",  # text is skipped, not an error
+        "F13": '=VALUE("1,234.5")',
+        "F14": "=CEILING(-2.5,2)",
+        "F15": "=FLOOR(7.1,0.1)",
+        "F16": "=COUNTBLANK(B:B)",
+        "F17": '=SWITCH("WEDNESDAY","Monday",1,"Wednesday",3)',
+        "F18": "=OFFSET(A1,2,1)",
+        "F19": "=no_such_name+1",
+        "F20": '=LOOKUP(2,1/(B2:B5="售前"),A2:A5)',  # the last 售前 row
+    }
+    for ref, formula in f.items():
+        ws[ref] = formula
+    ws["H1"] = 150
+    ws.defined_names["Bonus"] = DefinedName("Bonus", attr_text="Staff!$H$1")
+    wb.defined_names["Scores"] = DefinedName("Scores", attr_text="Staff!$C$2:$C$5")
+    ws["G3"] = "=Scores*2"  # not an array formula: the column meets row 3 at C3
+    # circular: each cell reads the other; Excel leaves 0
+    ws["J1"] = "=J2+1"
+    ws["J2"] = "=J1+1"
+    path = tmp_path_factory.mktemp("natives") / "natives.xlsx"
+    wb.save(path)
+    return evaluate(path).values
+
+
+@pytest.mark.parametrize(
+    "cell, expected",
+    [
+        ("F1", "2024年1月10日"),  # formulas gives 2024年1月1日
+        ("F2", "85.5%"),
+        ("F3", "1,234.50 "),
+        ("F4", "(1,234.50)"),
+        ("F5", 2.0),
+        ("F6", 90.0),
+        ("F7", 245.5),
+        ("F8", 160.0),
+        ("F9", 70.0),
+        ("F10", 5.0),  # the header, 90, 85.5, "n/a", 70
+        ("F11", 300.0),
+        ("F12", 245.5),
+        ("F13", 1234.5),
+        ("F14", -2.0),
+        ("F15", 71 * 0.1),
+        ("F16", 1048576 - 4.0),
+        ("F17", 3.0),
+        ("F18", "售后"),
+        ("G3", 171.0),
+        ("F20", "丙"),
+    ],
+)
+def test_native_functions_as_excel(natives, cell, expected):
+    assert natives[("Staff", cell)] == expected
+
+
+def test_undefined_name_and_circular_reference(natives):
+    assert natives[("Staff", "F19")].code == "#NAME?"
+    assert natives[("Staff", "J1")] == 0 and natives[("Staff", "J2")] == 0

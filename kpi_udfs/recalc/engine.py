@@ -79,6 +79,24 @@ def _local_names(book) -> dict[str, dict[str, str]]:
     return out
 
 
+def saved_by_mac(path: Path) -> bool:
+    """Whether docProps/app.xml names Excel for Mac as the application that saved the file."""
+    import zipfile
+
+    from defusedxml import DefusedXmlException, ElementTree
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            info = z.getinfo("docProps/app.xml")
+            if info.file_size > 1_000_000:
+                return False
+            root = ElementTree.fromstring(z.read(info))
+    except (KeyError, OSError, zipfile.BadZipFile, ElementTree.ParseError, DefusedXmlException, ValueError):
+        return False
+    app = next((el.text or "" for el in root.iter() if el.tag.endswith("Application")), "")
+    return "macintosh" in app.lower()
+
+
 def _plain_names(book) -> dict[str, str]:
     """Workbook-level names that stand for a plain range (for implicit intersection)."""
     from .rewrite import bounds
@@ -147,6 +165,7 @@ class Recalculation:
         session = self.session
         count = 0
         session.sheet_names = list(book.sheetnames)
+        session.mac = saved_by_mac(self.path)
         for ws in book.worksheets:
             sid = sheet_id(ws.title)
             session.sheet_ids[sid] = ws.title

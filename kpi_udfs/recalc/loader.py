@@ -50,7 +50,7 @@ class FormulaCell:
     text: str  # the formula as in the file
     parsed: str = ""  # the formula as handed to `formulas` (after rewriting)
     node: str = ""  # its output node in the graph
-    kind: str = "formula"  # "formula", "array" or "datatable"
+    kind: str = "formula"  # "formula", "array", "datatable" or "block" (taken by a block evaluator)
     #: Why the formula could not be evaluated as written (also its cell's error reason).
     failure: str | None = None
     failure_code: str = "#NAME?"
@@ -327,6 +327,7 @@ class WorkbookModel(ExcelModel):
         if text is None:  # a What-If data table: Excel's own feature, not a formula
             fc.kind = "datatable"
             fc.failure, fc.failure_code = "a data table (What-If analysis) is not computed", "#N/A"
+            self.session.tick()
             return self._error_cell(fc, context)
         if text[:2] == "==":
             text = text[1:]
@@ -365,7 +366,6 @@ class WorkbookModel(ExcelModel):
         cell = self._compile_cell(fc.area, "=" + fc.failure_code, context, True, {})
         fc.node = cell.output
         self.by_node[fc.node] = fc
-        self.session.tick()
         return cell
 
     def add_cell(self, cell, context, formula_ranges):

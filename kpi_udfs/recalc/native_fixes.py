@@ -16,11 +16,11 @@
 * FLOOR, CEILING and their .MATH/.PRECISE/ISO variants round to multiples the way
   Excel does (signs, modes, FLOOR(7.1,0.1) = 71 × 0.1), snapping quotients within
   binary noise of a whole number.
-* CHAR and CODE use Windows-1252 as Excel for Windows does; SWITCH compares text
-  case-insensitively.
+* CHAR and CODE use Windows-1252 as Excel for Windows does (Mac Roman for a workbook
+  saved by Excel for Mac); SWITCH compares text case-insensitively.
 * LOOKUP in both forms (vector, and array: first row or column searched, last one
-  returned), with Excel's approximate match among values of the lookup value's type, so
-  ``LOOKUP(2,1/(A2:A9="x"),B2:B9)`` finds the last match.
+  returned), with Excel's binary-search approximate match among values of the lookup
+  value's type, so ``LOOKUP(2,1/(A2:A9="x"),B2:B9)`` finds the last match.
 * OFFSET whose offsets are computed (constant ones are rewritten to plain ranges before
   parsing): it reads its target's current values; a target formula not computed yet
   gives #VALUE! with a reason, since `formulas`' graph cannot know the dependency.
@@ -501,6 +501,8 @@ def _argument_numbers(args: tuple) -> list[float]:
         reference = isinstance(a, Ranges)
         if reference:
             a = a.value
+        elif not isinstance(a, (str, np.ndarray)) and hasattr(a, "__len__"):
+            a = np.asarray(list(np.ravel(np.asarray(a, dtype=object))), dtype=object)  # e.g. from GROUPBY
         if reference or (isinstance(a, np.ndarray) and a.size != 1):
             for v in np.ravel(np.asarray(a, dtype=object)):
                 if isinstance(v, XlError):
@@ -548,21 +550,17 @@ def _gcd_lcm(original: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _scalar_lifted(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """A function written for single values, applied cell by cell to ranges and arrays."""
+    """A function written for single values, taking 1×1 ranges as their value (a range of
+    several cells is #VALUE!, as in Excel)."""
 
     def item(r: Any) -> Any:
         return np.ravel(np.asarray(r, dtype=object))[0] if isinstance(r, np.ndarray) else r
 
     def lifted(*args: Any) -> Any:
         arrays = [np.asarray(a, dtype=object) if isinstance(a, np.ndarray) else None for a in args]
-        if all(a is None or a.size == 1 for a in arrays):
-            return item(fn(*[a.ravel()[0] if a is not None else v for a, v in zip(arrays, args, strict=True)]))
-        shape = np.broadcast_shapes(*[a.shape for a in arrays if a is not None])
-        full = [np.broadcast_to(a, shape) if a is not None else None for a in arrays]
-        out = np.empty(shape, dtype=object)
-        for idx in np.ndindex(shape):
-            out[idx] = item(fn(*[f[idx] if f is not None else v for f, v in zip(full, args, strict=True)]))
-        return out.view(Array)
+        if any(a is not None and a.size != 1 for a in arrays):
+            raise FoundError(err=_VALUE)  # Excel does not lift these over ranges
+        return item(fn(*[a.ravel()[0] if a is not None else v for a, v in zip(arrays, args, strict=True)]))
 
     return lifted
 
@@ -574,12 +572,17 @@ SCALAR_ONLY = (
 )  # fmt: skip
 
 
+def _charset() -> str:
+    session = _session.active()
+    return "mac_roman" if session is not None and session.mac else "cp1252"
+
+
 def _char(number: float) -> str:
     n = math.trunc(number)
     if not 1 <= n <= 255:
         raise FoundError(err=_VALUE)
     try:
-        return bytes([n]).decode("cp1252")
+        return bytes([n]).decode(_charset())
     except UnicodeDecodeError:  # the five bytes cp1252 leaves undefined
         return chr(n)
 
@@ -593,7 +596,7 @@ def _char_code(text: Any) -> float:
     if not s:
         raise FoundError(err=_VALUE)
     try:
-        return float(s[0].encode("cp1252")[0])
+        return float(s[0].encode(_charset())[0])
     except UnicodeEncodeError:
         return 63.0 if ord(s[0]) > 255 else float(ord(s[0]))
 
@@ -634,7 +637,44 @@ def _key(v: Any) -> Any:
 
 
 def xlookup_legacy(value: Any, lookup: Any, result: Any = None) -> Any:
-    v = _single(value)
+    values = np.asarray(value.value if isinstance(value, Ranges) else value, dtype=object)
+    if values.size > 1:  # an array of lookup values: one result each
+        out = np.empty(values.shape, dtype=object)
+        for idx in np.ndindex(values.shape):
+            try:
+                out[idx] = _lookup_one(values[idx], lookup, result)
+            except FoundError as e:
+                out[idx] = e.err
+        return out.view(Array)
+    return _lookup_one(_single(value), lookup, result)
+
+
+def _binary_search(keys: np.ndarray, v: Any) -> int:
+    """Excel's approximate match: the last key ≤ v by binary search, skipping keys of
+    another type (so ``LOOKUP(2,1/(cond),…)`` lands on the last match); -1 if none."""
+    kind, target = _kind(v), _key(v)
+    lo, hi, found = 0, len(keys) - 1, -1
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        j = mid
+        while j <= hi and _kind(keys[j]) != kind:
+            j += 1
+        if j > hi:
+            j = mid - 1
+            while j >= lo and _kind(keys[j]) != kind:
+                j -= 1
+            if j < lo:
+                break
+        if _key(keys[j]) <= target:
+            found, lo = j, j + 1
+        else:
+            hi = j - 1
+    return found
+
+
+def _lookup_one(v: Any, lookup: Any, result: Any = None) -> Any:
+    if isinstance(v, XlError):
+        raise FoundError(err=v)
     if v is sh.EMPTY:
         v = 0.0
     table = np.asarray(lookup.value if isinstance(lookup, Ranges) else lookup, dtype=object)
@@ -648,11 +688,7 @@ def xlookup_legacy(value: Any, lookup: Any, result: Any = None) -> Any:
     else:
         keys = table[0, :] if table.shape[1] > table.shape[0] else table[:, 0]
         out = np.asarray(result.value if isinstance(result, Ranges) else result, dtype=object).ravel()
-    kind = _kind(v)
-    found = -1
-    for i, k in enumerate(keys):
-        if _kind(k) == kind and _key(k) <= _key(v):
-            found = i
+    found = _binary_search(keys, v)
     if found < 0:
         raise FoundError(err=_NA)
     if found >= out.size:

@@ -397,7 +397,7 @@ class FormulaRewriter:
 
     def _undefined(self, key: str) -> bool:
         """An identifier that is no cell, boolean, parameter, Table or defined name."""
-        if key in ("TRUE", "FALSE") or _CELL_REF.match(key) or key.startswith(("_XLPM.", "_XLFN.", "_XLWS.")):
+        if key in ("TRUE", "FALSE") or _CELL_REF.match(key) or key.startswith(("_XLPM.", "_XLFN.", "_XLWS.", "_XLETA.", "_XLL.", "_XLUDF.")):
             return False
         if re.fullmatch(r"R(\d+|\[-?\d+\])?C(\d+|\[-?\d+\])?", key):
             return False

@@ -32,6 +32,8 @@ class Session:
     filtered_rows: dict[str, set[int]] = field(default_factory=dict)
     #: Every sheet of the workbook in tab order (chart sheets too), for SHEET/SHEETS.
     sheet_names: list[str] = field(default_factory=list)
+    #: Saved by Excel for Mac (CHAR and CODE then use Mac Roman).
+    mac: bool = False
     #: sheet id → sheet title.
     sheet_ids: dict[str, str] = field(default_factory=dict)
     #: The output node of the formula being evaluated (None between cells).
