@@ -380,7 +380,7 @@ def natives(tmp_path_factory):
     ws["J2"] = "=J1+1"
     path = tmp_path_factory.mktemp("natives") / "natives.xlsx"
     wb.save(path)
-    return evaluate(path).values
+    return evaluate(path)
 
 
 @pytest.mark.parametrize(
@@ -409,9 +409,10 @@ def natives(tmp_path_factory):
     ],
 )
 def test_native_functions_as_excel(natives, cell, expected):
-    assert natives[("Staff", cell)] == expected
+    assert natives.values[("Staff", cell)] == expected
 
 
 def test_undefined_name_and_circular_reference(natives):
-    assert natives[("Staff", "F19")].code == "#NAME?"
-    assert natives[("Staff", "J1")] == 0 and natives[("Staff", "J2")] == 0
+    assert natives.values[("Staff", "F19")].code == "#NAME?"
+    assert natives.values[("Staff", "J1")] == 0 and natives.values[("Staff", "J2")] == 0
+    assert "circular" in natives.notes[("Staff", "J1")]

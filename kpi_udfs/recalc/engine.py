@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from formulas.excel import XlCircular
 from formulas.ranges import Ranges
 from formulas.tokens import operand as _operand
 from openpyxl.utils.cell import get_column_letter
@@ -228,6 +229,8 @@ class Recalculation:
                 i, j = row - r1, col - c1
                 raw = grid[i, j] if i < shape[0] and j < shape[1] else None
                 value: CellValue = to_kpi(raw)
+                if isinstance(raw, XlCircular):
+                    ev.notes[key] = "circular reference: shows 0, as Excel does without iterative calculation"
                 if isinstance(value, KpiError):
                     value = KpiError(value.code, self._reason(fc, value.code, i, j))
                     if fc.failure or fc.unknown:
