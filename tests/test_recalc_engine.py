@@ -368,6 +368,7 @@ def natives(tmp_path_factory):
         "F18": "=OFFSET(A1,2,1)",
         "F19": "=no_such_name+1",
         "F20": '=LOOKUP(2,1/(B2:B5="售前"),A2:A5)',  # the last 售前 row
+        "F21": '=REPT("ab",20000)',  # 40,000 characters: more than a cell holds
     }
     for ref, formula in f.items():
         ws[ref] = formula
@@ -414,5 +415,6 @@ def test_native_functions_as_excel(natives, cell, expected):
 
 def test_undefined_name_and_circular_reference(natives):
     assert natives.values[("Staff", "F19")].code == "#NAME?"
+    assert natives.values[("Staff", "F21")].code == "#VALUE!"
     assert natives.values[("Staff", "J1")] == 0 and natives.values[("Staff", "J2")] == 0
     assert "circular" in natives.notes[("Staff", "J1")]

@@ -292,6 +292,13 @@ def check_workbook(path: Path, send=None) -> dict:
     return result
 
 
+def _short(value: Any, limit: int = 200) -> Any:
+    """A value for the report: long text cut (a result can be a 32,767-character string)."""
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]}… ({len(value):,} characters)"
+    return value
+
+
 @dataclass
 class _Tally:
     compared: int = 0
@@ -318,8 +325,8 @@ class _Tally:
             self.unsupported[fn] += 1
         if len(self.examples) < MAX_EXAMPLES:
             self.examples.append(
-                {"cell": cell["cell"], "formula": cell["formula"][:200], "expected": cell["expected"],
-                 "got": got, "cause": cause}  # fmt: skip
+                {"cell": cell["cell"], "formula": cell["formula"][:200], "expected": _short(cell["expected"]),
+                 "got": _short(got), "cause": cause}  # fmt: skip
             )
 
     def as_dict(self) -> dict:

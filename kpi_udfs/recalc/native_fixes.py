@@ -16,6 +16,8 @@
 * FLOOR, CEILING and their .MATH/.PRECISE/ISO variants round to multiples the way
   Excel does (signs, modes, FLOOR(7.1,0.1) = 71 × 0.1), snapping quotients within
   binary noise of a whole number.
+* REPT refuses results longer than a cell holds (32,767 characters) and negative counts
+  with #VALUE!, as Excel does, instead of building them.
 * CHAR and CODE use Windows-1252 as Excel for Windows does (Mac Roman for a workbook
   saved by Excel for Mac); SWITCH compares text case-insensitively.
 * LOOKUP in both forms (vector, and array: first row or column searched, last one
@@ -783,6 +785,23 @@ def _floor_ceiling(kind: str) -> Callable[..., Any]:
     return fn
 
 
+#: The most characters an Excel cell holds.
+MAX_TEXT = 32767
+
+
+def _rept(text: Any, times: Any) -> Any:
+    if isinstance(text, XlError):
+        raise FoundError(err=text)
+    s = "" if text is sh.EMPTY else ("TRUE" if text is True else "FALSE" if text is False else text)
+    if isinstance(s, float) and s == int(s):
+        s = str(int(s))
+    s = str(s)
+    n = math.trunc(_scalar_number(times))
+    if n < 0 or len(s) * n > MAX_TEXT:
+        raise FoundError(err=_VALUE)
+    return s * n
+
+
 def _with_xlfn(table: dict, name: str, fn: Any) -> None:
     table[name] = fn
     table["_XLFN." + name] = fn
@@ -824,6 +843,7 @@ def install_native_fixes() -> None:
     _with_xlfn(table, "SEQUENCE", wrap_func(xsequence))
     table["OFFSET"] = wrap_func(xoffset, ranges=True)
     table["LOOKUP"] = wrap_func(xlookup_legacy, ranges=True)
+    table["REPT"] = wrap_ufunc(_rept, input_parser=lambda *a: a, check_error=lambda *a: None)
     for kind in ("FLOOR", "CEILING", "FLOOR.MATH", "CEILING.MATH", "FLOOR.PRECISE", "CEILING.PRECISE", "ISO.CEILING"):
         _with_xlfn(table, kind, wrap_ufunc(_floor_ceiling(kind), input_parser=lambda *a: a, check_error=lambda *a: None))
     _with_xlfn(table, "SHEET", wrap_func(xsheet, ranges=True))
