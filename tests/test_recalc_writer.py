@@ -513,3 +513,66 @@ def test_excel_saved_workbooks_change_only_in_cached_values(tmp_path):
             else:
                 assert after[name] == data, (f.name, name)
     assert written > 1000
+
+
+# -- the one-pass patcher gives the bytes of the row-by-row walk ---------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from kpi_udfs.recalc.writer import _patch_row_by_row  # noqa: E402
+
+_CELL_SHAPES = [
+    lambda ref: b'<c r="%s"><f>1+1</f><v>2</v></c>' % ref,
+    lambda ref: b'<c r="%s" s="3"><f>A1&amp;"x"</f></c>' % ref,
+    lambda ref: b'<c r="%s" t="str"><f t="shared" si="0"/><v>old</v></c>' % ref,
+    lambda ref: b'<c r="%s" t="e"><f>NA()</f><v>#N/A</v></c>' % ref,
+    lambda ref: b'<c r="%s" t="b" s="1"><f>TRUE</f><v/></c>' % ref,
+    lambda ref: b'<c r="%s" s="2" t="n"><v>5</v></c>' % ref,  # constant
+    lambda ref: b'<c r="%s" t="inlineStr"><is><t>x</t></is></c>' % ref,  # constant text
+    lambda ref: b'<c r="%s" s="1"/>' % ref,  # empty, styled
+    lambda ref: b'<c r="%s"><f>A1</f><is><t>odd</t></is></c>' % ref,  # unusual shape
+    lambda ref: b'<c s="1" r="%s"><f>A1</f><v>1</v></c>' % ref,  # r not first
+]
+_VALUES = st.one_of(st.floats(allow_nan=False, width=32), st.booleans(), st.none(), st.sampled_from(["t", "a&b"]),
+                    st.just(KpiError(NA, "x")))
+
+
+@st.composite
+def _sheets(draw):
+    """A sheet with rows of mixed cells, perhaps an array range with missing cells, and changes."""
+    rows, changes, wanted = [], {}, []
+    array = draw(st.booleans())
+    spans = draw(st.booleans())
+    for r in range(1, draw(st.integers(1, 6)) + 1):
+        if draw(st.integers(0, 5)) == 0:
+            continue  # an absent row
+        cells = []
+        cols = sorted(draw(st.sets(st.integers(1, 6), max_size=5)))
+        for c in cols:
+            ref = f"{col_letters(c)}{r}".encode()
+            if array and (r, c) == (1, 4):
+                cells.append(b'<c r="D1"><f t="array" ref="D1:D6">A1:A6*2</f></c>')
+            else:
+                cells.append(draw(st.sampled_from(_CELL_SHAPES))(ref))
+            wanted.append((r, c))
+        attrs = b' spans="1:%d"' % max(cols) if spans and cols else b""
+        rows.append(b'<row r="%d"%s>' % (r, attrs) + b"".join(cells) + b"</row>")
+    if array:
+        wanted += [(r, 4) for r in range(1, 7)]
+    for rc in draw(st.lists(st.sampled_from(wanted), unique=True)) if wanted else []:
+        changes[rc] = draw(_VALUES)
+    xml = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+           b'<dimension ref="A1:F6"/><sheetData>' + b"".join(rows) + b"</sheetData></worksheet>")
+    return xml, changes
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(_sheets())
+def test_one_pass_patch_equals_the_row_by_row_walk(sheet):
+    xml, changes = sheet
+    fast, fast_stats = patch_sheet(xml, changes)
+    slow, slow_stats = _patch_row_by_row(xml, changes)
+    assert fast == slow
+    assert (fast_stats.written, fast_stats.created, fast_stats.skipped) == \
+        (slow_stats.written, slow_stats.created, slow_stats.skipped)

@@ -129,6 +129,8 @@ def format_number(x: float) -> str:
 
 def encode_value(value: CellValue) -> tuple[bytes | None, bytes | None]:
     """(t attribute, <v> text) for a value; (None, None) for an empty result (no <v>)."""
+    if type(value) is float and math.isfinite(value):  # the common case, first
+        return None, format_number(value).encode("ascii")
     if value is None:
         return None, None
     if isinstance(value, KpiError):
@@ -159,6 +161,7 @@ _V_OR_IS = re.compile(rb"<(?:\w+:)?(?:v|is)\b[^>]*?(?:/>|>.*?</(?:\w+:)?(?:v|is)
 _RANGE_FORMULA = re.compile(rb"""(?:^|\s)t\s*=\s*["'](?:array|dataTable)["']""")
 _REF_ATTR = re.compile(rb"""(?:^|\s)ref\s*=\s*(["'])(.*?)\1""", re.S)
 _DIMENSION = re.compile(rb"""(<(?:\w+:)?dimension\b[^>]*?\sref\s*=\s*["'])([^"']*)(["'])""")
+_SHEETDATA_CLOSE = re.compile(rb"</(?:\w+:)?sheetData\s*>")
 _ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([^"']+)["']""")
 
 
@@ -252,9 +255,37 @@ class _SheetPatch:
             min(b[0], row), min(b[1], col), max(b[2], row), max(b[3], col)]
 
 
+def _append_after_last_cell(prefix: bytes, rownum: int, content: bytes, todo: dict[int, CellValue],
+                            ranges, out: _SheetPatch) -> tuple[bytes, list[int]] | None:
+    """The common case of :func:`_patch_row_cells` in O(1): every wanted cell is an array-range
+    cell right of the row's last cell (a spilled column at the sheet's right edge). None
+    when it is not that case."""
+    last = content.rfind(b"<" + prefix + b'c r="')
+    if last < 0 or content.find(b"<" + prefix + b"c", last + 1) >= 0:
+        return None
+    m = _CELL.match(content, last)
+    rm = _ATTR_R.search(m.group(2)) if m else None
+    try:
+        r, c = split_ref(rm.group(2).decode("ascii")) if rm else (0, 0)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    cols = sorted(todo)
+    if r != rownum or cols[0] <= c or not all(_in_ranges(rownum, col, ranges) for col in cols):
+        return None
+    cells = []
+    for col in cols:
+        cells.append(_new_cell(prefix, rownum, col, todo.pop(col)))
+        out.written += 1
+        out.note_created(rownum, col)
+    return content[:m.end()] + b"".join(cells) + content[m.end():], cols
+
+
 def _patch_row_cells(prefix: bytes, rownum: int, content: bytes, todo: dict[int, CellValue],
                      ranges, out: _SheetPatch) -> tuple[bytes, list[int]]:
     """Patch the cells of one row; create missing array-range cells in column order."""
+    appended = _append_after_last_cell(prefix, rownum, content, todo, ranges, out)
+    if appended is not None:
+        return appended
     pieces: list[bytes] = []
     pos = 0
     col = 0
@@ -323,14 +354,139 @@ def _patch_row_cells(prefix: bytes, rownum: int, content: bytes, todo: dict[int,
 
 def patch_sheet(xml: bytes, changes: dict[tuple[int, int], CellValue]) -> tuple[bytes, _SheetPatch]:
     """Write ``changes`` ((row, col) → value) into a worksheet's XML bytes."""
+    by_ref = {(col_letters(c) + str(r)).encode("ascii"): v for (r, c), v in changes.items()}
+    return _patch_sheet(xml, by_ref, changes)
+
+
+def _patch_sheet(xml: bytes, by_ref: dict[bytes, CellValue],
+                 changes: dict[tuple[int, int], CellValue] | None = None) -> tuple[bytes, _SheetPatch]:
+    """:func:`patch_sheet` with the changes keyed by their cell reference (b"B12").
+
+    Formula cells of the usual shape are patched in one regular-expression pass over the
+    sheet (:func:`_patch_formula_cells`); whatever is left (cells to create in an array
+    range, cells of another shape, namespace prefixes, cells without ``r``) goes the
+    row-by-row way. Both give the same bytes where both apply (tests/test_recalc_writer.py).
+    """
+    if not by_ref:
+        return xml, _SheetPatch()
+    _check_utf8(xml)
+    fast = _patch_formula_cells(xml, by_ref)
+    if fast is None:
+        if changes is None:
+            changes = {split_ref(ref.decode("ascii")): v for ref, v in by_ref.items()}
+        return _patch_row_by_row(xml, changes)
+    out, written, rest = fast
+    if not rest:
+        return out, _SheetPatch(written=written)
+    rest_rc = {split_ref(ref.decode("ascii")): v for ref, v in rest.items()}
+    patched = _patch_numbered_rows(out, rest_rc)
+    out, result = patched if patched is not None else _patch_row_by_row(out, rest_rc)
+    result.written += written
+    return out, result
+
+
+# A formula cell as Excel and openpyxl write it: r first, then <f>, then <v> or nothing.
+_FORMULA_CELL = re.compile(
+    rb'<c r="([A-Z]{1,3}[0-9]{1,7})"([^>/]*)>(<f(?:\s[^>]*)?(?:/>|>[^<]*</f>))(?:<v>[^<]*</v>|<v/>)?</c>')
+
+
+def _patch_formula_cells(xml: bytes, by_ref: dict[bytes, CellValue]
+                         ) -> tuple[bytes, int, dict[bytes, CellValue]] | None:
+    """Patch the wanted formula cells of the usual shape: (xml, cells written, the rest).
+
+    None when the one pass cannot be sure to see each cell under its own reference: a
+    namespace prefix, or a cell whose ``r`` is missing or not its first attribute.
+    """
+    sd = _SHEETDATA_OPEN.search(xml)
+    if sd is None or sd.group(1) or sd.group(2) == b"/>":
+        return None
+    end = xml.find(b"</sheetData>", sd.end())
+    if end < 0:
+        return None
+    with_r = xml.count(b'<c r="', sd.end(), end)
+    if with_r != xml.count(b"<c ", sd.end(), end) or xml.count(b"<c>", sd.end(), end) \
+            or xml.count(b"<c/>", sd.end(), end):
+        return None
+    todo = dict(by_ref)
+    written = 0
+
+    def patch(m: re.Match) -> bytes:
+        nonlocal written
+        ref, attrs, f = m.group(1, 2, 3)
+        value = todo.pop(ref, _ABSENT)
+        if value is _ABSENT:
+            return m.group(0)
+        written += 1
+        if type(value) is float and math.isfinite(value) and b"t" not in attrs:
+            return b'<c r="' + ref + b'"' + attrs + b">" + f + b"<v>" + format_number(value).encode() + b"</v></c>"
+        t, v = encode_value(value)
+        return (b'<c r="' + ref + b'"' + _set_t(attrs, t) + b">" + f
+                + (b"<v>" + v + b"</v>" if v is not None else b"") + b"</c>")
+
+    body = _FORMULA_CELL.sub(patch, xml[sd.end():end])
+    return xml[:sd.end()] + body + xml[end:], written, todo
+
+
+_ABSENT = object()
+_ROW_OPEN = re.compile(rb'<row r="([0-9]{1,7})"([^>]*?)(/?)>')
+
+
+def _patch_numbered_rows(xml: bytes, changes: dict[tuple[int, int], CellValue]
+                         ) -> tuple[bytes, _SheetPatch] | None:
+    """Row-by-row for a few rows: find each wanted row by its number instead of walking all
+    of them. None (walk them all) when a row has no ``r`` first or a wanted row is absent
+    or seen twice."""
+    sd = _SHEETDATA_OPEN.search(xml)
+    if sd is None or sd.group(1) or sd.group(2) == b"/>":
+        return None
+    end = xml.find(b"</sheetData>", sd.end())
+    if end < 0 or xml.count(b'<row r="', sd.end(), end) != xml.count(b"<row", sd.end(), end):
+        return None
+    by_row: dict[int, dict[int, CellValue]] = defaultdict(dict)
+    for (r, c), v in changes.items():
+        by_row[r][c] = v
+    wanted = {str(r).encode("ascii"): r for r in by_row}
+    found: dict[int, re.Match] = {}
+    for m in _ROW_OPEN.finditer(xml, sd.end(), end):
+        r = wanted.get(m.group(1))
+        if r is not None:
+            if r in found or m.group(3):
+                return None
+            found[r] = m
+    if len(found) != len(by_row):
+        return None
+    ranges = _range_formulas(xml)
     result = _SheetPatch()
-    if not changes:
-        return xml, result
+    pieces: list[bytes] = []
+    pos = 0
+    for r in sorted(found):
+        m = found[r]
+        close = xml.find(b"</row>", m.end(), end)
+        if close < 0:
+            return None
+        content, created = _patch_row_cells(b"", r, xml[m.end():close], by_row[r], ranges, result)
+        attrs = _widen_spans(m.group(2), created)
+        pieces += [xml[pos:m.start()], b'<row r="', m.group(1), b'"', attrs, b">", content]
+        pos = close
+    pieces.append(xml[pos:])
+    out = b"".join(pieces)
+    result.skipped.sort()
+    if result.created_box:
+        out = _widen_dimension(out, result.created_box)
+    return out, result
+
+
+def _check_utf8(xml: bytes) -> None:
     m = _ENCODING.match(xml)
     if xml.startswith((b"\xff\xfe", b"\xfe\xff")) or (
         m and m.group(1).lower() not in (b"utf-8", b"utf8", b"us-ascii", b"ascii")
     ):
         raise WriteError("worksheet XML is not UTF-8 (unsupported)")
+
+
+def _patch_row_by_row(xml: bytes, changes: dict[tuple[int, int], CellValue]) -> tuple[bytes, _SheetPatch]:
+    """Walk the rows and their cells: creates missing array-range cells, checks every ``r``."""
+    result = _SheetPatch()
     sd = _SHEETDATA_OPEN.search(xml)
     if sd is None:
         raise WriteError("worksheet XML has no <sheetData>")
@@ -341,7 +497,7 @@ def patch_sheet(xml: bytes, changes: dict[tuple[int, int], CellValue]) -> tuple[
         tail = b"</" + prefix + b"sheetData>" + xml[body_end:]
     else:
         body_start = sd.end()
-        end = re.compile(rb"</(?:\w+:)?sheetData\s*>").search(xml, body_start)
+        end = _SHEETDATA_CLOSE.search(xml, body_start)
         if end is None:
             raise WriteError("worksheet XML: <sheetData> is not closed")
         body_end = end.start()
@@ -408,6 +564,7 @@ def patch_sheet(xml: bytes, changes: dict[tuple[int, int], CellValue]) -> tuple[
     new_rows_before(1 << 40, pieces)
 
     out = head + b"".join(pieces) + tail
+    result.skipped.sort()
     if result.created_box:
         out = _widen_dimension(out, result.created_box)
     return out, result
@@ -431,25 +588,46 @@ def _widen_dimension(xml: bytes, box: list[int]) -> bytes:
 
 # -- the package ----------------------------------------------------------------------
 
+_PLAIN_REF = re.compile(r"[A-Z]{1,3}[0-9]{1,7}")
+
+
 def _group(pkg: Package, evaluation: Evaluation, result: WriteResult) -> dict[str, tuple[str, dict]]:
-    """Evaluation values grouped by worksheet part: part → (sheet name, {(row, col): value})."""
+    """Evaluation values grouped by worksheet part: part → (sheet name, {b"B12": value})."""
     parts: dict[str, tuple[str, dict]] = {}
+    targets: dict[str, dict | None] = {}
     for (sheet, ref), value in evaluation.values.items():
-        try:
-            sref = pkg.worksheet(sheet)
-        except KeyError:
-            result.skipped.append((sheet, ref, "no such sheet"))
+        cells = targets.get(sheet, False)
+        if cells is False:
+            cells = targets[sheet] = _sheet_target(pkg, sheet, parts, result)
+        if cells is None:
+            result.skipped.append((sheet, ref, _sheet_target_problem(pkg, sheet)))
             continue
-        if sref.kind != "worksheet":
-            result.skipped.append((sheet, ref, f"a {sref.kind} has no cells"))
-            continue
-        try:
-            rc = split_ref(ref)
-        except ValueError:
-            result.skipped.append((sheet, ref, "not a cell reference"))
-            continue
-        parts.setdefault(sref.part, (sref.name, {}))[1][rc] = value
+        if not _PLAIN_REF.fullmatch(ref):
+            try:
+                row, col = split_ref(ref)
+            except ValueError:
+                result.skipped.append((sheet, ref, "not a cell reference"))
+                continue
+            ref = col_letters(col) + str(row)
+        cells[ref.encode("ascii")] = value
     return parts
+
+
+def _sheet_target(pkg: Package, sheet: str, parts: dict, result: WriteResult) -> dict | None:
+    try:
+        sref = pkg.worksheet(sheet)
+    except KeyError:
+        return None
+    if sref.kind != "worksheet":
+        return None
+    return parts.setdefault(sref.part, (sref.name, {}))[1]
+
+
+def _sheet_target_problem(pkg: Package, sheet: str) -> str:
+    try:
+        return f"a {pkg.worksheet(sheet).kind} has no cells"
+    except KeyError:
+        return "no such sheet"
 
 
 def write_values(src: Path | str, evaluation: Evaluation, dest: Path | str | BinaryIO, *,
@@ -467,7 +645,7 @@ def write_values(src: Path | str, evaluation: Evaluation, dest: Path | str | Bin
             xml = pkg.read(part)
             check_no_dtd(xml, part, pkg.path)
             try:
-                new, stats = patch_sheet(xml, changes)
+                new, stats = _patch_sheet(xml, changes)
             except WriteError as e:
                 raise WriteError(f"{sheet}: {e}") from None
             result.written += stats.written
