@@ -19,7 +19,6 @@ from rich.table import Table
 from . import templates
 from .errors import KpiError
 from .recalc.model import Evaluation
-from .templates.layout import FIRST_ROW, STAFF, Layout
 from .templates.spec import Template
 
 DEMO_TEMPLATE = "PreSales_T44"
@@ -39,6 +38,8 @@ class StaffResult:
 
 def staff_results(t: Template, evaluation: Evaluation, staff: list[tuple]) -> list[StaffResult]:
     """The results of every named employee, in staff order."""
+    from .templates.layout import FIRST_ROW, STAFF, Layout
+
     layout = Layout(t, len(staff) + t.spare_rows)
     computed = [c for c in t.columns if c not in t.inputs]
     name_at = [c.key for c in t.inputs].index("name")
@@ -83,6 +84,8 @@ def _cell(v: Any) -> str:
 
 
 def print_results(console: Console, t: Template, evaluation: Evaluation, staff: list[tuple], title: str) -> None:
+    from .templates.layout import STAFF
+
     results = staff_results(t, evaluation, staff)
     table = Table(title=title)
     table.add_column("#", justify="right")

@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 from openpyxl.worksheet.formula import ArrayFormula
 
-from kpi_udfs.errors import DIV0, NA, KpiError
+from kpi_udfs.errors import DIV0, NA, VALUE, KpiError
 from kpi_udfs.recalc.engine import Recalculation
 from kpi_udfs.recalc.fast import evaluate_fast, kpicall, run_blocks
 from kpi_udfs.recalc.fast.blocks import find_blocks
@@ -240,6 +240,21 @@ def test_cycles_unsupported_functions_and_their_readers_fall_back(tmp_path):
 
 # ---------------------------------------------------------------------------
 # The same values as the cell-by-cell path
+
+
+def test_double_negation_turns_booleans_and_text_into_numbers(tmp_path):
+    """Excel: --TRUE is 1 (the usual way to count with SUMPRODUCT); `formulas` alone folds
+    "--" into a unary plus that keeps TRUE. Both paths give Excel's numbers."""
+    cells = {"A1": True, "B1": "=1/0", "B2": 1, "B3": "=NA()", "D1": "abc", "D2": "3",
+             "C1": "=--TRUE", "C2": "=--A1", "C3": "=SUMPRODUCT(--ISERROR(B1:B3))", "C4": "=-+-TRUE",
+             "C5": "=--D2", "C6": "=--D1", "C7": "=--E1", "C8": "=2--A1", "C9": "=--A1^2", "C10": "=++A1"}
+    path = book(tmp_path, cells)
+    slow = cell_by_cell(path)
+    whole = evaluate_fast(path).values
+    want = [1.0, 1.0, 2.0, 1.0, 3.0, KpiError(VALUE, ""), 0.0, 3.0, 1.0, True]
+    for values in (slow, whole):
+        got = [values[("S", f"C{i}")] for i in range(1, 11)]
+        assert got == want and [type(g) for g in got] == [type(w) for w in want]
 
 
 def cell_by_cell(path: Path) -> dict:

@@ -43,8 +43,9 @@ STATUS = {
     EXIT_INTERNAL: "internal error",
 }
 
-#: The evaluator, as "module:function" so that pool workers can import it.
-EVALUATOR = "kpi_udfs.recalc.engine:evaluate"
+#: The evaluator, as "module:function" so that pool workers can import it. The fast path
+#: (what ``engine.evaluate`` calls) imports `formulas` only when some cell falls back to it.
+EVALUATOR = "kpi_udfs.recalc.fast:evaluate_fast"
 
 SUFFIXES = (".xlsx", ".xlsm")
 

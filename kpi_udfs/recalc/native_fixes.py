@@ -27,6 +27,10 @@
   parsing): it reads its target's current values; a target formula not computed yet
   gives #VALUE! with a reason, since `formulas`' graph cannot know the dependency.
 * FORMULATEXT, SHEET, SHEETS, SEQUENCE, QUOTIENT, COMBIN, COMBINA, BASE.
+* The double negation ``--x`` (and any unary run of signs with an even, non-zero count
+  of minus signs, such as ``-+-x``) gives a number, as in Excel: ``--TRUE`` is 1 and
+  ``SUMPRODUCT(--ISERROR(A1:A9))`` counts. `formulas` folds the run into a unary plus,
+  which leaves TRUE as TRUE.
 
 Functions needing workbook facts (which cells hold formulas, hidden rows) read them from
 the current :class:`~kpi_udfs.recalc.session.Session`.
@@ -807,9 +811,45 @@ def _with_xlfn(table: dict, name: str, fn: Any) -> None:
     table["_XLFN." + name] = fn
 
 
+def _install_double_negation() -> None:
+    """``--x`` as Excel reads it: a unary "u--" operator that turns its operand into a number."""
+    from formulas.functions.operators import OPERATORS, numeric_wrap
+    from formulas.tokens.operator import Operator, OperatorToken
+
+    if "U--" in OPERATORS:
+        return
+    process, update_name, set_expr = OperatorToken.process, Operator.update_name, Operator.set_expr
+
+    def process_signs(self, match, context=None, parser=None):
+        attr = process(self, match, context=context, parser=parser)
+        if "-" in attr.get("sum_minus", "") and attr.get("name") == "+":
+            attr["minus_pairs"] = True  # an even run of minus signs, folded to "+"
+        return attr
+
+    def name_double_negation(self, tokens, stack):
+        update_name(self, tokens, stack)
+        if self.attr.get("minus_pairs") and self.attr.get("name") == "u+":
+            self.attr["name"] = "u--"
+
+    def expr_double_negation(self, *tokens):
+        if self.attr.get("name") == "u--":
+            self.attr["expr"] = "--{}".format(*[t.get_expr for t in tokens])
+        else:
+            set_expr(self, *tokens)
+
+    Operator._precedences["u--"] = Operator._precedences["u-"]
+    Operator._n_args["u--"] = 1
+    OperatorToken.process = process_signs
+    Operator.update_name = name_double_negation
+    Operator.set_expr = expr_double_negation
+    OPERATORS["U--"] = numeric_wrap(lambda x: np.negative(np.negative(x)))
+
+
 def install_native_fixes() -> None:
     """Put the overrides and additions into `formulas`' function table (idempotent)."""
     from formulas.functions import math as fmath
+
+    _install_double_negation()
 
     table = get_functions()
     if not getattr(install_native_fixes, "done", False):

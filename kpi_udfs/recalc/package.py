@@ -335,7 +335,7 @@ def check_grid(data: bytes, part: str, path: Path | None = None) -> None:
     the claimed rows (``<row r="1000000000">``) would run for minutes and fill memory.
     """
     where = f"{path.name}: " if path else ""
-    last = max((int(m.group(1)) for m in _ROW_NUMBER.finditer(data)), default=0)
+    last = max(map(int, _ROW_NUMBER.findall(data)), default=0)
     if last > MAX_ROW:
         raise PackageError(f"{where}{part} has a row {last:,}, beyond Excel's last row {MAX_ROW:,} "
                            "(damaged or crafted)")

@@ -165,16 +165,17 @@ _SHEETDATA_CLOSE = re.compile(rb"</(?:\w+:)?sheetData\s*>")
 _ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([^"']+)["']""")
 
 
+_RANGE_F_TAG = re.compile(rb"""<(?:\w+:)?f\b([^>]*?\st\s*=\s*["'](?:array|dataTable)["'][^>]*?)/?>""")
+
+
 def _range_formulas(xml: bytes) -> list[tuple[int, int, int, int]]:
     """Ranges of array and data-table formulas: cells there hold results without a formula."""
     out = []
-    for m in _F_TAG.finditer(xml):
-        attrs = m.group(1)
-        if _RANGE_FORMULA.search(attrs):
-            ref = _REF_ATTR.search(attrs)
-            rng = _range(ref.group(2)) if ref else None
-            if rng:
-                out.append(rng)
+    for attrs in _RANGE_F_TAG.findall(xml):
+        ref = _REF_ATTR.search(attrs)
+        rng = _range(ref.group(2)) if ref else None
+        if rng:
+            out.append(rng)
     return out
 
 

@@ -15,7 +15,6 @@ import tempfile
 from pathlib import Path
 
 from ..recalc.model import Evaluation
-from .layout import build_workbook
 from .package import normalise
 from .people import rng
 from .spec import Template
@@ -60,6 +59,8 @@ def workbook_bytes(t: Template, staff: int | None = None, empty: bool = False) -
     """The template as .xlsx bytes, not yet recalculated (formulas without cached values)."""
     rows, spare = staff_rows(t, staff, empty)
     buffer = io.BytesIO()
+    from .layout import build_workbook  # openpyxl: loaded only when a workbook is built
+
     build_workbook(t, rows, spare).save(buffer)
     return normalise(buffer.getvalue())
 

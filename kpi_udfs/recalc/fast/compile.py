@@ -41,7 +41,6 @@ from .parse import (
 )
 from .vector import (
     EMPTY,
-    ERROR,
     NUMBER,
     Unsupported,
     Vec,
@@ -271,10 +270,6 @@ class _Compiler:
         if isinstance(n, Name):
             return self.name(n.name, whole_ok)
         if isinstance(n, Unary):
-            if n.op == "-" and isinstance(n.arg, Unary) and n.arg.op == "-":
-                # `formulas` reads "--x" as one operator that leaves booleans as they are
-                # (Excel: --TRUE is 1): only numbers are sure to agree
-                return OpNode(_double_negation, self.node(n.arg.arg))
             arg = self.node(n.arg)
             fn = {"-": negate, "%": percent, "+": _unary_plus}[n.op]
             return OpNode(fn, arg)
@@ -346,12 +341,6 @@ def _whole(r: Ref) -> bool:
 
 def _unary_plus(a: Vec) -> Vec:
     return a
-
-
-def _double_negation(a: Vec) -> Vec:
-    if ((a.kind != NUMBER) & (a.kind != ERROR)).any():
-        raise Unsupported("-- of something other than a number")
-    return negate(negate(a))
 
 
 def compile_formula(book: Book, sheet: str, formula: str, anchor_row: int, anchor_col: int) -> Compiled:
