@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from .errors import KpiError
-from .registry import KpiFunction, Param, invoke
+from .registry import KpiFunction, Param, invoke, result_grid
 
 #: Excel's limit for a function's or an argument's description (Insert Function dialog).
 HELP_LIMIT = 255
@@ -94,11 +94,9 @@ def as_cells(result: Any, error: Callable[[KpiError], Any]) -> Any:
     ``error`` writes an error cell (:func:`error_text` or :func:`error_code`); a blank
     cell is ``None``, which xlwings writes as an empty cell.
     """
-    if not isinstance(result, np.ndarray):
-        return _cell(result, error)
-    if result.ndim == 0:
-        return _cell(result.item(), error)
-    grid = result.reshape(-1, 1) if result.ndim == 1 else result.reshape(result.shape[0], -1)
+    grid = result_grid(result)
+    if grid is None:
+        return _cell(result.item() if isinstance(result, np.ndarray) else result, error)
     if grid.size == 0:
         return None
     rows = [[_cell(v, error) for v in row] for row in grid]

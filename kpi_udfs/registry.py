@@ -462,6 +462,18 @@ def _call_in_chunks(fn: KpiFunction, kwargs: dict, per_row: list[str], shape: tu
     return np.concatenate(parts, axis=0)
 
 
+def result_grid(result: Any) -> np.ndarray | None:
+    """A call's result as the 2-D object grid Excel spills: a 1-D result is a column, a
+    deeper one keeps its first axis as rows; None for a single value (list and tuple
+    results count as arrays). Every front end shapes results through this."""
+    if isinstance(result, (list, tuple)):
+        result = np.array(result, dtype=object)
+    if not isinstance(result, np.ndarray) or result.ndim == 0:
+        return None
+    arr = np.asarray(result, dtype=object)
+    return arr.reshape(-1, 1) if arr.ndim == 1 else arr.reshape(arr.shape[0], -1)
+
+
 def _raw_shape(raw: Any) -> tuple[int, ...]:
     """The shape of an argument as :func:`~kpi_udfs.coerce.as_grid` reads it: () for a
     value, (n,) for a flat list, (rows, columns) for a list of rows or a 2-D array.

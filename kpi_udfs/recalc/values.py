@@ -19,6 +19,7 @@ from formulas.functions import Array
 from formulas.tokens.operand import Error, XlError
 
 from ..errors import CODES, VALUE, KpiError
+from ..registry import result_grid
 
 
 class _Omitted(int):
@@ -100,18 +101,10 @@ _to_formulas_cells = np.frompyfunc(to_formulas, 1, 1)
 
 def result_to_formulas(result: Any) -> Array:
     """A function result as a 2-D `formulas` Array (a scalar is 1×1)."""
-    if isinstance(result, (list, tuple)):
-        result = np.array(result, dtype=object)
-    if isinstance(result, np.ndarray):
-        arr = np.asarray(result, dtype=object)
-        if arr.ndim == 0:
-            arr = arr.reshape(1, 1)
-        elif arr.ndim == 1:
-            arr = arr.reshape(-1, 1)
-        elif arr.ndim > 2:
-            arr = arr.reshape(arr.shape[0], -1)
-        out = np.asarray(_to_formulas_cells(arr), dtype=object) if arr.size else arr
+    grid = result_grid(result)
+    if grid is None:
+        out = np.empty((1, 1), dtype=object)
+        out[0, 0] = to_formulas(result.item() if isinstance(result, np.ndarray) else result)
         return out.view(Array)
-    out = np.empty((1, 1), dtype=object)
-    out[0, 0] = to_formulas(result)
+    out = np.asarray(_to_formulas_cells(grid), dtype=object) if grid.size else grid
     return out.view(Array)

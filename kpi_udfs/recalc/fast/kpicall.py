@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import VALUE, KpiError
-from ...registry import EACH, LIST, RECORD, REGISTRY, KpiFunction, invoke
+from ...registry import EACH, LIST, RECORD, REGISTRY, KpiFunction, invoke, result_grid
 from .compile import Ctx, Node
 from .vector import EMPTY, NUMBER, Unsupported, Vec
 
@@ -91,20 +91,15 @@ def _call(fn: KpiFunction, raw: list):
 
 def _result_vec(result, m: int) -> Vec:
     """A call's result as a Vec: (1, h, w) for an array result when m == 1, else (m, 1, 1)."""
-    if isinstance(result, (list, tuple)):
-        result = np.array(result, dtype=object)
-    if isinstance(result, np.ndarray):
-        arr = np.asarray(result, dtype=object)
-        if arr.ndim == 0:
-            arr = arr.reshape(1, 1)
-        elif arr.ndim == 1:
-            arr = arr.reshape(-1, 1)
-        if m == 1:
-            return Vec.from_values(arr.reshape(1, *arr.shape[-2:]))
-        if arr.size != m:
-            raise Unsupported("KPI_ result of another size than the block")
-        return Vec.from_values(arr.reshape(m, 1, 1))
-    return Vec.const(result) if m == 1 else Vec.const(result).broadcast((m, 1, 1))
+    grid = result_grid(result)
+    if grid is None:
+        value = result.item() if isinstance(result, np.ndarray) else result
+        return Vec.const(value) if m == 1 else Vec.const(value).broadcast((m, 1, 1))
+    if m == 1:
+        return Vec.from_values(grid.reshape(1, *grid.shape))
+    if grid.size != m:
+        raise Unsupported("KPI_ result of another size than the block")
+    return Vec.from_values(grid.reshape(m, 1, 1))
 
 
 class KpiCallNode(Node):
