@@ -361,6 +361,10 @@ def _invoke(fn: KpiFunction, args: tuple, kwargs: dict) -> Any:
                 cells.blank = np.zeros_like(cells.blank)
             rows.append((p, cells))
         elif p.shape == RECORD:
+            if raw is not _OMITTED and as_grid(raw).size == 0:  # an empty list (Python callers)
+                if not p.optional:
+                    raise KpiError(VALUE, f"{p.name} is empty")
+                raw = _OMITTED
             if raw is _OMITTED:
                 values[p.name] = None
                 continue

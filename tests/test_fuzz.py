@@ -448,7 +448,7 @@ def test_a_column_equals_its_rows_one_by_one(name, data):
     n = data.draw(st.integers(2, 6), label="rows")
     args = data.draw(arguments(fn, n=n, shapes_ok=False), label="args")
     # a per-employee argument is a column of n (or one value for every row); records are n×k
-    given_names = {p.name for p, a in zip(fn.params, args, strict=False) if a is not None}
+    given_names = {p.name for p, a in zip(fn.params, args, strict=False) if _gives_width(p, a)}
     args = [
         a if p.shape not in (EACH, RECORD) or a is None else _as_rows(p, a, n, p.width_of in given_names)
         for p, a in zip(fn.params, args, strict=False)
@@ -474,6 +474,18 @@ def test_a_column_equals_its_rows_one_by_one(name, data):
     assert len(cells) == n
     for i, (w, s) in enumerate(zip(cells, singles, strict=True)):
         assert same(w, s), f"{name} row {i}: in the column {w!r}, alone {s!r}"
+
+
+def _gives_width(p: Param, value) -> bool:
+    """Whether a list argument tells a record its width: not when omitted, and not when an
+    optional list is one blank cell (the registry reads that as its default, found by the
+    long run: KPI_TOTAL with max_points [None] read a column of items as one employee's)."""
+    if value is None:
+        return False
+    if p.shape == LIST and p.optional and np.size(np.asarray(value, dtype=object)) == 1:
+        cell = np.asarray(value, dtype=object).flat[0]
+        return not registry._is_blank_cell(cell)
+    return True
 
 
 def _as_rows(p: Param, value, n: int, width_given: bool):

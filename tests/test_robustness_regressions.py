@@ -20,6 +20,7 @@ from kpi_udfs import (
     KPI_QUOTA,
     KPI_RATE,
     KPI_STREAK,
+    KPI_TOTAL,
     REGISTRY,
     KpiError,
 )
@@ -48,6 +49,16 @@ def test_an_empty_list_argument_is_a_value_error():
     got = KPI_LEVEL_HISTORY([[90, 95]], [], [])
     assert got == KpiError("#VALUE!", "lower_bounds is empty")
     assert KPI_GRADE(90, [], ["A"]) == KpiError("#VALUE!", "lower_bounds is empty")
+
+
+def test_an_empty_record_argument_is_a_value_error_or_its_default():
+    # found by the long run (KPI_FUZZ_EXAMPLES=3000): ValueError "zero-size array to
+    # reduction operation minimum" out of KPI_LEVEL_HISTORY with an empty history
+    got = KPI_LEVEL_HISTORY([], [0, 60, 80], ["C", "B", "A"])
+    assert isinstance(got, KpiError) and got.code == "#VALUE!" and got.reason == "history is empty"
+    assert KPI_LEVEL_HISTORY([[]], [0, 60, 80], ["C", "B", "A"]) == got
+    # an optional record left empty counts as omitted: 20 + 30 with no adjustments
+    assert KPI_TOTAL([20, 30], [20, 30], []) == 50.0
 
 
 def test_pool_with_huge_weights_keeps_their_proportions():
