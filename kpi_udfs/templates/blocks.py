@@ -1,5 +1,6 @@
 """Rule blocks several schemes share in shape (a band table with its policies, a rating map,
-weights, the grade/pay table), filled with each scheme's own numbers and seed quotes."""
+the item and weight tables, the grade/pay rules, target steps) and the summary figures they
+share, filled with each scheme's own numbers and seed quotes: the rules stay in the schemes."""
 
 from __future__ import annotations
 
@@ -103,6 +104,48 @@ def map_table(name: str, zh: str, en: str, value_zh: str, value_en: str, rows, l
         rows_of(rows),
         tuple(literal),
     )
+
+
+def item_table(points: str, rows, literal) -> Table:
+    """The ``Item`` table: each item's name and its points, either the maximum (``"Max"``:
+    ``Item_Max``, what KPI_TOTAL checks item points against) or the standard value (``"Std"``)."""
+    zh, en, field = {
+        "Max": ("各项满分", "Maximum per item", Field("Max", "满分", "Maximum")),
+        "Std": ("各项标准分值", "Standard points per item", Field("Std", "标准分值", "Standard points")),
+    }[points]
+    return Table("Item", zh, en, (Field("Name", "指标", "Item"), field), rows_of(rows), tuple(literal))
+
+
+def weights_section(
+    zh: str,
+    en: str,
+    *,
+    seed: str,
+    note: str,
+    rows,
+    literal,
+    required: bool = False,
+    check_note: str = "ERROR: 合计≠100% 报错 (默认); NORMALIZE: 按合计折算; AS_IS",
+) -> Section:
+    """The item weights KPI_WEIGHTED reads (``W_Item``, ``W_Weight``) and its ``W_Check`` policy;
+    ``required`` when the seed leaves the weights blank for HR to fill in."""
+    title_zh, title_en = ("各项权重 (必填)", "Item weights (required)") if required else ("各项权重", "Item weights")
+    table = Table(
+        "W",
+        title_zh,
+        title_en,
+        (Field("Item", "指标", "Item"), Field("Weight", "权重", "Weight", PERCENT, Between(0, 1))),
+        rows_of(rows),
+        tuple(literal),
+    )
+    check = Setting("W_Check", "权重检查", "Weight check", "ERROR", check_note,
+                    valid=choices("KPI_WEIGHTED", "weight_check"))
+    return Section(zh, en, seed, note, (table, check))
+
+
+def weighted_formula(first: str, last: str) -> str:
+    """The weighted total of the item points in staff columns ``first`` to ``last``."""
+    return f"=KPI_WEIGHTED({{{first}..{last}}},W_Weight,W_Check)"
 
 
 def grade_pay_section(
@@ -251,6 +294,49 @@ def special_section() -> Section:
     )
 
 
+def pay_rules(
+    *,
+    zh: str,
+    en: str,
+    seed: str,
+    rows: list[tuple[Any, ...]],
+    literal: list[str],
+    quota_seed: str,
+    payout_seed: str,
+    streak_rule: str,
+    streak_seed: str,
+    streak_note: str,
+) -> tuple[Section, ...]:
+    """Every rule section :func:`pay_columns` and :func:`pay_summary` read: grades and pay,
+    quota audit, bonus formula, streak rewards, special bonus; each with the scheme's own
+    grade rows and seed quotes."""
+    return (
+        grade_pay_section(zh=zh, en=en, seed=seed, rows=rows, literal=literal),
+        quota_audit_section(quota_seed),
+        payout_section(seed=payout_seed),
+        streak_section(zh_rule=streak_rule, seed=streak_seed, match_note=streak_note),
+        special_section(),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Summary figures most schemes show
+
+
+def staff_count(column: str = "total", zh: str = "参评人数 (有总分)", en: str = "Staff with a total") -> Metric:
+    """How many staff have a number in ``column``."""
+    return Metric(zh, en, f"=COUNT({{{column}*}})")
+
+
+def error_count(column: str = "total", note: str = "") -> Metric:
+    """How many rows of ``column`` hold an error (each cell on Staff says why)."""
+    return Metric("有错误的行", "Rows with an error", f"=SUMPRODUCT(ISERROR({{{column}*}})*1)", note=note)
+
+
+#: The average of the totals, leaving out rows with an error.
+AVERAGE_TOTAL = Metric("平均总分", "Average total", '=IF(COUNT({total*})=0,"",AVERAGEIF({total*},">=0"))', "0.0")
+
+
 # ---------------------------------------------------------------------------
 # Staff columns and summary from the total on (表4.5–4.9 schemes)
 
@@ -304,9 +390,8 @@ def pay_summary() -> Summary:
             quota="=KPI_QUOTA(COUNT({total*}),Pay_Quota,Quota_Rounding,Quota_TieBreak)",
         ),
         (
-            Metric("参评人数 (有总分)", "Staff with a total", "=COUNT({total*})"),
-            Metric("有错误的行", "Rows with an error", "=SUMPRODUCT(ISERROR({total*})*1)",
-                   note="缺档、缺评价等, 原因见员工表单元格 / the reason is in the cell on Staff"),
+            staff_count(),
+            error_count(note="缺档、缺评价等, 原因见员工表单元格 / the reason is in the cell on Staff"),
             Metric("人员比例检查", "Quota check",
                    '=KPI_QUOTA_CHECK(IFERROR({pay_grade*}&"",""),Pay_Key,Pay_Quota,Quota_Mode,Quota_Rounding)',
                    note="TRUE = 符合; 否则列出偏差 (AMB-25) / TRUE or the deviations"),
@@ -316,6 +401,10 @@ def pay_summary() -> Summary:
             Metric("奖金合计", "All bonuses", '=SUMIF({pay_total*},">=0")', MONEY),
         ),
     )
+
+
+#: The demo table of a pay scheme.
+PAY_RESULTS = (("total", "总分 Total"), ("pay_grade", "等级 Grade"), ("coef", "系数 Coef."), ("bonus", "奖金 Bonus"))
 
 
 def quota_audit_section(seed: str) -> Section:
@@ -366,12 +455,12 @@ def sales_formula(prefix: str) -> str:
     )
 
 
-def step_settings(
-    prefix: str, *, base: float, down: float, up: float, step: float, gap_mode: str, cap: float | None,
-    step_note: str, mode_note: str,
-) -> tuple:
-    """KPI_TARGET_STEP parameters ``<prefix>_Base/_Down/_Up/_Step/_GapMode/_Rounding/_Floor/_Cap``."""
-    return (
+def step_section(
+    prefix: str, zh: str, en: str, *, seed: str, note: str, base: float, down: float, up: float, step: float,
+    gap_mode: str, cap: float | None, step_note: str, mode_note: str,
+) -> Section:
+    """A KPI_TARGET_STEP item: ``<prefix>_Base/_Down/_Up/_Step/_GapMode/_Rounding/_Floor/_Cap``."""
+    settings = (
         Setting(f"{prefix}_Base", "达标得分", "Points at target", base),
         Setting(f"{prefix}_Down", "每步扣分", "Points lost per step", down),
         Setting(f"{prefix}_Up", "每步加分", "Points gained per step", up, "0 = 超额不加分"),
@@ -384,6 +473,7 @@ def step_settings(
         Setting(f"{prefix}_Floor", "下限", "Floor", 0, "「扣完为止」"),
         Setting(f"{prefix}_Cap", "封顶", "Cap", cap, "空 = 不封顶"),
     )
+    return Section(zh, en, seed, note, settings)
 
 
 def step_formula(prefix: str, actual: str, target: str) -> str:
@@ -401,10 +491,9 @@ def score_band_summary(extra: tuple = ()) -> Summary:
             count='=COUNTIFS({column*},">="&INDEX(Report_Lower,{index}),{column*},"<"&INDEX(Report_Upper,{index}))',
         ),
         (
-            Metric("参评人数 (有总分)", "Staff with a total", "=COUNT({total*})"),
-            Metric("有错误的行", "Rows with an error", "=SUMPRODUCT(ISERROR({total*})*1)",
-                   note="原因见员工表单元格 / the reason is in the cell on Staff"),
-            Metric("平均总分", "Average total", "=IF(COUNT({total*})=0,\"\",AVERAGEIF({total*},\">=0\"))", "0.0"),
+            staff_count(),
+            error_count(note="原因见员工表单元格 / the reason is in the cell on Staff"),
+            AVERAGE_TOTAL,
             *extra,
         ),
     )

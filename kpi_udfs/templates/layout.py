@@ -139,20 +139,21 @@ def _text(ws: Worksheet, row: int, col: int, text: str):
     return cell
 
 
-def _input_cell(cell, value: Any, fmt: str = "General") -> None:
+def _boxed_cell(cell, value: Any, fmt: str, fill, protection) -> None:
+    """A bordered cell of a table: its fill and lock say whether HR edits it."""
     cell.value = value
-    cell.fill = INPUT_FILL
+    cell.fill = fill
     cell.border = BORDER
-    cell.protection = UNLOCKED
+    cell.protection = protection
     cell.number_format = fmt
+
+
+def _input_cell(cell, value: Any, fmt: str = "General") -> None:
+    _boxed_cell(cell, value, fmt, INPUT_FILL, UNLOCKED)
 
 
 def _calc_cell(cell, value: Any, fmt: str = "General") -> None:
-    cell.value = value
-    cell.fill = CALC_FILL
-    cell.border = BORDER
-    cell.protection = LOCKED
-    cell.number_format = fmt
+    _boxed_cell(cell, value, fmt, CALC_FILL, LOCKED)
 
 
 def _headers(ws: Worksheet, row: int, col: int, pairs: list[tuple[str, str]]) -> None:

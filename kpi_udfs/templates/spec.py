@@ -139,8 +139,9 @@ class Input:
 
 
 @dataclass(frozen=True)
-class Calc:
-    """A computed column: one formula per row (locked)."""
+class _Computed:
+    """A locked staff column given by a formula; :class:`Calc` and :class:`Spill` differ
+    only in how the layout writes it."""
 
     key: str
     zh: str
@@ -151,15 +152,13 @@ class Calc:
 
 
 @dataclass(frozen=True)
-class Spill:
-    """A computed column filled by one array formula over the whole staff column."""
+class Calc(_Computed):
+    """A computed column: one formula per row (locked)."""
 
-    key: str
-    zh: str
-    en: str
-    formula: str
-    fmt: str = "General"
-    width: float = 11
+
+@dataclass(frozen=True)
+class Spill(_Computed):
+    """A computed column filled by one array formula over the whole staff column."""
 
 
 Column = Input | Calc | Spill

@@ -9,7 +9,17 @@ above the 70 % gate with a tie-policy cell (KPI_RANK_BONUS), wage = base pay + b
 
 from __future__ import annotations
 
-from ..blocks import MONEY, PERCENT, PERCENT1, band_formula, band_section, map_table
+from ..blocks import (
+    MONEY,
+    PERCENT,
+    PERCENT1,
+    band_formula,
+    band_section,
+    error_count,
+    item_table,
+    map_table,
+    staff_count,
+)
 from ..people import names
 from ..spec import (
     BLANK,
@@ -65,13 +75,10 @@ RULES = (
         "「4.执行力…20分」「5.投诉、维权、举报、退款纠纷…20分」「6.出勤率…20分」",
         "退款率 30 分由 130 − 5×20 推出 (inferred).",
         (
-            Table(
-                "Item",
-                "各项满分",
-                "Maximum per item",
-                (Field("Name", "指标", "Item"), Field("Max", "满分", "Maximum")),
-                (("售后客服素质", 20), ("退款率", 30), ("配合度", 20), ("执行力", 20), ("投诉维权纠纷", 20), ("出勤率", 20)),
-                ("20分", "30分 (推断 inferred)", "20分", "20分", "20分", "20分"),
+            item_table(
+                "Max",
+                [("售后客服素质", 20), ("退款率", 30), ("配合度", 20), ("执行力", 20), ("投诉维权纠纷", 20), ("出勤率", 20)],
+                ["20分", "30分 (推断 inferred)", "20分", "20分", "20分", "20分"],
             ),
         ),
     ),
@@ -266,10 +273,9 @@ TEMPLATE = Template(
         Distribution("KPI奖金分布", "Bonus distribution", "bonus", (1000, 800, 600, 400, 200, 0),
                      count="=COUNTIF({column*},{label})"),
         (
-            Metric("参评人数 (有总分)", "Staff with a total", "=COUNT({total*})"),
+            staff_count(),
             Metric("达到门槛人数", "Staff at or above the gate", '=COUNTIF({total*},">="&Gate)'),
-            Metric("有错误的行", "Rows with an error", "=SUMPRODUCT(ISERROR({total*})*1)",
-                   note="缺档 (退款率>5%)、超出区间等, 原因见员工表 / the reason is in the cell on Staff"),
+            error_count(note="缺档 (退款率>5%)、超出区间等, 原因见员工表 / the reason is in the cell on Staff"),
             Metric("KPI奖金合计", "KPI bonus total", '=SUMIF({bonus*},">=0")', MONEY, "排序阶梯发放总额 the ladder pays out"),
             Metric("工资合计", "Wages total", '=SUMIF({wage*},">=0")', MONEY, "不含错误行 / rows with an error left out"),
         ),

@@ -9,21 +9,20 @@ rating and teamwork → KPI_WEIGHTED with the weights left blank as the seed lea
 from __future__ import annotations
 
 from ..blocks import (
+    PAY_RESULTS,
     PERCENT,
     PERCENT1,
     band_formula,
     band_section,
-    grade_pay_section,
     map_table,
     pay_columns,
+    pay_rules,
     pay_summary,
-    payout_section,
-    quota_audit_section,
-    special_section,
-    streak_section,
+    weighted_formula,
+    weights_section,
 )
 from ..people import names
-from ..spec import BLANK, Between, Calc, Field, Input, Pick, Section, Setting, Table, Template, choices
+from ..spec import BLANK, Between, Calc, Input, Pick, Section, Template
 
 _ = BLANK
 COUNT = Between(0, 1_000_000, whole=True)
@@ -83,25 +82,17 @@ RULES = (
                       ["优秀100", "良好80", "合格70", "差50"]),
         ),
     ),
-    Section(
+    weights_section(
         "表4.7 权重",
         "Table 4.7 weights",
-        "「权重KPI 指标详细描述标准分值数据得分加权得分(%)」 — 表头有权重列, 但全表没有任何权重数值",
-        "AMB-29: 种子没有给出权重 → 权重为必填空白, 未填时总分为 #VALUE! (可自行假设各 20 %, 须注明).",
-        (
-            Table(
-                "W",
-                "各项权重 (必填)",
-                "Item weights (required)",
-                (Field("Item", "指标", "Item"), Field("Weight", "权重", "Weight", PERCENT, Between(0, 1))),
-                (("旺旺回复率 Z", _), ("旺旺响应时间 T", _), ("答问比 Q", _), ("店铺评分 P", _), ("团队合作", _)),
-                ("(无)", "(无)", "(无)", "(无)", "(无)"),
-            ),
-            Setting("W_Check", "权重检查", "Weight check", "ERROR",
-                    "ERROR: 合计≠100% 报错 (默认); NORMALIZE; AS_IS", valid=choices("KPI_WEIGHTED", "weight_check")),
-        ),
+        seed="「权重KPI 指标详细描述标准分值数据得分加权得分(%)」 — 表头有权重列, 但全表没有任何权重数值",
+        note="AMB-29: 种子没有给出权重 → 权重为必填空白, 未填时总分为 #VALUE! (可自行假设各 20 %, 须注明).",
+        rows=[("旺旺回复率 Z", _), ("旺旺响应时间 T", _), ("答问比 Q", _), ("店铺评分 P", _), ("团队合作", _)],
+        literal=["(无)", "(无)", "(无)", "(无)", "(无)"],
+        required=True,
+        check_note="ERROR: 合计≠100% 报错 (默认); NORMALIZE; AS_IS",
     ),
-    grade_pay_section(
+    *pay_rules(
         zh="表4.8 等级与绩效工资基数 / 表4.9 系数与人员比例",
         en="Table 4.8 grades and pay base / table 4.9 coefficient and quota",
         seed="「A 91~100 950」「B 86~90 800」「C 76~85 650」「D 65~75 550」 "
@@ -114,17 +105,12 @@ RULES = (
         ],
         literal=["A 91~100 950 · 优秀 15% 1.4倍", "B 86~90 800 · 良好 45% 1.2倍",
                  "C 76~85 650 · 合格 30% 1.0倍", "D 65~75 550 · 待改进 10% 0.8倍"],
+        quota_seed="「人员比例15% 45% 30% 10%」 (表4.9)",
+        payout_seed="「2、售后业绩奖金核算:个人业绩奖金=绩效考核分值*个人绩效工资考核系数,具体细则参照表 4.7 、表4.8 、表 4.9 」",
+        streak_rule="连续 A (表4.8 原文即为 A)",
+        streak_seed="「1、连续2 个月为A,额外奖励300~500…元/ 次不等;2、连续3 个月为A,底薪调整200~500…元不等;」",
+        streak_note="表4.8 明确写 A",
     ),
-    quota_audit_section("「人员比例15% 45% 30% 10%」 (表4.9)"),
-    payout_section(
-        seed="「2、售后业绩奖金核算:个人业绩奖金=绩效考核分值*个人绩效工资考核系数,具体细则参照表 4.7 、表4.8 、表 4.9 」"
-    ),
-    streak_section(
-        zh_rule="连续 A (表4.8 原文即为 A)",
-        seed="「1、连续2 个月为A,额外奖励300~500…元/ 次不等;2、连续3 个月为A,底薪调整200~500…元不等;」",
-        match_note="表4.8 明确写 A",
-    ),
-    special_section(),
 )
 
 COLUMNS = (
@@ -143,7 +129,7 @@ COLUMNS = (
     Calc("pq", "Q得分", "Q points", band_formula("q", "Q", overlap=True)),
     Calc("pp", "P得分", "P points", band_formula("rating", "P")),
     Calc("pteam", "团队合作得分", "Teamwork points", "=KPI_MAP({team},Team_Key,Team_Value)"),
-    Calc("total", "加权总分", "Weighted total", "=KPI_WEIGHTED({pz..pteam},W_Weight,W_Check)", "0.0"),
+    Calc("total", "加权总分", "Weighted total", weighted_formula("pz", "pteam"), "0.0"),
     *pay_columns(),
 )
 
@@ -202,5 +188,5 @@ TEMPLATE = Template(
     sample=SAMPLE,
     generate=generate,
     summary=pay_summary(),
-    results=(("total", "总分 Total"), ("pay_grade", "等级 Grade"), ("coef", "系数 Coef."), ("bonus", "奖金 Bonus")),
+    results=PAY_RESULTS,
 )

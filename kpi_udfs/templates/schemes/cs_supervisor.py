@@ -12,12 +12,13 @@ from __future__ import annotations
 from ..blocks import (
     MONEY,
     PERCENT1,
+    item_table,
     report_bands_section,
     sales_formula,
     sales_settings,
     score_band_summary,
     step_formula,
-    step_settings,
+    step_section,
 )
 from ..people import names
 from ..spec import (
@@ -45,14 +46,7 @@ RULES = (
         "「考核指标名称标准分值…100 分」「1. 店铺销售任务30…」「2. 转化率20…」 (表在此截断 the table ends here)",
         "AMB-42: 只定义了 30 + 20 = 50 分, 其余 50 分种子未给出; 总分只含已定义的两项.",
         (
-            Table(
-                "Item",
-                "各项标准分值",
-                "Standard points per item",
-                (Field("Name", "指标", "Item"), Field("Std", "标准分值", "Standard points")),
-                (("店铺销售任务", 30), ("转化率", 20)),
-                ("30", "20"),
-            ),
+            item_table("Std", [("店铺销售任务", 30), ("转化率", 20)], ["30", "20"]),
             Setting("Total_Declared", "声明总分", "Declared total", 100),
             Derived(
                 "Points_Check", "分值检查", "Points check",
@@ -88,13 +82,12 @@ RULES = (
             ),
         ),
     ),
-    Section(
-        "2. 转化率 (团队平均询单转化率)",
-        "2. Conversion (team average inquiry conversion)",
-        "「R≥月计划目标询单转化率,则该项得分为…20 分;转化率每低一个百分点,扣除…2 分,扣完为止。」",
-        "AMB-43: 转化率的「百分点」默认按绝对差 ABS; REL 按相对差. AMB-38: 不足一步不扣 (FLOOR).",
-        step_settings("Conv", base=20, down=2, up=0, step=0.01, gap_mode="ABS", cap=_,
-                      step_note="0.01 = 1 个百分点", mode_note="ABS: 绝对百分点 (默认); REL: 相对差"),
+    step_section(
+        "Conv", "2. 转化率 (团队平均询单转化率)", "2. Conversion (team average inquiry conversion)",
+        seed="「R≥月计划目标询单转化率,则该项得分为…20 分;转化率每低一个百分点,扣除…2 分,扣完为止。」",
+        note="AMB-43: 转化率的「百分点」默认按绝对差 ABS; REL 按相对差. AMB-38: 不足一步不扣 (FLOOR).",
+        base=20, down=2, up=0, step=0.01, gap_mode="ABS", cap=_, step_note="0.01 = 1 个百分点",
+        mode_note="ABS: 绝对百分点 (默认); REL: 相对差",
     ),
     report_bands_section(),
 )

@@ -9,6 +9,7 @@ KPI_QUOTA, KPI_QUOTA_CHECK in MAX mode, AMB-92).
 
 from __future__ import annotations
 
+from ..blocks import AVERAGE_TOTAL, error_count, item_table, staff_count
 from ..people import names
 from ..spec import (
     BLANK,
@@ -48,13 +49,10 @@ RULES = (
         "AMB-88: 种子没有把指标值换算成分数的标尺 → 各项得分由主管填写, 超过满分为 #VALUE!. "
         "AMB-89: 此处询单转化率 = 最终下单人数/询单人数 (不同于表4.4 的付款口径).",
         (
-            Table(
-                "Item",
-                "各项满分",
-                "Maximum per item",
-                (Field("Name", "指标", "Item"), Field("Max", "满分", "Maximum")),
-                tuple((zh, mx) for _k, zh, _en, mx in ITEMS),
-                ("30%(30分)", "30%(30分)", "10%(10分)", "5%(5分)", "5%(5分)", "5%(5分)", "5%(5分)", "10%(10分)"),
+            item_table(
+                "Max",
+                [(zh, mx) for _k, zh, _en, mx in ITEMS],
+                ["30%(30分)", "30%(30分)", "10%(10分)", "5%(5分)", "5%(5分)", "5%(5分)", "5%(5分)", "10%(10分)"],
             ),
             Setting("Total_Declared", "满分", "Declared total", 100, "各项满分之和须等于 100"),
         ),
@@ -183,8 +181,8 @@ TEMPLATE = Template(
             quota_zh="名额上限", quota_en="Cap",
         ),
         (
-            Metric("参评人数 (有总分)", "Staff with a total", "=COUNT({total*})"),
-            Metric("有错误的行", "Rows with an error", "=SUMPRODUCT(ISERROR({total*})*1)"),
+            staff_count(),
+            error_count(),
             Metric("评优上限检查", "Award cap check",
                    '=KPI_QUOTA_CHECK(IFERROR({award*}&"",""),Award_Label,Award_Quota,"MAX",Award_Rounding)',
                    note="TRUE = 未超上限; 否则列出超出 (AMB-92)"),
@@ -194,7 +192,7 @@ TEMPLATE = Template(
             Metric("维持原级", "Unchanged", '=COUNTIF({level*},"UNCHANGED")'),
             Metric("提醒", "Warned", '=COUNTIF({level*},INDEX(Flag_Word,1))'),
             Metric("淘汰", "Eliminated", '=COUNTIF({level*},INDEX(Flag_Word,2))'),
-            Metric("平均总分", "Average total", '=IF(COUNT({total*})=0,"",AVERAGEIF({total*},">=0"))', "0.0"),
+            AVERAGE_TOTAL,
         ),
     ),
     results=(("total", "总分 Total"), ("level", "等级 Level"), ("award", "评优 Award")),

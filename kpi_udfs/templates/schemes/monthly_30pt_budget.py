@@ -9,7 +9,7 @@ points fall in bands that cut the month's bonus by 0 / 10 / 30 / 100 % (KPI_BAND
 
 from __future__ import annotations
 
-from ..blocks import MONEY, PERCENT, band_formula, band_section
+from ..blocks import MONEY, PERCENT, band_formula, band_section, error_count, staff_count
 from ..people import names
 from ..spec import (
     BLANK,
@@ -190,8 +190,8 @@ TEMPLATE = Template(
     summary=Summary(
         Distribution("奖金扣减分布", "Bonus cut distribution", "cut", "Budget_Points", 4),
         (
-            Metric("参评人数 (有分数)", "Staff with points", "=COUNT({points*})"),
-            Metric("有错误的行", "Rows with an error", "=SUMPRODUCT(ISERROR({points*})*1)"),
+            staff_count("points", "参评人数 (有分数)", "Staff with points"),
+            error_count("points"),
             Metric("当月奖金合计", "Bonus before cuts", '=SUMIF({bonus_base*},">=0")', MONEY),
             Metric("实发奖金合计", "Bonus paid", '=SUMIF({payable*},">=0")', MONEY, "不含错误行 / rows with an error left out"),
             Metric("扣减合计", "Cut in total", '=SUMIF({bonus_base*},">=0")-SUMIF({payable*},">=0")', MONEY),

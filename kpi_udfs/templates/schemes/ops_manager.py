@@ -11,15 +11,16 @@ from __future__ import annotations
 from ..blocks import (
     MONEY,
     PERCENT1,
+    item_table,
     report_bands_section,
     sales_formula,
     sales_settings,
     score_band_summary,
     step_formula,
-    step_settings,
+    step_section,
 )
 from ..people import names
-from ..spec import BLANK, Between, Calc, Field, Input, Section, Setting, Table, Template
+from ..spec import BLANK, Between, Calc, Input, Section, Setting, Template
 
 _ = BLANK
 COUNT = Between(0, 10**12, whole=True)
@@ -32,14 +33,8 @@ RULES = (
         "「标准分值合计100」 关键业绩指标「(90 分)」 = 40 + 20 + 15 + 15; 过程指标「(10 分)」",
         "AMB-35: 销售项封顶 80、客单价上不封顶, 总分可超过 100; 此处只列标准分值, 不截断.",
         (
-            Table(
-                "Item",
-                "各项标准分值",
-                "Standard points per item",
-                (Field("Name", "指标", "Item"), Field("Std", "标准分值", "Standard points")),
-                (("店铺销售任务", 40), ("流量", 20), ("转化率", 15), ("客单价", 15), ("运营分析报告", 10)),
-                ("40", "20", "15", "15", "10"),
-            ),
+            item_table("Std", [("店铺销售任务", 40), ("流量", 20), ("转化率", 15), ("客单价", 15), ("运营分析报告", 10)],
+                       ["40", "20", "15", "15", "10"]),
         ),
     ),
     Section(
@@ -49,30 +44,25 @@ RULES = (
         "WE-11: R = 0.92 → 36.8; 0.85 → 34 (门槛含); 0.84 → 0; 2.1 → 84 → 封顶 80. AMB-35: 可超过标准分 40.",
         sales_settings("Sales", mult=40, gate=0.85, cap=80),
     ),
-    Section(
-        "2. 流量",
-        "2. Traffic",
-        "「R≥计划标准,则该项得分为20 分;实际流量:指标流量每低个百分点,扣除 2 分,扣完为止」",
-        "AMB-36: 「每低个百分点」缺「一」→ 步长 1 %. AMB-37: 流量是人数, 只能按相对差 REL. AMB-38: 不足一步不扣 (FLOOR).",
-        step_settings("Traffic", base=20, down=2, up=0, step=0.01, gap_mode="REL", cap=_,
-                      step_note="0.01 = 1 个百分点", mode_note=REL_NOTE),
+    step_section(
+        "Traffic", "2. 流量", "2. Traffic",
+        seed="「R≥计划标准,则该项得分为20 分;实际流量:指标流量每低个百分点,扣除 2 分,扣完为止」",
+        note="AMB-36: 「每低个百分点」缺「一」→ 步长 1 %. AMB-37: 流量是人数, 只能按相对差 REL. AMB-38: 不足一步不扣 (FLOOR).",
+        base=20, down=2, up=0, step=0.01, gap_mode="REL", cap=_, step_note="0.01 = 1 个百分点", mode_note=REL_NOTE,
     ),
-    Section(
-        "3. 转化率",
-        "3. Conversion rate",
-        "「月度店铺平均转化…R≥计划标准,则该项得分为15 分;…转化率每低个百分点,扣除 2 分,扣完为止」",
-        "AMB-37: 转化率的「百分点」默认按绝对差 ABS (3.0% → 2.5% 差 0.5 个百分点, 不足一步不扣); "
+    step_section(
+        "Conv", "3. 转化率", "3. Conversion rate",
+        seed="「月度店铺平均转化…R≥计划标准,则该项得分为15 分;…转化率每低个百分点,扣除 2 分,扣完为止」",
+        note="AMB-37: 转化率的「百分点」默认按绝对差 ABS (3.0% → 2.5% 差 0.5 个百分点, 不足一步不扣); "
         "REL 按相对差 (差 16.7% → 扣 32 分, 扣完为止).",
-        step_settings("Conv", base=15, down=2, up=0, step=0.01, gap_mode="ABS", cap=_,
-                      step_note="0.01 = 1 个百分点", mode_note="ABS: 绝对百分点 (默认, 比率); REL: 相对差"),
+        base=15, down=2, up=0, step=0.01, gap_mode="ABS", cap=_, step_note="0.01 = 1 个百分点",
+        mode_note="ABS: 绝对百分点 (默认, 比率); REL: 相对差",
     ),
-    Section(
-        "4. 客单价",
-        "4. Average order value",
-        "「S≥ R每 10%,分值增加2 分,上不封顶…S≤ R每 10%,分值扣 2 分,扣完为止」",
-        "AMB-39: 以目标为基准每 10% 一步, 超额加分不封顶; AMB-G3: 180/200 正好少 10% 算一步.",
-        step_settings("Aov", base=15, down=2, up=2, step=0.1, gap_mode="REL", cap=_,
-                      step_note="0.1 = 10 %", mode_note=REL_NOTE),
+    step_section(
+        "Aov", "4. 客单价", "4. Average order value",
+        seed="「S≥ R每 10%,分值增加2 分,上不封顶…S≤ R每 10%,分值扣 2 分,扣完为止」",
+        note="AMB-39: 以目标为基准每 10% 一步, 超额加分不封顶; AMB-G3: 180/200 正好少 10% 算一步.",
+        base=15, down=2, up=2, step=0.1, gap_mode="REL", cap=_, step_note="0.1 = 10 %", mode_note=REL_NOTE,
     ),
     Section(
         "5. 运营分析报告",

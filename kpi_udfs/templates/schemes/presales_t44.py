@@ -10,33 +10,20 @@ from __future__ import annotations
 
 from ..blocks import (
     MONEY,
+    PAY_RESULTS,
     PERCENT,
     PERCENT1,
     band_formula,
     band_section,
-    grade_pay_section,
     map_table,
     pay_columns,
+    pay_rules,
     pay_summary,
-    payout_section,
-    quota_audit_section,
-    special_section,
-    streak_section,
+    weighted_formula,
+    weights_section,
 )
 from ..people import names
-from ..spec import (
-    BLANK,
-    Between,
-    Calc,
-    Field,
-    Input,
-    Pick,
-    Section,
-    Setting,
-    Table,
-    Template,
-    choices,
-)
+from ..spec import BLANK, Between, Calc, Input, Pick, Section, Template
 
 _ = BLANK
 COUNT = Between(0, 1_000_000, whole=True)
@@ -96,28 +83,16 @@ RULES = (
                       ["优秀100", "良好80", "合格70", "差50"]),
         ),
     ),
-    Section(
+    weights_section(
         "表4.4 权重",
         "Table 4.4 weights",
-        "「订单转化率(X)35%」「落实客单价(Y)25%」「旺旺回复率(Z)15%」「旺旺响应时间(T)…15%」「平时表现客服主管打分10%」",
-        "合计 100 %; 不等于 100 % 时默认 #VALUE! (权重检查可改 NORMALIZE / AS_IS).",
-        (
-            Table(
-                "W",
-                "各项权重",
-                "Item weights",
-                (Field("Item", "指标", "Item"), Field("Weight", "权重", "Weight", PERCENT,
-                                                       Between(0, 1))),
-                (("订单转化率 X", 0.35), ("落实客单价 Y", 0.25), ("旺旺回复率 Z", 0.15),
-                 ("旺旺响应时间 T", 0.15), ("平时表现", 0.10)),
-                ("35%", "25%", "15%", "15%", "10%"),
-            ),
-            Setting("W_Check", "权重检查", "Weight check", "ERROR",
-                    "ERROR: 合计≠100% 报错 (默认); NORMALIZE: 按合计折算; AS_IS",
-                    valid=choices("KPI_WEIGHTED", "weight_check")),
-        ),
+        seed="「订单转化率(X)35%」「落实客单价(Y)25%」「旺旺回复率(Z)15%」「旺旺响应时间(T)…15%」「平时表现客服主管打分10%」",
+        note="合计 100 %; 不等于 100 % 时默认 #VALUE! (权重检查可改 NORMALIZE / AS_IS).",
+        rows=[("订单转化率 X", 0.35), ("落实客单价 Y", 0.25), ("旺旺回复率 Z", 0.15), ("旺旺响应时间 T", 0.15),
+              ("平时表现", 0.10)],
+        literal=["35%", "25%", "15%", "15%", "10%"],
     ),
-    grade_pay_section(
+    *pay_rules(
         zh="表4.5 等级与绩效工资基数 / 表4.6 系数与人员比例",
         en="Table 4.5 grades and pay base / table 4.6 coefficient and quota",
         seed="「A 91~100 950」「B 86~90 800」「C 76~85 650」「D 65~75 550」 "
@@ -130,17 +105,12 @@ RULES = (
         ],
         literal=["A 91~100 950 · 优秀 15% 1.4倍", "B 86~90 800 · 良好 45% 1.2倍",
                  "C 76~85 650 · 合格 30% 1.0倍", "D 65~75 550 · 待改进 10% 0.8倍 (「0.82、」读作 0.8)"],
+        quota_seed="「15% 45% 30% 10%人员比例」",
+        payout_seed="「1、售前客服、售后业绩奖金核算:个人业绩奖金=绩效考核分值* 个人绩效工资考核系数,具体细则参照表4.4 、表 4.5 、表 4.6 」",
+        streak_rule="金牌客服 = 等级 A (AMB-26)",
+        streak_seed="「1、连续 2 个月为获得金牌客服,额外…奖励300~500 元/ 次;」「2、连续 3 个月为金牌客服底薪调整…200~500 元;」",
+        streak_note="「金牌客服」本种子未定义, 取等级 A",
     ),
-    quota_audit_section("「15% 45% 30% 10%人员比例」"),
-    payout_section(
-        seed="「1、售前客服、售后业绩奖金核算:个人业绩奖金=绩效考核分值* 个人绩效工资考核系数,具体细则参照表4.4 、表 4.5 、表 4.6 」"
-    ),
-    streak_section(
-        zh_rule="金牌客服 = 等级 A (AMB-26)",
-        seed="「1、连续 2 个月为获得金牌客服,额外…奖励300~500 元/ 次;」「2、连续 3 个月为金牌客服底薪调整…200~500 元;」",
-        match_note="「金牌客服」本种子未定义, 取等级 A",
-    ),
-    special_section(),
 )
 
 COLUMNS = (
@@ -161,7 +131,7 @@ COLUMNS = (
     Calc("pz", "Z得分", "Z points", band_formula("z", "Z")),
     Calc("pt", "T得分", "T points", band_formula("resp", "T")),
     Calc("pp", "表现得分", "Performance points", "=KPI_MAP({perf},Perf_Key,Perf_Value)"),
-    Calc("total", "加权总分", "Weighted total", "=KPI_WEIGHTED({px..pp},W_Weight,W_Check)", "0.0"),
+    Calc("total", "加权总分", "Weighted total", weighted_formula("px", "pp"), "0.0"),
     *pay_columns(),
 )
 
@@ -225,5 +195,5 @@ TEMPLATE = Template(
     sample=SAMPLE,
     generate=generate,
     summary=pay_summary(),
-    results=(("total", "总分 Total"), ("pay_grade", "等级 Grade"), ("coef", "系数 Coef."), ("bonus", "奖金 Bonus")),
+    results=PAY_RESULTS,
 )
