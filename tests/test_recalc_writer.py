@@ -576,3 +576,13 @@ def test_one_pass_patch_equals_the_row_by_row_walk(sheet):
     assert fast == slow
     assert (fast_stats.written, fast_stats.created, fast_stats.skipped) == \
         (slow_stats.written, slow_stats.created, slow_stats.skipped)
+
+
+def test_grid_check_reads_prefixed_rows_spaced_attributes_and_only_cell_references():
+    from kpi_udfs.recalc.package import check_grid
+
+    with pytest.raises(PackageError, match="row 2,000,000"):
+        check_grid(b'<x:sheetData><x:row r="2000000"><x:c r="A2000000"/></x:row></x:sheetData>', "s")
+    with pytest.raises(PackageError, match="column XFE"):
+        check_grid(b"<sheetData><row r = '5'><c r = \"XFE5\"/></row></sheetData>", "s")
+    check_grid(b'<sheetData><row r="1048576"><c r="XFD1048576" bar="ZZZZ1"/></row></sheetData>', "s")

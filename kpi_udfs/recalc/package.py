@@ -325,7 +325,10 @@ def _locate_parts(pkg: Package) -> None:
 MAX_ROW = 1_048_576
 MAX_COLUMN = 16_384
 _ROW_NUMBER = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr\s*=\s*[\"'](\d+)")
-_CELL_COLUMN = re.compile(rb"\sr\s*=\s*[\"']\$?([A-Za-z]{3,})[0-9]")  # a cell's r="AAA1"
+# the same without a namespace prefix: a literal start, which the regex engine finds fast
+_PLAIN_ROW_NUMBER = re.compile(rb"<row\b[^>]*?\sr\s*=\s*[\"'](\d+)")
+# a cell's r="AAA1" (three letters or more); the character before "r" must be a space
+_CELL_COLUMN = re.compile(rb"r\s*=\s*[\"']\$?([A-Za-z]{3,})[0-9]")
 
 
 def check_grid(data: bytes, part: str, path: Path | None = None) -> None:
@@ -335,11 +338,14 @@ def check_grid(data: bytes, part: str, path: Path | None = None) -> None:
     the claimed rows (``<row r="1000000000">``) would run for minutes and fill memory.
     """
     where = f"{path.name}: " if path else ""
-    last = max(map(int, _ROW_NUMBER.findall(data)), default=0)
+    rows = _ROW_NUMBER if b":row" in data else _PLAIN_ROW_NUMBER
+    last = max(map(int, rows.findall(data)), default=0)
     if last > MAX_ROW:
         raise PackageError(f"{where}{part} has a row {last:,}, beyond Excel's last row {MAX_ROW:,} "
                            "(damaged or crafted)")
     for m in _CELL_COLUMN.finditer(data):  # three letters or more: AAA (703) … XFD (16,384)
+        if not data[m.start() - 1:m.start()].isspace():
+            continue
         letters = m.group(1).upper()
         n = 0
         for ch in letters:
