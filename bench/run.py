@@ -14,7 +14,11 @@ time and peak resident memory of the child and everything it waited for):
 ``LibreOffice`` headless ``soffice --convert-to xlsx`` of the same sheet written with
                 Excel's own functions only, recalculation on load forced;
 ``quadratic``   ``kpi recalc`` on the sheet with two more columns in which every row
-                scans its column (COUNTIF, RANK.EQ), shown apart.
+                scans its column (COUNTIF, RANK.EQ), shown apart;
+``batch``       ``--batch`` copies of the ``--batch-staff`` workbook (different seeds): one
+                child process that runs ``kpi recalc FILE -o OUT`` on each in a row, against
+                one ``kpi recalc FOLDER -o OUTFOLDER -j W`` (W = the cores, at least 2); the
+                outputs of the two must be identical, part by part.
 
 Results go to bench/results.json and, with ``--readme``, into bench/README.md between
 the ``<!-- results -->`` markers. Not part of the test suite.
@@ -73,7 +77,18 @@ def child_cell_by_cell(src: str, out: str) -> None:
         raise SystemExit(report.message)
 
 
-CHILDREN = {"floor": child_floor, "formulas": child_formulas, "cellbycell": child_cell_by_cell}
+def child_singles(src_dir: str, out_dir: str) -> None:
+    """``kpi recalc FILE -o OUT`` on every workbook of ``src_dir``, one after the other
+    (timed as one loop, so the polling of :func:`measure` is paid once, as for the batch)."""
+    for book in sorted(Path(src_dir).glob("*.xlsx")):
+        done = subprocess.run([PY, "-m", "kpi_udfs.cli", "recalc", str(book), "-o", str(Path(out_dir) / book.name)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if done.returncode != 0:
+            raise SystemExit(f"{book.name}: exit {done.returncode}: {done.stderr.decode(errors='replace')[-300:]}")
+
+
+CHILDREN = {"floor": child_floor, "formulas": child_formulas, "cellbycell": child_cell_by_cell,
+            "singles": child_singles}
 
 
 # -- measuring --------------------------------------------------------------------------
@@ -153,7 +168,34 @@ def prepare_libreoffice(work: Path) -> Path:
     return profile
 
 
+def batch_recalc(src_dir: Path, out_dir: Path, workers: int) -> dict:
+    return measure([PY, "-m", "kpi_udfs.cli", "recalc", str(src_dir), "-o", str(out_dir), "-j", str(workers)])
+
+
 # -- checking that the equivalent sheets agree --------------------------------------------
+
+
+def same_packages(a_dir: Path, b_dir: Path) -> dict:
+    """Workbooks of ``a_dir`` whose every part (sheet XML with the cached values included)
+    is byte for byte the same in the workbook of that name in ``b_dir``."""
+    import zipfile
+
+    names = sorted(p.name for p in a_dir.glob("*.xlsx"))
+    same, differ = 0, []
+    for name in names:
+        other = b_dir / name
+        if not other.exists():
+            differ.append(f"{name}: missing")
+            continue
+        with zipfile.ZipFile(a_dir / name) as za, zipfile.ZipFile(other) as zb:
+            parts = za.namelist()
+            bad = [n for n in parts if n not in zb.namelist() or za.read(n) != zb.read(n)]
+            bad += [n for n in zb.namelist() if n not in parts]
+        if bad:
+            differ.append(f"{name}: {', '.join(bad[:3])}")
+        else:
+            same += 1
+    return {"workbooks": len(names), "identical": same, **({"differ": differ} if differ else {})}
 
 
 def agreement(ours: Path, theirs: Path, columns: str = "KLMNOPQRSTUVWXY") -> dict:
@@ -226,6 +268,7 @@ def run(args) -> dict:
             row["libreoffice"] = {"seconds": None, "skipped": "--no-libreoffice"}
         print("  LibreOffice  ", row["libreoffice"], flush=True)
         results.append(row)
+    batch = run_batch(args, work, appraisal_workbook) if args.batch > 0 else None
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     return {
@@ -234,7 +277,34 @@ def run(args) -> dict:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"load average {os.getloadavg()[0]:.1f} at the end",
         "results": results,
+        **({"batch": batch} if batch else {}),
     }
+
+
+def run_batch(args, work: Path, appraisal_workbook) -> dict:
+    """N single runs in a row against one batch run over a process pool, same workbooks."""
+    n, staff = args.batch, args.batch_staff
+    workers = max(2, os.cpu_count() or 1)  # what -j asks; the command uses at most one per workbook
+    print(f"— batch of {n} workbooks, {staff:,} staff each, -j {workers}", flush=True)
+    books = work / "batch_in"
+    books.mkdir()
+    for i in range(n):
+        appraisal_workbook(books / f"store{i + 1:03d}.xlsx", staff, seed=1000 + i)
+    singles_out, batch_out = work / "batch_singles", work / "batch_pool"
+    singles_out.mkdir()
+    batch_out.mkdir()
+    out = {"workbooks": n, "staff": staff, "workers": min(n, workers),
+           "singles_timing": "one child process running the N commands one after the other, timed as a whole"}
+    out["singles"] = best(args.repeat, child, "singles", books, singles_out)
+    print("  singles      ", out["singles"], flush=True)
+    out["batch"] = best(args.repeat, batch_recalc, books, batch_out, workers)
+    print("  batch        ", out["batch"], flush=True)
+    out["outputs"] = same_packages(singles_out, batch_out)
+    print("  outputs      ", out["outputs"], flush=True)
+    a, b = out["singles"].get("seconds"), out["batch"].get("seconds")
+    if a and b:
+        out["speed_up"] = round(a / b, 2)
+    return out
 
 
 def _s(m: dict) -> str:
@@ -304,7 +374,40 @@ def markdown(data: dict) -> str:
                          f"{agree['same']:,} of {agree['cells']:,} formula cells.")
     if notes:
         lines += [""] + [f"- {n}" for n in notes]
+    if data.get("batch"):
+        lines += [""] + batch_markdown(data["batch"])
     return "\n".join(lines) + "\n"
+
+
+def batch_markdown(b: dict) -> list[str]:
+    s, p = b["singles"], b["batch"]
+    up = b.get("speed_up")
+    lines = [f"Many workbooks at once: {b['workbooks']} copies of the benchmark workbook (different seeds), "
+             f"`kpi recalc FILE -o OUT` on each in a row (one child process running the {b['workbooks']} "
+             f"commands, timed as a whole) against one `kpi recalc FOLDER -o OUTFOLDER -j {b['workers']}`:", "",
+             "| workbooks | staff each | workers | single runs in a row | one batch run | speed-up "
+             "| peak memory, in a row | peak memory, batch |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|",
+             f"| {b['workbooks']} | {b['staff']:,} | {b['workers']} | {_s(s)} | {_s(p)} "
+             f"| {f'{up:.2f}×' if up else '—'} | {_mb(s)} | {_mb(p)} |", ""]
+    if up is None:
+        verdict = "No speed-up could be computed (a run failed or was skipped)."
+    elif up >= 1.5:
+        verdict = f"The batch is clearly faster: {up:.2f} × the speed of the single runs in a row."
+    elif up > 1.1:
+        verdict = f"The batch is faster, but not clearly: {up:.2f} ×."
+    else:
+        verdict = f"The batch is not faster: {up:.2f} ×."
+    o = b["outputs"]
+    runs = f"the fastest of {len(s['runs'])} runs each" if s.get("runs") else "one run each"
+    lines.append(f"{verdict} Times: {runs}. Peak memory is that of the largest single process (the command or one pool "
+                 f"worker), not the sum. The batch outputs equal the single-run outputs byte for byte, "
+                 f"part by part, in {o['identical']} of {o['workbooks']} workbooks.")
+    lines += [f"- outputs differ: {d}" for d in o.get("differ", [])]
+    for m, what in ((s, "single runs"), (p, "batch run")):
+        if m.get("failed"):
+            lines.append(f"- {what}: failed ({m['failed'][:200]}).")
+    return lines
 
 
 def update_readme(text: str) -> None:
@@ -328,8 +431,13 @@ def main() -> None:
                     help="Largest staff count run without the fast path.")
     ap.add_argument("--cap", type=float, default=600.0, help="Seconds after which a formulas run is stopped.")
     ap.add_argument("--repeat", type=int, default=3,
-                    help="Runs of the floor, kpi recalc and LibreOffice per size; the fastest counts.")
+                    help="Runs of the floor, kpi recalc, LibreOffice (per size) and of both sides of "
+                    "the batch; the fastest counts.")
     ap.add_argument("--no-libreoffice", action="store_true", help="Leave LibreOffice out.")
+    ap.add_argument("--batch", type=int, default=20,
+                    help="Workbooks in the batch measurement (single runs in a row against one "
+                    "kpi recalc FOLDER -j cores); 0 skips it. --repeat applies.")
+    ap.add_argument("--batch-staff", type=int, default=1000, help="Staff in each workbook of the batch.")
     ap.add_argument("--keep", action="store_true", help="Keep the workbooks and outputs (path printed).")
     ap.add_argument("--readme", action="store_true", help="Write the tables into bench/README.md.")
     args = ap.parse_args()
