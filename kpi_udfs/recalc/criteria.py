@@ -39,7 +39,9 @@ _OPERATORS = {
 }  # fmt: skip
 
 
-def _wildcards(text: str) -> re.Pattern:
+def wildcard_pattern(text: str, prefix: bool = False) -> re.Pattern:
+    """Excel wildcards (``*``, ``?``, ``~`` escapes) as a case-insensitive regex for the
+    whole text (``prefix``: for text starting so, as database criteria match)."""
     out, i = [], 0
     while i < len(text):
         ch = text[i]
@@ -49,7 +51,7 @@ def _wildcards(text: str) -> re.Pattern:
             continue
         out.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
         i += 1
-    return re.compile("".join(out) + r"\Z", re.IGNORECASE | re.DOTALL)
+    return re.compile("".join(out) + (".*" if prefix else "") + r"\Z", re.IGNORECASE | re.DOTALL)
 
 
 def _is_number(v: Any) -> bool:
@@ -104,7 +106,7 @@ def matches(test_range: dict, condition: Any) -> np.ndarray:
         return np.fromiter((_is_blank(v) for v in flat), bool, flat.size).reshape(raw.shape)
     if op in ("=", "<>"):
         if kind == "text":
-            pattern = _wildcards(operand)
+            pattern = wildcard_pattern(operand)
             eq = np.fromiter((_is_text(v) and pattern.match(v) is not None for v in flat), bool, flat.size)
         elif kind == "number":
             eq = np.fromiter((_is_number(v) and float(v) == operand for v in flat), bool, flat.size)

@@ -11,7 +11,6 @@ criteria do. A blank condition, or a criteria label naming no column, matches al
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import formulas.functions as ff
@@ -20,6 +19,7 @@ import schedula as sh
 from formulas.functions import FoundError, get_functions, wrap_func
 from formulas.tokens.operand import Error, XlError
 
+from .criteria import wildcard_pattern
 from .native_fixes import _AGGREGATORS
 
 _VALUE = Error.errors["#VALUE!"]
@@ -71,20 +71,6 @@ def _field_column(headers: list[str | None], field: Any) -> int:
     return k - 1
 
 
-def _pattern(text: str, prefix: bool) -> re.Pattern:
-    """Excel wildcards (``*``, ``?``, ``~`` escapes) as a case-insensitive regex."""
-    out, i = [], 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "~" and i + 1 < len(text):
-            out.append(re.escape(text[i + 1]))
-            i += 2
-            continue
-        out.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
-        i += 1
-    return re.compile("".join(out) + (".*" if prefix else "") + r"\Z", re.IGNORECASE | re.DOTALL)
-
-
 def _is_number_text(text: str) -> bool:
     try:
         float(text)
@@ -103,7 +89,7 @@ def _matches(column: np.ndarray, condition: Any) -> np.ndarray | None:
         if op in ("", "=", "<>") and not _is_number_text(rest):
             if op == "=" and not rest:  # "=": blank cells
                 return np.array([v is sh.EMPTY or v == "" for v in column], dtype=bool)
-            pat = _pattern(rest, prefix=not op)
+            pat = wildcard_pattern(rest, prefix=not op)
             hit = np.array([isinstance(v, str) and pat.match(v) is not None for v in column], dtype=bool)
             return ~hit if op == "<>" else hit
     xfilter = getattr(ff, "__xfilter")  # formulas' COUNTIF criteria, shared on purpose
