@@ -418,3 +418,13 @@ def test_undefined_name_and_circular_reference(natives):
     assert natives.values[("Staff", "F21")].code == "#VALUE!"
     assert natives.values[("Staff", "J1")] == 0 and natives.values[("Staff", "J2")] == 0
     assert "circular" in natives.notes[("Staff", "J1")]
+
+
+def test_excel_wildcards_for_criteria_and_database_functions():
+    from kpi_udfs.recalc.criteria import wildcard_pattern
+
+    p = wildcard_pattern("a*b?~*")  # ~* is a literal star
+    assert p.match("AxxbY*") and not p.match("axxbY") and not p.match("axxbYz*x")
+    assert wildcard_pattern("张?").match("张三") and not wildcard_pattern("张?").match("张三丰")
+    assert wildcard_pattern("abc", prefix=True).match("ABCdef")  # database criteria: "begins with"
+    assert not wildcard_pattern("abc").match("abcdef")
