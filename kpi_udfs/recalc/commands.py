@@ -23,6 +23,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from ..errors import KpiError
 from .package import Limits, MiB, PackageError, validate
 from .safefile import LockedError, OutputError, atomic_output, remove_stale_temps, target_lock
 from .writer import WriteError, split_ref, write_values
@@ -80,6 +81,9 @@ class FileReport:
     cells_computed: int = 0
     cells_written: int = 0
     errors: list[dict] = field(default_factory=list)
+    #: Cells that show a value Excel would also show but that deserve a look, with why
+    #: (a circular reference shows 0, as Excel does without iterative calculation).
+    warnings: list[dict] = field(default_factory=list)
     not_written: list[dict] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -149,6 +153,11 @@ def run_job(job: Job, progress=None) -> FileReport:
             {"sheet": s, "cell": c, "ref": qualified(s, c), "code": v.code,
              "reason": v.reason or evaluation.notes.get((s, c), "")}
             for s, c, v in errors
+        ]
+        report.warnings = [
+            {"sheet": s, "cell": c, "ref": qualified(s, c), "reason": evaluation.notes[(s, c)]}
+            for s, c in sorted(evaluation.notes, key=order)
+            if not isinstance(evaluation.values.get((s, c)), KpiError)
         ]
         report.not_written = [
             {"sheet": s, "cell": c, "ref": qualified(s, c), "reason": why}
@@ -285,6 +294,8 @@ def _print_report(console: Console, r: FileReport) -> None:
     for e in r.errors:
         reason = f"  {escape(e['reason'])}" if e["reason"] else ""
         console.print(f"    {escape(e['ref'])}  [red]{escape(e['code'])}[/]{reason}")
+    for w in r.warnings:
+        console.print(f"    {escape(w['ref'])}  [yellow]warning[/]  {escape(w['reason'])}")
     for n in r.not_written:
         console.print(f"    [yellow]not written[/] {escape(n['ref'])}: {escape(n['reason'])}")
 
@@ -295,6 +306,7 @@ def _summary_json(reports: list[FileReport], code: int) -> dict:
         "cells_computed": sum(r.cells_computed for r in reports),
         "error_cells": sum(len(r.errors) for r in reports),
         "errors": [dict(e, file=r.input) for r in reports for e in r.errors],
+        "warnings": [dict(w, file=r.input) for r in reports for w in r.warnings],
         "failed_files": sum(r.exit_code not in (EXIT_OK, EXIT_ERROR_CELLS) for r in reports),
         "exit_code": code,
     }
