@@ -257,6 +257,19 @@ def test_double_negation_turns_booleans_and_text_into_numbers(tmp_path):
         assert got == want and [type(g) for g in got] == [type(w) for w in want]
 
 
+def test_text_longer_than_a_cell_holds_is_value_error(tmp_path):
+    """Excel: & and CONCATENATE/CONCAT/TEXTJOIN give #VALUE! past 32,767 characters, and so
+    does every formula reading such a result; 22,000 characters are fine."""
+    long = 'REPT("a",20000)&REPT("b",20000)'
+    cells = {"A1": f"={long}", "A2": "=LEN(A1)", "A3": '=CONCATENATE(REPT("a",20000),REPT("b",20000))',
+             "A4": '=LEN(REPT("a",20000)&REPT("b",2000))', "A5": '=_xlfn.TEXTJOIN(",",TRUE,REPT("a",20000),REPT("b",20000))'}
+    path = book(tmp_path, cells)
+    for values in (cell_by_cell(path), evaluate_fast(path).values):
+        got = [values[("S", f"A{i}")] for i in range(1, 6)]
+        assert got[:3] == [KpiError(VALUE, "")] * 3 and got[4] == KpiError(VALUE, "")
+        assert got[3] == 22000.0
+
+
 def cell_by_cell(path: Path) -> dict:
     return Recalculation(path).run().evaluation.values
 

@@ -17,7 +17,8 @@
   Excel does (signs, modes, FLOOR(7.1,0.1) = 71 × 0.1), snapping quotients within
   binary noise of a whole number.
 * REPT refuses results longer than a cell holds (32,767 characters) and negative counts
-  with #VALUE!, as Excel does, instead of building them.
+  with #VALUE!, as Excel does, instead of building them; ``&``, CONCATENATE, CONCAT and
+  TEXTJOIN give #VALUE! for a text longer than that.
 * CHAR and CODE use Windows-1252 as Excel for Windows does (Mac Roman for a workbook
   saved by Excel for Mac); SWITCH compares text case-insensitively.
 * LOOKUP in both forms (vector, and array: first row or column searched, last one
@@ -38,6 +39,7 @@ the current :class:`~kpi_udfs.recalc.session.Session`.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable
@@ -806,6 +808,42 @@ def _rept(text: Any, times: Any) -> Any:
     return s * n
 
 
+def _cap_text(value: Any) -> Any:
+    """#VALUE! for text longer than a cell holds (element-wise for arrays)."""
+    if isinstance(value, str):
+        return _VALUE if len(value) > MAX_TEXT else value
+    if isinstance(value, np.ndarray) and value.dtype == object and value.size:
+        long = np.frompyfunc(lambda v: isinstance(v, str) and len(v) > MAX_TEXT, 1, 1)(value).astype(bool)
+        if long.any():
+            value = value.copy()
+            value[long] = _VALUE
+    return value
+
+
+def _text_capped(fn: Callable) -> Callable:
+    """``fn`` whose text results longer than Excel's 32,767 characters are #VALUE!."""
+    if getattr(fn, "text_capped", False):
+        return fn
+
+    @functools.wraps(fn)
+    def capped(*args, **kwargs):
+        return _cap_text(fn(*args, **kwargs))
+
+    capped.text_capped = True
+    return capped
+
+
+def _install_text_caps() -> None:
+    from formulas.functions.operators import OPERATORS
+
+    OPERATORS["&"] = _text_capped(OPERATORS["&"])
+    table = get_functions()
+    for name in ("CONCATENATE", "CONCAT", "TEXTJOIN"):
+        for key in (name, "_XLFN." + name):
+            if key in table:
+                table[key] = _text_capped(table[key])
+
+
 def _with_xlfn(table: dict, name: str, fn: Any) -> None:
     table[name] = fn
     table["_XLFN." + name] = fn
@@ -850,6 +888,7 @@ def install_native_fixes() -> None:
     from formulas.functions import math as fmath
 
     _install_double_negation()
+    _install_text_caps()
 
     table = get_functions()
     if not getattr(install_native_fixes, "done", False):

@@ -431,6 +431,10 @@ def _text_order(sa: str, sb: str, op: str) -> int:
     return 1
 
 
+#: The most characters an Excel cell holds; a longer text is #VALUE!.
+MAX_TEXT = 32767
+
+
 def concat(a: Vec, b: Vec) -> Vec:
     """``&``: text of both sides (empty is "", numbers as Excel writes them)."""
     shape = broadcast_shape(a, b)
@@ -438,8 +442,12 @@ def concat(a: Vec, b: Vec) -> Vec:
     ta, tb = as_text_safe(a), as_text_safe(b)
     ta, tb = np.broadcast_to(ta, shape), np.broadcast_to(tb, shape)
     out = np.empty(shape, dtype=object)
+    longest = 0
     for idx in np.ndindex(shape):
-        out[idx] = ta[idx] + tb[idx]
+        out[idx] = text = ta[idx] + tb[idx]
+        longest = max(longest, len(text))
+    if longest > MAX_TEXT:
+        raise Unsupported("text longer than a cell holds (#VALUE! in Excel)")
     return text_vec(out, errors)
 
 
