@@ -9,8 +9,11 @@ Only what must change changes (issue 3: "nothing else in the file changes"):
   cell only its ``<v>`` element and its ``t`` attribute: numbers plain (no ``t``, or
   ``t="n"`` kept), text ``t="str"``, booleans ``t="b"``, errors ``t="e"``. The sheet XML
   is patched with byte-level regular expressions, not parsed and re-serialised, so every
-  byte outside those cells stays as it was and a 10,000-row sheet takes a fraction of a
-  second;
+  byte outside those cells stays as it was. Three levels, each giving the bytes of the
+  next where both apply: formula cells of the usual shape in one pass over the sheet
+  (:func:`_patch_formula_cells`), then the rows still concerned found by number
+  (:func:`_patch_numbered_rows`), then a walk of every row and cell for anything unusual
+  (:func:`_patch_row_by_row`: no ``r`` attributes, namespace prefixes, missing rows);
 * a value is written only into a formula cell or a cell inside an array formula's range
   (``<f t="array" ref="D2:D21">``: the other cells of the range hold only ``<v>``); a
   missing range cell is created in row/column order (and the sheet's ``<dimension>`` and
