@@ -315,6 +315,12 @@ class WorkbookModel(ExcelModel):
         return refs
 
     def compile_cell(self, cell, context, references, formula_references):
+        if cell.data_type == "n" and isinstance(cell.value, float) and cell.coordinate not in self._covered:
+            # A typed-in number keeps every bit Excel saved: `formulas` rounds it to 15
+            # decimal places, which makes e.g. 0.50902777777777775 (12:13, 733/1440) differ
+            # from TIMEVALUE("12:13") in a comparison, where Excel sees them equal.
+            crd = formula_references.get(cell.coordinate, cell.coordinate)
+            return self._compile_cell(crd, cell.value, context, True, references)
         if cell.data_type != "f" or cell.coordinate in self._covered:
             return super().compile_cell(cell, context, references, formula_references)
         crd = cell.coordinate

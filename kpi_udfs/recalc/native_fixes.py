@@ -428,6 +428,8 @@ _TIME_TEXT = re.compile(r"^(\d{1,2}):(\d{1,2})(?::(\d{1,2}(?:\.\d+)?))?\s*([AaPp
 _DATE_TEXT = re.compile(
     r"^\d{1,4}[-/.]\d{1,2}(?:[-/.]\d{1,4})?(?:[ T]+\d{1,2}:\d{1,2}(?::\d{1,2}(?:\.\d+)?)?\s*(?:[AaPp][Mm])?)?$"
 )
+# with a year after the month too ("1/1937", "1/2008": January of that year)
+_DATE_TEXT_LONG = re.compile(_DATE_TEXT.pattern.replace(r"[-/.]\d{1,2}(?:", r"[-/.]\d{1,4}(?:", 1))
 _MONTH_NAME = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.IGNORECASE)
 
 
@@ -438,12 +440,14 @@ def time_text(text: str) -> float | None:
         return None
     h, mi, sec = int(m.group(1)), int(m.group(2)), float(m.group(3) or 0)
     if m.group(4):
-        if not 1 <= h <= 12:
+        if not 0 <= h <= 12:  # Excel reads "0:13 PM" as 12:13 PM
             return None
         h = h % 12 + (12 if m.group(4)[0] in "Pp" else 0)
     if mi >= 60 or sec >= 60:
         return None
-    return (h * 3600 + mi * 60 + sec) / 86400
+    # Excel's own rounding: "0:13" is 0.009027777777777779, not 780/86400 (…777), so
+    # seconds into minutes into hours into days, one division at a time.
+    return ((sec / 60 + mi) / 60 + h) / 24
 
 
 def xvalue(value: Any) -> Any:
@@ -467,6 +471,48 @@ def xvalue(value: Any) -> Any:
         except Exception:
             raise FoundError(err=_VALUE) from None
     return float(value)
+
+
+def _date_time_text(text: Any) -> float:
+    """The serial number a date and/or time written as text stands for (DATEVALUE and
+    TIMEVALUE take text only; a bare number such as "2007" is no date)."""
+    if not isinstance(text, str):
+        raise FoundError(err=_VALUE)
+    text = re.sub(r":\s+", ":", text.strip())  # Excel reads "12: 13" as 12:13
+    x = time_text(text)
+    if x is not None:
+        return x
+    if not _DATE_TEXT_LONG.match(text) and not _MONTH_NAME.search(text):
+        raise FoundError(err=_VALUE)
+    from formulas.functions.text import xvalue as formulas_value
+
+    try:
+        return float(formulas_value(text))
+    except Exception:
+        raise FoundError(err=_VALUE) from None
+
+
+def xdatevalue(text: Any) -> float:
+    """DATEVALUE: the date part of the serial number (a time alone is day 0)."""
+    return float(math.floor(_date_time_text(text)))
+
+
+def xtimevalue(text: Any) -> float:
+    """TIMEVALUE: the fraction of a day, from the same serial number as VALUE, so
+    "7/5/1998 12:13" gives 35981.50902777778 - 35981 and "49:13" 2.0506944… - 2."""
+    x = _date_time_text(text)
+    return x - math.floor(x)
+
+
+def xn(value: Any) -> Any:
+    """N: a number as itself, TRUE/FALSE as 1/0 (Excel's N documents "TRUE → 1"),
+    anything else 0; an error propagates. (`formulas` returns the boolean itself.)"""
+    v = np.asarray(value, object).ravel()[0]
+    if isinstance(v, XlError):
+        raise FoundError(err=v)
+    if isinstance(v, (bool, np.bool_, int, float, np.integer, np.floating)):
+        return float(v)
+    return 0.0
 
 
 def _text_function(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -833,9 +879,31 @@ def _text_capped(fn: Callable) -> Callable:
     return capped
 
 
+def _excel_str(original: Callable[[Any], str]) -> Callable[[Any], str]:
+    """`formulas`' number-to-text conversion (``&``, LEN, LEFT…), writing at most the 15
+    significant digits Excel keeps: ">=" & 0.3645833333333333 is ">=0.364583333333333"."""
+    if getattr(original, "excel_digits", False):
+        return original
+
+    def to_text(value: Any) -> str:
+        if isinstance(value, float) and not value.is_integer():
+            s = repr(value)
+            if "e" not in s and len(s.lstrip("-").replace(".", "").lstrip("0")) > 15:
+                short = f"{value:.15g}"
+                if "e" not in short:
+                    return short
+        return original(value)
+
+    to_text.excel_digits = True
+    return to_text
+
+
 def _install_text_caps() -> None:
+    from formulas.functions import operators, text
     from formulas.functions.operators import OPERATORS
 
+    text._str = _excel_str(text._str)
+    operators._str = _excel_str(operators._str)
     OPERATORS["&"] = _text_capped(OPERATORS["&"])
     table = get_functions()
     for name in ("CONCATENATE", "CONCAT", "TEXTJOIN"):
@@ -900,6 +968,9 @@ def install_native_fixes() -> None:
     table["GCD"] = wrap_func(_gcd_lcm(fmath.xgcd))
     table["LCM"] = wrap_func(_gcd_lcm(fmath.xlcm))
     table["VALUE"] = wrap_func(xvalue)
+    table["N"] = wrap_func(xn)
+    table["DATEVALUE"] = wrap_ufunc(xdatevalue, input_parser=lambda *a: a)
+    table["TIMEVALUE"] = wrap_ufunc(xtimevalue, input_parser=lambda *a: a)
     table["CHAR"] = wrap_ufunc(_char)
     table["CODE"] = wrap_ufunc(_char_code, input_parser=lambda *a: a)
     from formulas.functions import get_error

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from decimal import ROUND_HALF_UP, Decimal
 
 from ..numeric import excel_round
 
@@ -87,11 +88,6 @@ def _literal(tok: str) -> str | None:
     return None
 
 
-def _significant(text: str) -> int:
-    digits = text.lstrip("-").replace(".", "").lstrip("0")
-    return len(digits.rstrip("0")) if "." in text else len(digits)
-
-
 def general(x: float) -> str:
     """Excel's General format for a number in a cell of standard width (11 characters)."""
     if x == 0:
@@ -105,8 +101,16 @@ def general(x: float) -> str:
     if a < 1e11:
         k = max(1, int(math.floor(math.log10(a))) + 1)
         dec = max(0, 10 - k)
-        fixed = f"{float(excel_round(a, dec)):.{dec}f}".rstrip("0").rstrip(".")
-        if fixed != "0" and _significant(fixed) >= min(_significant(mant), _significant(repr(a))):
+        # the 15 significant digits Excel keeps, rounded half up to what 11 characters show;
+        # decimals are shown when they lose nothing, or from 0.0001 up, where they hold at
+        # least the 6 significant digits of the scientific form (9E-09 for 9.000001E-09,
+        # 0.000000009 for 9E-09, 0.000111111 for 0.00011111101)
+        kept = Decimal(f"{a:.15g}")
+        shown = kept.quantize(Decimal(1).scaleb(-dec), rounding=ROUND_HALF_UP)
+        fixed = f"{shown:f}"
+        if "." in fixed:
+            fixed = fixed.rstrip("0").rstrip(".")
+        if shown < Decimal(10) ** 11 and fixed != "0" and (shown == kept or a >= 1e-4):
             return sign + fixed
     return sign + sci
 
@@ -364,6 +368,11 @@ def format_value(value: object, code: str) -> str:
     else:
         section, negative_sign = sections[0], x < 0
     tokens = _tokens(section)
+    if len(sections) == 1 and "@" in tokens:
+        # a text format given a number: Excel shows the number as General does
+        # (TEXT(1234.5, "@") is "1234.5")
+        body = general(x)
+        return "".join(body if t == "@" else (_literal(t) if _literal(t) is not None else t) for t in tokens)
     if any(t.lower() == "general" for t in tokens):
         body = general(abs(x) if not negative_sign else x)
         return "".join(body if t.lower() == "general" else (_literal(t) or "") for t in tokens)

@@ -238,12 +238,9 @@ def _shared_string(text: str) -> str:
 
 
 def _number(text: str) -> float:
-    """A number typed in a cell, as the cell-by-cell path reads it: a decimal number is
-    rounded to 15 decimal places (`formulas` does so when it loads constants)."""
-    x = float(text)
-    if "." in text or "e" in text or "E" in text:
-        x = round(x, 15)
-    return x
+    """A number typed in a cell, as the cell-by-cell path reads it: every bit Excel saved
+    (the loader keeps it unrounded too, see ``WorkbookModel.compile_cell``)."""
+    return float(text)
 
 
 def _scan_cells(data: bytes) -> list[tuple] | None:

@@ -1,0 +1,117 @@
+"""Excel's value semantics that `formulas` misses, on workbooks written with openpyxl:
+typed-in numbers at full precision, time text, N, DATEVALUE/TIMEVALUE, number-to-text
+conversion and TEXT with a text format. Expected values are derived by hand from
+Microsoft's documentation of each function (cited per test); every workbook goes
+through both the fast path and the cell-by-cell path, which must agree."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+
+from kpi_udfs.recalc.engine import evaluate, evaluate_cell_by_cell
+
+
+def _both(tmp_path, cells: dict[str, object]) -> dict[str, object]:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "S"
+    for ref, v in cells.items():
+        ws[ref] = v
+    path = tmp_path / "book.xlsx"
+    wb.save(path)
+    fast = {ref: v for (_, ref), v in evaluate(path).values.items()}
+    slow = {ref: v for (_, ref), v in evaluate_cell_by_cell(path).values.items()}
+    assert fast == slow
+    return slow
+
+
+def test_typed_numbers_keep_every_digit_excel_saved(tmp_path):
+    # 12:13 is 733/1440 = 0.50902777777777775 (Excel writes 17 digits); rounding it to 15
+    # decimals (0.509027777777778) made it differ from TIMEVALUE("12:13"), and Excel's
+    # "=" compares the stored doubles.
+    got = _both(tmp_path, {"A1": 733 / 1440, "B1": '=TIMEVALUE("12:13")', "C1": "=A1=B1", "D1": "=A1*1"})
+    assert got["C1"] is True
+    assert got["D1"] == 733 / 1440
+
+
+def test_time_text_is_a_fraction_of_a_day_as_excel_rounds_it(tmp_path):
+    # TIMEVALUE: "a decimal number from 0 to 0.99988426" for the time in the text; Excel
+    # stores 0:13 as 0.009027777777777779 (13/60/24), not 780/86400 = …777; "0:13 PM" is
+    # 12:13 PM; a date and time gives the time part of the serial number.
+    got = _both(
+        tmp_path,
+        {
+            "A1": '=VALUE("0:13")',
+            "A2": '=VALUE("0:13 PM")',
+            "A3": '=TIMEVALUE("12:13:14 AM")',
+            "A4": '=TIMEVALUE("7/5/1998 12:13")',
+            "A5": '=TIMEVALUE("49:13")',
+            "A6": '=TIMEVALUE("7/5/1998")',
+        },
+    )
+    assert got["A1"] == 13 / 60 / 24 == 0.009027777777777779
+    assert got["A2"] == (13 / 60 + 12) / 24
+    assert got["A3"] == ((14 / 60 + 13) / 60) / 24
+    serial = 35981 + (13 / 60 + 12) / 24  # DATE(1998,7,5) = 35981
+    assert got["A4"] == serial - 35981
+    assert got["A5"] == (13 / 60 + 49) / 24 - 2
+    assert got["A6"] == 0.0
+
+
+def test_datevalue_of_a_time_alone_is_day_zero_and_a_bare_number_is_no_date(tmp_path):
+    # DATEVALUE: "time information in date_text is ignored"; "2007" is no date (#VALUE!);
+    # "1/1937" is January 1937 (DATE(1937,1,1) = 13516).
+    got = _both(
+        tmp_path,
+        {
+            "A1": '=DATEVALUE("12:13")',
+            "A2": '=DATEVALUE("7/5/1998 12:13 PM")',
+            "A3": '=DATEVALUE("2007")',
+            "A4": '=DATEVALUE("1/1937")',
+            "A5": "=DATEVALUE(12)",
+        },
+    )
+    assert got["A1"] == 0.0
+    assert got["A2"] == 35981.0
+    assert got["A3"].code == "#VALUE!"
+    assert got["A4"] == 13516.0
+    assert got["A5"].code == "#VALUE!"
+
+
+def test_n_turns_booleans_into_numbers(tmp_path):
+    # N: "TRUE → 1", FALSE → 0, text → 0, a number → itself.
+    got = _both(tmp_path, {"A1": True, "A2": False, "A3": "x", "B1": "=N(A1)", "B2": "=N(A2)", "B3": "=N(A3)", "B4": "=N(2.5)"})
+    assert (got["B1"], got["B2"], got["B3"], got["B4"]) == (1.0, 0.0, 0.0, 2.5)
+    assert not isinstance(got["B1"], bool)
+
+
+@pytest.mark.parametrize(
+    ("number", "shown"),
+    [
+        (0, "0"),
+        (99999999999.4999, "99999999999"),  # 11 characters at most, rounded half up
+        (99999999999.5, "1E+11"),
+        (9e-09, "0.000000009"),  # decimals that lose nothing
+        (9.000001e-09, "9E-09"),  # scientific when both lose digits below 0.0001
+        (1.111101e-05, "1.1111E-05"),
+        (0.00011111101, "0.000111111"),  # from 0.0001 up, decimals hold 6 digits
+        (7.77777777777777e-05, "7.77778E-05"),
+        (-777777777.777777, "-777777777.8"),
+    ],
+)
+def test_text_with_a_text_format_shows_a_number_as_general(tmp_path, number, shown):
+    # TEXT(value, "@"): a number in a text format is displayed as the General format
+    # does in a standard-width (11 character) cell.
+    got = _both(tmp_path, {"A1": number, "B1": '=TEXT(A1,"@")', "C1": '=TEXT(A1,"General")'})
+    assert got["B1"] == shown
+    assert got["C1"] == shown
+
+
+def test_numbers_become_text_with_at_most_15_significant_digits(tmp_path):
+    # Excel keeps 15 significant digits: ">=" & 0.3645833333333333 is ">=0.364583333333333"
+    # and LEN of 1/3 is 17 ("0.333333333333333").
+    got = _both(tmp_path, {"A1": 0.3645833333333333, "B1": '=">="&A1', "B2": "=LEN(1/3)", "B3": '="x"&0.25'})
+    assert got["B1"] == ">=0.364583333333333"
+    assert got["B2"] == 17.0
+    assert got["B3"] == "x0.25"
