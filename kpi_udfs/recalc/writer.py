@@ -369,7 +369,9 @@ def _patch_sheet(xml: bytes, by_ref: dict[bytes, CellValue],
     Formula cells of the usual shape are patched in one regular-expression pass over the
     sheet (:func:`_patch_formula_cells`); whatever is left (cells to create in an array
     range, cells of another shape, namespace prefixes, cells without ``r``) goes the
-    row-by-row way. Both give the same bytes where both apply (tests/test_recalc_writer.py).
+    row-by-row way. Both give the same bytes where both apply (tests/test_recalc_writer.py);
+    only the walk checks that each cell's ``r`` belongs to its row (a sheet where they
+    disagree is damaged: Excel repairs it on opening).
     """
     if not by_ref:
         return xml, _SheetPatch()
@@ -598,13 +600,13 @@ _PLAIN_REF = re.compile(r"[A-Z]{1,3}[0-9]{1,7}")
 def _group(pkg: Package, evaluation: Evaluation, result: WriteResult) -> dict[str, tuple[str, dict]]:
     """Evaluation values grouped by worksheet part: part → (sheet name, {b"B12": value})."""
     parts: dict[str, tuple[str, dict]] = {}
-    targets: dict[str, dict | None] = {}
+    targets: dict[str, dict | str] = {}
     for (sheet, ref), value in evaluation.values.items():
-        cells = targets.get(sheet, False)
-        if cells is False:
-            cells = targets[sheet] = _sheet_target(pkg, sheet, parts, result)
+        cells = targets.get(sheet)
         if cells is None:
-            result.skipped.append((sheet, ref, _sheet_target_problem(pkg, sheet)))
+            cells = targets[sheet] = _sheet_cells(pkg, sheet, parts)
+        if isinstance(cells, str):
+            result.skipped.append((sheet, ref, cells))
             continue
         if not _PLAIN_REF.fullmatch(ref):
             try:
@@ -617,21 +619,15 @@ def _group(pkg: Package, evaluation: Evaluation, result: WriteResult) -> dict[st
     return parts
 
 
-def _sheet_target(pkg: Package, sheet: str, parts: dict, result: WriteResult) -> dict | None:
+def _sheet_cells(pkg: Package, sheet: str, parts: dict) -> dict | str:
+    """The {ref: value} dict of the sheet's part in ``parts``, or why it takes no values."""
     try:
         sref = pkg.worksheet(sheet)
     except KeyError:
-        return None
-    if sref.kind != "worksheet":
-        return None
-    return parts.setdefault(sref.part, (sref.name, {}))[1]
-
-
-def _sheet_target_problem(pkg: Package, sheet: str) -> str:
-    try:
-        return f"a {pkg.worksheet(sheet).kind} has no cells"
-    except KeyError:
         return "no such sheet"
+    if sref.kind != "worksheet":
+        return f"a {sref.kind} has no cells"
+    return parts.setdefault(sref.part, (sref.name, {}))[1]
 
 
 def write_values(src: Path | str, evaluation: Evaluation, dest: Path | str | BinaryIO, *,
