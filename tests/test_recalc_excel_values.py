@@ -115,3 +115,69 @@ def test_numbers_become_text_with_at_most_15_significant_digits(tmp_path):
     assert got["B1"] == ">=0.364583333333333"
     assert got["B2"] == 17.0
     assert got["B3"] == "x0.25"
+
+
+def _array_book(tmp_path, formulas: dict[str, str], names: dict[str, str] | None = None) -> dict[str, object]:
+    from openpyxl.workbook.defined_name import DefinedName
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "S"
+    ws["A1"] = 2026
+    for name, value in (names or {}).items():
+        wb.defined_names[name] = DefinedName(name, attr_text=value)
+    for area, text in formulas.items():
+        ws[area.split(":")[0]] = ArrayFormula(area, text)
+    path = tmp_path / "arrays.xlsx"
+    wb.save(path)
+    fast = {ref: v for (_, ref), v in evaluate(path).values.items()}
+    slow = {ref: v for (_, ref), v in evaluate_cell_by_cell(path).values.items()}
+    assert fast == slow
+    return slow
+
+
+def test_text_and_value_apply_to_each_element_of_an_array(tmp_path):
+    # Dynamic arrays: a function taking a single value, given an array, returns one result
+    # per element. Serial numbers 2..4 are Mon 1900-01-02 .. Wed 1900-01-04.
+    got = _array_book(
+        tmp_path,
+        {
+            "B1:D1": '=LEFT(TEXT(2+_xlfn.SEQUENCE(1,3,0),"ddd"))',
+            "B2:D2": '=VALUE({"1","x","2.5"})',
+            "B3:D3": '=TEXT(5,{"0.0","0","0.00"})',
+        },
+    )
+    assert [got[c] for c in ("B1", "C1", "D1")] == ["M", "T", "W"]
+    assert got["B2"] == 1.0 and got["C2"].code == "#VALUE!" and got["D2"] == 2.5
+    assert [got[c] for c in ("B3", "C3", "D3")] == ["5.0", "5", "5.00"]
+
+
+def test_let_bindings_may_use_earlier_ones_and_hold_array_constants(tmp_path):
+    # LET: "a name … can be used in later value arguments and in the calculation".
+    got = _array_book(
+        tmp_path,
+        {
+            "B1": "=_xlfn.LET(_xlpm.x,2,_xlpm.y,_xlpm.x+1,_xlpm.x*_xlpm.y)",
+            "B2:D2": "=_xlfn.LET(_xlpm.v,{1,2,3},_xlpm.v*10)",
+            "B3": '=_xlfn.LET(_xlpm.t,"a,b",_xlpm.t&"!")',
+        },
+    )
+    assert got["B1"] == 6.0
+    assert [got[c] for c in ("B2", "C2", "D2")] == [10.0, 20.0, 30.0]
+    assert got["B3"] == "a,b!"
+
+
+def test_month_grid_from_a_lambda_name_with_let(tmp_path):
+    # A named LAMBDA whose LET chains four bindings: the 6×7 Monday-first grid of January
+    # 2026. 1 January 2026 is a Thursday, so the first row is "", "", "", 1, 2, 3, 4 and
+    # the 31st falls on a Saturday (row 5, column 6).
+    grid = (
+        "_xlfn.LAMBDA(_xlpm.mo,_xlfn.LET(_xlpm.anchor,DATE(yr,_xlpm.mo,1),"
+        "_xlpm.first_mon,_xlpm.anchor-(WEEKDAY(_xlpm.anchor,2)-1),_xlpm.grid,_xlfn.SEQUENCE(6,7,0),"
+        '_xlpm.d,_xlpm.first_mon+_xlpm.grid,IF(MONTH(_xlpm.d)=_xlpm.mo,DAY(_xlpm.d),"")))'
+    )
+    got = _array_book(tmp_path, {"B2:H7": "=cal(1)"}, {"yr": "S!$A$1", "cal": grid})
+    assert [got[f"{c}2"] for c in "BCDEFGH"] == ["", "", "", 1.0, 2.0, 3.0, 4.0]
+    assert [got[f"{c}6"] for c in "BCDEFGH"] == [26.0, 27.0, 28.0, 29.0, 30.0, 31.0, ""]
+    assert all(got[f"{c}7"] == "" for c in "BCDEFGH")

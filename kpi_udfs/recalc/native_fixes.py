@@ -603,6 +603,31 @@ def _gcd_lcm(original: Callable[..., Any]) -> Callable[..., Any]:
     return gcd_lcm
 
 
+def _elementwise(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` written for single values, applied to each element when an argument is an
+    array or a range of several cells (TEXT(2+SEQUENCE(1,7,0),"ddd") gives 7 texts, as in
+    Excel's dynamic arrays); an element that fails holds its error."""
+
+    def lifted(*args: Any) -> Any:
+        vals = [a.value if isinstance(a, Ranges) else a for a in args]
+        if not any(isinstance(v, np.ndarray) and v.size > 1 for v in vals):
+            return fn(*args)
+        grids = [np.asarray(v, dtype=object) if isinstance(v, np.ndarray) else np.full((1, 1), v, dtype=object) for v in vals]
+        try:
+            grids = np.broadcast_arrays(*[g.reshape(1, -1) if g.ndim == 1 else g for g in grids])
+        except ValueError:
+            raise FoundError(err=_VALUE) from None
+        out = np.empty(grids[0].shape, dtype=object)
+        for idx in np.ndindex(out.shape):
+            try:
+                out[idx] = fn(*[g[idx] for g in grids])
+            except FoundError as ex:
+                out[idx] = ex.err
+        return out.view(Array)
+
+    return lifted
+
+
 def _scalar_lifted(fn: Callable[..., Any]) -> Callable[..., Any]:
     """A function written for single values, taking 1×1 ranges as their value (a range of
     several cells is #VALUE!, as in Excel)."""
@@ -967,7 +992,7 @@ def install_native_fixes() -> None:
         install_native_fixes.done = True
     table["GCD"] = wrap_func(_gcd_lcm(fmath.xgcd))
     table["LCM"] = wrap_func(_gcd_lcm(fmath.xlcm))
-    table["VALUE"] = wrap_func(xvalue)
+    table["VALUE"] = wrap_func(_elementwise(xvalue))
     table["N"] = wrap_func(xn)
     table["DATEVALUE"] = wrap_ufunc(xdatevalue, input_parser=lambda *a: a)
     table["TIMEVALUE"] = wrap_ufunc(xtimevalue, input_parser=lambda *a: a)
@@ -978,7 +1003,7 @@ def install_native_fixes() -> None:
     switch = {"function": wrap_ufunc(xswitch, input_parser=lambda *a: a, check_error=lambda first, *a: get_error(first))}
     table["SWITCH"] = table["_XLFN.SWITCH"] = switch
     if not getattr(install_native_fixes, "text_done", False):
-        table["TEXT"] = wrap_func(_text_function(table["TEXT"]))
+        table["TEXT"] = wrap_func(_elementwise(_text_function(table["TEXT"])))
         install_native_fixes.text_done = True
     table["SUM"] = wrap_func(_aggregate_of(np.sum, 0.0), ranges=True)
     table["PRODUCT"] = wrap_func(_aggregate_of(np.prod, 0.0), ranges=True)

@@ -2,6 +2,7 @@
 
 Before parsing, each formula is rewritten once:
 
+* LET is written out, each name replaced by its value (:mod:`.let_inline`);
 * structured references to Tables become A1 ranges (:mod:`.tables`);
 * sheet-level defined names (``localSheetId``; `formulas` reads workbook-level names
   only) are replaced by what they stand for, in the formulas of their sheet;
@@ -28,6 +29,7 @@ from openpyxl.utils.cell import column_index_from_string, get_column_letter
 
 from .formula_text import IDENT, OTHER, Piece, join, scan
 from .kpi_bridge import kpi_name
+from .let_inline import inline_let
 from .tables import StructuredRefs
 
 
@@ -347,7 +349,8 @@ class FormulaRewriter:
     ) -> str:
         """``formula`` of the cell (sheet, row, col) as `formulas` should parse it;
         ``array``: it is an array formula (no implicit intersection)."""
-        text = self.tables.rewrite(formula, sheet, row, col) if self.tables else formula
+        text = inline_let(formula)
+        text = self.tables.rewrite(text, sheet, row, col) if self.tables else text
         text = self._names(text, sheet)
         text = self.offsets(text)
         if not array and row and col:
