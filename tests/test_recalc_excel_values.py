@@ -181,3 +181,34 @@ def test_month_grid_from_a_lambda_name_with_let(tmp_path):
     assert [got[f"{c}2"] for c in "BCDEFGH"] == ["", "", "", 1.0, 2.0, 3.0, 4.0]
     assert [got[f"{c}6"] for c in "BCDEFGH"] == [26.0, 27.0, 28.0, 29.0, 30.0, 31.0, ""]
     assert all(got[f"{c}7"] == "" for c in "BCDEFGH")
+
+
+def test_dec2bin_oct_hex_negative_numbers_ignore_places(tmp_path):
+    # DEC2BIN/DEC2OCT/DEC2HEX: "If number is negative, places is ignored and … returns a
+    # 10-character (40-bit for HEX) number in two's-complement notation"; places must be
+    # 1..10 all the same (0 and 11 are #NUM!), too few places is #NUM!, text that is no
+    # number is #VALUE!, an empty cell is 0.
+    got = _both(
+        tmp_path,
+        {
+            "A1": -25,
+            "A2": "E",
+            "B1": "=DEC2BIN(A1,3)",
+            "C1": "=DEC2OCT(A1,1)",
+            "D1": "=DEC2HEX(A1,10)",
+            "E1": "=DEC2BIN(A1,0)",
+            "F1": "=DEC2HEX(A1,11)",
+            "B2": "=DEC2BIN(10,4)",
+            "C2": "=DEC2BIN(10,3)",
+            "D2": "=DEC2HEX(A2)",
+            "E2": "=DEC2HEX(A2,0)",
+            "F2": "=DEC2OCT(Z9)",
+            "G2": "=DEC2BIN(512)",
+        },
+    )
+    assert (got["B1"], got["C1"], got["D1"]) == ("1111100111", "7777777747", "FFFFFFFFE7")
+    assert got["E1"].code == "#NUM!" and got["F1"].code == "#NUM!"
+    assert got["B2"] == "1010" and got["C2"].code == "#NUM!"
+    assert got["D2"].code == "#VALUE!" and got["E2"].code == "#NUM!"
+    assert got["F2"] == "0"
+    assert got["G2"].code == "#NUM!"

@@ -53,7 +53,7 @@ from formulas.tokens.operand import Error, XlError
 
 from ..numeric import excel_round
 from . import session as _session
-from .values import is_omitted
+from .values import OMITTED, is_omitted
 
 _VALUE = Error.errors["#VALUE!"]
 _NUM = Error.errors["#NUM!"]
@@ -646,9 +646,49 @@ def _scalar_lifted(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 #: `formulas` functions that fail on a 1×1 range where a single value works.
 SCALAR_ONLY = (
-    "BIN2HEX", "BIN2OCT", "DEC2BIN", "DEC2HEX", "DEC2OCT", "HEX2BIN", "HEX2OCT",
+    "BIN2HEX", "BIN2OCT", "HEX2BIN", "HEX2OCT",
     "OCT2BIN", "OCT2HEX", "COMPLEX",
 )  # fmt: skip
+
+
+def _dec_to(radix: int, bits: int) -> Callable[..., Any]:
+    """DEC2BIN (radix 2, -512..511), DEC2OCT (8, 2**29) and DEC2HEX (16, 2**39) as
+    Microsoft documents them: a negative number is written as ten digits of two's
+    complement, and then ``places`` is ignored (but must still be 1 to 10); ``places``
+    shorter than the digits is #NUM!; text that is no number is #VALUE!, an empty cell 0."""
+
+    def number_of(value: Any) -> float:
+        if value is sh.EMPTY or is_omitted(value):
+            return 0.0
+        if isinstance(value, (bool, np.bool_)):
+            raise FoundError(err=_VALUE)
+        if isinstance(value, str):
+            x = text_number(value)
+            if x is None:
+                raise FoundError(err=_VALUE)
+            return x
+        return float(value)
+
+    def convert(number: Any, places: Any = OMITTED) -> str:
+        number = _single(number)
+        width = None
+        if not is_omitted(places):
+            width = math.trunc(number_of(_single(places)))
+            if not 1 <= width <= 10:
+                raise FoundError(err=_NUM)
+        n = math.trunc(number_of(number))
+        if not -(2**bits) <= n < 2**bits:
+            raise FoundError(err=_NUM)
+        if n < 0:
+            return np.base_repr(n + radix**10, radix)
+        digits = np.base_repr(n, radix)
+        if width is not None:
+            if len(digits) > width:
+                raise FoundError(err=_NUM)
+            digits = digits.rjust(width, "0")
+        return digits
+
+    return convert
 
 
 def _charset() -> str:
@@ -990,6 +1030,8 @@ def install_native_fixes() -> None:
             if "_XLFN." + name in table:
                 table["_XLFN." + name] = table[name]
         install_native_fixes.done = True
+    for name, radix, bits in (("DEC2BIN", 2, 9), ("DEC2OCT", 8, 29), ("DEC2HEX", 16, 39)):
+        table[name] = wrap_func(_dec_to(radix, bits))
     table["GCD"] = wrap_func(_gcd_lcm(fmath.xgcd))
     table["LCM"] = wrap_func(_gcd_lcm(fmath.xlcm))
     table["VALUE"] = wrap_func(_elementwise(xvalue))
