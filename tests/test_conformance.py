@@ -74,3 +74,15 @@ def test_mismatch_causes_are_classified():
     assert conf.mismatch_cause(1.0, {"error": "#N/A"}, {}) == "error where Excel has a value"
     assert conf.mismatch_cause(1.0, 1.0 + 1e-8, {}) == "number differs slightly (< 1e-6)"
     assert conf.mismatch_cause(1.0, {"error": "#NAME?"}, {"unknown": ["OFFSET"]}) == "unsupported function"
+
+
+def test_volatile_cells_reached_through_defined_names_are_out_of_scope():
+    """A LAMBDA name reading a name that reads a cell holding =YEAR(TODAY()): the cells that
+    call it change with the year, so they are not compared (found on yearly_calendar.xlsx,
+    whose 504 calendar cells matched Excel only while the year was the one it was saved in)."""
+    bodies = {"CAL_MONTH": "_xlfn.LAMBDA(_xlpm.mo,DATE(cal_year,_xlpm.mo,1))", "CAL_YEAR": "Sheet1!$B$2",
+              "NOW_YEAR": "YEAR(TODAY())", "LOOP": "LOOP+1"}
+    used = conf._through_names("=cal_month(1)+2", bodies)
+    assert used == [bodies["CAL_MONTH"], bodies["CAL_YEAR"]]  # the cell B2 is then traced
+    assert conf._through_names("=SUM(loop)", bodies) == ["LOOP+1"]  # a name using itself ends
+    assert [conf._direct_scope(b) for b in conf._through_names("=now_year*2", bodies)] == ["volatile function"]

@@ -170,6 +170,33 @@ def _direct_scope(text: str | None) -> str | None:
     return None
 
 
+def _name_bodies(book) -> dict[str, str]:
+    """Every defined name (upper case) → its text, workbook-level and sheet-level alike."""
+    bodies = {}
+    scopes = [book.defined_names] + [getattr(ws, "defined_names", {}) for ws in book.worksheets]
+    for names in scopes:
+        for name, dn in names.items():
+            if getattr(dn, "attr_text", None):
+                bodies.setdefault(name.upper(), dn.attr_text)
+    return bodies
+
+
+def _through_names(text: str | None, bodies: dict[str, str]) -> list[str]:
+    """The texts of the defined names a formula uses, directly or through other names (a
+    LAMBDA name such as ``cal_month`` reading ``cal_year`` reading a cell)."""
+    from .formula_text import IDENT, scan
+
+    out, seen, todo = [], set(), [text or ""]
+    while todo:
+        for piece in scan(todo.pop()):
+            name = piece.text.upper()
+            if piece.kind == IDENT and name in bodies and name not in seen:
+                seen.add(name)
+                out.append(bodies[name])
+                todo.append(bodies[name])
+    return out
+
+
 def _references(text: str, sheet: str, rewriter) -> list[tuple[str, tuple[int, int, int, int]]]:
     """The areas a formula reads, as (sheet title, bounds), through names and Tables."""
     from openpyxl.formula.tokenizer import Token, Tokenizer
@@ -258,12 +285,17 @@ def check_workbook(path: Path, send=None) -> dict:
                 out_cells.setdefault(sheet.casefold(), set()).add((r, col))
 
     pending = []
+    bodies = _name_bodies(book)
     for sheet, b, text in formulas:
-        cause = _direct_scope(text)
+        used = _through_names(text, bodies)
+        cause = _direct_scope(text) or next(filter(None, map(_direct_scope, used)), None)
         if cause:
             mark(sheet, b, cause)
         else:
-            pending.append((sheet, b, text, _references(text, sheet, rewriter)))
+            refs = _references(text, sheet, rewriter)
+            for body in used:
+                refs += _references("=" + body, sheet, rewriter)
+            pending.append((sheet, b, text, refs))
     changed = bool(out_cells)
     while changed:
         changed = False
