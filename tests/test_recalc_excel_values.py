@@ -20,6 +20,11 @@ def _both(tmp_path, cells: dict[str, object]) -> dict[str, object]:
         ws[ref] = v
     path = tmp_path / "book.xlsx"
     wb.save(path)
+    return _evaluate_both(path)
+
+
+def _evaluate_both(path) -> dict[str, object]:
+    """The values of the fast and the cell-by-cell path, which must agree."""
     fast = {ref: v for (_, ref), v in evaluate(path).values.items()}
     slow = {ref: v for (_, ref), v in evaluate_cell_by_cell(path).values.items()}
     assert fast == slow
@@ -131,10 +136,7 @@ def _array_book(tmp_path, formulas: dict[str, str], names: dict[str, str] | None
         ws[area.split(":")[0]] = ArrayFormula(area, text)
     path = tmp_path / "arrays.xlsx"
     wb.save(path)
-    fast = {ref: v for (_, ref), v in evaluate(path).values.items()}
-    slow = {ref: v for (_, ref), v in evaluate_cell_by_cell(path).values.items()}
-    assert fast == slow
-    return slow
+    return _evaluate_both(path)
 
 
 def test_text_and_value_apply_to_each_element_of_an_array(tmp_path):
