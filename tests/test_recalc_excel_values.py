@@ -214,3 +214,127 @@ def test_dec2bin_oct_hex_negative_numbers_ignore_places(tmp_path):
     assert got["D2"].code == "#VALUE!" and got["E2"].code == "#NUM!"
     assert got["F2"] == "0"
     assert got["G2"].code == "#NUM!"
+
+
+def _xlookup_table() -> dict[str, object]:
+    # A2:A8 ascending with duplicates, B2:B8 labels, C2:C8 a second return column
+    keys = [1, 2, 5, 5, 5, 7, 9]
+    cells: dict[str, object] = {}
+    for i, k in enumerate(keys, start=2):
+        cells[f"A{i}"] = k
+        cells[f"B{i}"] = chr(ord("a") + i - 2)
+        cells[f"C{i}"] = 10 * i
+    return cells
+
+
+def test_xlookup_not_found_modes_and_sizes(tmp_path):
+    # XLOOKUP (Microsoft's page): "If a valid match is not found, and [if_not_found] is
+    # missing, #N/A is returned"; match_mode is 0, -1 (exact or next smaller), 1 (exact or
+    # next larger) or 2 (wildcards), search_mode 1, -1, 2 or -2, other values #VALUE!;
+    # lookup and return arrays of different lengths give #VALUE!; a 2-D return array
+    # gives the whole matching row.
+    cells = _xlookup_table()
+    cells.update(
+        {
+            "E1": "=XLOOKUP(4,A2:A8,B2:B8)",
+            "E2": '=XLOOKUP(4,A2:A8,B2:B8,"none")',
+            "E3": "=XLOOKUP(4,A2:A8,B2:B8,,-1)",
+            "E4": "=XLOOKUP(4,A2:A8,B2:B8,,1)",
+            "E5": "=XLOOKUP(4,A2:A8,B2:B8,,7)",
+            "E6": "=XLOOKUP(4,A2:A8,B2:B8,,0,3)",
+            "E7": "=XLOOKUP(5,A2:A8,B2:B7)",
+            "E8": '=XLOOKUP("?",B2:B8,A2:A8,,2)',
+            "E9": "=SUM(XLOOKUP(7,A2:A8,B2:C8))",
+            "E10": "=XMATCH(5,A2:A8,0,-1)",
+        }
+    )
+    got = _both(tmp_path, cells)
+    assert got["E1"].code == "#N/A"
+    assert got["E2"] == "none"
+    assert got["E3"] == "b" and got["E4"] == "c"
+    assert got["E5"].code == "#VALUE!" and got["E6"].code == "#VALUE!" and got["E7"].code == "#VALUE!"
+    assert got["E8"] == 1.0  # "?" matches any one character: the first key, "a"
+    assert got["E9"] == 70.0  # the row of 7 in B:C is ("f", 70); SUM skips the text
+    assert got["E10"] == 5.0  # searching from the last: the third 5
+
+
+def test_xlookup_binary_search_with_duplicates(tmp_path):
+    # XLOOKUP search_mode 2 "binary search that relies on lookup_array being sorted in
+    # ascending order", -2 descending. Excel (checked against IronCalc's XLOOKUP workbook
+    # saved by Excel) keeps an exact match met at a probe and goes on toward the first
+    # duplicate (ascending) or the last (descending); next smaller lands on the last key
+    # below the value, next larger on the first key above it.
+    cells = _xlookup_table()
+    for i, k in enumerate([9, 7, 5, 5, 5, 2, 1], start=2):  # the same keys descending
+        cells[f"G{i}"] = k
+        cells[f"H{i}"] = chr(ord("a") + i - 2)
+    cells.update(
+        {
+            "E1": "=XLOOKUP(5,A2:A8,B2:B8,,0,2)",
+            "E2": "=XLOOKUP(6,A2:A8,B2:B8,,-1,2)",
+            "E3": "=XLOOKUP(4,A2:A8,B2:B8,,1,2)",
+            "E4": "=XLOOKUP(5,G2:G8,H2:H8,,0,-2)",
+            "E5": "=XLOOKUP(6,G2:G8,H2:H8,,-1,-2)",
+            "E6": "=XLOOKUP(4,G2:G8,H2:H8,,1,-2)",
+            "E7": '=XLOOKUP("a*",B2:B8,A2:A8,,2,2)',
+        }
+    )
+    got = _both(tmp_path, cells)
+    assert got["E1"] == "c"  # A4, the first 5
+    assert got["E2"] == "e"  # A6, the last 5
+    assert got["E3"] == "c"  # A4, the first 5
+    assert got["E4"] == "e"  # G6, the last 5
+    assert got["E5"] == "c"  # G4, the first 5 (the largest key below 6)
+    assert got["E6"] == "e"  # G6, the last 5 (the smallest key above 4)
+    assert got["E7"].code == "#VALUE!"  # wildcards need a linear search
+
+
+def test_index_row_or_column_zero_is_the_whole_column_or_row(tmp_path):
+    # INDEX: "If row_num is set to 0, INDEX returns the array of values for the entire
+    # column", likewise column_num 0 the entire row; for a 2-D array with column_num
+    # omitted, Excel returns the entire row (INDEX({1,2,3;4,5,6},1) spills 1,2,3).
+    cells = {f"{c}{r}": 10 * r + i for r in (1, 2, 3) for i, c in enumerate("ABC", start=1)}
+    cells.update(
+        {
+            "E1": "=SUM(INDEX(A1:C3,0,2))",
+            "E2": "=SUM(INDEX(A1:C3,2,0))",
+            "E3": "=SUM(INDEX({1,2,3;4,5,6},2))",
+            "E4": "=INDEX(A1:C3,2,3)",
+            "E5": "=INDEX(A1:C3,4,0)",
+        }
+    )
+    got = _both(tmp_path, cells)
+    assert got["E1"] == 12.0 + 22.0 + 32.0
+    assert got["E2"] == 21.0 + 22.0 + 23.0
+    assert got["E3"] == 15.0
+    assert got["E4"] == 23.0
+    assert got["E5"].code == "#REF!"
+
+
+def test_indirect_of_a_computed_address(tmp_path):
+    # INDIRECT "returns the reference specified by a text string"; "If ref_text is not a
+    # valid cell reference, INDIRECT returns the #REF! error value". ROW and COLUMN of
+    # that reference give its first row and column; whole columns and rows are references
+    # too (ROW(INDIRECT("D:D")) is 1).
+    got = _both(
+        tmp_path,
+        {
+            "A1": "C2",
+            "A2": "$B$3:D9",
+            "A3": "D:D",
+            "A4": "nowhere",
+            "A5": "'S'!B3",
+            "B3": 7,
+            "C2": 5,
+            "F1": "=ROW(INDIRECT(A1))",
+            "F2": "=COLUMN(INDIRECT(A2))",
+            "F3": "=ROW(INDIRECT(A3))+COLUMN(INDIRECT(A3))",
+            "F4": "=ROW(INDIRECT(A4))",
+            "F5": "=INDIRECT(A5)*2",
+            "F6": '=INDIRECT("Other!A1")',
+        },
+    )
+    assert got["F1"] == 2.0 and got["F2"] == 2.0 and got["F3"] == 5.0
+    assert got["F4"].code == "#REF!"
+    assert got["F5"] == 14.0
+    assert got["F6"].code == "#REF!"

@@ -1069,3 +1069,8 @@ def install_native_fixes() -> None:
     table["COMBIN"] = wrap_ufunc(_combin)
     _with_xlfn(table, "COMBINA", wrap_ufunc(_combina))
     _with_xlfn(table, "BASE", wrap_ufunc(_base))
+    from .indirect import install_indirect
+    from .lookup_functions import install_lookup_functions
+
+    install_lookup_functions(table)  # XLOOKUP, XMATCH, INDEX with 0 (see that module)
+    install_indirect(table)  # INDIRECT of computed addresses, ROW/COLUMN of errors
