@@ -17,9 +17,10 @@ import pytest
 from recalc_helpers import RULES_SHEET, STAFF, add_binary_part, build_rich_workbook, evaluate
 
 from kpi_udfs.errors import NA, KpiError
+from kpi_udfs.recalc.a1 import col_letters
 from kpi_udfs.recalc.model import Evaluation
 from kpi_udfs.recalc.package import Limits, PackageError, open_package, validate
-from kpi_udfs.recalc.writer import col_letters, encode_value, patch_sheet, split_ref, write_values
+from kpi_udfs.recalc.writer import encode_value, patch_sheet, split_ref, write_values
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 

@@ -20,6 +20,7 @@ from formulas.functions import FoundError, get_functions, wrap_func
 from formulas.tokens.operand import Error, XlError
 
 from .criteria import wildcard_pattern
+from .lookup_functions import grid_of
 from .native_fixes import _AGGREGATORS
 
 _VALUE = Error.errors["#VALUE!"]
@@ -33,15 +34,6 @@ DATABASE_FUNCTIONS = {
 }  # fmt: skip
 
 
-def _grid(value: Any) -> np.ndarray:
-    arr = np.asarray(value, dtype=object)
-    if arr.ndim == 0:
-        arr = arr.reshape(1, 1)
-    elif arr.ndim == 1:
-        arr = arr.reshape(1, -1)
-    return arr
-
-
 def _label(value: Any) -> str | None:
     if value is sh.EMPTY or value is None or isinstance(value, XlError):
         return None
@@ -49,7 +41,7 @@ def _label(value: Any) -> str | None:
 
 
 def _field_column(headers: list[str | None], field: Any) -> int:
-    field = _grid(field)
+    field = grid_of(field)
     if field.size != 1:
         raise FoundError(err=_VALUE)
     f = field.flat[0]
@@ -99,7 +91,7 @@ def _matches(column: np.ndarray, condition: Any) -> np.ndarray | None:
 
 def selected(database: Any, criteria: Any) -> tuple[np.ndarray, list[str | None]]:
     """The records (rows below the header) matching the criteria, and the headers."""
-    db, crit = _grid(database), _grid(criteria)
+    db, crit = grid_of(database), grid_of(criteria)
     if db.shape[0] < 2 or crit.shape[0] < 2:
         raise FoundError(err=_VALUE)
     headers = [_label(h) for h in db[0]]

@@ -39,7 +39,7 @@ _NA = Error.errors["#N/A"]
 _BLANK = object()  # an empty lookup value
 
 
-def _grid(value: Any) -> np.ndarray:
+def grid_of(value: Any) -> np.ndarray:
     """A range or value as a 2-D object array."""
     if isinstance(value, Ranges):
         value = value.value
@@ -54,7 +54,7 @@ def _grid(value: Any) -> np.ndarray:
 def _one(value: Any) -> Any:
     """A single argument value (a 1×1 range or array read as its cell)."""
     if isinstance(value, (Ranges, np.ndarray)):
-        arr = _grid(value)
+        arr = grid_of(value)
         if arr.size != 1:
             raise FoundError(err=_VALUE)
         value = arr.ravel()[0]
@@ -172,7 +172,7 @@ def _lookup_value(v: Any) -> Any:
 
 def _keys_of(lookup: Any) -> tuple[list, bool]:
     """The lookup vector and whether it runs down a column."""
-    table = _grid(lookup)
+    table = grid_of(lookup)
     if table.shape[0] != 1 and table.shape[1] != 1:
         raise FoundError(err=_VALUE)
     return list(table.ravel()), table.shape[1] == 1 and table.shape[0] > 1
@@ -181,7 +181,7 @@ def _keys_of(lookup: Any) -> tuple[list, bool]:
 def _lifted(value: Any, match_mode: Any, search_mode: Any) -> tuple[np.ndarray, ...]:
     """The lookup value, match mode and search mode broadcast against each other: an
     array in any of them gives one lookup per cell."""
-    grids = [_grid(a if a is not None else sh.EMPTY) for a in (value, match_mode, search_mode)]
+    grids = [grid_of(a if a is not None else sh.EMPTY) for a in (value, match_mode, search_mode)]
     try:
         return np.broadcast_arrays(*grids)
     except ValueError:
@@ -209,7 +209,7 @@ def _cell(v: Any) -> Any:
 def xlookup(value: Any, lookup: Any, result: Any, if_not_found: Any = None, match_mode: Any = None,
             search_mode: Any = None) -> Any:  # fmt: skip
     keys, down = _keys_of(lookup)
-    out = _grid(result)
+    out = grid_of(result)
     n = len(keys)
     if n == 1:
         down = not (out.shape[0] != 1 and out.shape[1] == 1)
@@ -229,7 +229,7 @@ def xlookup(value: Any, lookup: Any, result: Any, if_not_found: Any = None, matc
     if values.size == 1:
         got = one((0, 0))
         if isinstance(got, (Ranges, np.ndarray)):
-            got = _grid(got)
+            got = grid_of(got)
             if got.size == 1:
                 return _cell(got.ravel()[0])
             return np.vectorize(_cell, otypes=[object])(got).view(Array)
@@ -238,7 +238,7 @@ def xlookup(value: Any, lookup: Any, result: Any, if_not_found: Any = None, matc
     for idx in np.ndindex(values.shape):
         got = one(idx)
         if isinstance(got, (Ranges, np.ndarray)):
-            got = _grid(got).ravel()[0]
+            got = grid_of(got).ravel()[0]
         res[idx] = _cell(got)
     return res.view(Array)
 
@@ -269,11 +269,11 @@ def _whole_index(original: Any) -> Any:
     def xindex(array: Any, row_num: Any, col_num: Any = None, area_num: Any = 1) -> Any:
         single_area = not isinstance(array, Ranges) or len(array.ranges) == 1
         plain_area = area_num == 1 or (not isinstance(area_num, Ranges) and _one(area_num) == 1)
-        scalar_args = all(a is None or _grid(a).size == 1 for a in (row_num, col_num))
+        scalar_args = all(a is None or grid_of(a).size == 1 for a in (row_num, col_num))
         if single_area and plain_area and scalar_args:
             r = number(row_num)
             c = None if col_num is None else number(col_num)
-            grid = _grid(array)
+            grid = grid_of(array)
             h, w = grid.shape
             if c is None and r is not None:
                 if h == 1:

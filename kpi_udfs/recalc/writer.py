@@ -45,6 +45,7 @@ from typing import BinaryIO
 import numpy as np
 
 from ..errors import KpiError
+from .a1 import col_letters, col_number
 from .model import CellValue, Evaluation
 from .package import Limits, Package, check_no_dtd, open_package
 
@@ -72,27 +73,12 @@ class WriteResult:
 _REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
 
 
-def col_index(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + (ord(ch) - 64)
-    return n
-
-
-def col_letters(n: int) -> str:
-    s = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
-
-
 def split_ref(ref: str) -> tuple[int, int]:
     """"B12" → (row 12, column 2)."""
     m = _REF.match(ref.strip())
     if not m:
         raise ValueError(f"not a cell reference: {ref!r}")
-    return int(m.group(2)), col_index(m.group(1))
+    return int(m.group(2)), col_number(m.group(1))
 
 
 def _range(ref: bytes) -> tuple[int, int, int, int] | None:

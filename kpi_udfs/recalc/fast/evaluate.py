@@ -21,11 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ..a1 import col_letters
 from ..model import Evaluation
 from .blocks import Block, find_blocks
 from .book import Book
 from .compile import Compiled, Ctx, blank_as_shown, compile_formula, finish
-from .parse import col_letters
 from .reasons import explain_errors
 from .vector import Unsupported, Vec
 from .workbook import Workbook, read_workbook

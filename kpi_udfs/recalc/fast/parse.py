@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from ...errors import CODES
+from ..a1 import col_number
 
 MAX_ROW = 1_048_576
 MAX_COL = 16_384
@@ -130,21 +131,6 @@ _TOKEN = re.compile(
         )
     )
 )
-
-
-def col_number(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def col_letters(n: int) -> str:
-    s = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 _CELL_PARTS = re.compile(r"(\$?)([A-Za-z]{1,3})(\$?)(\d+)")

@@ -21,9 +21,9 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import KpiError
+from ..a1 import col_letters
 from .blocks import Block
 from .compile import Ctx
-from .parse import col_letters
 from .vector import ERROR, Vec
 
 

@@ -23,8 +23,8 @@ import numpy as np
 from lxml import etree
 
 from ...errors import CODES, KpiError
+from ..a1 import col_letters, col_number
 from .book import Book, Column, SheetData
-from .parse import col_number
 from .vector import BOOL, ERROR, NUMBER, PENDING, TEXT
 
 NORMAL, SHARED, ARRAY, OTHER = "normal", "shared", "array", "other"
@@ -299,7 +299,7 @@ def _lxml_cells(data: bytes) -> list[tuple]:
                 inline = "<is>" + "".join(
                     t.text or "" for t in is_el.iter(p + "t") if t.getparent().tag != p + "rPh"
                 )
-            out.append((_letters(col_no), str(row_no), c.get("t") or "", f, ftext, v, inline))
+            out.append((col_letters(col_no), str(row_no), c.get("t") or "", f, ftext, v, inline))
     return out
 
 
@@ -425,12 +425,6 @@ def _read_sheet(name: str, data: bytes, strings: list[str]) -> tuple[SheetData, 
 
     sheet = _columns(name, rows, cols, kinds, nums, objs, areas)
     return sheet, formulas, plain
-
-
-def _letters(n: int) -> str:
-    from .parse import col_letters
-
-    return col_letters(n)
 
 
 def _columns(name, rows, cols, kinds, nums, objs, areas) -> SheetData:
