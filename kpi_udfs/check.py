@@ -731,26 +731,20 @@ AUDITS = {
 
 # -- unknown functions ----------------------------------------------------------------------
 
+#: Names the compiler of ``kpi recalc`` handles itself rather than as table functions.
+_COMPILED_NAMES = frozenset({"LET", "LAMBDA", "ANCHORARRAY", "SINGLE"})
+
+
 def known_functions() -> tuple[set[str], Any]:
-    """What the engine of ``kpi recalc`` knows, and its test for parser-level names."""
-    names = {name.upper() for name in REGISTRY}
-    special = None
-    try:
-        from formulas.functions import get_functions
+    """What the engine of ``kpi recalc`` knows, and its test for names it compiles itself."""
+    from .recalc.excel import FUNCTIONS
 
-        from .recalc.engine import install
-        from .recalc.loader import WorkbookModel
-
-        install()
-        names |= {name.upper() for name in get_functions()}
-        special = WorkbookModel._special
-    except Exception:  # the engine cannot load: fall back to the registry and the names below
-        pass
-    return names, special
+    names = {name.upper() for name in REGISTRY} | set(FUNCTIONS)
+    return names, _COMPILED_NAMES.__contains__
 
 
 def unknown_functions(formula: str, known: set[str], special) -> list[str]:
-    from .recalc.formula_text import function_names
+    from .recalc.graph.parse import function_names
 
     out = []
     for name in function_names(formula):
@@ -913,7 +907,7 @@ def _bound(book: Book, sheet: str, formula: str | None) -> float | None:
 
 def check_workbook(path: Path | str, limits=None) -> CheckReport:
     """Audit a workbook (see module doc); raise PackageError for an unreadable file."""
-    from .recalc.package import validate
+    from .recalc.read.archive import validate
 
     path = Path(path)
     validate(path, limits)
@@ -1016,7 +1010,7 @@ def check_command(
 
 def check(book: Path, as_json: bool = False, strict: bool = False) -> int:
     """Run ``kpi check`` on one workbook; return the exit code."""
-    from .recalc.package import PackageError
+    from .recalc.read.archive import PackageError
 
     if not book.exists():
         sys.stderr.write(f"error: {book}: no such file\n")

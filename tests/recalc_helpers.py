@@ -14,6 +14,7 @@ validation, conditional formatting, defined names, comments, a chart and an imag
 
 from __future__ import annotations
 
+import io
 import re
 import struct
 import time
@@ -62,7 +63,10 @@ def _binary(ws, m) -> float | KpiError:
     return a / b
 
 
-def evaluate(path: Path, *, progress=None) -> Evaluation:
+def evaluate(path, *, progress=None) -> Evaluation:
+    """A stand-in evaluator: ``=A2*2``-style formulas only (``path`` may be an opened package)."""
+    if hasattr(path, "source"):  # the opened package `kpi recalc` hands its evaluator
+        path = io.BytesIO(path.source.data)
     wb = openpyxl.load_workbook(path)
     ev = Evaluation()
     cells = [(ws, c) for ws in wb.worksheets for row in ws.iter_rows() for c in row

@@ -82,7 +82,27 @@ def test_volatile_cells_reached_through_defined_names_are_out_of_scope():
     whose 504 calendar cells matched Excel only while the year was the one it was saved in)."""
     bodies = {"CAL_MONTH": "_xlfn.LAMBDA(_xlpm.mo,DATE(cal_year,_xlpm.mo,1))", "CAL_YEAR": "Sheet1!$B$2",
               "NOW_YEAR": "YEAR(TODAY())", "LOOP": "LOOP+1"}
-    used = conf._through_names("=cal_month(1)+2", bodies)
-    assert used == [bodies["CAL_MONTH"], bodies["CAL_YEAR"]]  # the cell B2 is then traced
-    assert conf._through_names("=SUM(loop)", bodies) == ["LOOP+1"]  # a name using itself ends
-    assert [conf._direct_scope(b) for b in conf._through_names("=now_year*2", bodies)] == ["volatile function"]
+    assert conf._direct_scope("=now_year*2", bodies) == "volatile function"  # through a name
+    assert conf._direct_scope("=SUM(loop)", bodies) is None  # a name using itself ends
+    assert conf._direct_scope("=cal_month(1)+2", {**bodies, "CAL_YEAR": "NOW_YEAR"}) == "volatile function"
+
+
+def test_cells_reading_a_volatile_cell_through_a_name_are_out_of_scope(tmp_path):
+    """The same in a workbook: B2 holds =YEAR(TODAY()), a LAMBDA name reads it through a
+    name; every cell that calls it depends on the year."""
+    import openpyxl
+    from openpyxl.workbook.defined_name import DefinedName
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    ws["B2"] = "=YEAR(TODAY())"
+    ws["C1"] = "=cal_month(1)+2"
+    ws["C2"] = "=1+1"
+    wb.defined_names["CAL_YEAR"] = DefinedName("CAL_YEAR", attr_text="Sheet1!$B$2")
+    wb.defined_names["CAL_MONTH"] = DefinedName("CAL_MONTH", attr_text="_xlfn.LAMBDA(_xlpm.mo,DATE(cal_year,_xlpm.mo,1))")
+    path = tmp_path / "calendar.xlsx"
+    wb.save(path)
+    res = conf.check_workbook(path)
+    assert res["out_of_scope"] == {"volatile function": 1, "depends on out-of-scope cells": 1}
+    assert res["compared"] == 1

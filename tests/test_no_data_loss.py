@@ -27,7 +27,7 @@ import openpyxl
 import pytest
 
 from kpi_udfs.recalc.commands import EXIT_CANNOT_WRITE, EXIT_OK, Job, run_job
-from kpi_udfs.recalc.safefile import target_lock
+from kpi_udfs.recalc.write.safefile import target_lock
 
 posix_only = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork and SIGKILL (POSIX)")
 

@@ -8,7 +8,6 @@ command, whatever the engine does); the end-to-end tests at the bottom use the r
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import os
 import re
@@ -30,7 +29,7 @@ from typer.testing import CliRunner
 from kpi_udfs.cli import app
 from kpi_udfs.recalc import commands
 from kpi_udfs.recalc.commands import Job, qualified, run_job
-from kpi_udfs.recalc.safefile import target_lock
+from kpi_udfs.recalc.write.safefile import target_lock
 
 runner = CliRunner()
 
@@ -353,14 +352,6 @@ def test_libreoffice_shows_the_computed_values(fake, tmp_path):
 
 # -- end to end with the real engine --------------------------------------------------------
 
-def _engine_available() -> bool:
-    """True once recalc/engine.py exists (a broken engine then fails these tests, not skips)."""
-    return importlib.util.find_spec("kpi_udfs.recalc.engine") is not None
-
-
-needs_engine = pytest.mark.skipif(not _engine_available(), reason="the evaluator (recalc/engine.py) is not there")
-
-
 POOL = 1000
 
 
@@ -380,7 +371,6 @@ def _kpi_book(path: Path) -> Path:
     return path
 
 
-@needs_engine
 def test_end_to_end_with_the_engine(tmp_path):
     src = _kpi_book(tmp_path / "kpi.xlsx")
     res = kpi(src, "--json", "--strict")
@@ -403,7 +393,6 @@ def test_end_to_end_with_the_engine(tmp_path):
         assert abs(b - POOL * paid / paid_total) < 1
 
 
-@needs_engine
 @pytest.mark.slow
 @pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed: "
                     "apt-get install -y libreoffice-calc-nogui")

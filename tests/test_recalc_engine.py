@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import hashlib
 
-import numpy as np
 import openpyxl
 import pytest
-from formulas.functions import get_functions
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.table import Table
 
 from kpi_udfs.errors import KpiError
-from kpi_udfs.recalc.blocks import CompiledBlock, find_blocks, to_r1c1
-from kpi_udfs.recalc.engine import Recalculation, evaluate, install
+from kpi_udfs.recalc import evaluate
+from kpi_udfs.recalc.evaluate.kpi_calls import registry_function
 from kpi_udfs.registry import REGISTRY
 
 # ---------------------------------------------------------------------------
@@ -222,19 +220,17 @@ def test_evaluation_leaves_the_file_untouched_and_reports_progress(appraisal):
     assert hashlib.sha256(appraisal.read_bytes()).hexdigest() == before
     assert appraisal.stat().st_mtime_ns == mtime
     assert seen and seen[-1][0] == seen[-1][1] > 0
-    # the cell-by-cell path counts up once: loading, then calculating
+    # cell by cell: one total, counted up to it
     seen.clear()
-    Recalculation(appraisal, progress=lambda done, total: seen.append((done, total))).run()
+    evaluate(appraisal, progress=lambda done, total: seen.append((done, total)), whole_blocks=False)
     assert seen[-1][0] == seen[-1][1] > 0 and len({t for _, t in seen}) == 1
     assert all(a[0] <= b[0] for a, b in zip(seen, seen[1:], strict=False))
 
 
 def test_every_registry_function_is_callable_from_formulas():
-    install()
-    table = get_functions()
     for name, fn in REGISTRY.items():
-        for spelling in (name, "_XLL." + name):
-            assert getattr(table[spelling], "kpi_function", None) is fn, spelling
+        for spelling in (name, "_XLL." + name, "_XLUDF." + name, "XLWINGS." + name):
+            assert registry_function(spelling) is fn, spelling
 
 
 def test_xll_prefixed_and_namespaced_calls(tmp_path):
@@ -287,51 +283,6 @@ def test_structured_references(table_book):
     assert got[("Summary", "A2")] == 7 * 4 + 2  # #All: header, 3 rows and the totals row
     assert [got[("Summary", f"B{r}")] for r in (1, 2, 3)] == [800, 1000, 600]
     assert got[("Summary", "A4")] == 80 * 90 + 100 * 90 + 50 * 60
-
-
-# ---------------------------------------------------------------------------
-# The seam for the fast path (issue 4)
-
-
-def test_find_blocks_groups_copied_down_formulas():
-    cells = [("S", r, 3, f"=A{r}*$B$1") for r in range(2, 6)] + [("S", 6, 3, "=A6+1"), ("S", 2, 4, "=C2")]
-    blocks = find_blocks(cells)
-    assert len(blocks) == 1
-    b = blocks[0]
-    assert (b.first_row, b.last_row, b.col, b.area) == (2, 5, 3, "C2:C5")
-    assert b.r1c1 == to_r1c1("=A9*$B$1", 9, 3) == "=R[0]C[-2]*R1C2"
-
-
-class _DoublingEvaluator:
-    """A stand-in block evaluator: takes blocks of ``=A{r}*2`` and computes them at once."""
-
-    def __init__(self):
-        self.taken = []
-
-    def compile(self, block):
-        if block.r1c1 != "=R[0]C[-2]*2":
-            return None
-        self.taken.append(block.area)
-        ref = f"'{block.sheet}'!A{block.first_row}:A{block.last_row}"
-        return CompiledBlock([ref], lambda a: np.asarray(a, dtype=object) * 2)
-
-
-def test_block_evaluator_takes_blocks_with_the_same_results(tmp_path):
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    for r in range(1, 7):
-        ws[f"A{r}"] = r * 1.5
-        ws[f"C{r}"] = f"=A{r}*2"
-        ws[f"D{r}"] = f"=C{r}+1"  # reads the block, cell by cell
-    ws["E1"] = "=SUM(C1:C6)"
-    path = tmp_path / "blocks.xlsx"
-    wb.save(path)
-    fast = _DoublingEvaluator()
-    with_blocks = Recalculation(path, block_evaluator=fast).run().evaluation.values
-    plain = evaluate(path).values
-    assert fast.taken == ["C1:C6"]
-    assert with_blocks == plain
-    assert plain[("Sheet", "E1")] == pytest.approx(2 * 1.5 * 21)
 
 
 # ---------------------------------------------------------------------------
@@ -421,7 +372,7 @@ def test_undefined_name_and_circular_reference(natives):
 
 
 def test_excel_wildcards_for_criteria_and_database_functions():
-    from kpi_udfs.recalc.criteria import wildcard_pattern
+    from kpi_udfs.recalc.excel.criteria import wildcard_pattern
 
     p = wildcard_pattern("a*b?~*")  # ~* is a literal star
     assert p.match("AxxbY*") and not p.match("axxbY") and not p.match("axxbYz*x")

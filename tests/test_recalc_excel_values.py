@@ -1,15 +1,15 @@
 """Excel's value semantics that `formulas` misses, on workbooks written with openpyxl:
 typed-in numbers at full precision, time text, N, DATEVALUE/TIMEVALUE, number-to-text
 conversion and TEXT with a text format. Expected values are derived by hand from
-Microsoft's documentation of each function (cited per test); every workbook goes
-through both the fast path and the cell-by-cell path, which must agree."""
+Microsoft's documentation of each function (cited per test); every workbook is computed
+both whole blocks at a time and cell by cell, which must agree."""
 
 from __future__ import annotations
 
 import openpyxl
 import pytest
 
-from kpi_udfs.recalc.engine import evaluate, evaluate_cell_by_cell
+from kpi_udfs.recalc import evaluate
 
 
 def _both(tmp_path, cells: dict[str, object]) -> dict[str, object]:
@@ -24,9 +24,9 @@ def _both(tmp_path, cells: dict[str, object]) -> dict[str, object]:
 
 
 def _evaluate_both(path) -> dict[str, object]:
-    """The values of the fast and the cell-by-cell path, which must agree."""
+    """The values computed whole blocks at a time and cell by cell, which must agree."""
     fast = {ref: v for (_, ref), v in evaluate(path).values.items()}
-    slow = {ref: v for (_, ref), v in evaluate_cell_by_cell(path).values.items()}
+    slow = {ref: v for (_, ref), v in evaluate(path, whole_blocks=False).values.items()}
     assert fast == slow
     return slow
 

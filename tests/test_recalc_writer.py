@@ -19,8 +19,8 @@ from recalc_helpers import RULES_SHEET, STAFF, add_binary_part, build_rich_workb
 from kpi_udfs.errors import NA, KpiError
 from kpi_udfs.recalc.a1 import col_letters
 from kpi_udfs.recalc.model import Evaluation
-from kpi_udfs.recalc.package import Limits, PackageError, open_package, validate
-from kpi_udfs.recalc.writer import encode_value, patch_sheet, split_ref, write_values
+from kpi_udfs.recalc.read.archive import Limits, PackageError, open_package, validate
+from kpi_udfs.recalc.write.writer import encode_value, patch_sheet, split_ref, write_values
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
@@ -521,7 +521,7 @@ def test_excel_saved_workbooks_change_only_in_cached_values(tmp_path):
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from kpi_udfs.recalc.writer import _patch_row_by_row  # noqa: E402
+from kpi_udfs.recalc.write.writer import _patch_row_by_row  # noqa: E402
 
 _CELL_SHAPES = [
     lambda ref: b'<c r="%s"><f>1+1</f><v>2</v></c>' % ref,
@@ -580,7 +580,7 @@ def test_one_pass_patch_equals_the_row_by_row_walk(sheet):
 
 
 def test_grid_check_reads_prefixed_rows_spaced_attributes_and_only_cell_references():
-    from kpi_udfs.recalc.package import check_grid
+    from kpi_udfs.recalc.read.archive import check_grid
 
     with pytest.raises(PackageError, match="row 2,000,000"):
         check_grid(b'<x:sheetData><x:row r="2000000"><x:c r="A2000000"/></x:row></x:sheetData>', "s")

@@ -20,7 +20,7 @@ import pytest
 
 from kpi_udfs import templates
 from kpi_udfs.errors import KpiError
-from kpi_udfs.recalc.engine import evaluate
+from kpi_udfs.recalc import evaluate
 from kpi_udfs.recalc.model import Evaluation
 from kpi_udfs.templates.layout import FIRST_ROW, RULES, STAFF, SUMMARY, Layout
 from kpi_udfs.templates.package import parts

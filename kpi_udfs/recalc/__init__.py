@@ -1,9 +1,22 @@
 """Headless recalculation of .xlsx/.xlsm workbooks (``kpi recalc``).
 
-Two halves meet at :class:`~kpi_udfs.recalc.model.Evaluation`:
+The flow reads from the folder names:
 
-* the evaluator (``engine``) computes every formula cell, Excel's functions and the
-  KPI_ functions alike, and returns their values;
-* the writer (``writer``) puts those values into the cached-value slots of a copy of
-  the workbook package, leaving every other byte of the file as it was.
+* :mod:`.read`: the package opened safely and read once, cells into column arrays;
+* :mod:`.graph`: formulas parsed, names and Tables resolved, copied-down formulas
+  grouped into blocks, blocks ordered by what they read;
+* :mod:`.evaluate`: each block computed a whole block at a time with numpy, or row by
+  row, in that order (values, operators, the KPI_ calls, error reasons);
+* :mod:`.excel`: Excel's functions, by family;
+* :mod:`.write`: the values put into the cached-value slots of a copy of the package,
+  every other byte kept.
+
+:func:`evaluate` and :func:`recalculate` (:mod:`.pipeline`) are the entry points;
+:mod:`.commands` is the ``kpi recalc`` command, :mod:`.conformance` the comparison
+with Excel's own results.
 """
+
+from .model import Evaluation
+from .pipeline import Recalculation, evaluate, recalculate
+
+__all__ = ["Evaluation", "Recalculation", "evaluate", "recalculate"]

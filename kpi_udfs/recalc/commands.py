@@ -2,8 +2,9 @@
 
 One file runs in this process with a progress bar per cell; several files (or a folder)
 are spread over a process pool, one worker per core, with one progress bar for the batch
-and one summary. Each file goes: validate the package (limits, no DTD) → lock the output
-→ evaluate (``engine.evaluate``) → write a patched copy atomically.
+and one summary. Each file goes: read it once (:mod:`.read.archive`) → lock the output →
+validate the package (limits, no DTD) → evaluate (:mod:`.pipeline`) → write a patched
+copy atomically, after checking that no other program changed the input meanwhile.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from ..errors import KpiError
-from .package import Limits, MiB, PackageError, validate
-from .safefile import LockedError, OutputError, atomic_output, remove_stale_temps, target_lock
-from .writer import WriteError, split_ref, write_values
+from .read.archive import Limits, MiB, PackageError, open_package, read_source
+from .write.safefile import LockedError, OutputError, atomic_output, remove_stale_temps, target_lock
+from .write.writer import WriteError, split_ref, write_values
 
 #: Exit codes (documented in ``kpi recalc --help`` and docs/recalc.md).
 EXIT_OK = 0
@@ -44,9 +45,9 @@ STATUS = {
     EXIT_INTERNAL: "internal error",
 }
 
-#: The evaluator, as "module:function" so that pool workers can import it. The fast path
-#: (what ``engine.evaluate`` calls) imports `formulas` only when some cell falls back to it.
-EVALUATOR = "kpi_udfs.recalc.fast:evaluate_fast"
+#: The evaluator, as "module:function" so that pool workers can import it: it takes the
+#: opened package and returns the Evaluation.
+EVALUATOR = "kpi_udfs.recalc.pipeline:evaluate_package"
 
 SUFFIXES = (".xlsx", ".xlsm")
 
@@ -139,12 +140,16 @@ def run_job(job: Job, progress=None) -> FileReport:
     report = FileReport(input=str(src), output=str(out))
     try:
         with target_lock(out, job.lock_timeout):
-            remove_stale_temps(out)
-            sheets = [s.name for s in validate(src, job.limits)]
-            evaluate = _load_evaluator(job.evaluator)
-            evaluation = evaluate(src, progress=progress)
-            with atomic_output(out) as fh:
-                written = write_values(src, evaluation, fh, limits=job.limits)
+            source = read_source(src, job.limits)  # under the lock: a run before us may rewrite it
+            with open_package(source, job.limits) as pkg:
+                remove_stale_temps(out)
+                pkg.validate()
+                sheets = [s.name for s in pkg.sheets]
+                evaluate = _load_evaluator(job.evaluator)
+                evaluation = evaluate(pkg, progress=progress)
+                with atomic_output(out) as fh:
+                    written = write_values(pkg, evaluation, fh, limits=job.limits)
+                    source.check_unchanged()  # nothing replaces the output if the input changed
         order = _cell_order(sheets)
         report.cells_computed = evaluation.formula_cells
         report.cells_written = written.written

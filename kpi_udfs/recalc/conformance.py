@@ -2,8 +2,7 @@
 
 Every workbook of the corpus (``../shared/conformance/excel``, or ``$KPI_CONFORMANCE_DIR``)
 was saved by Microsoft Excel, so the cached value of each formula cell is Excel's own
-result. The runner recomputes each file with :func:`~kpi_udfs.recalc.engine.evaluate`'s
-machinery in a worker process with a time limit, and compares every formula cell:
+result. The runner recomputes each file with the engine of ``kpi recalc`` in a worker process with a time limit, and compares every formula cell:
 numbers to 1e-9 relative (1e-12 absolute near zero), text and booleans exactly, errors
 by code.
 
@@ -77,23 +76,6 @@ def _bare(name: str) -> str:
 # One workbook (runs in a worker process)
 
 
-_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
-
-
-def _expected(cell) -> Any:
-    """Excel's cached value in JSON form: number, text, bool, {"error": code} or None."""
-    v = cell.value
-    if cell.data_type == "e":
-        return {"error": str(v)}
-    if isinstance(v, str):  # control characters are stored escaped (_x0001_)
-        return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), v)
-    if isinstance(v, bool) or v is None:
-        return v
-    if isinstance(v, (int, float)):
-        return float(v)
-    return str(v)
-
-
 def _got(value: Any) -> Any:
     if isinstance(value, KpiError):
         return {"error": value.code}
@@ -150,164 +132,106 @@ def _unknown_functions(reason: str | None) -> list[str]:
     return [_bare(n.strip()) for n in m.group(1).split(",")] if m else []
 
 
-def _direct_scope(text: str | None) -> str | None:
-    """Why a formula is outside any headless engine, by its own text (None: in scope)."""
-    from .formula_text import BRACKET, IDENT, QUOTED, function_names, scan
+def _direct_scope(text: str | None, names: dict[str, str] | None = None) -> str | None:
+    """Why a formula is outside any headless engine, by its own text and the defined
+    names it uses (None: in scope)."""
+    from .graph.parse import Call, FormulaSyntax, Name, Ref, parse, walk
 
     if text is None:
         return "data table"
-    bare = {_bare(n) for n in function_names(text)}
-    if bare & VOLATILE:
-        return "volatile function"
-    if any(n in OUTSIDE or n.startswith("CUBE") for n in bare):
-        return "cube/web function"
-    pieces = list(scan(text))
-    for k, p in enumerate(pieces):
-        if p.kind == QUOTED and "[" in p.text and "]" in p.text:
-            return "external link"
-        if p.kind == BRACKET and k + 1 < len(pieces) and pieces[k + 1].kind in (IDENT, QUOTED):
-            return "external link"
+    todo, seen = [text], set()
+    while todo:
+        try:
+            tree = parse(todo.pop())
+        except FormulaSyntax:
+            continue
+        for node in walk(tree):
+            if isinstance(node, Call):
+                bare = _bare(node.name)
+                if bare in VOLATILE:
+                    return "volatile function"
+                if bare in OUTSIDE or bare.startswith("CUBE"):
+                    return "cube/web function"
+            if isinstance(node, (Ref, Name)) and node.book is not None:
+                return "external link"
+            if isinstance(node, (Name, Call)) and names:  # a name, or a LAMBDA name called
+                body = names.get(node.name.upper())
+                if body is not None and node.name.upper() not in seen:
+                    seen.add(node.name.upper())
+                    todo.append(body)
     return None
 
 
-def _name_bodies(book) -> dict[str, str]:
-    """Every defined name (upper case) → its text, workbook-level and sheet-level alike."""
-    bodies = {}
-    scopes = [book.defined_names] + [getattr(ws, "defined_names", {}) for ws in book.worksheets]
-    for names in scopes:
-        for name, dn in names.items():
-            if getattr(dn, "attr_text", None):
-                bodies.setdefault(name.upper(), dn.attr_text)
-    return bodies
+def _cached_values(pkg) -> dict[tuple[str, str], Any]:
+    """Excel's cached value of every cell that has one, in JSON form."""
+    from .read.cells import cached_values, shared_string
 
-
-def _through_names(text: str | None, bodies: dict[str, str]) -> list[str]:
-    """The texts of the defined names a formula uses, directly or through other names (a
-    LAMBDA name such as ``cal_month`` reading ``cal_year`` reading a cell)."""
-    from .formula_text import IDENT, scan
-
-    out, seen, todo = [], set(), [text or ""]
-    while todo:
-        for piece in scan(todo.pop()):
-            name = piece.text.upper()
-            if piece.kind == IDENT and name in bodies and name not in seen:
-                seen.add(name)
-                out.append(bodies[name])
-                todo.append(bodies[name])
-    return out
-
-
-def _references(text: str, sheet: str, rewriter) -> list[tuple[str, tuple[int, int, int, int]]]:
-    """The areas a formula reads, as (sheet title, bounds), through names and Tables."""
-    from openpyxl.formula.tokenizer import Token, Tokenizer
-
-    from .rewrite import _sheet_of, bounds
-
-    try:
-        tokens = Tokenizer(rewriter.rewrite(text, sheet)).items
-    except Exception:
-        return []
-    out = []
-    for t in tokens:
-        if t.type != Token.OPERAND or t.subtype != Token.RANGE:
-            continue
-        ref = rewriter.global_names.get(t.value.upper(), t.value)
-        ref = rewriter.local_names.get(sheet, {}).get(t.value.upper(), ref).lstrip("=")
-        prefix, bang, area = ref.rpartition("!")
-        b = bounds(area)
-        if b is not None:
-            out.append((_sheet_of(prefix + bang) if bang else sheet, b))
+    strings = [shared_string(t) for t in pkg.shared_strings()]
+    out: dict[tuple[str, str], Any] = {}
+    for sref in pkg.sheets:
+        if sref.kind == "worksheet":
+            for ref, value in cached_values(pkg.read(sref.part), strings).items():
+                out[(sref.name, ref)] = {"error": value.code} if isinstance(value, KpiError) else value
     return out
 
 
 def check_workbook(path: Path, send=None) -> dict:
-    """Recompute one workbook with :func:`~kpi_udfs.recalc.engine.evaluate` and compare it
-    with Excel's cached values."""
-    import warnings
-
-    from formulas.excel.xlreader import load_workbook as xl_load
-    from openpyxl.utils.cell import get_column_letter, range_boundaries
-
-    from .engine import _local_names, _plain_names, evaluate, load_workbook
-    from .formula_text import function_names
-    from .rewrite import FormulaRewriter
-    from .tables import workbook_tables
+    """Recompute one workbook with the engine of ``kpi recalc`` and compare it with
+    Excel's cached values."""
+    from .a1 import col_letters
+    from .evaluate.run import Engine
+    from .excel.bridge import computing
+    from .graph.order import dependencies
+    from .graph.parse import function_names
+    from .read.archive import open_package
+    from .read.workbook import read_workbook
 
     started = time.monotonic()
     result: dict[str, Any] = {"file": path.name, "status": "ok"}
-    book = load_workbook(path)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        cached = xl_load(str(path), data_only=True)
-    rewriter = FormulaRewriter(workbook_tables(book), _local_names(book), {}, _plain_names(book))
+    with open_package(path) as pkg:
+        wb = read_workbook(pkg)
+        cached = _cached_values(pkg)
+    engine = Engine(wb)
+    blocks = engine.blocks
 
     # The inventory first: if evaluation then runs out of time, every cell still counts.
     inventory: dict[tuple[str, str], dict] = {}
-    formulas: list[tuple[str, tuple[int, int, int, int], str | None]] = []
-    for ws in book.worksheets:
-        arrays = dict(getattr(ws, "array_formulae", {}) or {})
-        covered = set()
-        for area in arrays.values():
-            c1, r1, c2, r2 = range_boundaries(area)
-            covered |= {(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)} - {(r1, c1)}
-        cws = cached[ws.title]
-        for row in ws.iter_rows():
-            for c in row:
-                if c.data_type != "f" or (c.row, c.column) in covered:
-                    continue
-                area = arrays.get(c.coordinate, c.coordinate)
-                text = c.value if isinstance(c.value, str) else getattr(c.value, "text", None)
-                b = range_boundaries(area)
-                formulas.append((ws.title, b, text))
-                for r in range(b[1], b[3] + 1):
-                    for col in range(b[0], b[2] + 1):
-                        ref = f"{get_column_letter(col)}{r}"
-                        inventory[(ws.title, ref)] = {
-                            "cell": f"{ws.title}!{ref}",
-                            "formula": text if text is not None else "<data table>",
-                            "expected": _expected(cws[ref]),
-                            "functions": sorted({_bare(n) for n in function_names(text or "")}),
-                        }
+    for b in blocks:
+        text = b.text if b.text is not None else None
+        fns = sorted({_bare(n) for n in function_names(text or "")})
+        for r, c in b.cells():
+            ref = f"{col_letters(c)}{r}"
+            inventory[(b.sheet, ref)] = {
+                "cell": f"{b.sheet}!{ref}",
+                "formula": text if text is not None else "<data table>",
+                "expected": cached.get((b.sheet, ref)),
+                "functions": fns,
+            }
     result["cells"] = len(inventory)
     if send is not None:
         send(("inventory", {"file": path.name, "cells": list(inventory.values())}))
 
-    ev = evaluate(path)
+    with computing(wb.book):
+        ev = engine.run()
+    result["engine_seconds"] = round(sum(engine.seconds.values()), 3)
 
-    # out of scope: by the formula itself, then anything reading such cells
-    scope: dict[tuple[str, str], str] = {}
-    out_cells: dict[str, set[tuple[int, int]]] = {}
-
-    def mark(sheet: str, b: tuple[int, int, int, int], cause: str) -> None:
-        for r in range(b[1], b[3] + 1):
-            for col in range(b[0], b[2] + 1):
-                scope[(sheet, f"{get_column_letter(col)}{r}")] = cause
-                out_cells.setdefault(sheet.casefold(), set()).add((r, col))
-
-    pending = []
-    bodies = _name_bodies(book)
-    for sheet, b, text in formulas:
-        used = _through_names(text, bodies)
-        cause = _direct_scope(text) or next(filter(None, map(_direct_scope, used)), None)
-        if cause:
-            mark(sheet, b, cause)
-        else:
-            refs = _references(text, sheet, rewriter)
-            for body in used:
-                refs += _references("=" + body, sheet, rewriter)
-            pending.append((sheet, b, text, refs))
-    changed = bool(out_cells)
+    # out of scope: by the formula itself (and the names it uses), then anything reading such cells
+    names = {(k[1] if isinstance(k, tuple) else k): v for k, v in wb.book.names.items()}
+    scope: list[str | None] = [_direct_scope(b.text, names) for b in blocks]
+    deps = dependencies(blocks)
+    scope += [None] * (len(deps) - len(blocks))
+    changed = any(scope)
     while changed:
         changed = False
-        for sheet, b, _text, refs in pending:
-            if (sheet, f"{get_column_letter(b[0])}{b[1]}") in scope:
-                continue
-            for target, (c1, r1, c2, r2) in refs:
-                cells = out_cells.get(target.casefold(), ())
-                if any(r1 <= r <= r2 and c1 <= c <= c2 for r, c in cells):
-                    mark(sheet, b, "depends on out-of-scope cells")
-                    changed = True
-                    break
+        for i, ds in enumerate(deps):
+            if scope[i] is None and any(scope[d] is not None for d in ds):
+                scope[i] = "depends on out-of-scope cells"
+                changed = True
+    cell_scope = {}
+    for b, cause in zip(blocks, scope, strict=False):
+        if cause:
+            for r, c in b.cells():
+                cell_scope[(b.sheet, f"{col_letters(c)}{r}")] = cause
 
     tallies = _Tally()
     for key, cell in inventory.items():
@@ -318,7 +242,7 @@ def check_workbook(path: Path, send=None) -> dict:
         cell["unknown"] = _unknown_functions(reason)
         if key not in ev.values:
             got, cell["reason"] = {"error": "#VALUE!"}, "not computed: missing from the evaluation"
-        tallies.add(cell, got, scope.get(key))
+        tallies.add(cell, got, cell_scope.get(key))
     result.update(tallies.as_dict())
     result["seconds"] = round(time.monotonic() - started, 2)
     return result
@@ -405,9 +329,6 @@ def _worker_main(conn, memory_mb: int) -> None:
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         except (ImportError, ValueError, OSError):
             pass
-    from .engine import install
-
-    install()
     while True:
         try:
             path = conn.recv()

@@ -67,12 +67,15 @@ def workbook_bytes(t: Template, staff: int | None = None, empty: bool = False) -
 
 def recalculate(src: Path, dest: Path) -> Evaluation:
     """``kpi recalc`` as a library call: evaluate ``src``, write it with cached values to ``dest``."""
-    from ..recalc.engine import evaluate
-    from ..recalc.writer import write_values
+    from ..recalc.pipeline import recalculate as compute
+    from ..recalc.write.writer import write_values
 
-    evaluation = evaluate(src)
-    write_values(src, evaluation, dest)
-    return evaluation
+    done = compute(src)
+    try:
+        write_values(done.package, done.evaluation, dest)
+    finally:
+        done.close()
+    return done.evaluation
 
 
 def build(

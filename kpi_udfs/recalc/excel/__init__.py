@@ -1,0 +1,104 @@
+"""Excel's functions, by family, as the evaluator calls them.
+
+Each family module (:mod:`.logic`, :mod:`.math`, :mod:`.statistics`, :mod:`.text`,
+:mod:`.lookup`, :mod:`.information`, :mod:`.dates`, with :mod:`.criteria` and
+:mod:`.database`) holds:
+
+* ``FUNCTIONS``: functions computed here over whole blocks of rows
+  (``impl(ctx, args) -> Vec``, the arguments compiled nodes);
+* ``WHOLE_BLOCK_FORMS``: fast whole-block forms of a function for its common inputs;
+  other inputs are computed by the function's row form (the same function of
+  `formulas`' table, corrected where needed);
+* ``CORRECTIONS``: functions of `formulas`' table corrected to give what Excel gives.
+
+Every other Excel function is borrowed from `formulas` (:mod:`.bridge`), row by row.
+:data:`FUNCTIONS` is the one table the compiler looks names up in: one implementation
+per Excel name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from ..evaluate.vec import Unsupported, Vec
+from . import dates, information, logic, lookup, math, statistics, text
+
+#: Functions whose value changes without any input changing.
+VOLATILE = frozenset({"TODAY", "NOW", "RAND", "RANDBETWEEN", "RANDARRAY"})
+
+_FAMILIES = (logic, math, statistics, text, lookup, information, dates)
+
+
+def corrections() -> dict:
+    """Every correction of `formulas`' table, by Excel name."""
+    from .criteria import criteria_corrections
+    from .database import database_corrections
+
+    out: dict = {}
+    for family in _FAMILIES:
+        fixes = getattr(family, "CORRECTIONS", None)
+        if fixes is None and hasattr(family, "_corrections"):
+            fixes = family._corrections()
+        out.update(fixes or {})
+    out.update(criteria_corrections())
+    out.update(database_corrections())
+    return out
+
+
+class WholeBlock:
+    """A function with a fast whole-block form for common inputs and a row form for all."""
+
+    def __init__(self, name: str, fast, rows):
+        self.name, self.fast, self.rows = name, fast, rows
+
+    def __call__(self, ctx, args) -> Vec:
+        try:
+            return self.fast(ctx, args)
+        except Unsupported:
+            return self.rows(ctx, args)
+
+
+class _Table(Mapping):
+    """Excel name → implementation; `formulas`' table is loaded on the first name that
+    is not computed here."""
+
+    def __init__(self):
+        self.own: dict = {}
+        for family in _FAMILIES:
+            self.own.update(family.FUNCTIONS)
+        self._all: dict | None = None
+
+    def _load(self) -> dict:
+        if self._all is None:
+            from .bridge import borrowed_functions
+
+            table = dict(borrowed_functions())
+            for family in _FAMILIES:
+                for name, fast in getattr(family, "WHOLE_BLOCK_FORMS", {}).items():
+                    table[name] = WholeBlock(name, fast, table[name])
+            table.update(self.own)
+            for name in ("COUNTIF", "COUNTIFS"):
+                table[name] = statistics.CountingBeyondUsed(name, table[name])
+            self._all = table
+        return self._all
+
+    def get(self, name, default=None):
+        found = self.own.get(name)
+        if found is not None:
+            return found
+        return self._load().get(name, default)
+
+    def __getitem__(self, name):
+        found = self.get(name)
+        if found is None:
+            raise KeyError(name)
+        return found
+
+    def __iter__(self) -> Iterator:
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+
+FUNCTIONS = _Table()

@@ -1,0 +1,331 @@
+"""Excel's maths functions.
+
+Computed here for whole blocks: SUM, PRODUCT, AVERAGE, MIN, MAX (with Excel's rule
+for what they count, :func:`~.arguments.aggregate_numbers`), ROUND, ROUNDUP,
+ROUNDDOWN (on the decimal value Excel shows: ROUND((41.9+58.8)/2, 1) is 50.4), ABS and
+SUMPRODUCT (text, booleans and empty cells count 0; arrays of different shapes are
+#VALUE!).
+
+Corrected in `formulas`' table (:data:`CORRECTIONS`, called row by row): TRUNC;
+FLOOR, CEILING and their .MATH/.PRECISE/ISO variants (signs, modes, quotients within
+binary noise of a whole number); QUOTIENT, COMBIN, COMBINA, BASE; GCD and LCM skipping
+blank cells; DEC2BIN/DEC2OCT/DEC2HEX with two's complement as documented; the
+number-system and COMPLEX functions taking a one-cell range; SEQUENCE.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import schedula as sh
+from formulas.functions import Array, FoundError, wrap_func, wrap_ufunc
+from formulas.tokens.operand import Error
+
+from ...numeric import excel_round
+from ..evaluate.vec import ERR_VALUE, NUMBER, Vec, as_numbers, first_error, native_error
+from .arguments import aggregate_numbers, arg_count, flat_rows, number_column, row_first_error, rows_of
+from .bridge import OMITTED, is_omitted
+from .conversions import int_arg, num_arg, scalar_number, single, text_number
+
+_VALUE = Error.errors["#VALUE!"]
+_NUM = Error.errors["#NUM!"]
+_DIV0 = Error.errors["#DIV/0!"]
+
+
+def _aggregate(fn: Callable[[np.ndarray, np.ndarray], np.ndarray], empty) -> Callable:
+    def aggregate(ctx, args) -> Vec:
+        m, nums, keep, errors = aggregate_numbers(ctx, args)
+        with np.errstate(all="ignore"):
+            r = fn(nums, keep)
+        none = ~keep.any(axis=1)
+        if none.any() and empty is not None:
+            errors = np.full(m, None, dtype=object) if errors is None else np.array(errors)
+            errors[none & (errors == None)] = empty  # noqa: E711
+        return number_column(np.where(none & (empty is None), 0.0, r), errors)
+
+    return aggregate
+
+
+def _sum(nums, keep):
+    return np.add.reduce(np.where(keep, nums, 0.0), axis=1)
+
+
+def _product(nums, keep):
+    return np.where(keep.any(axis=1), np.multiply.reduce(np.where(keep, nums, 1.0), axis=1), 0.0)
+
+
+def _average(nums, keep):
+    return _sum(nums, keep) / np.maximum(keep.sum(axis=1), 1)
+
+
+def _min(nums, keep):
+    return np.where(keep.any(axis=1), np.where(keep, nums, np.inf).min(axis=1, initial=np.inf), 0.0)
+
+
+def _max(nums, keep):
+    return np.where(keep.any(axis=1), np.where(keep, nums, -np.inf).max(axis=1, initial=-np.inf), 0.0)
+
+
+f_sum = _aggregate(_sum, None)
+f_product = _aggregate(_product, None)
+f_average = _aggregate(_average, native_error("#DIV/0!"))
+f_min = _aggregate(_min, None)
+f_max = _aggregate(_max, None)
+
+
+def _round(ctx, args, mode: str) -> Vec:
+    arg_count("ROUND", args, 1, 2)
+    a = args[0].ev(ctx)
+    b = args[1].ev(ctx) if len(args) > 1 else Vec.const(0.0)
+    x, _ = as_numbers(a)
+    d, _ = as_numbers(b)
+    errors = first_error(a, b)
+    shape = np.broadcast_shapes(a.shape, b.shape)
+    with np.errstate(all="ignore"):
+        xs = np.where(np.isfinite(x), x, 0.0)
+        ds = np.where(np.isfinite(d), d, 0.0)
+        r = excel_round(xs, np.clip(ds, -308, 308), mode)
+        r = np.where(ds < -308, 0.0, r)
+    return Vec.with_errors(np.broadcast_to(r, shape) + 0.0, errors)
+
+
+def f_round(ctx, args) -> Vec:
+    return _round(ctx, args, "HALF_UP")
+
+
+def f_roundup(ctx, args) -> Vec:
+    return _round(ctx, args, "UP")
+
+
+def f_rounddown(ctx, args) -> Vec:
+    return _round(ctx, args, "DOWN")
+
+
+def f_abs(ctx, args) -> Vec:
+    arg_count("ABS", args, 1, 1)
+    x, errors = as_numbers(args[0].ev(ctx))
+    return Vec.with_errors(np.abs(x) + 0.0, errors)
+
+
+def f_sumproduct(ctx, args) -> Vec:
+    if not args:
+        return Vec.const(ERR_VALUE)
+    vecs = [Vec.const(0.0) if a.is_missing else a.ev(ctx) for a in args]
+    m = rows_of(*vecs)
+    flat = [flat_rows(v, m) for v in vecs]
+    kind_all = np.concatenate([f.kind for f in flat], axis=1)
+    obj_all = None
+    if any(f.obj is not None for f in flat):
+        obj_all = np.concatenate([f.objects() for f in flat], axis=1)
+    errors = row_first_error(kind_all, obj_all)
+    if len({v.shape[1:] for v in vecs}) != 1:
+        e = np.full(m, ERR_VALUE, dtype=object)
+        if errors is not None:
+            e = np.where(errors == None, ERR_VALUE, errors)  # noqa: E711
+        return number_column(np.zeros(m), e)
+    prod = None
+    for f in flat:
+        vals = np.where(f.kind == NUMBER, f.num, 0.0)
+        prod = vals if prod is None else prod * vals
+    return number_column(np.add.reduce(prod, axis=1), errors)
+
+
+def _rounder(mode: str, name: str) -> Callable[[float, float], float]:
+    def rnd(x: float, digits: float = 0) -> float:
+        if digits < -308:  # 10**digits is 0: every finite number rounds to 0
+            return 0.0
+        return float(excel_round(x, min(digits, 308), mode))
+
+    rnd.__name__ = name
+    return rnd
+
+def _quotient(n: float, d: float) -> Any:
+    if d == 0:
+        raise FoundError(err=_DIV0)
+    return float(math.trunc(n / d))
+
+def _combin(n: float, k: float) -> Any:
+    n, k = math.trunc(n), math.trunc(k)
+    if n < 0 or k < 0 or k > n:
+        raise FoundError(err=_NUM)
+    return float(math.comb(n, k))
+
+def _combina(n: float, k: float) -> Any:
+    n, k = math.trunc(n), math.trunc(k)
+    if n < 0 or k < 0 or (n == 0 and k > 0):
+        raise FoundError(err=_NUM)
+    return float(math.comb(n + k - 1, k)) if n + k > 0 else 1.0
+
+def _base(number: float, radix: float, min_length: float = 0) -> Any:
+    number, radix, min_length = math.trunc(number), math.trunc(radix), math.trunc(min_length)
+    if number < 0 or number >= 2**53 or not 2 <= radix <= 36 or not 0 <= min_length <= 255:
+        raise FoundError(err=_NUM)
+    digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    out = ""
+    while number:
+        number, r = divmod(number, radix)
+        out = digits[r] + out
+    return (out or "0").rjust(min_length, "0")
+
+def _without_empty(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        flat = np.ravel(np.asarray(value, dtype=object))
+        return np.array([v for v in flat if v is not sh.EMPTY], dtype=object)
+    return value
+
+def _gcd_lcm(original: Callable[..., Any]) -> Callable[..., Any]:
+    def gcd_lcm(*args: Any) -> Any:
+        return original(*[_without_empty(a) for a in args])
+
+    return gcd_lcm
+
+def _scalar_lifted(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """A function written for single values, taking 1×1 ranges as their value (a range of
+    several cells is #VALUE!, as in Excel)."""
+
+    def item(r: Any) -> Any:
+        return np.ravel(np.asarray(r, dtype=object))[0] if isinstance(r, np.ndarray) else r
+
+    def lifted(*args: Any) -> Any:
+        arrays = [np.asarray(a, dtype=object) if isinstance(a, np.ndarray) else None for a in args]
+        if any(a is not None and a.size != 1 for a in arrays):
+            raise FoundError(err=_VALUE)  # Excel does not lift these over ranges
+        return item(fn(*[a.ravel()[0] if a is not None else v for a, v in zip(arrays, args, strict=True)]))
+
+    return lifted
+
+#: `formulas` functions that fail on a 1×1 range where a single value works.
+SCALAR_ONLY = (
+    "BIN2HEX", "BIN2OCT", "HEX2BIN", "HEX2OCT",
+    "OCT2BIN", "OCT2HEX", "COMPLEX",
+)  # fmt: skip
+
+def _dec_to(radix: int, bits: int) -> Callable[..., Any]:
+    """DEC2BIN (radix 2, -512..511), DEC2OCT (8, 2**29) and DEC2HEX (16, 2**39) as
+    Microsoft documents them: a negative number is written as ten digits of two's
+    complement, and then ``places`` is ignored (but must still be 1 to 10); ``places``
+    shorter than the digits is #NUM!; text that is no number is #VALUE!, an empty cell 0."""
+
+    def number_of(value: Any) -> float:
+        if value is sh.EMPTY or is_omitted(value):
+            return 0.0
+        if isinstance(value, (bool, np.bool_)):
+            raise FoundError(err=_VALUE)
+        if isinstance(value, str):
+            x = text_number(value)
+            if x is None:
+                raise FoundError(err=_VALUE)
+            return x
+        return float(value)
+
+    def convert(number: Any, places: Any = OMITTED) -> str:
+        number = single(number)
+        width = None
+        if not is_omitted(places):
+            width = math.trunc(number_of(single(places)))
+            if not 1 <= width <= 10:
+                raise FoundError(err=_NUM)
+        n = math.trunc(number_of(number))
+        if not -(2**bits) <= n < 2**bits:
+            raise FoundError(err=_NUM)
+        if n < 0:
+            return np.base_repr(n + radix**10, radix)
+        digits = np.base_repr(n, radix)
+        if width is not None:
+            if len(digits) > width:
+                raise FoundError(err=_NUM)
+            digits = digits.rjust(width, "0")
+        return digits
+
+    return convert
+
+def _multiples(q: float, up: bool) -> float:
+    """ceil (up) or floor of a quotient, snapped when it is a whole number but for binary noise."""
+    r = round(q)
+    if abs(q - r) <= 1e-12 * abs(q):
+        return float(r)
+    return float(math.ceil(q) if up else math.floor(q))
+
+def _floor_ceiling(kind: str) -> Callable[..., Any]:
+    def fn(number: Any, significance: Any = None, mode: Any = None) -> Any:
+        x = scalar_number(number)
+        default = 1.0 if kind.endswith(("MATH", "PRECISE")) or kind == "ISO.CEILING" else None
+        if significance is None or is_omitted(significance):
+            if default is None:
+                raise FoundError(err=_VALUE)
+            s = default
+        else:
+            s = scalar_number(significance)
+        m = 0.0 if mode is None or is_omitted(mode) else scalar_number(mode)
+        if kind in ("FLOOR", "CEILING"):
+            if s == 0:
+                if kind == "CEILING" or x == 0:
+                    return 0.0
+                raise FoundError(err=_DIV0)
+            if x > 0 and s < 0:
+                raise FoundError(err=_NUM)
+            # the quotient's ceiling (floor) times the significance: CEILING(-2.5,-2) = -4,
+            # CEILING(-2.5,2) = -2, FLOOR(-2.5,2) = -4
+            return _multiples(x / s, up=kind == "CEILING") * s
+        s = abs(s)
+        if s == 0:
+            return 0.0
+        q = x / s
+        if kind in ("CEILING.MATH", "CEILING.PRECISE", "ISO.CEILING"):
+            up = not (x < 0 and m != 0 and kind == "CEILING.MATH")
+            return (_multiples(q, up=True) if up else _multiples(q, up=False)) * s
+        # FLOOR.MATH / FLOOR.PRECISE
+        toward_zero = x < 0 and m != 0 and kind == "FLOOR.MATH"
+        return (_multiples(q, up=True) if toward_zero else _multiples(q, up=False)) * s
+
+    return fn
+
+def xsequence(rows: Any, columns: Any = None, start: Any = None, step: Any = None) -> Any:
+    r = int_arg(rows, 1)
+    c = 1 if columns is None else int_arg(columns, 1)
+    s = 1.0 if start is None else num_arg(start, 1.0)
+    d = 1.0 if step is None else num_arg(step, 1.0)
+    if r < 1 or c < 1:
+        return _VALUE
+    return (s + d * np.arange(r * c, dtype=float).reshape(r, c)).astype(object).view(Array)
+
+
+FUNCTIONS = {
+    "SUM": f_sum,
+    "PRODUCT": f_product,
+    "AVERAGE": f_average,
+    "MIN": f_min,
+    "MAX": f_max,
+    "ROUND": f_round,
+    "ROUNDUP": f_roundup,
+    "ROUNDDOWN": f_rounddown,
+    "ABS": f_abs,
+    "SUMPRODUCT": f_sumproduct,
+}
+
+
+def _corrections() -> dict[str, Any]:
+    from formulas.functions import get_functions
+    from formulas.functions import math as fmath
+
+    table = get_functions()
+    out: dict[str, Any] = {
+        "TRUNC": wrap_ufunc(_rounder("DOWN", "TRUNC")),
+        "GCD": wrap_func(_gcd_lcm(fmath.xgcd)),
+        "LCM": wrap_func(_gcd_lcm(fmath.xlcm)),
+        "SEQUENCE": wrap_func(xsequence),
+        "QUOTIENT": wrap_ufunc(_quotient),
+        "COMBIN": wrap_ufunc(_combin),
+        "COMBINA": wrap_ufunc(_combina),
+        "BASE": wrap_ufunc(_base),
+    }
+    for name, radix, bits in (("DEC2BIN", 2, 9), ("DEC2OCT", 8, 29), ("DEC2HEX", 16, 39)):
+        out[name] = wrap_func(_dec_to(radix, bits))
+    for kind in ("FLOOR", "CEILING", "FLOOR.MATH", "CEILING.MATH", "FLOOR.PRECISE", "CEILING.PRECISE", "ISO.CEILING"):
+        out[kind] = wrap_ufunc(_floor_ceiling(kind), input_parser=lambda *a: a, check_error=lambda *a: None)
+    for name in SCALAR_ONLY:
+        out[name] = wrap_func(_scalar_lifted(table[name]))
+    return out
