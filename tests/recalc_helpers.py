@@ -65,6 +65,7 @@ def _binary(ws, m) -> float | KpiError:
 
 def evaluate(path, *, progress=None) -> Evaluation:
     """A stand-in evaluator: ``=A2*2``-style formulas only (``path`` may be an opened package)."""
+    name = str(getattr(path, "path", path))
     if hasattr(path, "source"):  # the opened package `kpi recalc` hands its evaluator
         path = io.BytesIO(path.source.data)
     wb = openpyxl.load_workbook(path)
@@ -93,9 +94,9 @@ def evaluate(path, *, progress=None) -> Evaluation:
         elif (m := _ERR.match(text)) is not None:
             ev.values[key] = KpiError(NA, m[1].replace('""', '"'))
         elif text == "=FAKE_SLOW()":
-            EVENTS.append((str(path), "start", time.monotonic()))
+            EVENTS.append((name, "start", time.monotonic()))
             time.sleep(0.3)
-            EVENTS.append((str(path), "end", time.monotonic()))
+            EVENTS.append((name, "end", time.monotonic()))
             ev.values[key] = 1.0
         else:
             ev.values[key] = KpiError(NAME, f"fake evaluator: unknown formula {text}")
