@@ -182,6 +182,17 @@ def _gcd_lcm(original: Callable[..., Any]) -> Callable[..., Any]:
 
     return gcd_lcm
 
+def _complex_suffix(original: Callable[..., Any]) -> Callable[..., Any]:
+    """COMPLEX with an empty suffix (a blank cell, or "") writing "i", as Excel does."""
+
+    def fn(real: Any, imag: Any, suffix: Any = "i") -> Any:
+        if suffix is sh.EMPTY or is_omitted(suffix) or suffix == "":
+            suffix = "i"
+        return original(real, imag, suffix)
+
+    return fn
+
+
 def _scalar_lifted(fn: Callable[..., Any]) -> Callable[..., Any]:
     """A function written for single values, taking 1×1 ranges as their value (a range of
     several cells is #VALUE!, as in Excel)."""
@@ -328,4 +339,7 @@ def _corrections() -> dict[str, Any]:
         out[kind] = wrap_ufunc(_floor_ceiling(kind), input_parser=lambda *a: a, check_error=lambda *a: None)
     for name in SCALAR_ONLY:
         out[name] = wrap_func(_scalar_lifted(table[name]))
+    from formulas.functions.eng import xcomplex
+
+    out["COMPLEX"] = wrap_func(_scalar_lifted(_complex_suffix(xcomplex)))
     return out

@@ -369,6 +369,9 @@ def _patch_sheet(xml: bytes, by_ref: dict[bytes, CellValue],
             changes = {split_ref(ref.decode("ascii")): v for ref, v in by_ref.items()}
         return _patch_row_by_row(xml, changes)
     out, written, rest = fast
+    if rest:
+        out, more, rest = _patch_range_cells(out, rest)
+        written += more
     if not rest:
         return out, _SheetPatch(written=written)
     rest_rc = {split_ref(ref.decode("ascii")): v for ref, v in rest.items()}
@@ -417,6 +420,43 @@ def _patch_formula_cells(xml: bytes, by_ref: dict[bytes, CellValue]
                 + (b"<v>" + v + b"</v>" if v is not None else b"") + b"</c>")
 
     body = _FORMULA_CELL.sub(patch, xml[sd.end():end])
+    return xml[:sd.end()] + body + xml[end:], written, todo
+
+
+# A cell holding only a value (or nothing), r first: the cells of an array formula's range.
+_VALUE_CELL = re.compile(rb'<c r="([A-Z]{1,3}[0-9]{1,7})"([^>/]*)(?:/>|>(?:<v>[^<]*</v>|<v/>)?</c>)')
+
+
+def _patch_range_cells(xml: bytes, by_ref: dict[bytes, CellValue]
+                       ) -> tuple[bytes, int, dict[bytes, CellValue]]:
+    """The existing cells of array formulas' ranges, in one pass: (xml, written, the rest).
+
+    Only cells inside an array range are written; a wanted cell elsewhere stays in the
+    rest (the row walk then refuses and reports it). Called after
+    :func:`_patch_formula_cells`, which checked the sheet's shape."""
+    ranges = _range_formulas(xml)
+    if not ranges:
+        return xml, 0, by_ref
+    sd = _SHEETDATA_OPEN.search(xml)
+    end = xml.find(b"</sheetData>", sd.end())
+    todo = dict(by_ref)
+    written = 0
+
+    def patch(m: re.Match) -> bytes:
+        nonlocal written
+        ref, attrs = m.group(1, 2)
+        value = todo.get(ref, _ABSENT)
+        if value is _ABSENT:
+            return m.group(0)
+        row, col = split_ref(ref.decode("ascii"))
+        if not _in_ranges(row, col, ranges):
+            return m.group(0)
+        del todo[ref]
+        written += 1
+        t, v = encode_value(value)
+        return b'<c r="' + ref + b'"' + _set_t(attrs, t) + b">" + (b"<v>" + v + b"</v>" if v is not None else b"") + b"</c>"
+
+    body = _VALUE_CELL.sub(patch, xml[sd.end():end])
     return xml[:sd.end()] + body + xml[end:], written, todo
 
 
