@@ -180,7 +180,6 @@ def check_workbook(path: Path, send=None) -> dict:
     Excel's cached values."""
     from .a1 import col_letters
     from .evaluate.run import Engine
-    from .excel.bridge import computing
     from .graph.order import dependencies
     from .graph.parse import function_names
     from .read.archive import open_package
@@ -211,8 +210,7 @@ def check_workbook(path: Path, send=None) -> dict:
     if send is not None:
         send(("inventory", {"file": path.name, "cells": list(inventory.values())}))
 
-    with computing(wb.book):
-        ev = engine.run()
+    ev = engine.run()
     result["engine_seconds"] = round(sum(engine.seconds.values()), 3)
 
     # out of scope: by the formula itself (and the names it uses), then anything reading such cells

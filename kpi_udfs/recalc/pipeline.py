@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .evaluate.run import Engine, evaluate_workbook
-from .excel.bridge import computing
 from .model import Evaluation
 from .read.archive import Limits, Package, Source, open_package, read_source
 from .read.workbook import read_workbook
@@ -48,8 +47,7 @@ def recalculate(
         if validate:
             pkg.validate()
         wb = read_workbook(pkg)
-        with computing(wb.book):
-            engine = evaluate_workbook(wb, progress, whole_blocks)
+        engine = evaluate_workbook(wb, progress, whole_blocks)
     except BaseException:
         pkg.close()
         raise
@@ -58,9 +56,7 @@ def recalculate(
 
 def evaluate_package(pkg: Package, *, progress: Callable[[int, int], None] | None = None) -> Evaluation:
     """Every formula cell of an opened (and validated) package computed."""
-    wb = read_workbook(pkg)
-    with computing(wb.book):
-        return evaluate_workbook(wb, progress).evaluation
+    return evaluate_workbook(read_workbook(pkg), progress).evaluation
 
 
 def evaluate(

@@ -104,6 +104,12 @@ class Engine:
 
     # -- the run -------------------------------------------------------------------
     def run(self) -> Evaluation:
+        from ..excel.bridge import computing
+
+        with computing(self.book):
+            return self._run()
+
+    def _run(self) -> Evaluation:
         t0 = time.perf_counter()
         self._compile()
         t1 = time.perf_counter()

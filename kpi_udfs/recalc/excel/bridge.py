@@ -128,17 +128,41 @@ def result(raw: Any) -> Vec:
     return Vec.const(from_formulas(raw))
 
 
+def _element_by_element(fn) -> bool:
+    """Whether a `formulas` function applies to each element on its own (its
+    ``wrap_ufunc``, without excluded arguments or a reshaping of the result): then one
+    call with whole columns gives what one call per row gives."""
+    import inspect
+
+    from formulas.functions import wrap_ufunc
+
+    default_return = inspect.signature(wrap_ufunc).parameters["return_func"].default
+    f = fn
+    while f is not None:
+        code = getattr(f, "__code__", None)
+        if code is not None and code.co_qualname == "wrap_ufunc.<locals>.wrapper":
+            cells = dict(zip(code.co_freevars, (c.cell_contents for c in f.__closure__ or ()), strict=False))
+            return "excluded" not in cells.get("kw", {}) and cells.get("return_func") is default_return
+        f = getattr(f, "__wrapped__", None)
+    return False
+
+
 class Borrowed:
     """An Excel function of `formulas`' table, applied to each row of a block."""
 
     def __init__(self, name: str, fn):
         self.name = name
         self.fn = fn
+        self.per_element = _element_by_element(fn)
 
     def __call__(self, ctx, args) -> Vec:
         callables = [_callable(ctx, a) if getattr(a, "is_lambda", False) else None for a in args]
         vecs = [None if (a.is_missing or f is not None) else a.ev(ctx) for a, f in zip(args, callables, strict=True)]
         m = max((v.shape[0] for v in vecs if v is not None), default=1)
+        if m > 1 and self.per_element and not any(callables) and all(v is None or v.shape[1:] == (1, 1) for v in vecs):
+            whole = self._whole_column(ctx, vecs, m)
+            if whole is not None:
+                return whole
         out = []
         with computing(ctx.book):
             for i in range(m):
@@ -155,6 +179,23 @@ class Borrowed:
         num = np.concatenate([v.num for v in out])
         obj = np.concatenate([v.objects() for v in out]) if any(v.obj is not None for v in out) else None
         return Vec(kind, num, obj)
+
+    def _whole_column(self, ctx, vecs: list, m: int) -> Vec | None:
+        """One call for the block: each argument a column (m, 1) or one value (1, 1).
+        None when the call failed as a whole (an element raised what the function does
+        not catch): then each row is called on its own, as the row form does."""
+        row = []
+        for v in vecs:
+            if v is None:
+                row.append(OMITTED)
+                continue
+            values = v.values()[:, :, 0]
+            row.append(np.asarray(_to_formulas_cells(values), dtype=object).view(Array))
+        with computing(ctx.book):
+            got = self.call(row)
+        if got.shape != (1, m, 1):
+            return None
+        return Vec(got.kind.reshape(m, 1, 1), got.num.reshape(m, 1, 1), None if got.obj is None else got.obj.reshape(m, 1, 1))
 
     def call(self, row: list) -> Vec:
         try:
