@@ -533,8 +533,13 @@ class RowColumn:
     """ROW and COLUMN: of the formula's own cell, or of a reference (an array of all its
     rows or columns, of which a cell that is not an array formula shows the first)."""
 
-    def __init__(self, axis: int):
+    def __init__(self, axis: int, first_only: bool = False):
         self.axis = axis  # 0: ROW, 1: COLUMN
+        self.first_only = first_only
+        if not first_only:
+            #: Where the formula wants one value: the first row or column only, without
+            #: building a million-row array for ROW(A:A).
+            self.value_form = RowColumn(axis, first_only=True)
 
     def __call__(self, ctx, args) -> Vec:
         m = ctx.m
@@ -555,7 +560,7 @@ class RowColumn:
                 continue
             _, r1, c1, r2, c2 = item[0]
             lo, hi = (r1, r2) if self.axis == 0 else (c1, c2)
-            if hi > lo:  # all of them: a cell that is no array formula shows the first
+            if hi > lo and not self.first_only:  # all of them (a cell shows the first)
                 seq = np.arange(lo, hi + 1, dtype=float)
                 vecs.append(Vec.numbers(seq.reshape(1, -1, 1) if self.axis == 0 else seq.reshape(1, 1, -1)))
             else:

@@ -93,7 +93,7 @@ PARAMS: dict[str, str] = {
     "MATCH": "vrv",
     "XLOOKUP": "vrrvvv",
     "XMATCH": "vrvv",
-    "INDEX": "rvvv",
+    "INDEX": "avvv",  # INDEX(ROW(A1:A3),2) is 2 without an array formula
     "OFFSET": "rvvvv",
     "ROWS": "a",
     "COLUMNS": "a",

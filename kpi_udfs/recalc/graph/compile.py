@@ -816,6 +816,8 @@ class _Compiler:
             self.volatile = True
         if getattr(impl, "dynamic", False):
             self.dynamic = True
+        if mode == VALUE_MODE and not self.array:  # where one value is wanted (ROW(A:A): its first row)
+            impl = getattr(impl, "value_form", impl)
         kinds = param_kinds(name, len(c.args))
         args = tuple(self.arg(a, k if mode == VALUE_MODE else "a") for a, k in zip(c.args, kinds, strict=True))
         return CallNode(name, impl, args)
