@@ -75,7 +75,9 @@ class Invalid(ValueError):
 # ---------------------------------------------------------------------------- tokens
 
 # token kinds
-LIT, DIGIT, POINT, COMMA, PERCENT, EXP, SLASH, TEXT, GENERAL, DATE, AMPM, ELAPSED, SUBSEC, COND, SEP, MOD = range(16)
+LIT, DIGIT, POINT, COMMA, PERCENT, EXP, SLASH, TEXT, GENERAL, DATE, AMPM, ELAPSED, SUBSEC, COND, SEP, MOD = (
+    range(16)
+)
 
 _CONDITION = re.compile(r"^(<=|>=|<>|<|>|=)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)$")
 
@@ -360,7 +362,9 @@ def _fraction_section(toks: list[tuple]) -> _Section:
         raise Invalid("a comma inside a fraction")
     # the denominator: placeholders, or digits giving a fixed denominator
     b = s + 1
-    while b < len(toks) and (toks[b][0] in (DIGIT, COMMA) or (toks[b][0] == LIT and toks[b][1] in "0123456789")):
+    while b < len(toks) and (
+        toks[b][0] in (DIGIT, COMMA) or (toks[b][0] == LIT and toks[b][1] in "0123456789")
+    ):
         b += 1
     while toks[b - 1][0] == COMMA:  # commas after the denominator scale
         b -= 1
@@ -372,7 +376,7 @@ def _fraction_section(toks: list[tuple]) -> _Section:
     if any(t[0] == DIGIT for t in toks[b:]):
         raise Invalid("placeholders after the denominator")
     # the denominator is rendered at the bar: its tokens leave the list
-    kept = toks[:s + 1] + toks[b:]
+    kept = toks[: s + 1] + toks[b:]
     parts = [0] * a + [1] * (s + 1 - a) + [2] * (len(toks) - b)
     items, group, scale = _resolve_commas(kept, parts)
     sec = _Section("fraction", items, group=group, scale=scale)
@@ -489,7 +493,7 @@ def format_value(value: object, code: str, *, date1904: bool = False) -> str:
     """``value`` (a number, text or boolean) rendered with the Excel format ``code``, as
     Excel's TEXT does; :class:`Invalid` where TEXT gives #VALUE!."""
     fmt = _parse(code)
-    if isinstance(value, bool):
+    if isinstance(value, bool) or type(value).__name__ == "bool_":  # numpy's too
         return "TRUE" if value else "FALSE"
     if isinstance(value, str):
         if fmt.text is None:
