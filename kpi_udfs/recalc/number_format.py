@@ -41,7 +41,8 @@ see ``tests/test_number_format.py``):
   Serial numbers count from 1899-12-31 with Excel's fictitious 1900-02-29, or, with
   ``date1904=True``, from 1904-01-01. A date out of range (before day 0, after 9999-12-31) is
   ``#VALUE!`` — except a lone elapsed count (``[h]``), which may be negative or huge, and, in the
-  1904 system, negative times, shown with a minus as Excel shows them there.
+  1904 system, negative times, shown with a minus as Excel shows them there. ``B2`` (dates in
+  the Hijri calendar) is the one code not rendered: it gives #VALUE! rather than a wrong date.
 * ``General`` (any case) in any section, with literals around it; a number given a text-only
   format (``@``) is shown as General.
 """
