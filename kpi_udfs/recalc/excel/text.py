@@ -64,38 +64,35 @@ def _elementwise(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     return lifted
 
-def _text_function(original: Callable[..., Any]) -> Callable[..., Any]:
-    from .number_format import Invalid, Unsupported, format_value, general
+def _text_function(value: Any, format_text: Any) -> Any:
+    """TEXT in `formulas`' conventions, rendered by :mod:`.number_format` in the workbook's
+    date system; a format Excel rejects is #VALUE!."""
+    from .number_format import Invalid, format_value, general
 
-    def xtext(value: Any, format_text: Any) -> Any:
-        v, f = single(value), single(format_text)
-        if v is sh.EMPTY or is_omitted(v):
-            v = 0.0
-        if f is sh.EMPTY or is_omitted(f):
-            f = ""
-        if isinstance(f, (bool, np.bool_)):
-            f = "TRUE" if f else "FALSE"
-        elif not isinstance(f, str):
-            f = general(float(f))
-        if isinstance(v, str):
-            x = text_number(v)
-            if x is None:
-                try:
-                    x = xvalue(v)  # dates and times written as text
-                except FoundError:
-                    x = None
-            v = v if x is None else x
-        elif isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)):
-            v = float(v)
-        try:
-            return format_value(v, f)
-        except Invalid:
-            raise FoundError(err=_VALUE) from None
-        except (Unsupported, ValueError, OverflowError, IndexError):
-            return original(value, format_text)
-
-    return xtext
-
+    v, f = single(value), single(format_text)
+    if v is sh.EMPTY or is_omitted(v):
+        v = 0.0
+    if f is sh.EMPTY or is_omitted(f):
+        f = ""
+    if isinstance(f, (bool, np.bool_)):
+        f = "TRUE" if f else "FALSE"
+    elif not isinstance(f, str):
+        f = general(float(f))
+    if isinstance(v, str):
+        x = text_number(v)
+        if x is None:
+            try:
+                x = xvalue(v)  # dates and times written as text
+            except FoundError:
+                x = None
+        v = v if x is None else x
+    elif isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)):
+        v = float(v)
+    book = CURRENT_BOOK.get()
+    try:
+        return format_value(v, f, date1904=bool(book is not None and book.date1904))
+    except Invalid:
+        raise FoundError(err=_VALUE) from None
 
 
 def _charset() -> str:
@@ -190,7 +187,7 @@ def _corrections() -> dict[str, Any]:
         "CHAR": wrap_ufunc(_char),
         "CODE": wrap_ufunc(_char_code, input_parser=lambda *a: a),
         "REPT": wrap_ufunc(_rept, input_parser=lambda *a: a, check_error=lambda *a: None),
-        "TEXT": wrap_func(_elementwise(_text_function(table["TEXT"]))),
+        "TEXT": wrap_func(_elementwise(_text_function)),
     }
     for name in ("CONCATENATE", "CONCAT", "TEXTJOIN"):
         out[name] = _text_capped(table[name])
