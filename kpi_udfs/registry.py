@@ -22,6 +22,9 @@ Argument shapes:
     an error anywhere in it is the result.
 ``SCALAR``
     a single setting or policy; blank or omitted means its default.
+``RAW``
+    passed on as Excel gave it, not read by the input rules (``KPI_WHY``'s arguments,
+    which are another function's); omitted means None.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ EACH = "each"
 RECORD = "record"
 LIST = "list"
 SCALAR = "scalar"
+RAW = "raw"
 
 #: Marks a parameter without a default (required).
 REQUIRED = object()
@@ -104,6 +108,10 @@ def List(name: str, help: str, kind: str = "number", **kw) -> Param:
 
 def Scalar(name: str, help: str, kind: str = "number", **kw) -> Param:
     return Param(name, help, kind, SCALAR, **kw)
+
+
+def Raw(name: str, help: str, **kw) -> Param:
+    return Param(name, help, "any", RAW, **kw)
 
 
 def Choice(name: str, help: str, choices: tuple[str, ...], default: Any, **kw) -> Param:
@@ -349,7 +357,9 @@ def _invoke(fn: KpiFunction, args: tuple, kwargs: dict) -> Any:
     widths = {name: c.values.size for name, c in values.items() if c is not None}
 
     for p, raw in zip(fn.params, bound, strict=True):
-        if p.shape == SCALAR:
+        if p.shape == RAW:
+            values[p.name] = None if raw is _OMITTED else raw
+        elif p.shape == SCALAR:
             values[p.name] = _coerce_scalar(p, raw)
         elif p.shape == EACH:
             if raw is _OMITTED:

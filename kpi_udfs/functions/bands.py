@@ -389,7 +389,8 @@ def _coverage_problems(table: BandTable, live: list[int]) -> list[str]:
         if gt(start, end):
             left = "(" if end_closed else "["
             right = ")" if start_closed else "]"
-            problems.append(_("gap {gap} between rows {a} and {b}", gap=f"{left}{fmt(end)}, {fmt(start)}{right}", a=a, b=b))
+            gap = left + fmt(end) + ", " + fmt(start) + right
+            problems.append(_("gap {gap} between rows {a} and {b}", gap=gap, a=a, b=b))
         elif abs(start - end) <= tol(end):
             if end_closed and start_closed:
                 problems.append(_("rows {a} and {b} overlap at {at}", a=a, b=b, at=fmt(end)))

@@ -34,7 +34,7 @@ def _whole(x: float, name: str, least: int) -> int:
     if k != np.round(k) or k < least:
         raise KpiError(VALUE, _("{name} must be a whole number of at least {least}, got {value}", name=name, least=least, value=fmt(x)))
     if k > _MOST_PERIODS:
-        raise KpiError(NUM, _("{name} {value} is too large (at most {most})", name=name, value=fmt(x), most=f"{_MOST_PERIODS:,}"))
+        raise KpiError(NUM, _("{name} {value} is too large (at most {most})", name=name, value=fmt(x), most=format(_MOST_PERIODS, ",")))
     return int(k)
 
 
