@@ -23,7 +23,6 @@ Where messages come from:
 from __future__ import annotations
 
 import io
-import re
 import string
 import sys
 from collections.abc import Iterable
@@ -95,12 +94,25 @@ def template() -> Catalog:
 
 def _po_text(catalog: Catalog) -> bytes:
     buf = io.BytesIO()
-    write_po(buf, catalog, width=100, sort_output=False, omit_header=False)
+    # file names without line numbers: an edit elsewhere in a file changes no catalogue
+    write_po(buf, catalog, width=100, sort_output=False, omit_header=False, include_lineno=False)
     return buf.getvalue()
 
 
-def _without_dates(text: bytes) -> bytes:
-    return re.sub(rb'"(POT-Creation-Date|PO-Revision-Date): [^"]*"\n', b"", text)
+def _ids(catalog: Catalog) -> list[str]:
+    return [m.id for m in catalog if m.id]
+
+
+def _read_template() -> Catalog:
+    with open(TEMPLATE, "rb") as f:
+        return read_po(f)
+
+
+def compiled(mo: bytes) -> dict[str, str]:
+    """The translations a compiled catalogue holds (as gettext reads them), header left out."""
+    import gettext
+
+    return {k: v for k, v in gettext.GNUTranslations(io.BytesIO(mo))._catalog.items() if k}
 
 
 def read(language: str) -> Catalog:
@@ -151,7 +163,7 @@ def check(languages: Iterable[str] = TRANSLATED) -> list[str]:
     problems = []
     pot = template()
     wanted = {m.id for m in pot if m.id}
-    if not TEMPLATE.exists() or _without_dates(TEMPLATE.read_bytes()) != _without_dates(_po_text(pot)):
+    if not TEMPLATE.exists() or _ids(_read_template()) != _ids(pot):
         problems.append(f"{TEMPLATE.name} is out of date: run `python -m kpi_udfs.i18n_build update`")
     for lang in languages:
         if not po_path(lang).exists():
@@ -175,7 +187,7 @@ def check(languages: Iterable[str] = TRANSLATED) -> list[str]:
         for msgid in sorted(set(have) - wanted):
             problems.append(f"{lang}: no longer used (run update): {msgid!r}")
         mo = i18n.catalogue_path(lang)
-        if not mo.exists() or mo.read_bytes() != mo_bytes(catalog):
+        if not mo.exists() or compiled(mo.read_bytes()) != compiled(mo_bytes(catalog)):
             problems.append(f"{lang}: {mo.name} is out of date: run `python -m kpi_udfs.i18n_build compile`")
     return problems
 

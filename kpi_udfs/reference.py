@@ -29,8 +29,8 @@ _RULES = N_(
 
 
 def function_markdown(fn: KpiFunction) -> str:
-    head = f"| {_('Argument')} | {_('Takes')} | {_('Help')} |"
-    lines = [f"### `{fn.signature()}`", "", translate(fn.help), "", head, "|---|---|---|"]
+    head = " | ".join([_("Argument"), _("Takes"), _("Help")])
+    lines = [f"### `{fn.signature()}`", "", translate(fn.help), "", f"| {head} |", "|---|---|---|"]
     for p in fn.params:
         takes = translate(_SHAPES[p.shape])
         if p.choices:
@@ -60,7 +60,7 @@ def reference_markdown() -> str:
         "",
         translate(_RULES),
         "",
-        f"| {_('Function')} | {_('What it does')} |",
+        "| " + _("Function") + " | " + _("What it does") + " |",
         "|---|---|",
     ]
     head += [f"| [`{f.name}`](#{f.name.lower()}) | {translate(f.help)} |" for f in fns]
