@@ -104,7 +104,7 @@ def engine_sources() -> dict[str, tuple[bool, str, str]]:
         is_package, path, rel = files[name]
         source = path.read_text(encoding="utf-8")
         sources[name] = (is_package, rel, source)
-        modules, _ = _imported(name, is_package, _parse(source))
+        modules, _names = _imported(name, is_package, _parse(source))
         parents = {name.rsplit(".", i)[0] for i in range(1, name.count(".") + 1)}
         todo += [m for m in modules | parents if m.split(".")[0] == PACKAGE]
     return dict(sorted(sources.items(), key=lambda kv: (kv[0] != PACKAGE, kv[0])))
