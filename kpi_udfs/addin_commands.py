@@ -56,16 +56,28 @@ def install(
         "--addin-dir",
         help=f"The folder holding {MODULE}.py (default: the project's addin folder, else one beside the config; written if missing).",
     ),
+    errors: str = typer.Option(
+        "excel",
+        "--errors",
+        help='How a failed cell shows: "excel" (a real error such as #N/A; the reason in the xlwings console '
+        'and from KPI_WHY) or "text" ("#N/A: reason" as text, which SUM skips).',
+    ),
 ) -> None:
-    """Set up xlwings so that Excel's "Import Functions" brings in every KPI_ function."""
-    from . import xlwings_config
+    """Set up xlwings so that Excel's "Import Functions" brings in every KPI_ function,
+    in the language of `kpi --lang` (or KPI_LANG)."""
+    from . import i18n, xlwings_config
+    from .xlwings_addin import ERROR_MODES, ERRORS_KEY
 
     console = Console()
     path = config or xlwings_config.default_path()
     folder = (addin_dir or default_addin_dir(path)).resolve()
+    if errors not in ERROR_MODES:
+        console.print(f"[red]--errors must be one of {', '.join(ERROR_MODES)}[/red], not {errors!r}")
+        raise typer.Exit(2)
+    settings = {i18n.ENV: i18n.language(), ERRORS_KEY: errors}
     try:
         _ensure_module(folder)
-        changes = xlwings_config.install(path, MODULE, folder, interpreter or sys.executable)
+        changes = xlwings_config.install(path, MODULE, folder, interpreter or sys.executable, settings)
     except (ValueError, UnicodeError, OSError) as e:
         console.print(f"[red]Could not write {path}:[/red] {e}")
         raise typer.Exit(1) from e
@@ -84,7 +96,8 @@ def install(
         )
     console.print(
         'Next, in Excel: open the workbook (saved as .xlsm), tab "xlwings", "Import Functions". '
-        "Type =KPI_ in a cell to see the functions."
+        "Type =KPI_ in a cell to see the functions. After changing the language or --errors, "
+        'install again and click "Import Functions" again.'
     )
 
 

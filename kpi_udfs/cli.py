@@ -10,6 +10,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from . import i18n
+from .i18n import _, translate
 from .registry import catalogue
 
 app = typer.Typer(
@@ -19,8 +21,24 @@ app = typer.Typer(
 )
 
 
+def _language(tag: str | None) -> str | None:
+    try:
+        i18n.set_language(tag)  # None: KPI_LANG, else English
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+    return tag
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    lang: str = typer.Option(
+        None,
+        "--lang",
+        help="Language of help texts and messages: en, zh-CN or zh-TW (default: the KPI_LANG variable, else en).",
+        callback=_language,
+        is_eager=True,
+    ),
+) -> None:
     """KPI appraisal functions for Excel workbooks."""
 
 
@@ -37,18 +55,18 @@ def functions(
     if name:
         match = [f for f in fns if f.name.upper() == name.upper()]
         if not match:
-            console.print(f"[red]no function {name!r}[/red]; run `kpi functions` for the list")
+            console.print(_("[red]no function {name}[/red]; run `kpi functions` for the list", name=repr(name)))
             raise typer.Exit(2)
         print(function_markdown(match[0]), end="")
         return
     if markdown:
         print(reference_markdown(), end="")
         return
-    table = Table(title=f"{len(fns)} KPI_ functions (kpi functions NAME for arguments)")
-    table.add_column("Function", style="bold cyan", no_wrap=True)
-    table.add_column("What it does")
+    table = Table(title=_("{count} KPI_ functions (kpi functions NAME for arguments)", count=len(fns)))
+    table.add_column(_("Function"), style="bold cyan", no_wrap=True)
+    table.add_column(_("What it does"))
     for f in fns:
-        table.add_row(f.name, Text(f.help))
+        table.add_row(f.name, Text(translate(f.help)))
     console.print(table)
 
 

@@ -22,6 +22,7 @@ from functools import lru_cache
 import numpy as np
 
 from .errors import NUM, VALUE, KpiError, parse_error_text
+from .i18n import _
 
 _PLAIN = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
@@ -78,13 +79,13 @@ def to_number(value: object, arg: str) -> float | None | KpiError:
     if isinstance(value, KpiError):
         return value
     if isinstance(value, (bool, np.bool_)):
-        return KpiError(VALUE, f"{arg}: {value} is not a number")
+        return KpiError(VALUE, _("{arg}: {value} is not a number", arg=arg, value=value))
     if isinstance(value, (int, float, np.integer, np.floating)):
         x = _as_float(value)
         if x != x:
             return None
         if x in (np.inf, -np.inf):
-            return KpiError(NUM, f"{arg}: {show(value)} is not a finite number")
+            return KpiError(NUM, _("{arg}: {value} is not a finite number", arg=arg, value=show(value)))
         return x
     if value is None:
         return None
@@ -96,13 +97,13 @@ def to_number(value: object, arg: str) -> float | None | KpiError:
             return err
         x = _text_number(value)
         if x is None:
-            return KpiError(VALUE, f"{arg}: {show(value)} is not a number")
+            return KpiError(VALUE, _("{arg}: {value} is not a number", arg=arg, value=show(value)))
         if not np.isfinite(x):
-            return KpiError(NUM, f"{arg}: {show(value)} is not a finite number")
+            return KpiError(NUM, _("{arg}: {value} is not a finite number", arg=arg, value=show(value)))
         return x
     if isinstance(value, (dt.date, dt.datetime)):
         return date_serial(value)
-    return KpiError(VALUE, f"{arg}: {show(value)} is not a number")
+    return KpiError(VALUE, _("{arg}: {value} is not a number", arg=arg, value=show(value)))
 
 
 def to_label(value: object, arg: str) -> object:
@@ -124,11 +125,11 @@ def to_label(value: object, arg: str) -> object:
         if x != x:
             return None
         if not np.isfinite(x):
-            return KpiError(NUM, f"{arg}: {x} is not a finite number")
+            return KpiError(NUM, _("{arg}: {value} is not a finite number", arg=arg, value=x))
         return x
     if isinstance(value, (dt.date, dt.datetime)):
         return date_serial(value)
-    return KpiError(VALUE, f"{arg}: {show(value)} is not a label")
+    return KpiError(VALUE, _("{arg}: {value} is not a label", arg=arg, value=show(value)))
 
 
 def to_bool(value: object, arg: str) -> bool | None | KpiError:
@@ -151,7 +152,7 @@ def to_bool(value: object, arg: str) -> bool | None | KpiError:
             return True
         if s in _FALSE:
             return False
-    return KpiError(VALUE, f"{arg}: {show(value)} is not TRUE or FALSE")
+    return KpiError(VALUE, _("{arg}: {value} is not TRUE or FALSE", arg=arg, value=show(value)))
 
 
 _DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
@@ -179,13 +180,13 @@ def to_date(value: object, arg: str) -> dt.date | None | KpiError:
                 pass
         x = _text_number(value)
         if x is None:
-            return KpiError(VALUE, f"{arg}: {show(value)} is not a date")
+            return KpiError(VALUE, _("{arg}: {value} is not a date", arg=arg, value=show(value)))
         value = x
     x = to_number(value, arg)
     if not isinstance(x, float):
         return x
     if not 1 <= x < 2958466:  # 1900-01-01 … 9999-12-31
-        return KpiError(NUM, f"{arg}: {show(value)} is not a date")
+        return KpiError(NUM, _("{arg}: {value} is not a date", arg=arg, value=show(value)))
     return (_EXCEL_EPOCH + dt.timedelta(days=int(x))).date()
 
 
@@ -288,7 +289,7 @@ def coerce_cells(grid: np.ndarray, kind: str, arg: str) -> Cells:
         bad = np.isinf(values)
         if bad.any():
             errors = np.full(values.shape, None, dtype=object)
-            errors[bad] = KpiError(NUM, f"{arg}: infinite value is not a number")
+            errors[bad] = KpiError(NUM, _("{arg}: infinite value is not a number", arg=arg))
             values = np.where(bad, np.nan, values)
         return Cells(values, blank, errors)
     convert = _CONVERT[kind]

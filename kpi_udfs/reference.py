@@ -1,43 +1,69 @@
-"""The function reference (docs/FUNCTIONS.md and ``kpi functions NAME``), from the registry."""
+"""The function reference (docs/FUNCTIONS.md and ``kpi functions NAME``), from the registry,
+in the language in force (docs/FUNCTIONS.zh-CN.md and docs/FUNCTIONS.zh-TW.md likewise)."""
 
 from __future__ import annotations
 
+from . import i18n
+from .i18n import N_, _, translate
 from .registry import KpiFunction, catalogue
 
 _SHAPES = {
-    "each": "one per employee (cell, column or row)",
-    "record": "one row of items per employee",
-    "list": "a whole list (table)",
-    "scalar": "one setting",
+    "each": N_("one per employee (cell, column or row)"),
+    "record": N_("one row of items per employee"),
+    "list": N_("a whole list (table)"),
+    "scalar": N_("one setting"),
+    "raw": N_("as in the formula"),
 }
+
+#: The reference's file in each language (docs/), and the language's name in itself.
+FILES = {"en": "FUNCTIONS.md", "zh-CN": "FUNCTIONS.zh-CN.md", "zh-TW": "FUNCTIONS.zh-TW.md"}
+NAMES = {"en": "English", "zh-CN": "简体中文", "zh-TW": "繁體中文"}
+
+_RULES = N_(
+    "Input rules shared by every function: a blank input gives a blank result; numbers stored as\n"
+    'text are read when unambiguous ("52%", "５２％", "1,200"); labels are compared trimmed, full-width\n'
+    "folded, Traditional folded to Simplified and letters upper-cased; anything else is `#VALUE!` naming\n"
+    "the argument. An error arriving as input propagates. In an array call each row succeeds or fails\n"
+    "on its own. Boundaries are compared with a 1e-9 tolerance."
+)
 
 
 def function_markdown(fn: KpiFunction) -> str:
-    lines = [f"### `{fn.signature()}`", "", fn.help, "", "| Argument | Takes | Help |", "|---|---|---|"]
+    head = " | ".join([_("Argument"), _("Takes"), _("Help")])
+    lines = [f"### `{fn.signature()}`", "", translate(fn.help), "", f"| {head} |", "|---|---|---|"]
     for p in fn.params:
-        takes = _SHAPES[p.shape] + (f"; one of {', '.join(p.choices)}" if p.choices else "")
-        lines.append(f"| `{p.name}` | {takes} | {p.help} |")
-    lines += ["", f"**Returns:** {fn.returns}", ""]
+        takes = translate(_SHAPES[p.shape])
+        if p.choices:
+            takes = _("{takes}; one of {choices}", takes=takes, choices=", ".join(p.choices))
+        lines.append(f"| `{p.name}` | {takes} | {translate(p.help)} |")
+    lines += ["", _("**Returns:** {returns}", returns=translate(fn.returns)), ""]
     return "\n".join(lines)
 
 
 def reference_markdown() -> str:
     fns = catalogue()
+    lang = i18n.language()
+    command = "kpi functions --markdown" if lang == i18n.DEFAULT else f"kpi --lang {lang} functions --markdown"
+    others = " · ".join(
+        NAMES[code] if code == lang else f"[{NAMES[code]}]({FILES[code]})" for code in i18n.LANGUAGES
+    )
     head = [
-        "# KPI_ function reference",
+        "# " + _("KPI_ function reference"),
         "",
-        "Generated from the registry by `kpi functions --markdown > docs/FUNCTIONS.md`; do not edit by hand.",
+        _(
+            "Generated from the registry by `{command} > docs/{file}`; do not edit by hand.",
+            command=command,
+            file=FILES[lang],
+        ),
         "",
-        "Input rules shared by every function: a blank input gives a blank result; numbers stored as",
-        'text are read when unambiguous ("52%", "５２％", "1,200"); labels are compared trimmed, full-width',
-        "folded, Traditional folded to Simplified and letters upper-cased; anything else is `#VALUE!` naming",
-        "the argument. An error arriving as input propagates. In an array call each row succeeds or fails",
-        "on its own. Boundaries are compared with a 1e-9 tolerance.",
+        others,
         "",
-        "| Function | What it does |",
+        translate(_RULES),
+        "",
+        "| " + _("Function") + " | " + _("What it does") + " |",
         "|---|---|",
     ]
-    head += [f"| [`{f.name}`](#{f.name.lower()}) | {f.help} |" for f in fns]
+    head += [f"| [`{f.name}`](#{f.name.lower()}) | {translate(f.help)} |" for f in fns]
     body = []
     for f in fns:
         body += ["", f'<a id="{f.name.lower()}"></a>', "", function_markdown(f)]

@@ -22,6 +22,9 @@ Argument shapes:
     an error anywhere in it is the result.
 ``SCALAR``
     a single setting or policy; blank or omitted means its default.
+``RAW``
+    passed on as Excel gave it, not read by the input rules (``KPI_WHY``'s arguments,
+    which are another function's); omitted means None.
 """
 
 from __future__ import annotations
@@ -35,11 +38,13 @@ import numpy as np
 
 from .coerce import Cells, as_grid, coerce_cells, label_key, show, to_bool, to_date, to_label, to_number
 from .errors import NA, NUM, VALUE, KpiError
+from .i18n import _
 
 EACH = "each"
 RECORD = "record"
 LIST = "list"
 SCALAR = "scalar"
+RAW = "raw"
 
 #: Marks a parameter without a default (required).
 REQUIRED = object()
@@ -103,6 +108,10 @@ def List(name: str, help: str, kind: str = "number", **kw) -> Param:
 
 def Scalar(name: str, help: str, kind: str = "number", **kw) -> Param:
     return Param(name, help, kind, SCALAR, **kw)
+
+
+def Raw(name: str, help: str, **kw) -> Param:
+    return Param(name, help, "any", RAW, **kw)
 
 
 def Choice(name: str, help: str, choices: tuple[str, ...], default: Any, **kw) -> Param:
@@ -194,17 +203,19 @@ _OMITTED = object()
 
 def _bind(fn: KpiFunction, args: tuple, kwargs: dict) -> list:
     if len(args) > len(fn.params):
-        raise KpiError(VALUE, f"{fn.name} takes at most {len(fn.params)} arguments, got {len(args)}")
+        raise KpiError(
+            VALUE, _("{function} takes at most {most} arguments, got {count}", function=fn.name, most=len(fn.params), count=len(args))
+        )
     bound = list(args) + [_OMITTED] * (len(fn.params) - len(args))
     index = {p.name.lower(): i for i, p in enumerate(fn.params)}
     for key, value in kwargs.items():
         i = index.get(key.lower())
         if i is None:
-            raise KpiError(VALUE, f"{fn.name} has no argument {key!r}")
+            raise KpiError(VALUE, _("{function} has no argument {name}", function=fn.name, name=repr(key)))
         bound[i] = value
     for p, v in zip(fn.params, bound, strict=True):
         if not p.optional and (v is _OMITTED):
-            raise KpiError(VALUE, f"{fn.name}: argument {p.name} is required")
+            raise KpiError(VALUE, _("{function}: argument {name} is required", function=fn.name, name=p.name))
     return bound
 
 
@@ -213,7 +224,9 @@ def _scalar_cell(p: Param, raw: Any) -> Any:
     if isinstance(raw, (list, tuple, np.ndarray)):
         grid = as_grid(raw)
         if grid.size != 1:
-            raise KpiError(VALUE, f"{p.name}: expected a single value, got a range of {grid.size} cells")
+            raise KpiError(
+                VALUE, _("{name}: expected a single value, got a range of {count} cells", name=p.name, count=grid.size)
+            )
         raw = grid.flat[0]
     return raw
 
@@ -230,14 +243,18 @@ def _coerce_scalar(p: Param, raw: Any) -> Any:
         if v is None:
             if p.optional:
                 return p.default
-            raise KpiError(VALUE, f"argument {p.name} is blank")
+            raise KpiError(VALUE, _("argument {name} is blank", name=p.name))
         if isinstance(v, float) and p.number_ok:
             return v
         key = str(label_key(v)).replace(" ", "_").replace("-", "_")
         if key in p.choices:
             return key
-        allowed = ", ".join(p.choices) + (" or a number" if p.number_ok else "")
-        raise KpiError(VALUE, f"{p.name}: {show(raw)} is not one of {allowed}")
+        allowed = ", ".join(p.choices)
+        if p.number_ok:
+            raise KpiError(
+                VALUE, _("{name}: {value} is not one of {allowed} or a number", name=p.name, value=show(raw), allowed=allowed)
+            )
+        raise KpiError(VALUE, _("{name}: {value} is not one of {allowed}", name=p.name, value=show(raw), allowed=allowed))
     convert = {"number": to_number, "bool": to_bool, "date": to_date, "label": to_label, "any": to_label}[kind]
     v = convert(raw, p.name)
     if isinstance(v, KpiError):
@@ -245,7 +262,7 @@ def _coerce_scalar(p: Param, raw: Any) -> Any:
     if v is None:
         if p.optional:
             return p.default
-        raise KpiError(VALUE, f"argument {p.name} is blank")
+        raise KpiError(VALUE, _("argument {name} is blank", name=p.name))
     return v
 
 
@@ -253,12 +270,12 @@ def _coerce_list(p: Param, raw: Any) -> Cells | None:
     if raw is _OMITTED:
         if p.optional:
             return None if p.default is None else _coerce_list(p, p.default)
-        raise KpiError(VALUE, f"argument {p.name} is required")
+        raise KpiError(VALUE, _("argument {name} is required", name=p.name))
     grid = as_grid(raw)
     if grid.size == 0:  # an empty list (Python callers; an Excel range has a cell at least)
         if p.optional:
             return None if p.default is None else _coerce_list(p, p.default)
-        raise KpiError(VALUE, f"{p.name} is empty")
+        raise KpiError(VALUE, _("{name} is empty", name=p.name))
     if grid.size == 1 and p.optional and _is_blank_cell(grid.flat[0]):
         return None if p.default is None else _coerce_list(p, p.default)
     cells = coerce_cells(grid, "label" if p.kind == "any" else p.kind, p.name)
@@ -283,7 +300,7 @@ def _stretch(cells: Cells, shape: tuple[int, int], name: str) -> Cells:
     fill = np.nan if cells.values.dtype.kind == "f" else None
     values = np.full(shape, fill, dtype=cells.values.dtype)
     blank = np.zeros(shape, dtype=bool)
-    errors = np.full(shape, KpiError(NA, f"{name} has {r}×{c} cells, the result {R}×{C}"), dtype=object)
+    errors = np.full(shape, KpiError(NA, _("{name} has {rows}×{columns} cells, the result {result_rows}×{result_columns}", name=name, rows=r, columns=c, result_rows=R, result_columns=C)), dtype=object)
     box = (slice(0, inner[0]), slice(0, inner[1]))
     values[box] = np.broadcast_to(cells.values, inner)
     blank[box] = np.broadcast_to(cells.blank, inner)
@@ -305,7 +322,11 @@ def _records(p: Param, raw: Any, widths: dict[str, int], employees: int = 1) -> 
             grid = grid.reshape(1, -1)
     if width is not None and grid.shape[1] != width:
         raise KpiError(
-            VALUE, f"{p.name} has {grid.shape[1]} columns but {p.width_of} has {width} entries"
+            VALUE,
+            _(
+                "{name} has {columns} columns but {other} has {entries} entries",
+                name=p.name, columns=grid.shape[1], other=p.width_of, entries=width,
+            ),
         )
     return coerce_cells(grid, "label" if p.kind == "any" else p.kind, p.name)
 
@@ -336,12 +357,14 @@ def _invoke(fn: KpiFunction, args: tuple, kwargs: dict) -> Any:
     widths = {name: c.values.size for name, c in values.items() if c is not None}
 
     for p, raw in zip(fn.params, bound, strict=True):
-        if p.shape == SCALAR:
+        if p.shape == RAW:
+            values[p.name] = None if raw is _OMITTED else raw
+        elif p.shape == SCALAR:
             values[p.name] = _coerce_scalar(p, raw)
         elif p.shape == EACH:
             if raw is _OMITTED:
                 if not p.optional:
-                    raise KpiError(VALUE, f"argument {p.name} is required")
+                    raise KpiError(VALUE, _("argument {name} is required", name=p.name))
                 values[p.name] = None
                 continue
             if isinstance(raw, (list, tuple, np.ndarray)):
@@ -363,12 +386,12 @@ def _invoke(fn: KpiFunction, args: tuple, kwargs: dict) -> Any:
         elif p.shape == RECORD:
             if raw is not _OMITTED and as_grid(raw).size == 0:  # an empty list (Python callers)
                 if not p.optional:
-                    raise KpiError(VALUE, f"{p.name} is empty")
+                    raise KpiError(VALUE, _("{name} is empty", name=p.name))
                 raw = _OMITTED
             if raw is _OMITTED:
                 values[p.name] = None
                 continue
-            cells = _records(p, raw, widths, max((c.shape[0] for _, c in rows), default=1))
+            cells = _records(p, raw, widths, max((c.shape[0] for _p, c in rows), default=1))
             arrays_in |= cells.shape[0] > 1
             record_cells[p.name] = cells
             blank_row = cells.blank.all(axis=1, keepdims=True)
@@ -381,9 +404,11 @@ def _invoke(fn: KpiFunction, args: tuple, kwargs: dict) -> Any:
                 blank_row = np.zeros_like(blank_row)
             rows.append((p, Cells(np.zeros((cells.shape[0], 1)), blank_row, err_row)))
 
-    shape = _common_shape([c.shape for _, c in rows])
+    shape = _common_shape([c.shape for _p, c in rows])
     if record_cells and shape[1] != 1:
-        raise KpiError(VALUE, f"{fn.name}: per-employee arguments must be columns when items are given as rows")
+        raise KpiError(
+            VALUE, _("{function}: per-employee arguments must be columns when items are given as rows", function=fn.name)
+        )
 
     err_out = np.full(shape, None, dtype=object)
     blank_out = np.zeros(shape, dtype=bool)
@@ -410,7 +435,7 @@ def _invoke(fn: KpiFunction, args: tuple, kwargs: dict) -> Any:
     kwargs_impl = dict(values)
     if fn.wants_valid:
         kwargs_impl["valid"] = valid
-    per_row = [p.name for p, _ in rows if p.shape == EACH] + list(record_cells)
+    per_row = [p.name for p, _cells in rows if p.shape == EACH] + list(record_cells)
     with np.errstate(all="ignore"):
         result = _call_in_chunks(fn, kwargs_impl, per_row, shape)
 
@@ -506,7 +531,7 @@ def _finish(out: np.ndarray) -> None:
         if isinstance(v, (np.floating, float, np.integer, int)) and not isinstance(v, (bool, np.bool_)):
             x = float(v)
             if x != x or x in (np.inf, -np.inf):
-                flat[i] = KpiError(NUM, "the result is not a finite number")
+                flat[i] = KpiError(NUM, _("the result is not a finite number"))
             else:
                 flat[i] = x + 0.0
         elif isinstance(v, np.bool_):

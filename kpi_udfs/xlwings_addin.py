@@ -8,26 +8,43 @@ of the registry, so there is no generated copy to drift from the engine:
 
 * each has the registry's argument names (a name VBA reserves, such as ``step``, gets a
   trailing underscore) with ``None`` as the default of optional arguments, and the
-  registry's help as its description and argument help (within Excel's 255 characters);
+  registry's help as its description and argument help (within Excel's 255 characters),
+  in the add-in's language (:func:`settings`);
 * every argument arrives as a 2-D numpy object array (``ndim=2``), error cells as their
   text (``err_to_str``) so that they propagate;
 * results are a value or a list of rows, which Excel 365 spills as a dynamic array;
-* an engine error is written as the text ``"#N/A: reason"`` (classic xlwings cannot
-  return a real Excel error); KPI_ functions downstream read it as that error.
+* an engine error is a real Excel error cell: a pywin32 ``VARIANT`` of type VT_ERROR
+  holding the error's SCODE, which pywin32 converts before anything else when it turns
+  the result into a COM VARIANT (``PyCom_VariantFromPyObject``), also inside the array
+  of a spilled result, and which xlwings' return conversion passes through untouched.
+  The reason is printed to the xlwings console (and ``KPI_WHY`` returns it). With the
+  setting ``KPI_ERRORS`` = ``text`` the error is written as ``"#N/A: reason"`` text
+  instead, which KPI_ functions downstream read as that error.
+
+Settings (the environment variable wins over the line ``kpi addin install`` writes into
+xlwings.conf): ``KPI_LANG`` (en, zh-CN, zh-TW) and ``KPI_ERRORS`` (excel, text).
 """
 
 from __future__ import annotations
 
 import inspect
 import keyword
+import os
 import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import xlwings as xw
 
-from kpi_udfs.excel_udf import argument_help, as_cells, call, description, error_text
+from kpi_udfs import i18n
+from kpi_udfs.errors import KpiError
+from kpi_udfs.excel_udf import ERROR_SCODES, argument_help, as_cells, call, description, error_text, reasons
 from kpi_udfs.registry import KpiFunction, catalogue
+
+#: The setting that chooses how an error cell is written: a real Excel error, or text.
+ERRORS_KEY = "KPI_ERRORS"
+ERROR_MODES = ("excel", "text")
 
 #: Excel's function category for the KPI_ functions (Insert Function dialog).
 CATEGORY = "KPI"
@@ -74,11 +91,42 @@ def argument_names(fn: KpiFunction) -> list[str]:
     return names
 
 
-def make_udf(fn: KpiFunction) -> Any:
+def settings() -> dict[str, str]:
+    """The add-in's language and error mode: the environment variables ``KPI_LANG`` and
+    ``KPI_ERRORS``, else the lines ``kpi addin install`` wrote into xlwings.conf, else
+    English and real errors."""
+    try:
+        from xlwings.utils import read_user_config
+
+        config = read_user_config()
+    except Exception:  # an unreadable configuration: the defaults, not a failed import
+        config = {}
+    lang = i18n.normalize(os.environ.get(i18n.ENV) or config.get(i18n.ENV.lower())) or i18n.DEFAULT
+    errors = (os.environ.get(ERRORS_KEY) or config.get(ERRORS_KEY.lower()) or "excel").strip().lower()
+    return {"lang": lang, "errors": errors if errors in ERROR_MODES else "excel"}
+
+
+def error_variant(err: KpiError) -> Any:
+    """A real Excel error cell: what VBA's CVErr returns, as a pywin32 VARIANT."""
+    import pythoncom
+    from win32com.client import VARIANT
+
+    scode = ERROR_SCODES.get(err.code)
+    return error_text(err) if scode is None else VARIANT(pythoncom.VT_ERROR, scode)
+
+
+def error_writer(mode: str) -> Callable[[KpiError], Any]:
+    return error_text if mode == "text" else error_variant
+
+
+def make_udf(fn: KpiFunction, write_error: Callable[[KpiError], Any] = error_text) -> Any:
     """The xlwings UDF of one registry function."""
 
     def udf(*args):  # no annotations: xlwings would read them as converters
-        return as_cells(call(fn, args), error_text)
+        result = call(fn, args)
+        for line in reasons(fn.name, result):
+            print(line)  # the xlwings console ("Show Console"), or its log
+        return as_cells(result, write_error)
 
     names = argument_names(fn)
     udf.__name__ = udf.__qualname__ = fn.name
@@ -102,7 +150,9 @@ def make_udf(fn: KpiFunction) -> Any:
     return xw.func(category=CATEGORY)(udf)
 
 
-UDFS: dict[str, Any] = {fn.name: make_udf(fn) for fn in catalogue()}
+SETTINGS = settings()
+i18n.set_language(SETTINGS["lang"])
+UDFS: dict[str, Any] = {fn.name: make_udf(fn, error_writer(SETTINGS["errors"])) for fn in catalogue()}
 globals().update(UDFS)
 __all__ = list(UDFS)
 

@@ -12,7 +12,10 @@ encoding. The settings used here:
 ``PYTHONPATH``
     ``;``-separated folders added to ``sys.path`` (ours: the folder of ``kpi_addin.py``);
 ``INTERPRETER_WIN`` (``INTERPRETER_MAC`` on a Mac)
-    the Python that runs the functions (the one kpi-udfs is installed in).
+    the Python that runs the functions (the one kpi-udfs is installed in);
+``KPI_LANG``, ``KPI_ERRORS``
+    ours: the language of the functions' help and reasons, and whether an error is a
+    real Excel error or text (read by :mod:`kpi_udfs.xlwings_addin`; xlwings ignores them).
 
 :func:`install` keeps a byte copy of the previous file (``xlwings.conf.kpi-backup``) and a
 note of what it changed (``xlwings.conf.kpi-addin.json``). :func:`uninstall` puts the
@@ -163,8 +166,11 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def install(config: Path, module: str, folder: Path, interpreter: str) -> list[Change]:
-    """Add ``module`` (found in ``folder``) and ``interpreter`` to the xlwings configuration."""
+def install(
+    config: Path, module: str, folder: Path, interpreter: str, settings: dict[str, str] | None = None
+) -> list[Change]:
+    """Add ``module`` (found in ``folder``), ``interpreter`` and our ``settings`` (e.g.
+    ``{"KPI_LANG": "zh-CN"}``) to the xlwings configuration."""
     state_file = state_path(config)
     state = json.loads(state_file.read_text(encoding="utf-8")) if state_file.exists() else None
     text = _read(config)
@@ -176,7 +182,7 @@ def install(config: Path, module: str, folder: Path, interpreter: str) -> list[C
         state = {"existed": config.exists(), "created_dirs": created, "entries": {}}
     else:  # installed before: start again from the file without our entries
         text = _undo(text, state["entries"])
-    wanted = {UDF_MODULES: module, PYTHONPATH: str(folder), interpreter_key(): interpreter}
+    wanted = {UDF_MODULES: module, PYTHONPATH: str(folder), interpreter_key(): interpreter, **(settings or {})}
     text, changes = _apply(text, wanted)
     _write(config, text)
     for c in changes:

@@ -2,12 +2,16 @@
 
 * Windows (classic xlwings): ``addin/kpi_addin.py`` imports and exposes one UDF per
   registry entry with the registry's argument names and help; xlwings' own classic UDF
-  code (run in a separate process with pywin32 stood in) registers each in category KPI
-  and writes its VBA wrapper; calling a UDF with ranges as xlwings passes them (2-D object
-  arrays) returns what the engine returns, errors as "#N/A: reason" text that downstream
-  KPI_ functions read back as the error.
+  code (run in a separate process with pywin32 stood in, tests/pywin32_standin.py)
+  registers each in category KPI, writes its VBA wrapper, and runs every call the way
+  the VBA wrapper makes it (``XLPython.CallUDF`` → ``call_udf``), with cells as pywin32
+  hands them over: results are what the engine returns, blanks are blank, errors are
+  real Excel error values (VT_ERROR) or, set to text, "#N/A: reason" text that
+  downstream KPI_ functions read back as the error.
 * xlwings Lite: ``kpi addin lite`` writes a main.py that compiles and, loaded with the
-  Office.js decorators active, registers every function and returns real error cells.
+  Office.js decorators active, registers every function and returns real error cells;
+  a blank single cell sent as Office.js sends it (``[[null]]``) is a blank.
+* Both in the language of ``KPI_LANG`` / ``kpi --lang``, baked in when generated.
 * ``kpi addin install``/``uninstall`` write an xlwings.conf that xlwings' reader reads, and
   restore the previous file exactly.
 """
@@ -30,9 +34,9 @@ import pytest
 from addin_probe import OMIT, encode, sample_args
 from typer.testing import CliRunner
 
-from kpi_udfs import addin_commands, lite_bundle, xlwings_config
-from kpi_udfs.errors import DIV0, NA, KpiError, parse_error_text
-from kpi_udfs.excel_udf import HELP_LIMIT, fit
+from kpi_udfs import addin_commands, i18n, lite_bundle, xlwings_config
+from kpi_udfs.errors import NA, KpiError
+from kpi_udfs.excel_udf import ERROR_SCODES, HELP_LIMIT, argument_help, description, fit
 from kpi_udfs.registry import catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,6 +71,8 @@ def test_addin_file_is_the_shim_and_exports_every_udf():
 
 
 def _probe(mode: str, path: Path, env: dict | None = None) -> dict:
+    """Run the probe in its own process (pywin32 stand-ins and xlwings' server modules
+    stay out of this one)."""
     run = subprocess.run(
         [sys.executable, str(PROBE), mode, str(path)],
         capture_output=True,
@@ -112,7 +118,8 @@ def test_every_registry_function_is_a_udf_of_the_windows_module(addin):
         assert [p.name for p in params] == addin.argument_names(fn)
         assert [p.default is None for p in params] == [p.optional for p in fn.params]
         assert [p.default is inspect.Parameter.empty for p in params] == [not p.optional for p in fn.params]
-        assert udf.__doc__ == fit(fn.help) and len(udf.__doc__) <= HELP_LIMIT
+        with i18n.using(addin.SETTINGS["lang"]):
+            assert udf.__doc__ == description(fn) and len(udf.__doc__) <= HELP_LIMIT
 
 
 def test_argument_names_are_the_registry_names_unless_vba_reserves_them(addin):
@@ -128,42 +135,77 @@ def test_argument_names_are_the_registry_names_unless_vba_reserves_them(addin):
     assert addin.vba_name("score") == "score"
 
 
+def _vba(v):
+    """What VBA receives for one cell of an engine result (see pywin32_standin.vba_receives)."""
+    if isinstance(v, KpiError):
+        return {"error": ERROR_SCODES[v.code]}
+    return "" if v is None else v
+
+
+def _from_calludf(rows: list) -> object:
+    """xlwings' XLPython.CallUDF: a 1×1 result is its value, a single row a flat list."""
+    if len(rows) == 1 and len(rows[0]) == 1:
+        return rows[0][0]
+    if len(rows) == 1:
+        return rows[0]
+    return rows
+
+
 @pytest.mark.parametrize("name", NAMES)
-def test_a_windows_udf_returns_what_the_engine_returns(addin, name):
+def test_a_windows_udf_returns_what_the_engine_returns(classic, name):
+    """Through xlwings' COM server path; an #N/A cell arrives without its reason."""
     fn = next(f for f in FUNCTIONS if f.name == name)
-    args = sample_args(fn)
-    upstream = KpiError(NA, "upstream reason")
-    passed = [
-        None if a == OMIT else np.array(encode(a, None, str(upstream)), dtype=object, ndmin=2) for a in args
-    ]
-    got = addin.UDFS[name](*passed)
-    expected = _engine(fn, args, upstream)
-    want = [[str(v) if isinstance(v, KpiError) else v for v in row] for row in _rows(expected)]
-    assert _rows(got) == want
-    for cell in (c for row in _rows(got) for c in row):
-        assert not isinstance(cell, (KpiError, np.generic, np.ndarray))
-        if isinstance(cell, str) and cell.startswith("#"):
-            assert parse_error_text(cell) is not None, cell
+    expected = _engine(fn, sample_args(fn), KpiError(NA, ""))
+    got = classic["samples"][name]
+    assert "failed" not in got, got
+    assert got["result"] == _from_calludf([[_vba(v) for v in row] for row in _rows(expected)])
 
 
-def test_windows_errors_are_text_that_downstream_functions_read_as_the_error(addin):
-    """F1 KPI_RATE: 104 ÷ 200 = 0.52; 1 ÷ 0 is #DIV/0! "denominator is 0", and that text fed
-    into another KPI_RATE comes out as the same error (and the same text)."""
-    rate = addin.UDFS["KPI_RATE"]
-    cell = lambda v: np.array([[v]], dtype=object)  # noqa: E731
-    assert rate(cell(104.0), cell(200.0), None, None) == 0.52
-    div0 = rate(cell(1.0), cell(0.0), None, None)
-    assert div0 == "#DIV/0!: denominator is 0"
-    assert parse_error_text(div0) == KpiError(DIV0, "denominator is 0")
-    column = np.array([[104.0], [div0], [None]], dtype=object)
-    assert rate(column, cell(200.0), None, None) == [[0.52], [div0], [None]]
-    # an omitted setting is its default, a given one is used: on_zero = 0
-    assert rate(cell(1.0), cell(0.0), cell(0.0), None) == 0.0
+def test_windows_blanks_errors_and_dates_through_xlwings(classic):
+    """F1 KPI_RATE: 104 ÷ 200 = 0.52; a blank cell (also C5 blank in a filled-down
+    =KPI_RATE(C5,D5)) gives a blank, written as the empty text; #N/A and 1 ÷ 0 are real
+    error values (the CVErr SCODEs), the reason printed to the xlwings console; an
+    omitted on_zero is ERROR, a typed 0 is used. F19 KPI_TENURE_OK: 31 Jan → 30 Apr is 2
+    whole months (DATEDIF "m"), → 1 May is 3."""
+    extra = classic["extra"]
+    na, div0, value = (ERROR_SCODES[c] for c in ("#N/A", "#DIV/0!", "#VALUE!"))
+    assert extra["rate"]["result"] == [[0.52], [0.005], [""], [{"error": na}], [""]]
+    assert extra["rate_blank_numerator"]["result"] == ""
+    assert extra["rate_div0"] == {"result": {"error": div0}, "console": "KPI_RATE: #DIV/0!: denominator is 0\n"}
+    assert extra["rate_on_zero"]["result"] == 0.0
+    assert extra["rate_bad_setting"]["result"] == {"error": value}
+    assert "complement: 'maybe' is not TRUE or FALSE" in extra["rate_bad_setting"]["console"]
+    assert extra["tenure_dates"]["result"] == [[False], [True], [""]]
+    assert extra["why_div0"]["result"] == [["#DIV/0!: denominator is 0"], ["#DIV/0!: denominator is 0"]]
+
+
+def test_error_scodes_are_the_values_xlwings_reads_as_error_cells():
+    """CVErr(xlErrNA) is the VT_ERROR value 0x800A07FA; pywin32 hands an #N/A cell over as
+    that integer, and xlwings' Windows engine maps it back (``cell_errors``)."""
+    import ast
+
+    import xlwings
+
+    source = (Path(xlwings.__file__).parent / "_xlwindows.py").read_text(encoding="utf-8")
+    node = next(
+        n for n in ast.parse(source).body
+        if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", None) == "cell_errors"
+    )
+    cell_errors = ast.literal_eval(node.value)
+    assert {code: scode for scode, code in cell_errors.items()} == {
+        code: scode for code, scode in ERROR_SCODES.items() if code in cell_errors.values()
+    }
+    assert ERROR_SCODES["#N/A"] == -2146826246 == 0x800A07FA - 2**32
 
 
 @pytest.fixture(scope="module")
 def classic():
-    return _probe("classic", ADDIN)
+    return _probe("classic", ADDIN, {"KPI_LANG": "en", "KPI_ERRORS": "excel"})
+
+
+@pytest.fixture(scope="module")
+def classic_zh():
+    return _probe("classic", ADDIN, {"KPI_LANG": "zh-CN", "KPI_ERRORS": "excel"})
 
 
 def test_xlwings_registers_every_windows_udf_in_category_kpi_with_help(addin, classic):
@@ -171,7 +213,7 @@ def test_xlwings_registers_every_windows_udf_in_category_kpi_with_help(addin, cl
     for fn in FUNCTIONS:
         xl = classic["functions"][fn.name]
         assert xl["category"] == "KPI"
-        assert xl["doc"] == fit(fn.help) and len(xl["doc"]) <= HELP_LIMIT
+        assert xl["doc"] == fit(fn.help) and len(xl["doc"]) <= HELP_LIMIT  # KPI_LANG=en
         assert [a["name"] for a in xl["args"]] == addin.argument_names(fn)
         for a, p in zip(xl["args"], fn.params, strict=True):
             assert a["optional"] == p.optional and a["default"] is None
@@ -201,12 +243,26 @@ def test_import_functions_writes_a_vba_wrapper_per_function(addin, classic):
 # xlwings Lite: kpi addin lite
 
 
+def _lite_main(tmp_path_factory, lang: str) -> Path:
+    from kpi_udfs.cli import app
+
+    out = tmp_path_factory.mktemp(f"lite-{lang}")
+    result = CliRunner().invoke(app, ["--lang", lang, "addin", "lite", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    i18n.set_language(None)
+    return out
+
+
 @pytest.fixture(scope="module")
 def lite_dir(tmp_path_factory):
-    out = tmp_path_factory.mktemp("lite")
-    result = CliRunner().invoke(addin_commands.app, ["lite", "-o", str(out)])
-    assert result.exit_code == 0, result.output
-    return out
+    return _lite_main(tmp_path_factory, "en")
+
+
+@pytest.fixture(scope="module")
+def lite_zh(tmp_path_factory):
+    out = _lite_main(tmp_path_factory, "zh-TW")
+    env = {"XLWINGS_ON_SERVER": "true", "XLWINGS_LICENSE_KEY": "noncommercial"}
+    return _probe("lite", out / "main.py", env)
 
 
 @pytest.fixture(scope="module")
@@ -291,11 +347,90 @@ def test_lite_returns_real_error_cells_that_propagate(lite):
     na = {"type": "Error", "errorType": "NotAvailable"}
     div0 = {"type": "Error", "errorType": "Div0"}
     extra = lite["extra"]
-    assert extra["rate"] == [[0.52], [0.005], [""], [na]]
+    assert extra["rate"] == [[0.52], [0.005], [""], [na], [""]]
     assert extra["rate_div0"] == [[div0]]
     assert extra["rate_of_div0"] == [[div0]]  # a #DIV/0! cell as input gives #DIV/0! again
     assert extra["rate_bad_setting"] == [[{"type": "Error", "errorType": "Value"}]]
     assert extra["rate_div0_as_text"] == [["#DIV/0!: denominator is 0"]]
+    assert lite["console"]["rate_div0"] == "KPI_RATE: #DIV/0!: denominator is 0\n"
+
+
+def test_lite_blank_single_cells_are_blanks_not_omitted_arguments(lite):
+    """A filled-down =KPI_RATE(C5,D5) with C5 (or D5) blank: Office.js sends [[null]],
+    xlwings passes None, and the result is a blank (the empty text), not "argument
+    numerator is required". A blank setting cell means its default: on_zero ERROR."""
+    extra = lite["extra"]
+    assert extra["rate_blank_numerator"] == [[""]]
+    assert extra["rate_blank_denominator"] == [[""]]
+    assert extra["rate_blank_setting"] == [[{"type": "Error", "errorType": "Div0"}]]
+    assert lite["console"]["rate_blank_numerator"] == ""
+
+
+def test_lite_reads_dates_as_office_js_sends_them(lite):
+    """F19 KPI_TENURE_OK with date cells (Office.js sends serial numbers): 31 Jan 2024 →
+    30 Apr is 2 whole months, → 1 May is 3; a blank start date gives a blank; a start
+    after the check date is #NUM!."""
+    extra = lite["extra"]
+    assert extra["tenure_dates"] == [[False], [True], [""]]
+    assert extra["tenure_reversed"] == [[{"type": "Error", "errorType": "Num"}]]
+    assert "start_date 2024-05-01 is after as_of_date 2024-01-31" in lite["console"]["tenure_reversed"]
+
+
+def test_kpi_why_gives_the_reason_as_text_on_both_paths(lite, classic):
+    """KPI_WHY(function, its arguments…): the reason of each error cell, blank elsewhere.
+    F2 KPI_BAND with bands [0, 0.4) and [0.45, …): 0.42 falls in the gap (AMB-18)."""
+    assert lite["extra"]["why_div0"] == [["#DIV/0!: denominator is 0"], ["#DIV/0!: denominator is 0"]]
+    assert lite["extra"]["why_gap"] == [["#N/A: 0.42 falls in no band: gap [0.40, 0.45)"]]
+    assert classic["extra"]["why_div0"]["result"] == lite["extra"]["why_div0"]
+
+
+def test_lite_without_numpy_says_what_to_add_to_requirements(lite_dir):
+    env = {"XLWINGS_ON_SERVER": "true", "XLWINGS_LICENSE_KEY": "noncommercial"}
+    run = subprocess.run(
+        [sys.executable, str(PROBE), "lite-without", str(lite_dir / "main.py"), "numpy"],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env={**os.environ, **env},
+        timeout=300,
+    )
+    line = [x for x in run.stdout.splitlines() if x.startswith("PROBE-RESULT ")][-1]
+    said = json.loads(line.removeprefix("PROBE-RESULT "))
+    hint = "kpi-udfs needs numpy: add each as a line of requirements.txt"
+    assert hint in said["console"]
+    assert said["error"].startswith("ImportError: " + hint)
+
+
+# ---------------------------------------------------------------------------
+# The language baked into the add-ins
+
+
+def test_windows_add_in_registers_help_in_the_language_of_kpi_lang(classic_zh):
+    """KPI_LANG=zh-CN: the Insert Function dialog shows the simplified Chinese help, and an
+    error's reason (console, KPI_WHY) is in simplified Chinese."""
+    assert classic_zh["settings"] == {"lang": "zh-CN", "errors": "excel"}
+    with i18n.using("zh-CN"):
+        for fn in FUNCTIONS:
+            xl = classic_zh["functions"][fn.name]
+            assert xl["doc"] == description(fn) != fit(fn.help)
+            for a, p in zip(xl["args"], fn.params, strict=True):
+                assert a["doc"] == argument_help(p) and len(a["doc"]) <= HELP_LIMIT
+    assert classic_zh["functions"]["KPI_RATE"]["doc"].startswith("分子 ÷ 分母")
+    assert classic_zh["extra"]["rate_div0"]["console"] == "KPI_RATE：#DIV/0!: 分母为 0\n"
+    assert classic_zh["extra"]["why_div0"]["result"] == [["#DIV/0!: 分母为 0"], ["#DIV/0!: 分母为 0"]]
+
+
+def test_lite_bundle_bakes_in_the_language_it_was_generated_in(lite_zh):
+    """kpi --lang zh-TW addin lite: the Office.js metadata and the reasons are in Taiwan
+    traditional Chinese (儲存格, 級距), whatever the machine running it is set to."""
+    assert lite_zh["language"] == "zh-TW"
+    meta = {f["name"]: f for f in lite_zh["meta"]["functions"]}
+    with i18n.using("zh-TW"):
+        for fn in FUNCTIONS:
+            assert meta[fn.name]["description"] == description(fn)
+            assert [p["description"] for p in meta[fn.name]["parameters"]] == [argument_help(p) for p in fn.params]
+    assert lite_zh["extra"]["why_gap"] == [["#N/A: 0.42 不在任何級距內：缺口 [0.40, 0.45)"]]
+    assert lite_zh["console"]["rate_div0"] == "KPI_RATE：#DIV/0!: 分母為 0\n"
 
 
 # ---------------------------------------------------------------------------
@@ -339,9 +474,37 @@ def test_install_writes_what_xlwings_reads(tmp_path, monkeypatch):
     _install(config)
     folder = str(ADDIN.parent)
     key = xlwings_config.interpreter_key().lower()
-    want = {"udf modules": "kpi_addin", "pythonpath": folder, key: r"C:\kpi\.venv\Scripts\python.exe"}
+    want = {
+        "udf modules": "kpi_addin",
+        "pythonpath": folder,
+        key: r"C:\kpi\.venv\Scripts\python.exe",
+        "kpi_lang": "en",
+        "kpi_errors": "excel",
+    }
     assert _xlwings_reads(config, monkeypatch) == want
     assert _vba_reads(config) == want
+
+
+def test_install_bakes_in_the_language_and_error_mode_the_add_in_reads(tmp_path, monkeypatch):
+    """kpi --lang zh-TW addin install --errors text: xlwings.conf says so, and the add-in
+    module reads it when Excel imports it (KPI_LANG in the environment would win)."""
+    from kpi_udfs.cli import app
+    from kpi_udfs.xlwings_addin import settings
+
+    config = tmp_path / "xlwings.conf"
+    args = ["--lang", "zh-TW", "addin", "install", "--config", str(config), "--errors", "text"]
+    result = CliRunner().invoke(app, args)
+    i18n.set_language(None)
+    assert result.exit_code == 0, result.output
+    read = _xlwings_reads(config, monkeypatch)
+    assert (read["kpi_lang"], read["kpi_errors"]) == ("zh-TW", "text")
+    monkeypatch.delenv("KPI_LANG", raising=False)
+    monkeypatch.delenv("KPI_ERRORS", raising=False)
+    assert settings() == {"lang": "zh-TW", "errors": "text"}
+    monkeypatch.setenv("KPI_LANG", "zh-CN")
+    assert settings() == {"lang": "zh-CN", "errors": "text"}
+    bad = CliRunner().invoke(app, ["addin", "install", "--config", str(config), "--errors", "loud"])
+    assert bad.exit_code == 2 and "excel, text" in bad.output
 
 
 def test_uninstall_without_a_previous_file_removes_what_install_made(tmp_path):

@@ -12,4 +12,4 @@ from . import pay  # noqa: F401  KPI_PAYOUT
 from . import ranking  # noqa: F401  KPI_RANK_BONUS, KPI_POOL
 from . import quotas  # noqa: F401  KPI_QUOTA, KPI_FORCE_GRADES, KPI_QUOTA_CHECK
 from . import history  # noqa: F401  KPI_LEVEL_HISTORY, KPI_STREAK, KPI_TENURE_OK
-from . import meta  # noqa: F401  KPI_FUNCTIONS
+from . import meta  # noqa: F401  KPI_FUNCTIONS, KPI_WHY

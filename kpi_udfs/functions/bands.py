@@ -15,6 +15,7 @@ import numpy as np
 
 from ..coerce import to_number
 from ..errors import NA, VALUE, KpiError
+from ..i18n import N_, _
 from ..numeric import excel_round, fmt, ge, gt, le, lt, tol
 from ..registry import Choice, Each, List, Scalar, asks_error, kpi
 
@@ -25,7 +26,9 @@ def _code(value: object, row: int) -> str:
     code = str(value).strip().replace(" ", "") if value is not None else "[)"
     code = code.replace("（", "(").replace("）", ")").replace("［", "[").replace("］", "]")
     if code not in CODES:
-        raise KpiError(VALUE, f"bounds row {row}: {value!r} is not one of {', '.join(CODES)}")
+        raise KpiError(
+            VALUE, _("bounds row {row}: {value} is not one of {codes}", row=row, value=repr(value), codes=", ".join(CODES))
+        )
     return code
 
 
@@ -90,15 +93,15 @@ def _codes(bounds, n: int) -> list[str]:
     if len(flat) == 1:
         return [_code(flat[0], 1)] * n
     if len(flat) != n:
-        raise KpiError(VALUE, f"bounds has {len(flat)} codes for {n} band rows")
+        raise KpiError(VALUE, _("bounds has {codes} codes for {rows} band rows", codes=len(flat), rows=n))
     return [_code(c, i + 1) for i, c in enumerate(flat)]
 
 
 def _same_length(**columns: np.ndarray) -> int:
     sizes = {name: col.size for name, col in columns.items()}
     if len(set(sizes.values())) != 1:
-        listed = ", ".join(f"{name} has {size}" for name, size in sizes.items())
-        raise KpiError(VALUE, f"band table columns differ in length: {listed}")
+        listed = ", ".join(_("{name} has {size}", name=name, size=size) for name, size in sizes.items())
+        raise KpiError(VALUE, _("band table columns differ in length: {listed}", listed=listed))
     return next(iter(sizes.values()))
 
 
@@ -150,12 +153,14 @@ def band(value, lower_bounds, upper_bounds, points, bounds, direction, on_gap, o
     result = pts[keep]
     missing = pts_cells.blank.ravel()[keep]
     if table.rows.size == 0:
-        raise KpiError(VALUE, "the band table is empty")
+        raise KpiError(VALUE, _("the band table is empty"))
     for i in table.empty_rows():
-        raise KpiError(VALUE, f"empty band row {table.rows[i]}: {table.interval(i)} holds no value")
+        raise KpiError(
+            VALUE, _("empty band row {row}: {interval} holds no value", row=table.rows[i], interval=table.interval(i))
+        )
     numeric = all(isinstance(p, float) for p, m in zip(result, missing, strict=True) if not m)
     if on_overlap in ("MAX", "MIN") and not numeric:
-        raise KpiError(VALUE, f"on_overlap {on_overlap} needs numeric points")
+        raise KpiError(VALUE, _("on_overlap {policy} needs numeric points", policy=on_overlap))
 
     v = value.astype(float).ravel()
     hits = table.contains(v)
@@ -171,11 +176,11 @@ def band(value, lower_bounds, upper_bounds, points, bounds, direction, on_gap, o
 
     for r in np.flatnonzero(missing[chosen] & (count > 0)):
         i = chosen[r]
-        out[r] = KpiError(NA, f"no points given for band row {table.rows[i]} {table.interval(i)}: rule missing")
+        out[r] = _no_points(table, i)
     if on_overlap == "ERROR":
         for r in np.flatnonzero(count > 1):
-            rows = " and ".join(str(x) for x in table.rows[hits[r]])
-            out[r] = KpiError(NA, f"{fmt(v[r])} falls in overlapping bands: rows {rows}")
+            rows = _(" and ").join(str(x) for x in table.rows[hits[r]])
+            out[r] = KpiError(NA, _("{value} falls in overlapping bands: rows {rows}", value=fmt(v[r]), rows=rows))
 
     gap = np.flatnonzero((count == 0) & ~np.isnan(v))
     if gap.size:
@@ -191,7 +196,7 @@ def _gap_result(x, table, result, missing, below, above, worse, better, on_gap):
         return on_gap
     where = table.gap_text(below, above)
     if on_gap == "ERROR":
-        return KpiError(NA, f"{fmt(x)} falls in no band: gap {where}")
+        return KpiError(NA, _("{value} falls in no band: gap {gap}", value=fmt(x), gap=where))
     if on_gap == "NEAREST":
         if below < 0 or above < 0:
             pick = max(below, above)
@@ -201,11 +206,28 @@ def _gap_result(x, table, result, missing, below, above, worse, better, on_gap):
     else:
         pick = worse if on_gap == "WORSE" else better
     if pick < 0:
-        side = "below" if above >= 0 and below < 0 else "above"
-        return KpiError(NA, f"{fmt(x)} falls in no band ({side} every band) and there is no {on_gap.lower()} band")
+        below_all = above >= 0 and below < 0
+        return KpiError(NA, _(_NO_BAND[below_all, on_gap], value=fmt(x)))
     if missing[pick]:
-        return KpiError(NA, f"no points given for band row {table.rows[pick]} {table.interval(pick)}: rule missing")
+        return _no_points(table, pick)
     return result[pick]
+
+
+def _no_points(table: BandTable, i: int) -> KpiError:
+    return KpiError(
+        NA, _("no points given for band row {row} {interval}: rule missing", row=table.rows[i], interval=table.interval(i))
+    )
+
+
+#: (below every band?, on_gap) → the message for a value with no band on the side asked for.
+_NO_BAND = {
+    (True, "WORSE"): N_("{value} falls in no band (below every band) and there is no worse band"),
+    (True, "BETTER"): N_("{value} falls in no band (below every band) and there is no better band"),
+    (True, "NEAREST"): N_("{value} falls in no band (below every band) and there is no nearest band"),
+    (False, "WORSE"): N_("{value} falls in no band (above every band) and there is no worse band"),
+    (False, "BETTER"): N_("{value} falls in no band (above every band) and there is no better band"),
+    (False, "NEAREST"): N_("{value} falls in no band (above every band) and there is no nearest band"),
+}
 
 
 # ---------------------------------------------------------------------------
@@ -249,16 +271,19 @@ def grade(score, lower_bounds, labels, upper_bounds, gap_policy, below_label, ab
     _same_length(**cols)
     keep = ~(np.isnan(lo) & labels.blank.ravel())
     for i in np.flatnonzero(keep & (np.isnan(lo) | labels.blank.ravel())):
-        raise KpiError(VALUE, f"grade row {i + 1} needs both a lower bound and a label")
+        raise KpiError(VALUE, _("grade row {row} needs both a lower bound and a label", row=i + 1))
     lo, lab = lo[keep], lab[keep]
     if lo.size == 0:
-        raise KpiError(VALUE, "the grade table is empty")
+        raise KpiError(VALUE, _("the grade table is empty"))
     if hi is not None:
         hi = np.where(np.isnan(hi[keep]), np.inf, hi[keep])
         for i in np.flatnonzero(gt(lo, hi)):
-            raise KpiError(VALUE, f"grade row {i + 1}: lower bound {fmt(lo[i])} is above upper bound {fmt(hi[i])}")
+            raise KpiError(
+                VALUE,
+                _("grade row {row}: lower bound {lower} is above upper bound {upper}", row=i + 1, lower=fmt(lo[i]), upper=fmt(hi[i])),
+            )
     if gap_policy == "ERROR" and hi is None:
-        raise KpiError(VALUE, "gap_policy ERROR needs upper_bounds")
+        raise KpiError(VALUE, _("gap_policy ERROR needs upper_bounds"))
 
     s = score.astype(float).ravel()
     if gap_policy == "ROUND_HALF_UP":
@@ -280,20 +305,26 @@ def grade(score, lower_bounds, labels, upper_bounds, gap_policy, below_label, ab
         for r in np.flatnonzero(~inside.any(axis=1) & reached.any(axis=1) & le(s, hi.max())):
             below = np.where(lt(hi, s[r]), hi, -np.inf).max()
             above = np.where(gt(lo, s[r]), lo, np.inf).min()
-            out[r] = KpiError(NA, f"{fmt(s[r])} falls in no grade range: gap ({fmt(below)}, {fmt(above)})")
+            out[r] = KpiError(
+                NA, _("{score} falls in no grade range: gap ({below}, {above})", score=fmt(s[r]), below=fmt(below), above=fmt(above))
+            )
 
     if hi is not None:
         over = gt(s, hi.max())
         if above_policy == "ERROR":
             for r in np.flatnonzero(over):
-                out[r] = KpiError(NA, f"score {fmt(s[r])} is above the top grade bound {fmt(hi.max())}")
+                out[r] = KpiError(
+                    NA, _("score {score} is above the top grade bound {bound}", score=fmt(s[r]), bound=fmt(hi.max()))
+                )
         else:
             out[over] = lab[top]
 
     under = ~reached.any(axis=1)
     if asks_error(below_label):
         for r in np.flatnonzero(under & ~np.isnan(s)):
-            out[r] = KpiError(NA, f"score {fmt(s[r])} is below the lowest grade bound {fmt(lo.min())}")
+            out[r] = KpiError(
+                NA, _("score {score} is below the lowest grade bound {bound}", score=fmt(s[r]), bound=fmt(lo.min()))
+            )
     else:
         out[under] = below_label
     return out.reshape(score.shape)
@@ -320,11 +351,14 @@ def check_bands(lower_bounds, upper_bounds, bounds):
     n = _same_length(lower_bounds=raw_lo, upper_bounds=raw_hi)
     problems: list[str] = []
     lo, hi = np.full(n, np.nan), np.full(n, np.nan)
-    for name, raw, dest in (("lower", raw_lo, lo), ("upper", raw_hi, hi)):
+    for name, raw, dest, message in (
+        ("lower", raw_lo, lo, N_("row {row}: lower bound {value} is not a number")),
+        ("upper", raw_hi, hi, N_("row {row}: upper bound {value} is not a number")),
+    ):
         for i, cell in enumerate(raw):
             x = to_number(cell, name)
             if isinstance(x, KpiError):
-                problems.append(f"row {i + 1}: {name} bound {cell!r} is not a number")
+                problems.append(_(message, row=i + 1, value=repr(cell)))
             elif x is not None:
                 dest[i] = x
     try:
@@ -335,9 +369,9 @@ def check_bands(lower_bounds, upper_bounds, bounds):
     table = BandTable.build(lo, hi, codes, keep)
     empty = set(table.empty_rows())
     for i in sorted(empty):
-        problems.append(f"row {table.rows[i]} is empty: {table.interval(i)}")
+        problems.append(_("row {row} is empty: {interval}", row=table.rows[i], interval=table.interval(i)))
     problems += _coverage_problems(table, [i for i in range(table.rows.size) if i not in empty])
-    return "OK" if not problems else "; ".join(problems)
+    return "OK" if not problems else _("; ").join(problems)
 
 
 def _coverage_problems(table: BandTable, live: list[int]) -> list[str]:
@@ -355,15 +389,16 @@ def _coverage_problems(table: BandTable, live: list[int]) -> list[str]:
         if gt(start, end):
             left = "(" if end_closed else "["
             right = ")" if start_closed else "]"
-            problems.append(f"gap {left}{fmt(end)}, {fmt(start)}{right} between rows {a} and {b}")
+            gap = left + fmt(end) + ", " + fmt(start) + right
+            problems.append(_("gap {gap} between rows {a} and {b}", gap=gap, a=a, b=b))
         elif abs(start - end) <= tol(end):
             if end_closed and start_closed:
-                problems.append(f"rows {a} and {b} overlap at {fmt(end)}")
+                problems.append(_("rows {a} and {b} overlap at {at}", a=a, b=b, at=fmt(end)))
             elif not end_closed and not start_closed:
-                problems.append(f"gap at exactly {fmt(end)} between rows {a} and {b}")
+                problems.append(_("gap at exactly {at} between rows {a} and {b}", at=fmt(end), a=a, b=b))
         else:
             overlap_end = min(end, table.upper[i])
-            problems.append(f"rows {a} and {b} overlap on {fmt(start)} to {fmt(overlap_end)}")
+            problems.append(_("rows {a} and {b} overlap on {start} to {end}", a=a, b=b, start=fmt(start), end=fmt(overlap_end)))
         if gt(table.upper[i], end) or (table.upper[i] == end and table.hi_closed[i]):
             reach = i
     return problems

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..coerce import label_key, to_number
 from ..errors import NA, NUM, VALUE, KpiError
+from ..i18n import _
 from ..numeric import eq, fmt, ge, gt, lt, steps
 from ..registry import Choice, Each, List, Record, Scalar, kpi
 
@@ -31,9 +32,9 @@ _MOST_PERIODS = 2**31 - 1
 def _whole(x: float, name: str, least: int) -> int:
     k = steps(x, "EXACT")
     if k != np.round(k) or k < least:
-        raise KpiError(VALUE, f"{name} must be a whole number of at least {least}, got {fmt(x)}")
+        raise KpiError(VALUE, _("{name} must be a whole number of at least {least}, got {value}", name=name, least=least, value=fmt(x)))
     if k > _MOST_PERIODS:
-        raise KpiError(NUM, f"{name} {fmt(x)} is too large (at most {_MOST_PERIODS:,})")
+        raise KpiError(NUM, _("{name} {value} is too large (at most {most})", name=name, value=fmt(x), most=format(_MOST_PERIODS, ",")))
     return int(k)
 
 
@@ -42,14 +43,14 @@ def _bands(lower_bounds, labels) -> tuple[np.ndarray, np.ndarray]:
     lo = lower_bounds.values.ravel().astype(float)
     lab = labels.values.ravel()
     if lo.size != lab.size:
-        raise KpiError(VALUE, f"lower_bounds has {lo.size} entries but labels has {lab.size}")
+        raise KpiError(VALUE, _("lower_bounds has {bounds} entries but labels has {labels}", bounds=lo.size, labels=lab.size))
     for name, blank in (("lower_bounds", lower_bounds.blank.ravel()), ("labels", labels.blank.ravel())):
         if blank.any():
-            raise KpiError(VALUE, f"{name}: entry {int(np.flatnonzero(blank)[0]) + 1} is blank")
+            raise KpiError(VALUE, _("{name}: entry {entry} is blank", name=name, entry=int(np.flatnonzero(blank)[0]) + 1))
     order = np.argsort(lo, kind="stable")
     lo, lab = lo[order], lab[order]
     if (np.diff(lo) <= 0).any():
-        raise KpiError(VALUE, "lower_bounds has the same bound twice")
+        raise KpiError(VALUE, _("lower_bounds has the same bound twice"))
     return lo, lab
 
 
@@ -115,7 +116,7 @@ def level_history(history, lower_bounds, labels, n, overlap, mixed, fail_below, 
     if fail_flags is not None:
         words = fail_flags.values.ravel()[~fail_flags.blank.ravel()]
         if words.size != 2:
-            raise KpiError(VALUE, f"fail_flags needs two words (warn, eliminate), got {words.size}")
+            raise KpiError(VALUE, _("fail_flags needs two words (warn, eliminate), got {count}", count=words.size))
         warn, eliminate = words
 
     h = np.asarray(history, dtype=float)
@@ -140,17 +141,20 @@ def level_history(history, lower_bounds, labels, n, overlap, mixed, fail_below, 
         scores = h[r, window[r]]
         shown = ", ".join(fmt(s) for s in scores)
         if not enough[r]:
-            reason = f"only {count[r]} of {n} evaluations so far"
+            reason = _("only {count} of {n} evaluations so far", count=count[r], n=n)
         elif (band[r, window[r]] == _ON_EDGE).any():
             edge = next(s for s, b in zip(scores, band[r, window[r]], strict=True) if b == _ON_EDGE)
             k = int(np.argmin(np.abs(lo - edge)))
-            reason = f"{fmt(edge)} is on the bound of {_show(lab[k - 1])} and {_show(lab[k])}"
+            reason = _("{score} is on the bound of {lower} and {upper}", score=fmt(edge), lower=_show(lab[k - 1]), upper=_show(lab[k]))
         elif (band[r, window[r]] == _BELOW).any():
             low_score = scores[band[r, window[r]] == _BELOW][0]
-            reason = f"{fmt(low_score)} is below the lowest level bound {fmt(lo[0])} (last {n}: {shown})"
+            reason = _(
+                "{score} is below the lowest level bound {bound} (last {n}: {scores})",
+                score=fmt(low_score), bound=fmt(lo[0]), n=n, scores=shown,
+            )
         else:
             levels = ", ".join(dict.fromkeys(_show(lab[b]) for b in band[r, window[r]]))
-            reason = f"the last {n} scores {shown} fall in different levels ({levels})"
+            reason = _("the last {n} scores {scores} fall in different levels ({levels})", n=n, scores=shown, levels=levels)
         out[r] = KpiError(NA, reason)
 
     if fail_below is not None:
@@ -210,7 +214,7 @@ def streak(history, match, length, mode):
     rows = hits.shape[0]
     edges = np.diff(np.pad(hits.astype(np.int8), ((0, 0), (1, 1))), axis=1)
     start_row, start_col = np.nonzero(edges == 1)
-    _, end_col = np.nonzero(edges == -1)
+    _rows, end_col = np.nonzero(edges == -1)
     run = end_col - start_col
     if mode == "ROLLING":
         per_run = np.maximum(run - length + 1, 0)
@@ -263,7 +267,7 @@ def tenure_ok(start_date, as_of_date, months, method, valid):
     need = months.astype(float).ravel()
     out = ge(whole, need).astype(object)
     for i in np.flatnonzero(ok & (d1 < d0)):
-        out[i] = KpiError(NUM, f"start_date {start[i]} is after as_of_date {until[i]}")
+        out[i] = KpiError(NUM, _("start_date {start} is after as_of_date {end}", start=start[i], end=until[i]))
     for i in np.flatnonzero(ok & (need < 0)):
-        out[i] = KpiError(VALUE, f"months {fmt(need[i])} is negative")
+        out[i] = KpiError(VALUE, _("months {months} is negative", months=fmt(need[i])))
     return out.reshape(start_date.shape)

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..coerce import Cells, label_key, show, to_number
 from ..errors import NA, VALUE, KpiError
+from ..i18n import N_, _
 from ..numeric import eq, fmt
 from ..registry import Each, List, Scalar, asks_error, kpi
 
@@ -69,16 +70,18 @@ class KeyTable:
         flat = {name: c.values.ravel() for name, c in columns.items()}
         for name, col in flat.items():
             if col.size != raw.size:
-                raise KpiError(VALUE, f"keys has {raw.size} entries but {name} has {col.size}")
+                raise KpiError(
+                    VALUE, _("keys has {entries} entries but {name} has {size}", entries=raw.size, name=name, size=col.size)
+                )
         key_blank = keys.blank.ravel()
         all_blank = key_blank.copy()
         for c in columns.values():
             all_blank &= c.blank.ravel()
         for i in np.flatnonzero(key_blank & ~all_blank):
-            raise KpiError(VALUE, f"keys row {i + 1} is blank but has a value")
+            raise KpiError(VALUE, _("keys row {row} is blank but has a value", row=i + 1))
         rows = np.flatnonzero(~key_blank)
         if rows.size == 0:
-            raise KpiError(VALUE, "keys is empty")
+            raise KpiError(VALUE, _("keys is empty"))
         table = cls(
             [_norm(raw[i], normalize) for i in rows], [_plain(raw[i]) for i in rows], rows + 1, normalize
         )
@@ -115,8 +118,16 @@ class KeyTable:
                 if not (va == vb or (isinstance(va, float) and isinstance(vb, float) and eq(va, vb))):
                     raise KpiError(
                         VALUE,
-                        f"key {self.quoted(a)} is listed twice (rows {rb + 1} and {ra + 1}) with different "
-                        f"{name}: {_cell(col[rb], blank[name][rb])} and {_cell(col[ra], blank[name][ra])}",
+                        _(
+                            "key {key} is listed twice (rows {first} and {second}) with different {name}: "
+                            "{first_value} and {second_value}",
+                            key=self.quoted(a),
+                            first=rb + 1,
+                            second=ra + 1,
+                            name=name,
+                            first_value=_cell(col[rb], blank[name][rb]),
+                            second_value=_cell(col[ra], blank[name][ra]),
+                        ),
                     )
 
     def quoted(self, i: int) -> str:
@@ -144,20 +155,26 @@ class KeyTable:
         if live.size == 0:
             return out.reshape(query.shape)
         tagged = flat[live].astype(str)
-        _, first, inverse = np.unique(tagged, return_index=True, return_inverse=True)
+        _keys, first, inverse = np.unique(tagged, return_index=True, return_inverse=True)
         found = np.array([self._index(_norm(flat[live[f]], self.normalize)) for f in first], dtype=int)
         out[live] = found[inverse.ravel()]
         return out.reshape(query.shape)
 
     def unknown(self, key: object, what: str = "key") -> KpiError:
-        """#N/A naming the key and the keys the table knows."""
+        """#N/A naming the key (``what``: "key" or "grade") and the keys the table knows."""
         known = list(dict.fromkeys(self.shown))
         listed = ", ".join(known[:_SHOWN_KEYS]) + (", …" if len(known) > _SHOWN_KEYS else "")
-        return KpiError(NA, f"{what} {_shown(key)} is not in the table: known {what}s are {listed}")
+        return KpiError(NA, _(_UNKNOWN[what], key=_shown(key), known=listed))
+
+
+_UNKNOWN = {
+    "key": N_("key {key} is not in the table: known keys are {known}"),
+    "grade": N_("grade {key} is not in the table: known grades are {known}"),
+}
 
 
 def _cell(v: object, blank: bool) -> str:
-    return "blank" if blank else _shown(v)
+    return _("blank") if blank else _shown(v)
 
 
 @kpi(
@@ -194,7 +211,7 @@ def map_key(key, keys, values, default, normalize_zh, valid):
     hit = idx.ravel() >= 0
     out[hit] = result[idx.ravel()[hit]]
     for r in np.flatnonzero(hit & missing[np.maximum(idx.ravel(), 0)]):
-        out[r] = KpiError(NA, f"no value given for key {table.quoted(idx.ravel()[r])}: rule missing")
+        out[r] = KpiError(NA, _("no value given for key {key}: rule missing", key=table.quoted(idx.ravel()[r])))
     lost = ~hit & valid.ravel()
     if asks_error(default):
         for r in np.flatnonzero(lost):

@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from ..errors import NA, VALUE, KpiError
+from ..i18n import _
 from ..numeric import excel_round, fmt
 from ..registry import Choice, Each, List, Scalar, kpi
 from .maps import KeyTable
@@ -68,10 +69,10 @@ def payout(score, grade, grade_keys, coefficients, bases, mode, round_to, valid)
     uses_base = mode != "SCORE_X_COEF"
     if uses_base and bases is None:
         raise KpiError(
-            VALUE, f"mode {mode} needs bases (the pay base of each grade, e.g. 950, 800, 650, 550)"
+            VALUE, _("mode {mode} needs bases (the pay base of each grade, e.g. 950, 800, 650, 550)", mode=mode)
         )
     if round_to is not None and round_to <= 0:
-        raise KpiError(VALUE, f"round_to {fmt(round_to)} must be above 0 (e.g. 1 or 0.01)")
+        raise KpiError(VALUE, _("round_to {value} must be above 0 (e.g. 1 or 0.01)", value=fmt(round_to)))
     columns = {"coefficients": coefficients} | ({"bases": bases} if bases is not None else {})
     table = KeyTable.build(grade_keys, columns, normalize=True)
     rows = table.rows - 1
@@ -89,8 +90,10 @@ def payout(score, grade, grade_keys, coefficients, bases, mode, round_to, valid)
     out = amount.astype(object)
     missing = np.isnan(c) | np.isnan(b)
     for r in np.flatnonzero(hit & missing):
-        what = "coefficient" if np.isnan(c[r]) else "base"
-        out[r] = KpiError(NA, f"no {what} given for grade {table.quoted(idx[r])}: rule missing")
+        if np.isnan(c[r]):
+            out[r] = KpiError(NA, _("no coefficient given for grade {grade}: rule missing", grade=table.quoted(idx[r])))
+        else:
+            out[r] = KpiError(NA, _("no base given for grade {grade}: rule missing", grade=table.quoted(idx[r])))
     flat_grade = grade.ravel()
     for r in np.flatnonzero(~hit & valid.ravel()):
         out[r] = table.unknown(flat_grade[r], "grade")

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..coerce import Cells
 from ..errors import DIV0, VALUE, KpiError
+from ..i18n import N_, _
 from ..numeric import eq, fmt, gt
 from ..registry import Choice, Each, List, Param, Record, Scalar, kpi
 
@@ -36,7 +37,7 @@ def clamp(x: np.ndarray, floor: object, cap: float | None) -> np.ndarray:
     """``x`` limited to [floor, cap]; floor NONE and a blank cap are unbounded."""
     lo = None if floor == NO_FLOOR else float(floor)
     if lo is not None and cap is not None and lo > cap:
-        raise KpiError(VALUE, f"floor {fmt(lo)} is above cap {fmt(cap)}")
+        raise KpiError(VALUE, _("floor {floor} is above cap {cap}", floor=fmt(lo), cap=fmt(cap)))
     if lo is not None:
         x = np.maximum(x, lo)
     if cap is not None:
@@ -44,14 +45,19 @@ def clamp(x: np.ndarray, floor: object, cap: float | None) -> np.ndarray:
     return x
 
 
-def filled(cells: Cells, name: str, why: str = "") -> np.ndarray:
-    """A rule list with every entry filled in; a blank entry is a whole-call #VALUE!."""
+def filled(cells: Cells, name: str, hint: str | None = None) -> np.ndarray:
+    """A rule list with every entry filled in; a blank entry is a whole-call #VALUE!
+    (``hint``, a text marked with ``N_``, says what to fill in)."""
     v = cells.values.ravel().astype(float)
     blank = np.isnan(v)
     if blank.all():
-        raise KpiError(VALUE, f"{name} is blank{why}")
+        if hint:
+            raise KpiError(VALUE, _("{name} is blank ({hint})", name=name, hint=_(hint)))
+        raise KpiError(VALUE, _("{name} is blank", name=name))
     for i in np.flatnonzero(blank):
-        raise KpiError(VALUE, f"{name} entry {i + 1} is blank{why}")
+        if hint:
+            raise KpiError(VALUE, _("{name} entry {entry} is blank ({hint})", name=name, entry=i + 1, hint=_(hint)))
+        raise KpiError(VALUE, _("{name} entry {entry} is blank", name=name, entry=i + 1))
     return v
 
 
@@ -69,7 +75,7 @@ def one_per_item(
     if v.size == 1:
         return np.full(width, v[0])
     if v.size != width:
-        raise KpiError(VALUE, f"{name} has {v.size} entries for {width} items")
+        raise KpiError(VALUE, _("{name} has {entries} entries for {items} items", name=name, entries=v.size, items=width))
     return v
 
 
@@ -120,10 +126,10 @@ def partly_blank(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
     ),
 )
 def adjust(start, counts, per_unit, free_counts, mode, floor, cap, valid):
-    unit = filled(per_unit, "per_unit", " (coefficient blank: fill in the points per event)")
+    unit = filled(per_unit, "per_unit", N_("coefficient blank: fill in the points per event"))
     free = one_per_item(free_counts, "free_counts", unit.size, blank_as=0.0)
     if (free < 0).any() or not eq(free, np.round(free)).all():
-        raise KpiError(VALUE, "free_counts must be whole numbers of events, 0 or more")
+        raise KpiError(VALUE, _("free_counts must be whole numbers of events, 0 or more"))
     c = np.where(np.isnan(counts), 0.0, counts)
     whole = np.round(c)
     fractional = ~eq(c, whole) & valid.reshape(-1, 1)
@@ -134,12 +140,12 @@ def adjust(start, counts, per_unit, free_counts, mode, floor, cap, valid):
 
     out = result.astype(object)
     row_errors(
-        out, negative, lambda r, i: KpiError(VALUE, f"counts item {i + 1}: {fmt(c[r, i])} is negative")
+        out, negative, lambda r, i: KpiError(VALUE, _("counts item {item}: {value} is negative", item=i + 1, value=fmt(c[r, i])))
     )
     row_errors(
         out,
         fractional,
-        lambda r, i: KpiError(VALUE, f"counts item {i + 1}: {fmt(c[r, i])} is not a whole number"),
+        lambda r, i: KpiError(VALUE, _("counts item {item}: {value} is not a whole number", item=i + 1, value=fmt(c[r, i]))),
     )
     return out
 
@@ -172,20 +178,20 @@ def adjust(start, counts, per_unit, free_counts, mode, floor, cap, valid):
     ),
 )
 def weighted(scores, weights, weight_check, tolerance, max_scores, valid):
-    w = filled(weights, "weights", " (every weight must be filled in, AMB-29)")
+    w = filled(weights, "weights", N_("every weight must be filled in, AMB-29"))
     if (w < 0).any():
         i = int(np.argmax(w < 0))
-        raise KpiError(VALUE, f"weights entry {i + 1} is negative: {fmt(w[i])}")
+        raise KpiError(VALUE, _("weights entry {entry} is negative: {value}", entry=i + 1, value=fmt(w[i])))
     if tolerance < 0:
-        raise KpiError(VALUE, f"tolerance {fmt(tolerance)} is negative")
+        raise KpiError(VALUE, _("tolerance {value} is negative", value=fmt(tolerance)))
     total = math.fsum(w)
     percent = total >= 10  # 35/25/15/15/10 or 30/30/20/10; fractions sum to about 1
     share = total / 100 if percent else total
     if weight_check == "ERROR" and gt(abs(share - 1), tolerance):  # 1 − 0.99 is 0.010000000000000009
-        raise KpiError(VALUE, f"weights sum to {fmt(share * 100)}%, expected 100%")
+        raise KpiError(VALUE, _("weights sum to {sum}%, expected 100%", sum=fmt(share * 100)))
     if weight_check == "NORMALIZE":
         if total == 0:
-            raise KpiError(DIV0, "weights sum to 0: nothing to normalise by")
+            raise KpiError(DIV0, _("weights sum to 0: nothing to normalise by"))
         divisor = total
     else:
         divisor = 100.0 if percent else 1.0
@@ -194,13 +200,13 @@ def weighted(scores, weights, weight_check, tolerance, max_scores, valid):
     s = scores
     result = (np.where(np.isnan(s), 0.0, s) @ w) / divisor
     out = result.astype(object)
-    row_errors(out, partly_blank(s, valid), lambda r, i: KpiError(VALUE, f"scores item {i + 1} is blank"))
+    row_errors(out, partly_blank(s, valid), lambda r, i: KpiError(VALUE, _("scores item {item} is blank", item=i + 1)))
     if top is not None:
         row_errors(
             out,
             gt(s, top) & valid.reshape(-1, 1),
             lambda r, i: KpiError(
-                VALUE, f"scores item {i + 1}: {fmt(s[r, i])} is above its max {fmt(top[i])}"
+                VALUE, _("scores item {item}: {value} is above its max {max}", item=i + 1, value=fmt(s[r, i]), max=fmt(top[i]))
             ),
         )
     return out
@@ -244,27 +250,27 @@ def weighted(scores, weights, weight_check, tolerance, max_scores, valid):
 def total(item_points, max_points, adjustments, floor, cap, declared_max, valid):
     top = None
     if max_points is not None:
-        top = filled(max_points, "max_points", " (fill in every item's maximum)")
+        top = filled(max_points, "max_points", N_("fill in every item's maximum"))
     if declared_max is not None:
         if top is None:
-            raise KpiError(VALUE, "declared_max needs max_points to check against")
+            raise KpiError(VALUE, _("declared_max needs max_points to check against"))
         defined = math.fsum(top)
         if not eq(defined, declared_max):
-            raise KpiError(VALUE, f"declared {fmt(declared_max)}, items sum to {fmt(defined)}")
+            raise KpiError(VALUE, _("declared {declared}, items sum to {sum}", declared=fmt(declared_max), sum=fmt(defined)))
 
     p = item_points
     extra = 0.0 if adjustments is None else np.nansum(adjustments, axis=1)
     result = clamp(np.where(np.isnan(p), 0.0, p).sum(axis=1) + extra, floor, cap)
     out = result.astype(object)
     row_errors(
-        out, partly_blank(p, valid), lambda r, i: KpiError(VALUE, f"item_points item {i + 1} is blank")
+        out, partly_blank(p, valid), lambda r, i: KpiError(VALUE, _("item_points item {item} is blank", item=i + 1))
     )
     if top is not None:
         row_errors(
             out,
             gt(p, top) & valid.reshape(-1, 1),
             lambda r, i: KpiError(
-                VALUE, f"item_points item {i + 1}: {fmt(p[r, i])} is above its max {fmt(top[i])}"
+                VALUE, _("item_points item {item}: {value} is above its max {max}", item=i + 1, value=fmt(p[r, i]), max=fmt(top[i]))
             ),
         )
     return out

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..coerce import label_key
 from ..errors import NA, NUM, VALUE, KpiError
+from ..i18n import _
 from ..numeric import excel_round, fmt, steps
 from ..registry import Choice, Each, List, Scalar, kpi
 from ..ties import rank
@@ -26,23 +27,23 @@ def quota_fractions(quotas, mode: str) -> np.ndarray:
     q = quotas.values.ravel().astype(float)
     blank = quotas.blank.ravel()
     if blank.any() and (mode == "EXACT" or blank.all()):
-        raise KpiError(VALUE, f"quota {int(np.flatnonzero(blank)[0]) + 1} is blank")
+        raise KpiError(VALUE, _("quota {number} is blank", number=int(np.flatnonzero(blank)[0]) + 1))
     q = np.where(blank, np.nan, q)  # MAX mode: a blank quota is a grade without a cap
     if (q < 0).any():
-        raise KpiError(VALUE, f"quota {fmt(q[q < 0][0])} is negative")
+        raise KpiError(VALUE, _("quota {quota} is negative", quota=fmt(q[q < 0][0])))
     if abs(np.nansum(q) - 100) <= 1e-9 * 100 or (q > 1 + 1e-9).any():
         q = q / 100.0
     total = np.nansum(q)
     if mode == "EXACT" and abs(total - 1) > 1e-9:
-        raise KpiError(VALUE, f"quotas add up to {fmt(total * 100)} %, not 100 % (mode EXACT)")
+        raise KpiError(VALUE, _("quotas add up to {sum} %, not 100 % (mode EXACT)", sum=fmt(total * 100)))
     if total > 1 + 1e-9:
-        raise KpiError(VALUE, f"quotas add up to {fmt(total * 100)} %, more than 100 %")
+        raise KpiError(VALUE, _("quotas add up to {sum} %, more than 100 %", sum=fmt(total * 100)))
     return q
 
 
 def _name(names, i: int) -> str:
     if names is None:
-        return f"quota {i + 1}"
+        return _("quota {number}", number=i + 1)
     v = names[i]
     return fmt(v) if isinstance(v, float) else str(v)
 
@@ -79,15 +80,24 @@ def quota_counts(
             tied = [_name(names, i) for i in order if remainder[i] == remainder[order[left]]]
             raise KpiError(
                 NA,
-                f"{' and '.join(tied)} tie for the last {left} place(s) (remainder {fmt(remainder[order[left]])}); "
-                "choose tie_break LOWER_GRADE or HIGHER_GRADE",
+                _(
+                    "{tied} tie for the last {left} place(s) (remainder {remainder}); "
+                    "choose tie_break LOWER_GRADE or HIGHER_GRADE",
+                    tied=_(" and ").join(tied),
+                    left=left,
+                    remainder=fmt(remainder[order[left]]),
+                ),
             )
         counts[order[:left]] += 1
     counts = counts.astype(int)
     if mode == "EXACT" and counts.sum() != n:
         shown = " / ".join(str(c) for c in counts)
         raise KpiError(
-            NUM, f"{rounding} gives {shown} = {counts.sum()} staff, not {n}; LARGEST_REMAINDER always adds up"
+            NUM,
+            _(
+                "{rounding} gives {counts} = {total} staff, not {n}; LARGEST_REMAINDER always adds up",
+                rounding=rounding, counts=shown, total=counts.sum(), n=n,
+            ),
         )
     return counts
 
@@ -95,7 +105,7 @@ def quota_counts(
 def _whole(n: float) -> int:
     k = steps(n, "EXACT")
     if k < 0 or k != np.round(k):
-        raise KpiError(VALUE, f"n must be a whole number of staff, got {fmt(n)}")
+        raise KpiError(VALUE, _("n must be a whole number of staff, got {n}", n=fmt(n)))
     return int(k)
 
 
@@ -142,12 +152,12 @@ def _labels(labels, size: int) -> tuple[np.ndarray, list]:
     """The grade labels (as given) and their comparison keys; one per quota, unique."""
     lab = labels.values.ravel()
     if labels.blank.ravel().any():
-        raise KpiError(VALUE, f"label {int(np.flatnonzero(labels.blank.ravel())[0]) + 1} is blank")
+        raise KpiError(VALUE, _("label {number} is blank", number=int(np.flatnonzero(labels.blank.ravel())[0]) + 1))
     if lab.size != size:
-        raise KpiError(VALUE, f"labels has {lab.size} entries but quotas has {size}")
+        raise KpiError(VALUE, _("labels has {labels} entries but quotas has {quotas}", labels=lab.size, quotas=size))
     keys = [label_key(v) for v in lab]
     if len(set(keys)) != len(keys):
-        raise KpiError(VALUE, "labels are not unique")
+        raise KpiError(VALUE, _("labels are not unique"))
     return lab, keys
 
 
@@ -176,7 +186,7 @@ def force_grades(scores, labels, quotas, rounding, tie_policy, valid):
     gives a tie group the grade of its best place, so a higher grade may take more staff
     than its quota and the next one fewer."""
     q = quota_fractions(quotas, "EXACT")
-    lab, _ = _labels(labels, q.size)
+    lab, _keys = _labels(labels, q.size)
     x = scores.astype(float).ravel()
     idx = np.flatnonzero(valid.ravel())
     out = np.full(x.size, None, dtype=object)
@@ -194,8 +204,12 @@ def force_grades(scores, labels, quotas, rounding, tie_policy, valid):
             grades = " / ".join(dict.fromkeys(_name(lab, g) for g in place[at]))
             err = KpiError(
                 NA,
-                f"rows {', '.join(str(i + 1) for i in rows)} tie at {fmt(x[rows[0]])} across grades {grades}; "
-                "choose a tie_policy",
+                _(
+                    "rows {rows} tie at {score} across grades {grades}; choose a tie_policy",
+                    rows=", ".join(str(i + 1) for i in rows),
+                    score=fmt(x[rows[0]]),
+                    grades=grades,
+                ),
             )
             for i in rows:
                 out[i] = err
@@ -229,14 +243,14 @@ def quota_check(grades, labels, quotas, mode, rounding):
     for j, g in enumerate(given):
         i = where.get(label_key(g))
         if i is None:
-            raise KpiError(NA, f"grade {_name(given, j)!r} is not among the labels")
+            raise KpiError(NA, _("grade {grade} is not among the labels", grade=repr(_name(given, j))))
         seen[j] = i
     actual = np.bincount(seen, minlength=q.size)
     allowed = quota_counts(given.size, q, rounding, "LOWER_GRADE", mode, lab)
     bad = (allowed >= 0) & (actual > allowed if mode == "MAX" else actual != allowed)
     if not bad.any():
         return True
-    return "; ".join(
+    return _("; ").join(
         f"{_name(lab, i)}: {actual[i]} {'>' if actual[i] > allowed[i] else '<'} {allowed[i]}"
         for i in np.flatnonzero(bad)
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import DIV0, NA, NUM, VALUE, KpiError
+from ..i18n import _
 from ..numeric import fmt, ge, gt, lt, tol
 from ..registry import Choice, Each, List, Scalar, kpi
 from ..ties import rank
@@ -24,10 +25,10 @@ def _amounts(cells, name: str) -> np.ndarray:
     blank = cells.blank.ravel()
     filled = np.flatnonzero(~blank)
     if filled.size == 0:
-        raise KpiError(VALUE, f"{name} is empty")
+        raise KpiError(VALUE, _("{name} is empty", name=name))
     v, blank = v[: filled[-1] + 1], blank[: filled[-1] + 1]
     if blank.any():
-        raise KpiError(VALUE, f"{name}: entry {int(np.flatnonzero(blank)[0]) + 1} is blank")
+        raise KpiError(VALUE, _("{name}: entry {entry} is blank", name=name, entry=int(np.flatnonzero(blank)[0]) + 1))
     return v
 
 
@@ -40,7 +41,7 @@ def _step(top: np.ndarray, step: float | None) -> float | None:
         listed = " → ".join(fmt(a) for a in top[-3:])
         raise KpiError(
             VALUE,
-            f"step {fmt(step)} goes the other way from the ladder ({listed}); write {fmt(-step)}",
+            _("step {step} goes the other way from the ladder ({ladder}); write {opposite}", step=fmt(step), ladder=listed, opposite=fmt(-step)),
         )
     return float(step)
 
@@ -176,8 +177,14 @@ def rank_bonus(
             rows = idx[r.order[at]]
             err = KpiError(
                 NA,
-                f"rows {', '.join(str(i + 1) for i in sorted(rows))} tie at {fmt(x[rows[0]])} for ranks "
-                f"{at[0] + 1}–{at[-1] + 1}, which pay {' / '.join(fmt(a) for a in slot[at])}; choose a tie_policy",
+                _(
+                    "rows {rows} tie at {score} for ranks {first}–{last}, which pay {amounts}; choose a tie_policy",
+                    rows=", ".join(str(i + 1) for i in sorted(rows)),
+                    score=fmt(x[rows[0]]),
+                    first=at[0] + 1,
+                    last=at[-1] + 1,
+                    amounts=" / ".join(fmt(a) for a in slot[at]),
+                ),
             )
             for i in rows:
                 out[i] = err
@@ -212,23 +219,28 @@ def pool(weights, pool, round_to, floor, cap, valid):
     the largest remainders, ties to the earlier row.
     """
     if not round_to > 0:
-        raise KpiError(VALUE, f"round_to must be above 0, got {fmt(round_to)}")
+        raise KpiError(VALUE, _("round_to must be above 0, got {value}", value=fmt(round_to)))
     if pool < 0:
-        raise KpiError(VALUE, f"pool {fmt(pool)} is negative")
+        raise KpiError(VALUE, _("pool {pool} is negative", pool=fmt(pool)))
     units = pool / round_to
     if not units <= 2.0**53:  # beyond this (or infinite) steps are no longer whole numbers
-        raise KpiError(NUM, f"pool {fmt(pool)} is too many steps of round_to {fmt(round_to)} to split exactly")
+        raise KpiError(
+            NUM, _("pool {pool} is too many steps of round_to {round_to} to split exactly", pool=fmt(pool), round_to=fmt(round_to))
+        )
     if abs(units - round(units)) > tol(units):
-        raise KpiError(VALUE, f"pool {fmt(pool)} is not a multiple of round_to {fmt(round_to)}")
+        raise KpiError(VALUE, _("pool {pool} is not a multiple of round_to {round_to}", pool=fmt(pool), round_to=fmt(round_to)))
     total = int(round(units))
     if floor is not None and floor < 0:
-        raise KpiError(VALUE, f"floor {fmt(floor)} is negative")
+        raise KpiError(VALUE, _("floor {floor} is negative", floor=fmt(floor)))
     # in whole units of round_to: the floor rounds up, the cap down, so both still hold
     # (a floor above the pool cannot be met, a cap at or above it never binds)
     lo = 0 if floor is None else _steps_of(floor / round_to, np.ceil, -1, total)
     hi = np.inf if cap is None or cap / round_to >= total else _steps_of(cap / round_to, np.floor, 1, total)
     if hi < lo:
-        raise KpiError(VALUE, f"cap {fmt(cap)} is below floor {fmt(floor)} (in steps of {fmt(round_to)})")
+        raise KpiError(
+            VALUE,
+            _("cap {cap} is below floor {floor} (in steps of {step})", cap=fmt(cap), floor=fmt(floor), step=fmt(round_to)),
+        )
 
     w = weights.astype(float).ravel()
     ok = valid.ravel()
@@ -236,13 +248,13 @@ def pool(weights, pool, round_to, floor, cap, valid):
     take = ok & ~negative
     out = np.full(w.size, None, dtype=object)
     for i in np.flatnonzero(negative):
-        out[i] = KpiError(VALUE, f"weight {fmt(w[i])} is negative")
+        out[i] = KpiError(VALUE, _("weight {weight} is negative", weight=fmt(w[i])))
     idx = np.flatnonzero(take)
     if idx.size == 0:
         return out.reshape(weights.shape)
     share_w = np.maximum(w[idx], 0.0)
     if not (share_w > 0).any():
-        out[idx] = KpiError(DIV0, "all weights are 0: nothing to split the pool by")
+        out[idx] = KpiError(DIV0, _("all weights are 0: nothing to split the pool by"))
         return out.reshape(weights.shape)
 
     n, positive = idx.size, int((share_w > 0).sum())
@@ -250,15 +262,21 @@ def pool(weights, pool, round_to, floor, cap, valid):
         shown = floor if lo > total else lo * round_to  # (lo is capped just above the pool)
         raise KpiError(
             NUM,
-            f"floor {fmt(shown)} × {n} staff = {fmt(n * shown)} is more than the pool {fmt(pool)}",
+            _(
+                "floor {floor} × {staff} staff = {total} is more than the pool {pool}",
+                floor=fmt(shown), staff=n, total=fmt(n * shown), pool=fmt(pool),
+            ),
         )
     most = positive * hi + (n - positive) * lo
     if most < total:
-        who = f"{positive} staff with a weight" if positive < n else f"{n} staff"
-        raise KpiError(
-            NUM,
-            f"cap {fmt(hi * round_to)} × {who} = {fmt(most * round_to)} is less than the pool {fmt(pool)}",
-        )
+        values = {"cap": fmt(hi * round_to), "total": fmt(most * round_to), "pool": fmt(pool)}
+        if positive < n:
+            message = _(
+                "cap {cap} × {staff} staff with a weight = {total} is less than the pool {pool}", staff=positive, **values
+            )
+        else:
+            message = _("cap {cap} × {staff} staff = {total} is less than the pool {pool}", staff=n, **values)
+        raise KpiError(NUM, message)
     exact = _bounded_shares(share_w, total, lo, hi)
     out[idx] = np.round(_largest_remainder(exact, total) * round_to, 10)
     return out.reshape(weights.shape)

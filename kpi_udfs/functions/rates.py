@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import DIV0, VALUE, KpiError
+from ..i18n import _
 from ..numeric import fmt, ge, gt, le, lt
 from ..registry import Choice, Each, Scalar, asks_error, kpi
 
@@ -32,7 +33,7 @@ def rate(numerator, denominator, on_zero, complement):
         return ratio
     out = ratio.astype(object)
     if asks_error(on_zero):
-        out[zero] = KpiError(DIV0, "denominator is 0")
+        out[zero] = KpiError(DIV0, _("denominator is 0"))
     else:
         out[zero] = on_zero
     return out
@@ -68,9 +69,9 @@ def check_range(value, min, max, on_fail):  # Excel's argument names shadow the 
     flat, v, lo, hi = out.reshape(-1), value.ravel(), min.ravel(), max.ravel()
     if on_fail == "ERROR":
         for r in np.flatnonzero(~inside.ravel() & ~np.isnan(v)):
-            flat[r] = KpiError(VALUE, f"{fmt(v[r])} is outside [{fmt(lo[r])}, {fmt(hi[r])}]")
+            flat[r] = KpiError(VALUE, _("{value} is outside [{min}, {max}]", value=fmt(v[r]), min=fmt(lo[r]), max=fmt(hi[r])))
     for r in np.flatnonzero(gt(lo, hi)):
-        flat[r] = KpiError(VALUE, f"min {fmt(lo[r])} is above max {fmt(hi[r])}")
+        flat[r] = KpiError(VALUE, _("min {min} is above max {max}", min=fmt(lo[r]), max=fmt(hi[r])))
     return out
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import DIV0, VALUE, KpiError
+from ..i18n import N_, _
 from ..numeric import fmt, ge, gt, le, steps
 from ..registry import Choice, Each, Scalar, kpi
 from .points import NO_FLOOR, clamp, floor_param
@@ -19,7 +20,7 @@ from .points import NO_FLOOR, clamp, floor_param
 
 def _zero_target(out: np.ndarray, target: np.ndarray, valid: np.ndarray, why: str) -> None:
     for r in np.flatnonzero((target.ravel() == 0) & valid.ravel()):
-        out[r] = KpiError(DIV0, f"target is 0: {why}")
+        out[r] = KpiError(DIV0, _("target is 0: {why}", why=_(why)))
 
 
 @kpi(
@@ -60,10 +61,10 @@ def target_linear(actual, target, multiplier, gate, cap, gate_inclusive, below_g
     if cap is not None:
         scored = np.minimum(scored, cap)
     out = np.where(passed, scored, float(below_gate)).astype(object)
-    _zero_target(out.reshape(-1), target, valid, "the ratio actual ÷ target is undefined")
+    _zero_target(out.reshape(-1), target, valid, N_("the ratio actual ÷ target is undefined"))
     flat = out.reshape(-1)
     for r in np.flatnonzero((target.ravel() < 0) & valid.ravel()):
-        flat[r] = KpiError(VALUE, f"target {fmt(target.ravel()[r])} is negative")
+        flat[r] = KpiError(VALUE, _("target {value} is negative", value=fmt(target.ravel()[r])))
     return out
 
 
@@ -133,7 +134,7 @@ def target_step(
     valid,
 ):
     if step <= 0:
-        raise KpiError(VALUE, f"step {fmt(step)} must be above 0")
+        raise KpiError(VALUE, _("step {value} must be above 0", value=fmt(step)))
     gap = actual - target
     if gap_mode == "REL":
         gap = gap / np.abs(target)
@@ -146,5 +147,5 @@ def target_step(
         score = np.where(not_better, 0.0 if floor == NO_FLOOR else float(floor), score)
     out = clamp(score, floor, cap).astype(object)
     if gap_mode == "REL":
-        _zero_target(out.reshape(-1), target, valid, "a relative gap needs a target (use gap_mode ABS)")
+        _zero_target(out.reshape(-1), target, valid, N_("a relative gap needs a target (use gap_mode ABS)"))
     return out
