@@ -132,9 +132,10 @@ def _unknown_functions(reason: str | None) -> list[str]:
     return [_bare(n.strip()) for n in m.group(1).split(",")] if m else []
 
 
-def _direct_scope(text: str | None, names: dict[str, str] | None = None) -> str | None:
+def _direct_scope(text: str | None, names: dict[str, str] | None = None, vba: bool = False) -> str | None:
     """Why a formula is outside any headless engine, by its own text and the defined
-    names it uses (None: in scope)."""
+    names it uses (None: in scope); ``vba``: the workbook has macros, so a function no
+    engine knows is taken for one of its own VBA functions."""
     from .graph.parse import Call, FormulaSyntax, Name, Ref, parse, walk
 
     if text is None:
@@ -152,6 +153,8 @@ def _direct_scope(text: str | None, names: dict[str, str] | None = None) -> str 
                     return "volatile function"
                 if bare in OUTSIDE or bare.startswith("CUBE"):
                     return "cube/web function"
+                if vba and _unknown(bare, names):
+                    return "VBA function"
             if isinstance(node, (Ref, Name)) and node.book is not None:
                 return "external link"
             if isinstance(node, (Name, Call)) and names:  # a name, or a LAMBDA name called
@@ -160,6 +163,16 @@ def _direct_scope(text: str | None, names: dict[str, str] | None = None) -> str 
                     seen.add(node.name.upper())
                     todo.append(body)
     return None
+
+
+def _unknown(name: str, names: dict[str, str] | None) -> bool:
+    """A function name that is neither Excel's, nor a KPI_ function, nor a LAMBDA name."""
+    from .evaluate.kpi_calls import registry_function
+    from .excel import FUNCTIONS
+
+    compiled_here = {"LET", "LAMBDA", "ANCHORARRAY", "SINGLE"}
+    return (FUNCTIONS.get(name) is None and registry_function(name) is None and name not in compiled_here
+            and not (names and name in names))
 
 
 def _cached_values(pkg) -> dict[tuple[str, str], Any]:
@@ -215,7 +228,7 @@ def check_workbook(path: Path, send=None) -> dict:
 
     # out of scope: by the formula itself (and the names it uses), then anything reading such cells
     names = {(k[1] if isinstance(k, tuple) else k): v for k, v in wb.book.names.items()}
-    scope: list[str | None] = [_direct_scope(b.text, names) for b in blocks]
+    scope: list[str | None] = [_direct_scope(b.text, names, wb.book.has_vba) for b in blocks]
     deps = dependencies(blocks)
     scope += [None] * (len(deps) - len(blocks))
     changed = any(scope)

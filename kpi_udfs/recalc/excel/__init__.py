@@ -79,6 +79,7 @@ class _Table(Mapping):
             table.update(self.own)
             for name in ("COUNTIF", "COUNTIFS"):
                 table[name] = statistics.CountingBeyondUsed(name, table[name])
+            dates.date_system_aware(table)
             self._all = table
         return self._all
 

@@ -811,6 +811,8 @@ class _Compiler:
             text = self.book.name(self.sheet, name)
             if text is not None:  # a defined name holding a LAMBDA
                 return self.invoke(Invoke(Name(name), c.args), mode)
+            if self.book.has_vba:
+                return ErrorNode(NAME, f"{name} is not an Excel function; if it is the workbook's own VBA function, macros are not run")
             return ErrorNode(NAME, f"unknown function {name}")
         if name in VOLATILE:
             self.volatile = True

@@ -188,6 +188,8 @@ class Book:
     date1904: bool = False
     #: Saved by Excel for Mac (CHAR and CODE use Mac Roman there).
     mac: bool = False
+    #: The package holds a VBA project: unknown functions may be its own, which are not run.
+    has_vba: bool = False
     #: (sheet, row, col) → formula text as written in the file (with "=" first).
     formula_text: dict[tuple[str, int, int], str] = field(default_factory=dict)
     #: (sheet, row, col) of the top-left cell → (rows, cols) of each array formula.

@@ -38,6 +38,7 @@ def read_workbook(pkg: Package) -> Workbook:
     strings = [shared_string(t) for t in pkg.shared_strings()]
     _workbook_settings(pkg, book)
     book.mac = _saved_by_mac(pkg)
+    book.has_vba = any(i.filename.lower().endswith("vbaproject.bin") for i in pkg.infos)
     for sref in pkg.sheets:
         book.sheet_order.append(sref.name)
         if sref.kind != "worksheet":
