@@ -375,8 +375,12 @@ def read_sheet(
         cols.extend([cols_of[c[0]] for c in plain_n])
         kinds.extend([NUMBER] * len(plain_n))
         nums.extend(numbers)
-    if plain_f or plain_n:
-        scanned = [c for c in scanned if not ((c[3] == "<f" and c[4]) or (not c[3] and c[2] in ("", "n") and len(c[5]) > 7))]
+    if plain_f or plain_n:  # the rest, one by one (numbers too when one was no plain number)
+        took_numbers = bool(plain_n)
+        scanned = [
+            c for c in scanned
+            if not ((c[3] == "<f" and c[4]) or (took_numbers and not c[3] and c[2] in ("", "n") and len(c[5]) > 7))
+        ]
         rows.extend(plain.rows)
         cols.extend(plain.cols)
         kinds.extend([PENDING] * len(plain.rows))
