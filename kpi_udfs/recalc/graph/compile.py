@@ -745,8 +745,10 @@ class _Compiler:
         raise FormulaSyntax(f"syntax {type(n).__name__}")  # pragma: no cover
 
     def reference_op(self, n: Binary, mode: str) -> Node:
-        left = _plain(self.node(n.left, ARRAY_MODE))
-        right = _plain(self.node(n.right, ARRAY_MODE))
+        # the operands are references (a range, a name, INDEX(…)): not cut down themselves,
+        # while the arguments of a function there follow the formula's own mode
+        left = _plain(self.node(n.left, mode))
+        right = _plain(self.node(n.right, mode))
         if n.op == ",":
             node: Node = AreasNode([*_parts(left), *_parts(right)])
         else:
@@ -829,9 +831,9 @@ class _Compiler:
         array formula), ``r`` a range or value, ``a`` an array (all computed as arrays)."""
         if kind == "a" or self.array:
             return self.node(tree, ARRAY_MODE)
-        if kind == "r":
+        if kind == "r":  # a reference stays whole; anything inside it is computed as usual
             if isinstance(tree, (Ref, StructRef, Name, Spill)) or (isinstance(tree, Binary) and tree.op in (":", " ", ",")):
-                return _plain(self.node(tree, ARRAY_MODE))
+                return _plain(self.node(tree, VALUE_MODE))
             return self.node(tree, VALUE_MODE)
         if kind == "l":  # a LAMBDA
             return self.node(tree, ARRAY_MODE)
