@@ -565,6 +565,10 @@ def budget_factor(p: float) -> float:
 QUALITY_TC = {"優": 20.0, "良": 15.0, "中": 10.0, "差": 0.0}
 
 
+def _rating_tc(letter: str) -> Callable[[dict], float]:
+    return lambda v: QUALITY_TC.get(v[letter], 0.0)
+
+
 def build_rewards(path: Path, n: int = 24) -> Material:
     """S2-B (30-point budget → bonus deduction bands, clean) and S2-C (優/良/中/差 chains, clean):
     band logic without a defect."""
@@ -598,9 +602,9 @@ def build_rewards(path: Path, n: int = 24) -> Material:
     cols_c = [
         Col("A", "姓名", width=8), Col("B", "售後客服素質"), Col("C", "投訴維權處理"), Col("D", "配合度"),
         Col("E", "執行力"), Col("F", "遲到次數"), Col("G", "請假次數"), Col("H", "曠工次數"),
-        *[Col(t, h, q.replace("{c}", s), (lambda s: lambda v: QUALITY_TC.get(v[s], 0.0))(s))
-          for t, h, s in (("I", "素質得分", "B"), ("J", "投訴維權得分", "C"), ("K", "配合度得分", "D"),
-                          ("L", "執行力得分", "E"))],
+        *[Col(t, h, q.replace("{c}", src), _rating_tc(src))
+          for t, h, src in (("I", "素質得分", "B"), ("J", "投訴維權得分", "C"), ("K", "配合度得分", "D"),
+                            ("L", "執行力得分", "E"))],
         Col("M", "出勤率得分", "=MAX(0,20-5*F{r}-5*G{r}-10*H{r})",
             lambda v: max(0.0, 20.0 - 5 * v["F"] - 5 * v["G"] - 10 * v["H"])),
         Col("N", "總分", "=SUM(I{r}:M{r})", lambda v: v["I"] + v["J"] + v["K"] + v["L"] + v["M"]),
