@@ -367,8 +367,8 @@ def t_aftersales(t: float) -> float:
     return 0.0
 
 
-def q_literal(q: float) -> float | bool:
-    """「Q≥130% 100 / 130%>Q≥120% 80 / 120%>Q≥110% 60 / Q>100% 50」, no ELSE: FALSE for Q ≤ 100 %."""
+def q_literal(q: float) -> float:
+    """「Q≥130% 100 / 130%>Q≥120% 80 / 120%>Q≥110% 60 / Q>100% 50」, ELSE 0 for Q ≤ 100 %."""
     if q >= 1.3:
         return 100.0
     if q < 1.3 and q >= 1.2:
@@ -377,7 +377,7 @@ def q_literal(q: float) -> float | bool:
         return 60.0
     if q > 1:
         return 50.0
-    return False
+    return 0.0
 
 
 def p_bands(p: float) -> float:
@@ -420,8 +420,8 @@ AFTERSALES_PLANTED = [
     (400, 392, 33, 560, 500, 4.8, "合格"),  # T 33 in (30, 35]; Q 1.12; 合格 → 0 (typo)
     (400, 388, 35, 550, 500, 4.75, "良好"),  # T 35 in the gap; Q 1.10
     (400, 380, 38, 530, 500, 4.7, "差"),  # Q 1.06 → 50
-    (400, 376, 44, 500, 500, 4.65, "合格"),  # Q 1.00: in no band → FALSE
-    (400, 390, 47, 480, 500, 4.9, "优秀"),  # T 47 in (45, 50]; Q 0.96 → FALSE
+    (400, 376, 44, 500, 500, 4.65, "合格"),  # Q 1.00: in no band → 0
+    (400, 390, 47, 480, 500, 4.9, "优秀"),  # T 47 in (45, 50]; Q 0.96 → 0
     (400, 398, 50, 700, 500, 4.95, "良好"),  # T 50 in the gap (50 included); Q 1.40
     (400, 399, 52, 610, 500, 4.8, "优秀"),  # T 52 → 50
     (400, 400, 28, 620, 500, 4.85, "差"),  # total 25 + 25 + 16 + 12 + 7.5 = 85.5: in the grade gap (85, 86)
@@ -448,8 +448,8 @@ def aftersales_rows(n: int, seed: int = 47) -> list[dict]:
 
 
 def build_aftersales(path: Path, n: int = 36) -> Material:
-    """S0-G: Z as IFS (clean), T with gaps (30, 35] and (45, 50], Q with 「Q>100%」 (overlap) and no
-    ELSE (Q ≤ 100 % → FALSE), P clean, teamwork with 合格 typed as 良好 twice, weights 25/25/20/15/15
+    """S0-G: Z as IFS (clean), T with gaps (30, 35] and (45, 50], Q with 「Q>100%」 (overlap) and
+    Q ≤ 100 % in no band (ELSE 0), P clean, teamwork with 合格 typed as 良好 twice, weights 25/25/20/15/15
     in a weights row, grade by the integer ranges 91~100… (gaps (90, 91), (85, 86), (75, 76))."""
     cols = [
         Col("A", "序号", width=5), Col("B", "姓名", width=8), Col("C", "接待人数"), Col("D", "回复人数"),
@@ -461,7 +461,7 @@ def build_aftersales(path: Path, n: int = 36) -> Material:
         Col("M", "T得分", "=IF(F{r}<=30,100,IF(AND(F{r}>35,F{r}<=40),80,IF(AND(F{r}>40,F{r}<=45),60,"
                          "IF(F{r}>50,50,0))))", lambda v: t_aftersales(v["F"])),
         Col("N", "Q得分", "=IF(I{r}>=130%,100,IF(AND(I{r}<130%,I{r}>=120%),80,IF(AND(I{r}<120%,I{r}>=110%),60,"
-                         "IF(I{r}>100%,50))))", lambda v: q_literal(v["I"])),
+                         "IF(I{r}>100%,50,0))))", lambda v: q_literal(v["I"])),
         Col("O", "P得分", "=IF(J{r}>=4.9,100,IF(AND(J{r}>=4.8,J{r}<4.9),80,IF(AND(J{r}>=4.7,J{r}<4.8),60,"
                          "IF(J{r}<4.7,50,0))))", lambda v: p_bands(v["J"])),
         Col("P", "团队合作得分", '=IF(K{r}="优秀",100,IF(K{r}="良好",80,IF(K{r}="良好",70,IF(K{r}="差",50,0))))',
@@ -722,15 +722,16 @@ def level_s312(s: float) -> str:
     return "提醒訪談"
 
 
-def lateness_points(m: float) -> float:
-    """「5--10分钟扣1分 / 10--15分钟扣3分 / 15--30分钟扣5分」 with the seed's shared endpoints."""
+def lateness_points(m: float) -> float | bool:
+    """「5--10分钟扣1分 / 10--15分钟扣3分 / 15--30分钟扣5分」 with the seed's shared endpoints, typed
+    without an ELSE: FALSE under 5 minutes and over 30 (AMB-82)."""
     if m >= 5 and m <= 10:
         return 1.0
     if m >= 10 and m <= 15:
         return 3.0
     if m >= 15 and m <= 30:
         return 5.0
-    return 0.0
+    return False
 
 
 def warehouse_bonus(s: float) -> float:
@@ -770,7 +771,7 @@ def build_essays(path: Path, n: int = 24) -> Material:
               for i in range(n)]
     cols_4 = [Col("A", "姓名", width=8), Col("B", "迟到早退(分钟)"),
               Col("C", "扣分", "=IF(AND(B{r}>=5,B{r}<=10),1,IF(AND(B{r}>=10,B{r}<=15),3,IF(AND(B{r}>=15,"
-                               "B{r}<=30),5,0)))", lambda v: lateness_points(v["B"]))]
+                               "B{r}<=30),5)))", lambda v: lateness_points(v["B"]))]
 
     scores = [75, 80, 95, 100, 110, 120]
     rows_11 = [{"A": _name(NAMES_SC, i + 30), "B": scores[i] if i < len(scores) else rnd.randint(70, 120)}

@@ -336,9 +336,12 @@ class BandTable:
                                       f"{takers} on {_set_text(shared)}: values there get the earlier "
                                       "band's result", shared, row.number))
             earlier = earlier.union(row.written)
-        silent = self.else_result is False or self.else_result == ""
+        # in a table written as separate bands every value outside them is a gap; in a ladder the
+        # ELSE is its last band, unless it gives FALSE or empty text where points are expected
+        numeric = all(isinstance(r.result, float) and not isinstance(r.result, bool) for r in self.rows)
+        silent = numeric and (self.else_result is False or self.else_result == "")
         for piece in self.uncovered.pieces:
-            if piece.bounded or silent:
+            if piece.bounded or silent or (self.style == "bands" and not self.keys):
                 region = NumberSet.of(piece)
                 what = "the formula's last ELSE" if self.origin not in ("IFS",) else "IFS with no condition true"
                 out.append(Defect("gap", f"values in {piece} fall in no band: they get "
