@@ -772,12 +772,16 @@ def audit_map_keys(ck: Checker, site: Site) -> None:
         return
     ck.report.tables_audited += 1
     normalize = _setting(site, "normalize_zh")
+    values = _table(site, "values")
+    given = _flat(values.value) if values is not None else []
     seen: dict[Any, int] = {}
     where = str(keys.area) if keys.area else site.fn.name
     for i, k in enumerate(_flat(keys.value)):
         if _blank(k):
             continue
         norm = label_key(k) if normalize is not False and isinstance(k, str) else k
+        if norm in seen and len(given) > i and given[i] != given[seen[norm]]:
+            continue  # two different values: KPI_MAP's own error says so
         if norm in seen:
             ck.add(WARNING, "rule_table", where,
                    f"key {_show(k)} is listed twice (rows {seen[norm] + 1} and {i + 1}{_rows_note(keys)}): the second "
