@@ -197,5 +197,6 @@ def _split(book, sheet, col, key, rows, rep, text, tree, shape, index, array) ->
     if isinstance(shape, Weights) and not by_behaviour:
         return []
     out = [block(rs, tables[b]) for b, rs in by_behaviour.items()]
-    out += [block(rs, None, why) for why, rs in problems.items() if why != "implausible"]
+    out += [block(rs, None, why) for why, rs in problems.items()
+            if why != "implausible" and not (isinstance(shape, Lookup) and "numeric keys" in why)]
     return out

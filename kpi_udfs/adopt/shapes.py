@@ -159,6 +159,17 @@ def _relative_rows(node) -> bool:
     return False
 
 
+def _one_value(node) -> bool:
+    """A value per row: no range in it (``LOOKUP(C56:Q56,…)`` looks a whole row up at once)."""
+    if isinstance(node, Ref):
+        return node.is_cell
+    if isinstance(node, Binary):
+        return _one_value(node.left) and _one_value(node.right)
+    if isinstance(node, Unary):
+        return _one_value(node.arg)
+    return not isinstance(node, ArrayConst)
+
+
 def _has_reference(node) -> bool:
     if isinstance(node, (Ref, Name)):
         return True
@@ -218,7 +229,7 @@ def _comparison(node, ctx: Context, subject):
     for x, t, op in ((left, right, node.op), (right, left, _MIRROR[node.op])):
         if subject is not None and not same(x, subject):
             continue
-        if ctx.threshold_like(t) and not ctx.threshold_like(x) and _has_reference(x):
+        if ctx.threshold_like(t) and not ctx.threshold_like(x) and _has_reference(x) and _one_value(x):
             return x, Cmp(op, t)
     return None
 
@@ -408,9 +419,14 @@ def _match(node, ctx: Context):
         return None
     x, keys = node.args[0], node.args[1]
     kind = 1 if len(node.args) == 2 or isinstance(node.args[2], Missing) else _int_constant(node.args[2])
-    if kind not in (1, -1) or not _table_like(keys) or not _has_reference(x) or ctx.threshold_like(x):
+    if kind not in (1, -1) or not _table_like(keys) or not _subject(x, ctx):
         return None
     return x, keys, kind
+
+
+def _subject(x, ctx: Context) -> bool:
+    """The value a lookup looks up: read from the row, one value."""
+    return _has_reference(x) and not ctx.threshold_like(x) and _one_value(x)
 
 
 def _lookup(node, ctx: Context) -> Lookup | None:
@@ -422,11 +438,11 @@ def _lookup(node, ctx: Context) -> Lookup | None:
         index = _int_constant(args[2])
         if not approx or index is None or index < 1 or not _table_like(args[1]):
             return None
-        if not _has_reference(args[0]) or ctx.threshold_like(args[0]):
+        if not _subject(args[0], ctx):
             return None
         return Lookup(node, args[0], name, None, None, 1, index=index, table=args[1])
     if name == "LOOKUP" and len(args) in (2, 3):
-        if not all(_table_like(a) for a in args[1:]) or not _has_reference(args[0]) or ctx.threshold_like(args[0]):
+        if not all(_table_like(a) for a in args[1:]) or not _subject(args[0], ctx):
             return None
         if len(args) == 3:
             return Lookup(node, args[0], name, args[1], args[2])
