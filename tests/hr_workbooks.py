@@ -855,7 +855,7 @@ def build_all(folder: Path) -> dict[str, Material]:
 
 if __name__ == "__main__":
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "hr_workbooks")
-    for _name, m in build_all(out).items():
+    for m in build_all(out).values():
         print(f"{m.path}: " + ", ".join(f"{s} ({len(r)} rows)" for s, r in m.rows.items()))
     if len(sys.argv) > 2:  # python tests/hr_workbooks.py OUT ROWS: the S0-F sheet at that size
         n = int(sys.argv[2])

@@ -14,11 +14,11 @@ import math
 from collections import Counter
 from pathlib import Path
 
+import hr_workbooks as hr
 import pytest
+from hostile_books import plain_book, rewrite
 from typer.testing import CliRunner
 
-import hr_workbooks as hr
-from hostile_books import plain_book, rewrite
 from kpi_udfs.adopt.band_tables import BandTable, KeyTable, WeightVector
 from kpi_udfs.adopt.lint import lint_workbook
 from kpi_udfs.cli import app
@@ -320,7 +320,7 @@ def test_what_is_not_band_logic(tmp_path):
         ws[f"D{r}"] = f"=IF(A{r}>=80,1,0)"  # one threshold: a pass/fail test
         ws[f"E{r}"] = f"=IF(A{r}>=B{r},IF(A{r}>=2*B{r},2,1),0)"  # a per-row target, not a threshold
         ws[f"F{r}"] = f'=IFS(A{r}=20,"二十",A{r}=30,"三十")'  # numeric codes, no band
-        ws[f"G{r}"] = f"=Table1[[#This Row],[x]]"  # a structured reference: not parsed, no crash
+        ws[f"G{r}"] = "=Table1[[#This Row],[x]]"  # a structured reference: not parsed, no crash
         ws[f"H{r}"] = f"=VLOOKUP(A{r},$A$2:$B$5,2,FALSE)"  # an exact lookup
         ws[f"I{r}"] = f"=A{r}*1.5+B{r}*2"  # coefficients, not weights
         ws[f"J{r}"] = f"=IF(A{r}<80,0,IF(A{r}>100,3*A{r},300))"  # a computed result
