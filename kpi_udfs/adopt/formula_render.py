@@ -68,7 +68,7 @@ def ref_text(ref: Ref) -> str:
         return f"{'$' if col_abs else ''}{col_letters(col)}{'$' if row_abs else ''}{row}"
 
     first = cell(ref.row1, ref.col1, ref.row1_abs, ref.col1_abs)
-    if ref.is_cell:
+    if ref.is_cell and (ref.row1_abs, ref.col1_abs) == (ref.row2_abs, ref.col2_abs):
         return prefix + first
     return prefix + first + ":" + cell(ref.row2, ref.col2, ref.row2_abs, ref.col2_abs)
 
