@@ -315,9 +315,12 @@ def print_report(report: LintReport, console=None) -> None:
         if f.rows_count and all(h.value is None and not h.note for h in f.rows):
             console.print(f"    [dim]rows now: all {f.rows_count} rows ({escape(f.cells)})[/]")
         elif f.rows_count:
-            shown = ", ".join(_hit_text(h) for h in f.rows[:8])
+            notes = {h.note for h in f.rows}
+            common = notes.pop() if len(notes) == 1 else ""
+            shown = ", ".join(_hit_text(h, with_note=not common) for h in f.rows[:8])
             more = f" … {f.rows_count} rows" if f.rows_count > 8 else ""
-            console.print(f"    [dim]rows now: {escape(shown)}{more}[/]")
+            head = f"rows now ({common})" if common else "rows now"
+            console.print(f"    [dim]{escape(head)}: {escape(shown)}{more}[/]")
     blocks = sum(f.kind == "band-logic" for f in report.findings)
     if not report.findings:
         verdict = "[green]✓ no hand-written band logic found[/]"
@@ -328,8 +331,8 @@ def print_report(report: LintReport, console=None) -> None:
     console.print(f"{verdict} in {escape(report.file)} ({report.formulas:,} formula cells)")
 
 
-def _hit_text(h: RowHit) -> str:
-    value = h.note.split(" (")[0] if h.value is None and h.note else show(h.value) if h.value is not None else "—"
+def _hit_text(h: RowHit, with_note: bool = True) -> str:
+    value = "blank" if h.value is None else show(h.value)
     gets = show(h.gets) if h.gets is not None else "blank"
-    extra = f"; {h.note}" if h.note and h.value is not None else ""
+    extra = f" ({h.note})" if h.note and with_note else ""
     return f"{h.cell} {value} → {gets}{extra}"

@@ -278,8 +278,9 @@ def _layout_band(t: RulesTable, block: RuleBlock, table: BandTable) -> None:
     else_rows: list[tuple[Interval, Any, str]] = []
     gap_rows: list[tuple[Interval, Any, str]] = []
     on_gap: Any = "ERROR"
-    if table.uncovered.empty:
-        gap_note = "没有落空的值 No value falls outside the bands: ERROR keeps it so (#N/A if one ever does)."
+    if table.uncovered.empty or (not gaps and (numeric_else or label_else)):
+        else_rows = [(p, e, "(ELSE)") for p in natural]
+        gap_note = "没有空档 No value falls between the bands: ERROR keeps it so (#N/A if one ever does)."
     elif numeric_else:
         else_rows = [(p, e, "(ELSE)") for p in natural]
         on_gap = e
