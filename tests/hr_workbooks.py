@@ -175,22 +175,10 @@ def _name(names: tuple | list, i: int) -> str:
 # S0-F 表4.4–4.6 售前客服团队绩效考核 (simplified)
 # =====================================================================================
 
-def x_literal(x: float) -> float:
-    """「X>=55% 100 / 45%>X>=50% 80 / 40%>X>=45% 60 / X<40% 50」 as typed, ELSE 0."""
-    if x >= 0.55:
-        return 100.0
-    if x < 0.45 and x >= 0.5:
-        return 80.0
-    if x < 0.4 and x >= 0.45:
-        return 60.0
-    if x < 0.4:
-        return 50.0
-    return 0.0
-
-
-def x_typo(x: float) -> float:
-    """The same row typed with 50% for the top threshold (one staff row, retyped by hand)."""
-    if x >= 0.5:
+def x_literal(x: float, top: float = 0.55) -> float:
+    """「X>=55% 100 / 45%>X>=50% 80 / 40%>X>=45% 60 / X<40% 50」 as typed, ELSE 0 (``top``: the one row
+    retyped with 50 % for 55 %)."""
+    if x >= top:
         return 100.0
     if x < 0.45 and x >= 0.5:
         return 80.0
@@ -322,7 +310,7 @@ def presales_spec(n: int) -> SheetSpec:
         Col("W", "个人业绩奖金", "=S{r}*V{r}", lambda v: v["S"] * v["V"], "0.00", width=10),
     ]
     typo = ("=IF(E{r}>=50%,100,IF(AND(E{r}<45%,E{r}>=50%),80,IF(AND(E{r}<40%,E{r}>=45%),60,IF(E{r}<40%,50,0))))",
-            lambda v: x_typo(v["E"]))
+            lambda v: x_literal(v["E"], top=0.5))
     return SheetSpec("6月考核", "售前客服团队绩效考核表 2016年6月", cols, presales_rows(n),
                      overrides={PRESALES_TYPO_ROW: {"N": typo}}, validation=("M", "优秀,良好,合格,差"))
 

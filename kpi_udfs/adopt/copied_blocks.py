@@ -19,11 +19,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from ..recalc.a1 import col_letters
-from ..recalc.fast.parse import ArrayConst, Binary, Call, FormulaSyntax, Name, Ref, Unary, parse
+from ..recalc.fast.parse import ArrayConst, FormulaSyntax, Name, parse
 from ..recalc.fast.workbook import r1c1_key
 from .band_tables import BandTable, KeyTable, Resolver, Unresolved, WeightVector, reconstruct
 from .formula_render import render
-from .shapes import AllOf, AnyOf, Cmp, IfBands, Lookup, Not, Shape, Weights, recognise
+from .shapes import AllOf, AnyOf, Cmp, IfBands, Lookup, Not, Shape, Weights, moves_down, recognise
 from .sheet_reader import Sheet, Workbook
 
 _NUMBERS = re.compile(r'"(?:[^"]|"")*"|(?<![\w\[.$])(?<!\[-)(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?')
@@ -87,19 +87,6 @@ class RuleBlock:
         return () if self.table is None else self.table.behaviour()
 
 
-def _moves(node) -> bool:
-    """Does a threshold/result/table node read a cell whose row moves with the copy?"""
-    if isinstance(node, Ref):
-        return not (node.row1_abs and node.row2_abs)
-    if isinstance(node, (Binary,)):
-        return _moves(node.left) or _moves(node.right)
-    if isinstance(node, Unary):
-        return _moves(node.arg)
-    if isinstance(node, Call):
-        return any(_moves(a) for a in node.args)
-    return False
-
-
 def _cond_nodes(cond) -> list:
     if isinstance(cond, Cmp):
         return [cond.threshold]
@@ -119,7 +106,7 @@ def depends_on_row(shape: Shape) -> bool:
         nodes = [shape.keys, shape.results, shape.table, *shape.choices]
     else:
         nodes = [shape.weights] + [w for _, w in shape.terms]
-    return any(_moves(n) for n in nodes if n is not None and not isinstance(n, (ArrayConst, Name)))
+    return any(moves_down(n) for n in nodes if n is not None and not isinstance(n, (ArrayConst, Name)))
 
 
 def _worth_parsing(text: str) -> bool:

@@ -174,23 +174,29 @@ def call_spans(text: str) -> list[CallSpan]:
     return found
 
 
+def children(node) -> tuple:
+    """The operands of a syntax node (its arguments, its two sides), in reading order."""
+    if isinstance(node, Call):
+        return node.args
+    if isinstance(node, Binary):
+        return (node.left, node.right)
+    if isinstance(node, Unary):
+        return (node.arg,)
+    return ()
+
+
+def nodes(node):
+    """Every node of a syntax tree in pre-order (reading order)."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(reversed(children(n)))
+
+
 def calls_in_order(node) -> list[Call]:
     """The Call nodes of a syntax tree in pre-order: the order their names are written."""
-    out: list[Call] = []
-
-    def walk(n) -> None:
-        if isinstance(n, Call):
-            out.append(n)
-            for a in n.args:
-                walk(a)
-        elif isinstance(n, Binary):
-            walk(n.left)
-            walk(n.right)
-        elif isinstance(n, Unary):
-            walk(n.arg)
-
-    walk(node)
-    return out
+    return [n for n in nodes(node) if isinstance(n, Call)]
 
 
 def replace_parts(text: str, tree, replacements: dict[int, str]) -> str | None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from ..recalc.fast.parse import ArrayConst, Binary, Bool, Call, Err, Missing, Name, Num, Ref, Str, Unary
+from .formula_render import children, nodes
 
 COMPARISONS = ("=", "<>", "<", ">", "<=", ">=")
 _MIRROR = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "=": "=", "<>": "<>"}
@@ -146,40 +147,22 @@ def is_constant(node) -> bool:
     return _number(node) is not None or isinstance(node, (Str, Bool, Err))
 
 
-def _relative_rows(node) -> bool:
+def moves_down(node) -> bool:
     """Does the node read a cell whose row moves when the formula is copied down?"""
-    if isinstance(node, Ref):
-        return not node.row1_abs or not node.row2_abs
-    if isinstance(node, Binary):
-        return _relative_rows(node.left) or _relative_rows(node.right)
-    if isinstance(node, Unary):
-        return _relative_rows(node.arg)
-    if isinstance(node, Call):
-        return any(_relative_rows(a) for a in node.args)
-    return False
+    return any(isinstance(n, Ref) and not (n.row1_abs and n.row2_abs) for n in nodes(node))
 
 
 def _one_value(node) -> bool:
     """A value per row: no range in it (``LOOKUP(C56:Q56,…)`` looks a whole row up at once)."""
     if isinstance(node, Ref):
         return node.is_cell
-    if isinstance(node, Binary):
-        return _one_value(node.left) and _one_value(node.right)
-    if isinstance(node, Unary):
-        return _one_value(node.arg)
-    return not isinstance(node, ArrayConst)
+    if isinstance(node, (ArrayConst, Call)):
+        return isinstance(node, Call)  # a function gives one value (SUM(A3:C3)); a {…} constant does not
+    return all(_one_value(c) for c in children(node))
 
 
 def _has_reference(node) -> bool:
-    if isinstance(node, (Ref, Name)):
-        return True
-    if isinstance(node, Binary):
-        return _has_reference(node.left) or _has_reference(node.right)
-    if isinstance(node, Unary):
-        return _has_reference(node.arg)
-    if isinstance(node, Call):
-        return any(_has_reference(a) for a in node.args)
-    return False
+    return any(isinstance(n, (Ref, Name)) for n in nodes(node))
 
 
 def same(a, b) -> bool:
@@ -494,9 +477,9 @@ def _weights(node, ctx: Context) -> Weights | None:
     if isinstance(inner, Call) and inner.name == "SUMPRODUCT" and len(inner.args) == 2:
         a, b = inner.args
         for scores, weights in ((a, b), (b, a)):
-            if (isinstance(scores, Ref) and not scores.is_cell and _relative_rows(scores)
+            if (isinstance(scores, Ref) and not scores.is_cell and moves_down(scores)
                     and (isinstance(weights, (ArrayConst, Name)) or (isinstance(weights, Ref)
-                                                                    and not _relative_rows(weights)))):
+                                                                    and not moves_down(weights)))):
                 return Weights(node, scores, weights, factor=factor)
         return None
     terms = _terms(inner)
@@ -535,14 +518,8 @@ def recognise(tree, row: int, written=lambda node: "") -> list[Shape]:
             for score, _ in w.terms:
                 walk(score)
             return
-        if isinstance(node, Call):
-            for a in node.args:
-                walk(a)
-        elif isinstance(node, Binary):
-            walk(node.left)
-            walk(node.right)
-        elif isinstance(node, Unary):
-            walk(node.arg)
+        for child in children(node):
+            walk(child)
 
     walk(tree)
     return found
