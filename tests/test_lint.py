@@ -358,3 +358,35 @@ def test_conformance_corpus_band_logic_only_where_a_person_finds_it():
             with_defects.add(path.name)
     assert found == expected
     assert with_defects == set()
+
+
+def test_json_carries_each_table_as_rows(material):
+    r = runner.invoke(app, ["lint", str(material[PRESALES].path), "--json"])
+    data = json.loads(r.stdout)
+    t = next(f for f in data["findings"] if f["kind"] == "band-logic" and f["cells"] == "Q3:Q42")
+    # 「T=<25 100 25<T=<30 80 30<T=<35 60 T>40 50」 and the ELSE 0 over the (35, 40] gap
+    assert [(b["lower"], b["upper"], b["bounds"], b["result"], b["else"]) for b in t["bands"]] == [
+        (None, 25, "(]", 100, False), (25, 30, "(]", 80, False), (30, 35, "(]", 60, False),
+        (40, None, "(]", 50, False), (35, 40, "(]", 0, True)]
+    x = next(f for f in data["findings"] if f["kind"] == "band-logic" and f["cells"] == N_MAIN)
+    never = [(b["lower"], b["upper"], b["result"]) for b in x["bands"] if b.get("never_applies")]
+    assert never == [(0.5, 0.45, 80), (0.45, 0.4, 60)]
+
+
+def test_a_workbook_without_saved_values_lists_no_rows(tmp_path):
+    """Formulas never calculated (openpyxl wrote them): the looked-up values are unknown, not 0."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r in range(2, 6):
+        ws[f"A{r}"] = r * 20
+        ws[f"B{r}"] = f"=A{r}/100"
+        ws[f"C{r}"] = f"=IF(B{r}>=0.8,100,IF(B{r}>=0.6,80,IF(B{r}<0.5,50)))"  # (0.5, 0.6) → FALSE: a gap
+    wb.save(tmp_path / "raw.xlsx")
+    report = lint_workbook(tmp_path / "raw.xlsx")
+    gap = finding(report, "Sheet", "C2:C5", "gap")
+    assert "[0.50, 0.60)" in gap.message and gap.rows == []
+    assert "4 row(s) have no saved value" in finding(report, "Sheet", "C2:C5", "band-logic").message
+    r = runner.invoke(app, ["adopt", str(tmp_path / "raw.xlsx"), "-o", str(tmp_path / "out.xlsx")])
+    assert r.exit_code == 0 and "8 formula cell(s) of the original have no saved value: not compared" in r.stdout

@@ -46,6 +46,9 @@ def markdown(result) -> str:
     out = [f"# kpi adopt: {result.source.name} → {result.output.name}", ""]
     verdict = ("every original value is reproduced" if not result.differences
                else f"**{len(result.differences)} cell(s) differ** (listed below)")
+    if result.unsaved:
+        verdict += (f"; {result.unsaved:,} formula cell(s) had no saved value and were not compared (run kpi recalc "
+                    "on the original first)")
     out += [
         f"- kpi lint found {blocks} block(s) of hand-written band logic and {len(lint.defects)} defect(s); "
         f"{moved} block(s) now call KPI_ functions ({result.cells_rewritten:,} cells rewritten), "
@@ -119,8 +122,11 @@ def print_summary(result, console) -> None:
                       f"({result.compared:,} formula cells compared):")
         for line in lines:
             console.print(f"  {escape(line)}")
-    else:
+    elif result.compared:
         console.print(f"[green]✓ every original value reproduced[/] ({result.compared:,} formula cells compared)")
+    if result.unsaved:
+        console.print(f"[yellow]{result.unsaved:,} formula cell(s) of the original have no saved value: not compared[/] "
+                      "(run kpi recalc on the original first to compare them)")
     if result.engine_differences:
         console.print(f"  [dim]{len(result.engine_differences)} cell(s) differ from their saved values already in the "
                       "original (the engine's own computation, not the adoption)[/]")

@@ -69,8 +69,9 @@ class Adoption:
     refused: list[tuple[RuleBlock, str]]
     rules_sheet: str
     cells_rewritten: int = 0
-    #: Formula cells compared (every formula cell of the original with a value).
+    #: Formula cells compared (every formula cell of the original with a saved value), and those without one.
     compared: int = 0
+    unsaved: int = 0
     differences: list[Difference] = field(default_factory=list)
     #: Cells where the engine and the saved value already differ in the original (not the adoption's doing).
     engine_differences: list[Difference] = field(default_factory=list)
@@ -167,15 +168,19 @@ def plan_formulas(book: Workbook, tables: list[RulesTable]) -> tuple[dict[str, d
 
 
 def compare(book: Workbook, evaluation: Evaluation, rewritten: dict[str, dict[tuple[int, int], str]]) -> tuple[
-        int, list[Difference]]:
-    """Every formula cell of the original whose value the copy computes differently."""
+        int, int, list[Difference]]:
+    """Every formula cell of the original whose value the copy computes differently; with how
+    many were compared and how many had no saved value to compare with."""
     diffs = []
-    compared = 0
+    compared = unsaved = 0
     for sheet in book.sheets.values():
         changed = rewritten.get(sheet.name, {})
         for (r, c) in sorted(sheet.keys):
             ref = f"{col_letters(c)}{r}"
             if (sheet.name, ref) not in evaluation.values:
+                continue
+            if (r, c) not in sheet.values:  # no saved value to compare with (a workbook never calculated)
+                unsaved += 1
                 continue
             compared += 1
             old = sheet.values.get((r, c))
@@ -183,7 +188,7 @@ def compare(book: Workbook, evaluation: Evaluation, rewritten: dict[str, dict[tu
             if not same_value(old, new):
                 reason = new.reason if isinstance(new, KpiError) else ""
                 diffs.append(Difference(sheet.name, ref, r, old, new, (r, c) in changed, reason))
-    return compared, diffs
+    return compared, unsaved, diffs
 
 
 def adopt(source: Path, output: Path, force: bool = False) -> Adoption:
@@ -222,7 +227,7 @@ def adopt(source: Path, output: Path, force: bool = False) -> Adoption:
             evaluation = evaluate(edited)
         except PackageError as e:
             raise EditError(f"the adopted copy cannot be recalculated: {e}") from None
-        result.compared, diffs = compare(book, evaluation, formulas)
+        result.compared, result.unsaved, diffs = compare(book, evaluation, formulas)
         _attribute(source, diffs, result)
         keep = _values_to_write(evaluation, formulas, sheet, result.differences)
         with atomic_output(output) as fh:

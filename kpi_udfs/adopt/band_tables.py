@@ -78,8 +78,14 @@ class Resolver:
             return None
 
     def _cell(self, sheet: str, row: int, col: int) -> Any:
+        """A cell as the workbook shows it; UNKNOWN for a formula saved without its value."""
         s = self.book.sheet(sheet)
-        return None if s is None else s.values.get((row, col))
+        if s is None:
+            return None
+        v = s.values.get((row, col))
+        if v is None and (row, col) in s.keys:
+            return UNKNOWN
+        return v
 
     def _rows(self, ref: Ref) -> tuple[int, int]:
         r1 = ref.row1 if ref.row1_abs else ref.row1 + self.dr
@@ -123,7 +129,7 @@ class Resolver:
         Excel computes it; UNKNOWN for anything else (a function call, text)."""
         if isinstance(node, (Ref, Name)):
             v = self.value(node)
-            return 0.0 if v is None else v
+            return 0.0 if v is None else v  # a blank cell is 0 in arithmetic and comparisons
         if isinstance(node, (Num, Str, Bool, Err)):
             return constant(node)
         if isinstance(node, Unary):

@@ -12,6 +12,7 @@ formulas included), so ``kpi lint`` shows the workbook as its users see it.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -56,8 +57,9 @@ class Finding:
     message: str
     rows: list[RowHit] = field(default_factory=list)
     rows_count: int = 0
-    #: For band-logic: the reconstructed table, as text.
+    #: For band-logic: the reconstructed table, as text and as rows (lower, upper, bounds, result).
     table: str = ""
+    bands: list[dict] = field(default_factory=list)
 
     @property
     def defect(self) -> bool:
@@ -227,8 +229,12 @@ def block_findings(book: Workbook, block: RuleBlock) -> list[Finding]:
                    if isinstance(h.value, str) and h.value.strip() and not table.has(h.value)]
         for h in unknown:
             h.note = "not a key: gets the ELSE"
-    head = _finding(block, "band-logic", f"{shape_text(block)}: {table.describe()}", unknown)
+    unsaved = sum(1 for v in values.values() if v is UNKNOWN)
+    note = (f" ({unsaved} row(s) have no saved value to look up: run kpi recalc first to list them)"
+            if unsaved else "")
+    head = _finding(block, "band-logic", f"{shape_text(block)}: {table.describe()}{note}", unknown)
     head.table = table.describe()
+    head.bands = table_json(table)
     out = [head]
     guard = isinstance(block.shape, IfBands) and block.shape.guard_result is not None
     for d in table.defects():
@@ -292,6 +298,26 @@ def inconsistent_rows(book: Workbook, blocks: list[RuleBlock]) -> list[Finding]:
                         hits.append(h)
             out.append(Finding(b0.sheet, ranges(b0.col, rows), "inconsistent-rows", message,
                                hits[:MAX_ROWS_LISTED], len(hits)))
+    return out
+
+
+def table_json(table) -> list[dict]:
+    """The reconstructed table as rows: what each band gets (first match first), then the ELSE."""
+    if isinstance(table, WeightVector):
+        return [{"weight": w} for w in table.weights]
+    if isinstance(table, KeyTable):
+        rows = [{"key": k, "result": _json_value(r)} for k, r in zip(table.keys, table.results, strict=True)]
+        return rows + [{"key": None, "result": _json_value(table.else_result), "written": "(ELSE)"}]
+
+    def row(p, result, written, else_=False) -> dict:
+        return {"lower": None if p.lo == -math.inf else p.lo, "upper": None if p.hi == math.inf else p.hi,
+                "bounds": p.code, "result": _json_value(result), "written": written, "else": else_}
+
+    out = [row(p, r.result, r.text) for r in table.rows for p in r.effective.pieces]
+    out += [row(p, table.else_result, "(ELSE)", True) for p in table.uncovered.pieces]
+    out += [{"lower": r.bound.lo if r.bound else None, "upper": r.bound.hi if r.bound else None,
+             "bounds": r.bound.interval().code if r.bound else None, "result": _json_value(r.result),
+             "written": r.text, "never_applies": True} for r in table.rows if r.effective.empty]
     return out
 
 
