@@ -136,3 +136,25 @@ def test_a_rules_sheet_and_names_that_exist_already_are_not_overwritten(tmp_path
     values = read(tmp_path / "out.xlsx").sheets["Staff"].values
     assert [values[(r, 2)] for r in (2, 3, 4)] == ["A", "B", "C"]
     assert not isinstance(values[(2, 2)], KpiError)
+
+
+def test_a_value_from_another_sheet_and_a_computed_value(tmp_path):
+    """The looked-up value may be on another sheet (same row) or computed by a function: the
+    function keeps the text it was typed with."""
+    wb = openpyxl.Workbook()
+    data = wb.active
+    data.title = "数据"
+    staff = wb.create_sheet("考核")
+    cached = {}
+    for i, x in enumerate([0.571, 0.523, 0.412], start=2):
+        data[f"A{i}"] = x
+        staff[f"A{i}"] = f"=IF(数据!A{i}>=0.55,100,IF(数据!A{i}>=0.5,80,50))"
+        staff[f"B{i}"] = f"=IF(_xlfn.FLOOR.MATH(数据!A{i},0.01)>=0.55,100,IF(_xlfn.FLOOR.MATH(数据!A{i},0.01)>=0.5,80,50))"
+        cached[("考核", f"A{i}")] = cached[("考核", f"B{i}")] = {0.571: 100.0, 0.523: 80.0, 0.412: 50.0}[x]
+    wb.save(tmp_path / "raw.xlsx")
+    write_values(tmp_path / "raw.xlsx", Evaluation(values=cached), tmp_path / "in.xlsx")
+    result = adopt(tmp_path / "in.xlsx", tmp_path / "out.xlsx")
+    assert result.differences == [] and result.cells_rewritten == 6
+    sheet = read(tmp_path / "out.xlsx").sheets["考核"]
+    assert sheet.formula((3, 1)).startswith("KPI_BAND(数据!A3,")
+    assert sheet.formula((3, 2)).startswith("KPI_BAND(_xlfn.FLOOR.MATH(数据!A3,0.01),")

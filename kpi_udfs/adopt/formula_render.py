@@ -199,6 +199,18 @@ def calls_in_order(node) -> list[Call]:
     return [n for n in nodes(node) if isinstance(n, Call)]
 
 
+def source_text(text: str, tree, node) -> str | None:
+    """The text a Call node of ``tree`` has in ``text``, as typed (with its ``_xlfn.`` prefixes)."""
+    calls = calls_in_order(tree)
+    spans = call_spans(text)
+    if len(calls) != len(spans):
+        return None
+    for call, span in zip(calls, spans, strict=True):
+        if call is node:
+            return text[span.start:span.end]
+    return None
+
+
 def replace_parts(text: str, tree, replacements: dict[int, str]) -> str | None:
     """``text`` with some nodes of its ``tree`` replaced (keys are ``id(node)``): a node
     may be the whole formula, a function call, or a whole argument of a call. None when

@@ -29,10 +29,10 @@ from typing import Any
 
 from ..errors import KpiError
 from ..numeric import fmt
-from ..recalc.fast.parse import Ref
+from ..recalc.fast.parse import Call, Ref
 from .band_tables import BandTable, KeyTable, Row, WeightVector, show
 from .copied_blocks import RuleBlock
-from .formula_render import ref_text, render, sheet_prefix
+from .formula_render import ref_text, render, sheet_prefix, source_text
 from .intervals import Interval
 from .lint import ranges
 
@@ -87,6 +87,10 @@ def _first_argument(block: RuleBlock) -> str:
         first, last = shape.terms[0][0], shape.terms[-1][0]
         return ref_text(Ref(first.sheet, first.row1, first.col1, last.row1, last.col1,
                             first.row1_abs, first.col1_abs, last.row1_abs, last.col1_abs))
+    if isinstance(shape.subject, Call):  # as typed: a function may be stored with its _xlfn. prefix
+        typed = source_text(block.text, block.tree, shape.subject)
+        if typed is not None:
+            return typed
     return render(shape.subject)
 
 

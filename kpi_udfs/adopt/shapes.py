@@ -196,8 +196,8 @@ class Context:
             return True
         if isinstance(node, Name):
             return True
-        if isinstance(node, Ref):
-            return node.is_cell and (node.row1_abs or node.row1 != self.row or node.sheet is not None)
+        if isinstance(node, Ref):  # a cell of the formula's own row (on any sheet) is a per-row value
+            return node.is_cell and (node.row1_abs or node.row1 != self.row)
         return False
 
     def result_like(self, node) -> bool:
