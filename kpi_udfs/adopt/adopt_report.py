@@ -34,6 +34,8 @@ def difference_lines(result) -> list[str]:
         parts = []
         for d in ds:
             why = f" ({_clip(d.reason, 70)})" if d.reason else ""
+            if not why and (d.new is None or d.new == ""):
+                why = " (a blank value: KPI_ functions leave its row blank)"
             parts.append(f"{d.cell} {_value(d.old)} → {_value(d.new)}{why}")
         lines.append(f"{sheet} row {row}: " + "; ".join(parts))
     return lines
