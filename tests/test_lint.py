@@ -14,6 +14,7 @@ import math
 from collections import Counter
 from pathlib import Path
 
+import hostile_books
 import hr_workbooks as hr
 import pytest
 from hostile_books import plain_book, rewrite
@@ -390,3 +391,22 @@ def test_a_workbook_without_saved_values_lists_no_rows(tmp_path):
     assert "4 row(s) have no saved value" in finding(report, "Sheet", "C2:C5", "band-logic").message
     r = runner.invoke(app, ["adopt", str(tmp_path / "raw.xlsx"), "-o", str(tmp_path / "out.xlsx")])
     assert r.exit_code == 0 and "8 formula cell(s) of the original have no saved value: not compared" in r.stdout
+
+
+@pytest.mark.parametrize("builder", ["not_a_zip", "truncated_zip", "empty_file", "no_workbook_part", "missing_sheet_part",
+                                     "zip_bomb_ratio", "zip_bomb_declared", "billion_laughs", "billion_rows",
+                                     "huge_dimension", "circular", "deep_formula"])
+@pytest.mark.parametrize("command", ["lint", "adopt"])
+def test_damaged_and_hostile_files_are_refused_in_one_line_or_read(builder, command, tmp_path):
+    path = tmp_path / "book.xlsx"
+    build = getattr(hostile_books, builder)
+    if builder in ("not_a_zip", "empty_file"):
+        build(path)
+    else:
+        build(plain_book(path))
+    args = [command, str(path)] + (["-o", str(tmp_path / "out.xlsx")] if command == "adopt" else [])
+    r = runner.invoke(app, args)
+    assert "Traceback" not in r.output and r.exception is None or isinstance(r.exception, SystemExit)
+    assert r.exit_code in (0, 3), r.output
+    if r.exit_code == 3:
+        assert len(r.output.strip().splitlines()) == 1 and not (tmp_path / "out.xlsx").exists()
