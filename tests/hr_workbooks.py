@@ -550,6 +550,16 @@ def budget_factor(p: float) -> float:
     return 0.0
 
 
+BUDGET_KEYS = (0, 15, 20, 25)
+BUDGET_FACTORS = (1.0, 0.3, 0.1, 0.0)
+
+
+def budget_lookup(p: float) -> Any:
+    """INDEX(factors, MATCH(p, 0/15/20/25, 1)): the last floor ≤ p; below 0 nothing (#N/A)."""
+    i = excel_binary_search(list(BUDGET_KEYS), p)
+    return NA if i < 0 else BUDGET_FACTORS[i]
+
+
 QUALITY_TC = {"優": 20.0, "良": 15.0, "中": 10.0, "差": 0.0}
 
 
@@ -558,8 +568,8 @@ def _rating_tc(letter: str) -> Callable[[dict], float]:
 
 
 def build_rewards(path: Path, n: int = 24) -> Material:
-    """S2-B (30-point budget → bonus deduction bands, clean) and S2-C (優/良/中/差 chains, clean):
-    band logic without a defect."""
+    """S2-B (30-point budget → bonus deduction bands over floors typed in cells, clean; the same by
+    INDEX/MATCH over a side table) and S2-C (優/良/中/差 chains, clean): band logic without a defect."""
     rnd = random.Random(2)
     rows_b = []
     for i in range(n):
@@ -579,9 +589,15 @@ def build_rewards(path: Path, n: int = 24) -> Material:
         Col("A", "姓名", width=8), Col("B", "態度投訴次數"), Col("C", "備注不清次數"), Col("D", "私自降價次數"),
         Col("E", "推卸責任次數"), Col("F", "重大錯誤"), Col("G", "獎勵分"),
         Col("H", "本月剩餘分數", *remaining),
-        Col("I", "當月獎金扣除比例", "=IF(H{r}>=25,0,IF(AND(H{r}<25,H{r}>=20),10%,IF(AND(H{r}<20,H{r}>=15),30%,"
-                                  "IF(H{r}<15,100%,0))))", lambda v: budget_factor(v["H"]), "0%"),
+        # the band floors typed once beside the table (L3:L5) and referenced, as HR does to change them monthly
+        Col("I", "當月獎金扣除比例", "=IF(H{r}>=$L$3,0,IF(AND(H{r}<$L$3,H{r}>=$L$4),10%,IF(AND(H{r}<$L$4,"
+                                  "H{r}>=$L$5),30%,IF(H{r}<$L$5,100%,0))))", lambda v: budget_factor(v["H"]), "0%"),
+        # a check column by lookup over the side table N3:O6
+        Col("J", "扣除比例(查表)", "=INDEX($O$3:$O$6,MATCH(H{r},$N$3:$N$6,1))", lambda v: budget_lookup(v["H"]), "0%"),
     ]
+    extra_b = {"L2": "扣分界限", "L3": 25, "L4": 20, "L5": 15, "N2": "分數下限", "O2": "扣除比例",
+               **{f"N{3 + i}": k for i, k in enumerate(BUDGET_KEYS)},
+               **{f"O{3 + i}": f for i, f in enumerate(BUDGET_FACTORS)}}
     q = '=IF({c}{r}="優",20,IF({c}{r}="良",15,IF({c}{r}="中",10,IF({c}{r}="差",0,0))))'
     scale = list(QUALITY_TC)
     rows_c = [{"A": _name(NAMES_TC, i + 5), "B": scale[i % 4], "C": rnd.choice(scale), "D": rnd.choice(scale),
@@ -599,7 +615,7 @@ def build_rewards(path: Path, n: int = 24) -> Material:
         Col("O", "考核結果", '=IF(N{r}<91,"不合格","合格")', lambda v: "不合格" if v["N"] < 91 else "合格"),
     ]
     return _build(path, [
-        SheetSpec("方案二", "客服獎懲制度方案二 (每人每月30分)", cols_b, rows_b),
+        SheetSpec("方案二", "客服獎懲制度方案二 (每人每月30分)", cols_b, rows_b, extra=extra_b),
         SheetSpec("方案三", "客服獎懲制度方案三 (總分130分, 低于總分70%考核不合格)", cols_c, rows_c,
                   validation=("B", "優,良,中,差")),
     ])
@@ -722,6 +738,16 @@ def lateness_points(m: float) -> float | bool:
     return False
 
 
+def lateness_hours(h: float) -> str:
+    """CHOOSE(MATCH(h,{0,0.5,2}),…): MATCH finds the last floor ≤ h, so 0.5 h exactly is 旷工半天
+    and 2 h exactly 旷工一天 (the seed's shared endpoints, AMB-79, read one way)."""
+    if h >= 2:
+        return "旷工一天"
+    if h >= 0.5:
+        return "旷工半天"
+    return "罚款20元"
+
+
 def warehouse_bonus(s: float) -> float:
     if s < 80:
         return 0.0
@@ -734,8 +760,9 @@ S312_MAX = (30, 30, 10, 5, 5, 5, 5, 10)
 
 
 def build_essays(path: Path, n: int = 24) -> Material:
-    """篇十二 (traditional: level bands sharing 80 and 90), 篇一 (self 30 % / manager 70 %),
-    篇四 (lateness bands sharing 10 and 15 minutes), 篇十一 (warehouse bonus: no band logic)."""
+    """篇十二 (traditional: level bands sharing 80 and 90), 篇一 (self 30 % / manager 70 %), 篇二
+    (lateness hours by CHOOSE(MATCH)), 篇四 (lateness bands sharing 10 and 15 minutes, no ELSE),
+    篇十一 (warehouse bonus: no band logic)."""
     rnd = random.Random(12)
     rows_12 = []
     fixed = {0: 95, 1: 90, 2: 85, 3: 80, 4: 75, 5: 70, 6: 65}
@@ -761,6 +788,13 @@ def build_essays(path: Path, n: int = 24) -> Material:
               Col("C", "扣分", "=IF(AND(B{r}>=5,B{r}<=10),1,IF(AND(B{r}>=10,B{r}<=15),3,IF(AND(B{r}>=15,"
                                "B{r}<=30),5)))", lambda v: lateness_points(v["B"]))]
 
+    hours = [0.25, 0.5, 1, 2, 3]
+    rows_2 = [{"A": _name(NAMES_SC, i + 14), "B": hours[i] if i < len(hours) else rnd.choice([0.1, 0.4, 0.8, 1.5, 2.5])}
+              for i in range(min(n, 12))]
+    cols_2 = [Col("A", "姓名", width=8), Col("B", "迟到早退(小时)"),
+              Col("C", "处理", '=CHOOSE(MATCH(B{r},{0,0.5,2}),"罚款20元","旷工半天","旷工一天")',
+                  lambda v: lateness_hours(v["B"]), width=10)]
+
     scores = [75, 80, 95, 100, 110, 120]
     rows_11 = [{"A": _name(NAMES_SC, i + 30), "B": scores[i] if i < len(scores) else rnd.randint(70, 120)}
                for i in range(min(n, 12))]
@@ -770,6 +804,7 @@ def build_essays(path: Path, n: int = 24) -> Material:
     return _build(path, [
         SheetSpec("篇十二", "電商客服績效考核方案篇十二 (滿分100分)", cols_12, rows_12),
         SheetSpec("篇一", "电商客服绩效考核方案篇一 (本人30% 店长70%)", cols_1, rows_1),
+        SheetSpec("篇二考勤", "迟到早退处理 (0.5小时内20元, 0.5至2小时旷工半天, 2小时以上旷工1天)", cols_2, rows_2),
         SheetSpec("篇四考勤", "考勤扣分 (迟到、早退)", cols_4, rows_4),
         SheetSpec("篇十一仓库", "仓库管理员绩效奖金 (300元)", cols_11, rows_11),
     ])

@@ -158,3 +158,31 @@ def test_a_value_from_another_sheet_and_a_computed_value(tmp_path):
     sheet = read(tmp_path / "out.xlsx").sheets["考核"]
     assert sheet.formula((3, 1)).startswith("KPI_BAND(数据!A3,")
     assert sheet.formula((3, 2)).startswith("KPI_BAND(_xlfn.FLOOR.MATH(数据!A3,0.01),")
+
+
+def test_a_forgotten_dollar_makes_the_table_slide_down_the_rows(tmp_path):
+    """VLOOKUP(A2,D2:E5,2,TRUE) copied down: row 3 reads D3:E6, row 4 D4:E7… Each row's table is
+    rebuilt on its own; the rows whose table differs from row 2's are inconsistent, and adopt
+    gives each its own table (so every value stays what it is)."""
+    from kpi_udfs.adopt.lint import lint_workbook
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "S"
+    ws.append(["分数", "等级", "", "下限", "等级"])
+    pairs = zip([90, 80, 70], [(0, "D"), (65, "C"), (76, "B")], strict=True)
+    for i, (score, (floor, label)) in enumerate(pairs, start=2):
+        ws[f"A{i}"], ws[f"D{i}"], ws[f"E{i}"] = score, floor, label
+        ws[f"B{i}"] = f"=VLOOKUP(A{i},D{i}:E{i + 3},2,TRUE)"
+    ws["D5"], ws["E5"] = 86, "A"
+    # row 2 reads 0/65/76/86 → 90 is A; row 3 reads 65/76/86 → 80 is B; row 4 reads 76/86 → 70 is below: #N/A
+    cached = {("S", "B2"): "A", ("S", "B3"): "B", ("S", "B4"): KpiError("#N/A", "")}
+    wb.save(tmp_path / "raw.xlsx")
+    write_values(tmp_path / "raw.xlsx", Evaluation(values=cached), tmp_path / "in.xlsx")
+    report = lint_workbook(tmp_path / "in.xlsx")
+    odd = {f.cells: f for f in report.findings if f.kind == "inconsistent-rows"}
+    assert set(odd) == {"B3", "B4"} and "a $ forgotten?" in odd["B4"].message
+    assert [(h.cell, h.value) for h in odd["B4"].rows] == [("B4", 70.0)]  # row 2's table would give C
+    assert odd["B3"].rows == []  # 80 is B under both tables
+    result = adopt(tmp_path / "in.xlsx", tmp_path / "out.xlsx")
+    assert result.differences == [] and len(result.tables) == 3

@@ -207,10 +207,17 @@ def test_rewards_traditional_workbook_is_band_logic_without_a_defect(material):
     report = lint(material, "客服獎懲制度.xlsx")
     assert report.exit_code() == 0 and not report.defects
     assert sorted((b.sheet, _cells(b)) for b in report.blocks) == [
-        ("方案三", "I3:I26"), ("方案三", "J3:J26"), ("方案三", "K3:K26"), ("方案三", "L3:L26"), ("方案二", "I3:I26")]
-    budget = block(report, "方案二", "I3:I26").table  # <15 → 100 %, [15, 20) → 30 %, [20, 25) → 10 %, ≥ 25 → 0
+        ("方案三", "I3:I26"), ("方案三", "J3:J26"), ("方案三", "K3:K26"), ("方案三", "L3:L26"), ("方案二", "I3:I26"),
+        ("方案二", "J3:J26")]
+    # the floors 25/20/15 typed in L3:L5 and referenced: <15 → 100 %, [15, 20) → 30 %, [20, 25) → 10 %, ≥ 25 → 0
+    budget = block(report, "方案二", "I3:I26").table
     assert rows_of(budget) == [(-INF, 15, False, False, 1.0), (15, 20, True, False, 0.3), (20, 25, True, False, 0.1),
                                (25, INF, True, False, 0.0)]
+    # the same by INDEX/MATCH over the side table 0/15/20/25 → 100 %/30 %/10 %/0, nothing below 0
+    lookup = block(report, "方案二", "J3:J26").table
+    assert rows_of(lookup)[1:] == [(0, 15, True, False, 1.0), (15, 20, True, False, 0.3), (20, 25, True, False, 0.1),
+                                   (25, INF, True, False, 0.0)]
+    assert rows_of(lookup)[0][:2] == (-INF, 0) and rows_of(lookup)[0][4].code == "#N/A"
     quality = block(report, "方案三", "I3:I26").table
     assert quality.keys == ["優", "良", "中", "差"] and quality.results == [20, 15, 10, 0]
 
@@ -267,6 +274,9 @@ def test_essays_shared_endpoints_and_missing_else(material):
     assert "FALSE" in low.message
     assert [h.cell for h in low.rows] == [f"C{r}" for r, v in staff(material, ESSAYS, "篇四考勤") if v["B"] < 5]
     assert not [b for b in report.blocks if b.sheet == "篇十一仓库"]  # 300 × s/100 is not a band result
+    hours = block(report, "篇二考勤", "C3:C14").table  # CHOOSE(MATCH(h,{0,0.5,2}),…): the last floor ≤ h
+    assert rows_of(hours)[1:] == [(0, 0.5, True, False, "罚款20元"), (0.5, 2, True, False, "旷工半天"),
+                                  (2, INF, True, False, "旷工一天")]
     assert [(b.sheet, _cells(b)) for b in report.blocks if b.sheet == "篇一"] == [("篇一", "D3:D26")]
 
 

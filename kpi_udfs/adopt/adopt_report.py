@@ -69,6 +69,7 @@ def markdown(result) -> str:
         used = ", ".join(f"{sheet_prefix(b.sheet)}{ranges(b.col, b.rows)}" for b in t.blocks)
         policies = "; ".join(f"{name} = {value}" for name, value, _ in t.policies)
         out.append(f"| {t.name} | {t.function} | {_clip(used, 60)} | {policies} |")
+    out += [f"- {x}" for x in result.notes[:SHOWN]]
     out += ["", "## Defects found by kpi lint (kpi check on the output shows them on the Rules sheet)", ""]
     defects = lint.defects
     for f in defects[:SHOWN]:
@@ -118,6 +119,8 @@ def print_summary(result, console) -> None:
         console.print(f"  [yellow]not adopted[/] {escape(sheet_prefix(b.sheet) + ranges(b.col, b.rows))}: {escape(why)}")
     for x in result.limits:
         console.print(f"  [yellow]not reproducible[/] {escape(x)}")
+    for x in result.notes:
+        console.print(f"  [dim]{escape(x)}[/]")
     lines = difference_lines(result)
     if lines:
         console.print(f"[bold red]{len(result.differences)} cell(s) differ from the original[/] "

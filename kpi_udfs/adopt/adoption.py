@@ -82,6 +82,10 @@ class Adoption:
     def limits(self) -> list[str]:
         return [f"{t.name}: {x}" for t in self.tables for x in t.limits]
 
+    @property
+    def notes(self) -> list[str]:
+        return [f"{t.name}: {x}" for t in self.tables for x in t.notes]
+
 
 def _unique_sheet_name(book: Workbook) -> str:
     taken = {n.casefold() for n in book.sheets}

@@ -97,16 +97,21 @@ def _cond_nodes(cond) -> list:
     return []
 
 
+def table_nodes(shape: Shape) -> list:
+    """The parts of a shape its table is read from: thresholds, keys, results, weights."""
+    if isinstance(shape, IfBands):
+        found = [leaf.result for leaf in shape.leaves]
+        found += [n for leaf in shape.leaves for c, _ in leaf.path for n in _cond_nodes(c)]
+    elif isinstance(shape, Lookup):
+        found = [shape.keys, shape.results, shape.table, *shape.choices]
+    else:
+        found = [shape.weights] + [w for _, w in shape.terms]
+    return [n for n in found if n is not None]
+
+
 def depends_on_row(shape: Shape) -> bool:
     """Whether the shape's table (not its looked-up value) changes from row to row."""
-    if isinstance(shape, IfBands):
-        nodes = [leaf.result for leaf in shape.leaves]
-        nodes += [n for leaf in shape.leaves for c, _ in leaf.path for n in _cond_nodes(c)]
-    elif isinstance(shape, Lookup):
-        nodes = [shape.keys, shape.results, shape.table, *shape.choices]
-    else:
-        nodes = [shape.weights] + [w for _, w in shape.terms]
-    return any(moves_down(n) for n in nodes if n is not None and not isinstance(n, (ArrayConst, Name)))
+    return any(moves_down(n) for n in table_nodes(shape) if not isinstance(n, (ArrayConst, Name)))
 
 
 def _worth_parsing(text: str) -> bool:

@@ -73,6 +73,24 @@ def ref_text(ref: Ref) -> str:
     return prefix + first + ":" + cell(ref.row2, ref.col2, ref.row2_abs, ref.col2_abs)
 
 
+def moved(node, dr: int):
+    """The node as the formula reads ``dr`` rows further down (relative rows shifted)."""
+    from dataclasses import replace
+
+    if dr == 0:
+        return node
+    if isinstance(node, Ref):
+        return replace(node, row1=node.row1 if node.row1_abs else node.row1 + dr,
+                       row2=node.row2 if node.row2_abs else node.row2 + dr)
+    if isinstance(node, Call):
+        return Call(node.name, tuple(moved(a, dr) for a in node.args))
+    if isinstance(node, Binary):
+        return Binary(node.op, moved(node.left, dr), moved(node.right, dr))
+    if isinstance(node, Unary):
+        return Unary(node.op, moved(node.arg, dr))
+    return node
+
+
 def _atom(node) -> str:
     if isinstance(node, Num):
         return number_text(node.value)

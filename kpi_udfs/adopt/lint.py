@@ -22,7 +22,7 @@ from ..errors import KpiError
 from ..recalc.a1 import col_letters
 from .band_tables import UNKNOWN, BandTable, KeyTable, Resolver, WeightVector, same_value, show
 from .copied_blocks import RuleBlock, rule_blocks
-from .formula_render import render, sheet_prefix
+from .formula_render import moved, render, sheet_prefix
 from .shapes import IfBands, Lookup, Weights
 from .sheet_reader import Workbook, read
 
@@ -44,8 +44,8 @@ class RowHit:
     """A row of the workbook concerned by a finding: its value and what it gets."""
 
     cell: str  # the formula cell, e.g. "N7"
-    value: Any  # the looked-up value (JSON-ready)
-    gets: Any  # what the band logic gives it today
+    value: Any  # the looked-up value
+    gets: Any  # what the cell shows today
     note: str = ""
 
 
@@ -68,6 +68,8 @@ class Finding:
     def as_json(self) -> dict:
         d = asdict(self)
         d["defect"] = self.defect
+        for row in d["rows"]:
+            row["value"], row["gets"] = _json_value(row["value"]), _json_value(row["gets"])
         return d
 
 
@@ -123,16 +125,18 @@ def _json_value(v: Any) -> Any:
 # -- describing a block ---------------------------------------------------------------------------
 
 def shape_text(block: RuleBlock) -> str:
+    """What the block is, named with its own first row's cells."""
     shape = block.shape
+    dr = block.rows[0] - block.rep_row
     if isinstance(shape, IfBands):
         what = "categorical IF chain" if shape.kind == "map" else f"nested {shape.function}"
         n = shape.conditions
         guard = ", blank guard" if shape.guard_result is not None else ""
-        return f"{what} on {render(shape.subject)} ({n} conditions{guard})"
+        return f"{what} on {render(moved(shape.subject, dr))} ({n} conditions{guard})"
     if isinstance(shape, Lookup):
-        return f"approximate {shape.function} of {render(shape.subject)}"
+        return f"approximate {shape.function} of {render(moved(shape.subject, dr))}"
     if shape.scores is not None:
-        return f"SUMPRODUCT weights over {render(shape.scores)}"
+        return f"SUMPRODUCT weights over {render(moved(shape.scores, dr))}"
     return f"weighted sum of {len(shape.terms)} terms"
 
 
@@ -165,7 +169,7 @@ def _hits(book: Workbook, block: RuleBlock, values: dict[int, Any], region, guar
         x = values.get(r)
         if keyed and isinstance(x, str) and region is None:
             hits.append(RowHit(f"{col_letters(block.col)}{r}", x,
-                               _json_value(sheet.values.get((r, block.col)) if sheet else None)))
+                               sheet.values.get((r, block.col)) if sheet else None))
             continue
         if not isinstance(x, float) or isinstance(x, bool):
             continue
@@ -174,7 +178,7 @@ def _hits(book: Workbook, block: RuleBlock, values: dict[int, Any], region, guar
         if region is None or region.contains(x):
             blank = _is_blank_ref(book, block, r)
             hits.append(RowHit(f"{col_letters(block.col)}{r}", None if blank else x,
-                               _json_value(sheet.values.get((r, block.col)) if sheet else None),
+                               sheet.values.get((r, block.col)) if sheet else None,
                                "blank (read as 0)" if blank else ""))
     return hits
 
@@ -240,7 +244,7 @@ def block_findings(book: Workbook, block: RuleBlock) -> list[Finding]:
     for d in table.defects():
         if d.every_row:
             hits = [RowHit(f"{col_letters(block.col)}{r}", None,
-                           _json_value(book.sheet(block.sheet).values.get((r, block.col)))) for r in block.rows]
+                           book.sheet(block.sheet).values.get((r, block.col))) for r in block.rows]
             out.append(_finding(block, d.kind, d.message, hits))
         elif d.kind == "unsorted-lookup" and isinstance(table, BandTable):
             hits = []
@@ -283,12 +287,14 @@ def inconsistent_rows(book: Workbook, blocks: list[RuleBlock]) -> list[Finding]:
             message = (f"rows {ranges(b0.col, rows)} use {_table_text(b0.table)}, where the other "
                        f"{len(major_rows)} rows of column {col_letters(b0.col)} ({ranges(b0.col, major_rows)}) use "
                        f"{_table_text(major_table)}")
+            if all(b.key == major[0].key for b in minority):
+                message += " (the same formula reads its table from rows that move down with it: a $ forgotten?)"
             hits = []
             for b in minority:
                 values = subject_values(book, b)
                 if isinstance(b.table, WeightVector):
                     hits += [RowHit(f"{col_letters(b.col)}{r}", None,
-                                    _json_value(book.sheet(b.sheet).values.get((r, b.col)))) for r in b.rows]
+                                    book.sheet(b.sheet).values.get((r, b.col))) for r in b.rows]
                     continue
                 for h in _hits(book, b, values, None, False):
                     x = 0.0 if h.value is None else h.value

@@ -29,7 +29,7 @@ from typing import Any
 
 from ..errors import KpiError
 from ..numeric import fmt
-from ..recalc.fast.parse import Call, Ref
+from ..recalc.fast.parse import Call, Name, Ref
 from .band_tables import BandTable, KeyTable, Row, WeightVector, show
 from .copied_blocks import RuleBlock
 from .formula_render import ref_text, render, sheet_prefix, source_text
@@ -63,6 +63,8 @@ class RulesTable:
     height: int = 0
     #: Behaviours no policy reproduces, in words (for the report).
     limits: list[str] = field(default_factory=list)
+    #: What HR should know about the move (cells no longer read), for the report.
+    notes: list[str] = field(default_factory=list)
     #: The policies chosen, as (setting, value, why), for the report.
     policies: list[tuple[str, str, str]] = field(default_factory=list)
 
@@ -200,6 +202,27 @@ def _head(t: RulesTable, block: RuleBlock, what: str) -> None:
     t.put(_TITLE, 0, f"{t.name}  {what}  ({where})")
     t.put(_SOURCE, 0, "原公式 As written")
     t.put(_SOURCE, 1, block.text)  # without its "=": text, never a formula (openpyxl would make one)
+    copied = read_cells(block)
+    if copied:
+        t.put(_SOURCE, 4, f"取自 Copied from {', '.join(copied)} (不再读取 no longer read: change them here)")
+        t.notes.append(f"thresholds or results copied from {', '.join(copied)}: those cells are no longer read")
+
+
+def read_cells(block: RuleBlock) -> list[str]:
+    """The cells and names a shape reads its thresholds, keys or results from (not the looked-up value)."""
+    from .copied_blocks import table_nodes
+    from .formula_render import moved, nodes
+
+    out = []
+    dr = block.rows[0] - block.rep_row  # the block's own first row (a table that slides with the rows)
+    for node in table_nodes(block.shape):
+        for n in nodes(moved(node, dr)):
+            if isinstance(n, Ref):
+                out.append(sheet_prefix(n.sheet or block.sheet) + ref_text(
+                    Ref(None, n.row1, n.col1, n.row2, n.col2, n.row1_abs, n.col1_abs, n.row2_abs, n.col2_abs)))
+            elif isinstance(n, Name):
+                out.append(n.name)
+    return list(dict.fromkeys(out))
 
 
 def _policy(t: RulesTable, r: int, zh: str, en: str, setting: str, value: Any, note: str) -> None:
