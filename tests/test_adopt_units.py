@@ -186,3 +186,21 @@ def test_a_forgotten_dollar_makes_the_table_slide_down_the_rows(tmp_path):
     assert odd["B3"].rows == []  # 80 is B under both tables
     result = adopt(tmp_path / "in.xlsx", tmp_path / "out.xlsx")
     assert result.differences == [] and len(result.tables) == 3
+
+
+def test_match_minus_one_over_descending_keys(tmp_path):
+    """INDEX(points, MATCH(T, {9999,35,30,25}, -1)): the smallest key ≥ T, so upper bounds are
+    included: (−∞, 25] → 100, (25, 30] → 80, (30, 35] → 60, (35, 9999] → 50."""
+    from kpi_udfs.adopt.lint import lint_workbook
+
+    f = "=INDEX({50,60,80,100},MATCH(A{r},{9999,35,30,25},-1))"
+    by_hand = {24.0: 100.0, 25.0: 100.0, 28.0: 80.0, 35.0: 60.0, 50.0: 50.0}
+    rows = [(x, f.replace("{r}", str(i))) for i, x in enumerate(by_hand, start=2)]
+    values = {("S", f"B{i}"): v for i, v in enumerate(by_hand.values(), start=2)}
+    src = _book(tmp_path / "in.xlsx", rows, values)
+    (blk,) = lint_workbook(src).blocks
+    got = [(p.lo, p.hi, p.lo_closed, p.hi_closed, r.result) for r in blk.table.rows for p in r.effective.pieces]
+    assert sorted(got) == [(-INF, 25, False, True, 100), (25, 30, False, True, 80), (30, 35, False, True, 60),
+                           (35, 9999, False, True, 50)]
+    result = adopt(src, tmp_path / "out.xlsx")
+    assert result.differences == []
