@@ -118,7 +118,7 @@ def test_a_rules_sheet_and_names_that_exist_already_are_not_overwritten(tmp_path
     ws = wb.active
     ws.title = "Rules"  # HR's own sheet of that name
     ws["A1"] = "our notes"
-    wb.defined_names["Band1_Lower"] = DefinedName("Band1_Lower", attr_text="Rules!$A$1")
+    wb.defined_names["Grade1_Lower"] = DefinedName("Grade1_Lower", attr_text="Rules!$A$1")  # HR's own name
     staff = wb.create_sheet("Staff")
     for i, x in enumerate([95, 85, 70], start=2):
         staff[f"A{i}"] = x
@@ -131,8 +131,11 @@ def test_a_rules_sheet_and_names_that_exist_already_are_not_overwritten(tmp_path
     assert result.differences == [] and result.rules_sheet == "Rules2"
     out = openpyxl.load_workbook(tmp_path / "out.xlsx")
     assert out.sheetnames == ["Rules", "Staff", "Rules2"] and out["Rules"]["A1"].value == "our notes"
-    assert out.defined_names["Band1_Lower"].attr_text == "Rules!$A$1"
-    assert out["Staff"]["B2"].value.startswith("=KPI_GRADE(A2,Grade1_")  # a clean ladder of grades
+    assert out.defined_names["Grade1_Lower"].attr_text == "Rules!$A$1"
+    # a clean ladder of grades, on names of its own
+    assert out["Staff"]["B2"].value == "=KPI_GRADE(A2,Grade1_2_Lower,Grade1_2_Labels,,Grade1_2_GapPolicy,Grade1_2_Below)"
+    assert out.defined_names["Grade1_2_Lower"].attr_text.startswith("Rules2!")
+    assert out["Rules2"]["A5"].value.startswith("Grade1_2  ")
     values = read(tmp_path / "out.xlsx").sheets["Staff"].values
     assert [values[(r, 2)] for r in (2, 3, 4)] == ["A", "B", "C"]
     assert not isinstance(values[(2, 2)], KpiError)

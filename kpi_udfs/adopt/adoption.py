@@ -97,18 +97,16 @@ def _unique_sheet_name(book: Workbook) -> str:
 
 
 def _rename_tables(tables: list[RulesTable], taken: set[str]) -> None:
-    """Give each table a name prefix no existing defined name starts a clash with."""
+    """Give a table whose names an existing defined name already uses another prefix (Band1_2…)."""
     for t in tables:
-        base, k = t.name, 1
-        while any(n.upper() in taken for n in _names_of(t, t.name)):
+        suffixes = [n[len(t.name):] for n in t.ranges]
+        base, candidate, k = t.name, t.name, 1
+        while any((candidate + sfx).upper() in taken for sfx in suffixes):
             k += 1
-            t.name = f"{base}_{k}"
-        if t.name != base:
-            _retag(t, base, t.name)
-
-
-def _names_of(t: RulesTable, prefix: str) -> list[str]:
-    return [prefix + n[len(t.name):] for n in t.ranges]
+            candidate = f"{base}_{k}"
+        if candidate != base:
+            _retag(t, base, candidate)
+            t.name = candidate
 
 
 def _retag(t: RulesTable, old: str, new: str) -> None:
