@@ -398,6 +398,9 @@ class Site:
     fn: KpiFunction
     args: dict[str, Argument]
     cells: list[str] = field(default_factory=list)
+    #: A KPI_CHECK_BANDS cell over the first rows of a table KPI_BAND uses (``kpi adopt``'s check
+    #: of the bands as written, above rows that fill their gaps): only its gaps are news.
+    within_band: bool = False
 
 
 class Checker:
@@ -549,10 +552,14 @@ def audit_bands(ck: Checker, site: Site) -> None:
     banded = site.fn.name == "KPI_BAND"
     _uncovered_ends(ck, site, lower, upper, bounds, where)
     _missing_points(ck, site, lower, upper)
+    if banded and _setting(site, "on_overlap") == "FIRST":
+        _never_applies(ck, site, lower, upper, bounds, where)
     on_gap = _setting(site, "on_gap") if banded else "ERROR"
     on_overlap = _setting(site, "on_overlap") if banded else "ERROR"
     note = _rows_note(lower)
     for problem in str(verdict).split("; "):
+        if site.within_band and not problem.startswith("gap"):
+            continue  # the overlaps of the rows as written: the whole table's audit names them
         if not banded:  # a KPI_CHECK_BANDS cell alone: no policy to name
             ck.add(ERROR, "band_table", where, f"{problem}{note}", site.cells)
             continue
@@ -571,6 +578,38 @@ def audit_bands(ck: Checker, site: Site) -> None:
         else:
             message = f"{problem}{note}"
         ck.add(WARNING if covered else ERROR, "band_table", where, message, site.cells)
+
+
+def _never_applies(ck: Checker, site: Site, lower: Argument, upper: Argument, bounds: Argument | None,
+                   where: str) -> None:
+    """With on_overlap FIRST, a row whose every value an earlier row takes never applies (an
+    IF branch shadowed by the ones before it, a lookup key Excel's search never returns)."""
+    from .adopt.intervals import Interval, NumberSet
+    from .functions.bands import _codes
+
+    lo = [_float_or_nan(v) for v in _flat(lower.value)]
+    hi = [_float_or_nan(v) for v in _flat(upper.value)]
+    if len(lo) != len(hi):
+        return
+    try:
+        codes = _codes(None if bounds is None else coerce_cells(as_grid(_plain(bounds.value)), "label", "bounds"),
+                       len(lo))
+    except KpiError:
+        return
+    earlier = NumberSet()
+    for i, (a, b, code) in enumerate(zip(lo, hi, codes, strict=True)):
+        if np.isnan(a) and np.isnan(b):
+            continue
+        a = -np.inf if np.isnan(a) else a
+        b = np.inf if np.isnan(b) else b
+        mine = NumberSet.of(Interval(a, b, code[0] == "[", code[1] == "]"))
+        if mine.empty:
+            continue
+        if earlier.covers(mine):
+            ck.add(WARNING, "band_table", where,
+                   f"band row {i + 1}{_rows_note(lower)} {mine} never applies: rows before it take all its values "
+                   "(on_overlap FIRST)", site.cells)
+        earlier = earlier.union(mine)
 
 
 def _uncovered_ends(ck: Checker, site: Site, lower: Argument, upper: Argument, bounds: Argument | None,
@@ -601,8 +640,15 @@ def _uncovered_ends(ck: Checker, site: Site, lower: Argument, upper: Argument, b
     if np.isfinite(table.upper[high]):
         x = fmt(table.upper[high])
         ends.append(f"values above {x}" if table.hi_closed[high] else f"values from {x} (included) up")
+    if site.within_band:
+        then = ""  # the rows below the bands as written say what such values get
+    elif site.fn.name != "KPI_BAND" or _setting(site, "on_gap") == "ERROR":
+        then = ": #N/A if they occur"
+    else:
+        on_gap = _setting(site, "on_gap")
+        then = f": they follow on_gap {fmt(on_gap) if isinstance(on_gap, float) else on_gap}"
     for end in ends:
-        ck.add(WARNING, "band_table", where, f"{end} fall in no band: #N/A if they occur", site.cells)
+        ck.add(WARNING, "band_table", where, f"{end} fall in no band{then}", site.cells)
 
 
 def _missing_points(ck: Checker, site: Site, lower: Argument, upper: Argument) -> None:
@@ -717,12 +763,40 @@ def audit_quotas(ck: Checker, site: Site) -> None:
         ck.add(ERROR, "quotas", where, f"{e.code} {e.reason or 'a quota is an error value'}", site.cells)
 
 
+def audit_map_keys(ck: Checker, site: Site) -> None:
+    """A key listed twice in a lookup table (a rating typed twice where another was meant: the
+    chain 优秀/良好/良好/差 gives 合格 nothing). Two different values for it are KPI_MAP's own
+    error; the same value twice is a warning."""
+    keys = _table(site, "keys")
+    if keys is None:
+        return
+    ck.report.tables_audited += 1
+    normalize = _setting(site, "normalize_zh")
+    values = _table(site, "values")
+    given = _flat(values.value) if values is not None else []
+    seen: dict[Any, int] = {}
+    where = str(keys.area) if keys.area else site.fn.name
+    for i, k in enumerate(_flat(keys.value)):
+        if _blank(k):
+            continue
+        norm = label_key(k) if normalize is not False and isinstance(k, str) else k
+        if norm in seen and len(given) > i and given[i] != given[seen[norm]]:
+            continue  # two different values: KPI_MAP's own error says so
+        if norm in seen:
+            ck.add(WARNING, "rule_table", where,
+                   f"key {_show(k)} is listed twice (rows {seen[norm] + 1} and {i + 1}{_rows_note(keys)}): the second "
+                   "never applies; another key meant?", site.cells)
+        else:
+            seen[norm] = i
+
+
 AUDITS = {
     "KPI_BAND": (audit_bands,),
     "KPI_CHECK_BANDS": (audit_bands,),
     "KPI_GRADE": (audit_grades,),
     "KPI_LEVEL_HISTORY": (audit_grades,),
     "KPI_WEIGHTED": (audit_weights,),
+    "KPI_MAP": (audit_map_keys,),
     "KPI_QUOTA": (audit_quotas,),
     "KPI_FORCE_GRADES": (audit_quotas,),
     "KPI_QUOTA_CHECK": (audit_quotas,),
@@ -917,6 +991,7 @@ def check_workbook(path: Path | str, limits=None) -> CheckReport:
     ck = Checker(book, report)
     known, special = known_functions()
     sites: dict[tuple, Site] = {}
+    columns: dict[tuple, dict[tuple, list[str]]] = {}  # one column's calls of one function → sites → cells
     for sheet, coord, text in book.formula_cells():
         report.formulas += 1
         cell = f"{sheet}!{coord}" if re.fullmatch(r"[^\W\d]\w*", sheet) else f"'{sheet}'!{coord}"
@@ -947,17 +1022,79 @@ def check_workbook(path: Path | str, limits=None) -> CheckReport:
                                   if _param(fn, n).shape in (LIST, SCALAR)))
             site = sites.setdefault(key, Site(fn, args))
             site.cells.append(cell)
+            first = next((a.text for n, a in args.items() if _param(fn, n).shape in (EACH, RECORD)), "")
+            if first:  # a per-employee call (not an audit cell such as KPI_CHECK_BANDS)
+                columns.setdefault(_column_key(sheet, coord, fn.name, first), {}).setdefault(key, []).append(coord)
     # a table that KPI_BAND uses is audited with its policies; KPI_CHECK_BANDS cells on the
     # same table add their cells to those findings rather than repeat them without policies
     banded = {_band_key(s) for s in sites.values() if s.fn.name == "KPI_BAND"}
     for site in sorted(sites.values(), key=lambda s: s.fn.name != "KPI_BAND"):
         if site.fn.name == "KPI_CHECK_BANDS" and _band_key(site) in banded:
             continue
+        if site.fn.name == "KPI_CHECK_BANDS":
+            site.within_band = any(_starts(site, b) for b in sites.values() if b.fn.name == "KPI_BAND")
         ck.audit(site)
     check_validation(ck)
+    inconsistent_columns(ck, columns, sites)
     order = {ERROR: 0, WARNING: 1}
     report.findings.sort(key=lambda f: (order[f.severity], f.kind, f.where))
     return report
+
+
+def _column_key(sheet: str, coord: str, fn: str, first: str) -> tuple:
+    """A column's calls of one function on the same per-row value (in R1C1 terms)."""
+    from .recalc.fast.workbook import r1c1_key
+
+    m = re.match(r"([A-Z]+)(\d+)$", coord)
+    if not m:
+        return (sheet, coord, fn, first)
+    from .recalc.a1 import col_number
+
+    row, col = int(m.group(2)), col_number(m.group(1))
+    return (sheet, m.group(1), fn, r1c1_key(first, row, col))
+
+
+def inconsistent_columns(ck: Checker, columns: dict[tuple, dict[tuple, list[str]]], sites: dict[tuple, Site]) -> None:
+    """Rows of a column that call the same function with other tables than the rest of the
+    column: a threshold typed differently in one row, made visible (``kpi lint``'s
+    inconsistent-rows, as ``kpi adopt`` keeps them: one table per variant)."""
+    from .adopt.lint import ranges
+    from .recalc.a1 import col_number
+
+    for (sheet, letters, fn, first), by_site in columns.items():
+        if len(by_site) < 2 or "R[" not in first:
+            continue  # one table, or not a staff column (the value is not read from the row itself)
+        ranked = sorted(by_site.items(), key=lambda kv: (-len(kv[1]), kv[1][0]))
+        col = col_number(letters)
+        major_key, major_cells = ranked[0]
+        prefix = sheet if re.fullmatch(r"[^\W\d]\w*", sheet) else f"'{sheet}'"
+        major_rows = [int(c[len(letters):]) for c in major_cells]
+        for key, cells in ranked[1:]:
+            rows = [int(c[len(letters):]) for c in cells]
+            where = f"{prefix}!{ranges(col, rows)}"
+            ck.add(WARNING, "inconsistent_rows", where,
+                   f"{fn} in rows {ranges(col, rows)} uses {_tables_text(sites[key])}, where the other "
+                   f"{len(major_rows)} rows of column {letters} ({ranges(col, major_rows)}) use "
+                   f"{_tables_text(sites[major_key])}: a rule typed differently in some rows?",
+                   [f"{prefix}!{c}" for c in cells])
+
+
+def _tables_text(site: Site) -> str:
+    shown = [a.text or str(a.area) for n, a in site.args.items()
+             if _param(site.fn, n).shape == LIST and a.value is not _OMITTED]
+    return ", ".join(dict.fromkeys(shown)) or "other settings"
+
+
+def _starts(part: Site, whole: Site) -> bool:
+    """Are ``part``'s bounds the first rows of ``whole``'s (same sheet and columns)?"""
+    for name in ("lower_bounds", "upper_bounds"):
+        a, b = part.args.get(name), whole.args.get(name)
+        if a is None or b is None or a.area is None or b.area is None:
+            return False
+        a, b = a.area, b.area
+        if (a.sheet, a.c1, a.c2, a.r1) != (b.sheet, b.c1, b.c2, b.r1) or a.r2 >= b.r2:
+            return False
+    return True
 
 
 def _band_key(site: Site) -> tuple:

@@ -79,6 +79,11 @@ from . import check as _check  # noqa: E402
 
 app.command("check", epilog=_check.EXIT_CODES_HELP)(_check.check_command)
 
+from .adopt import command_line as _adopt_cli  # noqa: E402
+
+app.command("lint", epilog=_adopt_cli.LINT_EXIT_CODES_HELP)(_adopt_cli.lint_command)
+app.command("adopt", epilog=_adopt_cli.ADOPT_EXIT_CODES_HELP)(_adopt_cli.adopt_command)
+
 from .addin_commands import app as _addin_app  # noqa: E402
 
 app.add_typer(_addin_app, name="addin")
