@@ -60,7 +60,6 @@ def child_floor(src: str, out: str) -> None:
 
 def child_formulas(src: str, out: str) -> None:
     import formulas
-
     from kpi_udfs.recalc.engine import install
 
     install()  # the KPI_ functions in formulas' table, so that it computes the same sheet

@@ -1043,7 +1043,7 @@ def check_workbook(path: Path | str, limits=None) -> CheckReport:
 
 def _column_key(sheet: str, coord: str, fn: str, first: str) -> tuple:
     """A column's calls of one function on the same per-row value (in R1C1 terms)."""
-    from .recalc.fast.workbook import r1c1_key
+    from .recalc.read.cells import r1c1_key
 
     m = re.match(r"([A-Z]+)(\d+)$", coord)
     if not m:

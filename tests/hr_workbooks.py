@@ -35,7 +35,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from kpi_udfs.errors import KpiError
 from kpi_udfs.recalc.model import Evaluation
-from kpi_udfs.recalc.writer import write_values
+from kpi_udfs.recalc.write.writer import write_values
 
 NA = KpiError("#N/A", "")
 

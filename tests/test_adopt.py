@@ -29,7 +29,7 @@ from kpi_udfs.check import check_workbook
 from kpi_udfs.cli import app
 from kpi_udfs.errors import KpiError
 from kpi_udfs.recalc.model import Evaluation
-from kpi_udfs.recalc.writer import write_values
+from kpi_udfs.recalc.write.writer import write_values
 
 runner = CliRunner()
 WITH_BAND_LOGIC = [name for name in hr.BUILDERS if name != "运营考核计划表.xlsx"]

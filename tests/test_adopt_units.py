@@ -15,9 +15,9 @@ from kpi_udfs.adopt.formula_render import call_spans, calls_in_order, render, re
 from kpi_udfs.adopt.intervals import Interval, NumberSet
 from kpi_udfs.adopt.sheet_reader import read
 from kpi_udfs.errors import KpiError
-from kpi_udfs.recalc.fast.parse import FormulaSyntax, parse
+from kpi_udfs.recalc.graph.parse import FormulaSyntax, parse
 from kpi_udfs.recalc.model import Evaluation
-from kpi_udfs.recalc.writer import write_values
+from kpi_udfs.recalc.write.writer import write_values
 
 INF = math.inf
 CONFORMANCE = Path(__file__).resolve().parents[2] / "shared" / "conformance" / "excel"

@@ -359,7 +359,7 @@ def test_conformance_corpus_band_logic_only_where_a_person_finds_it():
         try:
             report = lint_workbook(path)
         except Exception as e:  # noqa: BLE001 - only PackageError is acceptable
-            from kpi_udfs.recalc.package import PackageError
+            from kpi_udfs.recalc.read.archive import PackageError
 
             assert isinstance(e, PackageError), f"{path.name}: {e!r}"
             continue

@@ -5,7 +5,7 @@
    reproduce today's behaviour, and the KPI_ call each block's cells get;
 3. write the copy (:mod:`.xlsx_edit`): new formulas in those cells, the Rules sheet and
    its names, nothing else changed;
-4. recalculate the copy with the engine (``kpi_udfs.recalc.engine.evaluate``) and compare
+4. recalculate the copy with the engine (``kpi_udfs.recalc.evaluate``) and compare
    every formula cell with the value the original workbook shows; a cell that differs and
    was not rewritten is checked against the engine's value for the original, so that a
    difference between the engine and the saved value is not blamed on the adoption;
@@ -24,9 +24,9 @@ from typing import Any
 
 from ..errors import KpiError
 from ..recalc.a1 import col_letters
-from ..recalc.fast.workbook import copy_down
 from ..recalc.model import Evaluation
-from ..recalc.package import PackageError, open_package
+from ..recalc.read.archive import PackageError, open_package
+from ..recalc.read.cells import copy_down
 from .band_tables import same_value
 from .copied_blocks import RuleBlock
 from .formula_render import replace_parts
@@ -196,9 +196,9 @@ def compare(book: Workbook, evaluation: Evaluation, rewritten: dict[str, dict[tu
 def adopt(source: Path, output: Path, force: bool = False) -> Adoption:
     """Adopt ``source`` into ``output`` (see module doc). AdoptError for usage problems,
     PackageError for an unreadable input, EditError for a package this cannot edit."""
-    from ..recalc.engine import evaluate
-    from ..recalc.safefile import atomic_output
-    from ..recalc.writer import write_values
+    from ..recalc import evaluate
+    from ..recalc.write.safefile import atomic_output
+    from ..recalc.write.writer import write_values
     from .adopt_report import write_report
 
     source, output = Path(source), Path(output)
@@ -244,7 +244,7 @@ def _attribute(source: Path, diffs: list[Difference], result: Adoption) -> None:
     others = [d for d in diffs if not d.rewritten]
     engine_says: dict[tuple[str, str], Any] = {}
     if others:
-        from ..recalc.engine import evaluate
+        from ..recalc import evaluate
 
         engine_says = evaluate(source).values
     for d in diffs:

@@ -30,7 +30,7 @@ from typing import Any
 
 from ..errors import KpiError
 from ..numeric import fmt
-from ..recalc.fast.parse import (
+from ..recalc.graph.parse import (
     ArrayConst,
     Binary,
     Bool,

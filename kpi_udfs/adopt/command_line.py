@@ -39,7 +39,7 @@ def _check_input(book: Path) -> str | None:
 
 def lint(book: Path, as_json: bool = False) -> int:
     """Run ``kpi lint`` on one workbook; return the exit code."""
-    from ..recalc.package import PackageError
+    from ..recalc.read.archive import PackageError
     from .lint import lint_workbook, print_report
 
     problem = _check_input(book)
@@ -96,8 +96,8 @@ def adopt(book: Path, output: Path, force: bool = False) -> int:
     """Run ``kpi adopt``; return the exit code."""
     from rich.console import Console
 
-    from ..recalc.package import PackageError
-    from ..recalc.safefile import OutputError
+    from ..recalc.read.archive import PackageError
+    from ..recalc.write.safefile import OutputError
     from .adopt_report import print_summary
     from .adoption import AdoptError, NothingToAdopt
     from .adoption import adopt as run

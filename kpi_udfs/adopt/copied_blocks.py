@@ -2,7 +2,7 @@
 each holds.
 
 A rule typed once and copied down a staff list is one formula in R1C1 terms (the engine's
-:func:`~kpi_udfs.recalc.fast.workbook.r1c1_key`), so each distinct key of a column is
+:func:`~kpi_udfs.recalc.read.cells.r1c1_key`), so each distinct key of a column is
 parsed and recognised once, whatever the number of rows. Its tables are read once too,
 unless a threshold or result is a cell whose row moves with the copy (a ``$`` forgotten:
 ``VLOOKUP(J3,N3:O6,2)``), in which case each row reads its own table and the rows are
@@ -19,8 +19,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from ..recalc.a1 import col_letters
-from ..recalc.fast.parse import ArrayConst, FormulaSyntax, Name, parse
-from ..recalc.fast.workbook import r1c1_key
+from ..recalc.graph.parse import ArrayConst, FormulaSyntax, Name, parse
+from ..recalc.read.cells import r1c1_key
 from .band_tables import BandTable, KeyTable, Resolver, Unresolved, WeightVector, reconstruct
 from .formula_render import render
 from .shapes import AllOf, AnyOf, Cmp, IfBands, Lookup, Not, Shape, Weights, moves_down, recognise

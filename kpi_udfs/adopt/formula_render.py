@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from ..recalc.a1 import col_letters
-from ..recalc.fast.parse import (
+from ..recalc.graph.parse import (
     MAX_COL,
     MAX_ROW,
     ArrayConst,
@@ -24,18 +24,22 @@ from ..recalc.fast.parse import (
     Bool,
     Call,
     Err,
+    Invoke,
     Missing,
     Name,
     Num,
     Ref,
+    Spill,
     Str,
+    StructRef,
     Unary,
 )
 
-_LEVEL = {"=": 0, "<>": 0, "<": 0, ">": 0, "<=": 0, ">=": 0, "&": 1, "+": 2, "-": 2, "*": 3, "/": 3, "^": 4}
+_LEVEL = {"=": 0, "<>": 0, "<": 0, ">": 0, "<=": 0, ">=": 0, "&": 1, "+": 2, "-": 2, "*": 3, "/": 3, "^": 4,
+          ",": 8, " ": 9, ":": 10}  # the reference operators bind tightest (a union only in parentheses)
 _PREFIX = 5
 _POSTFIX = 6
-_ATOM = 7
+_ATOM = 11
 _PLAIN_SHEET = re.compile(r"[A-Za-z_\u00C0-\uFFFF][\w.\u00C0-\uFFFF]*")
 _LOOKS_LIKE_REF = re.compile(r"(?i)^(?:[A-Z]{1,3}\d+|R\d*C\d*|R|C|TRUE|FALSE)$")
 
@@ -54,8 +58,35 @@ def sheet_prefix(sheet: str) -> str:
     return "'" + sheet.replace("'", "''") + "'!"
 
 
+def _prefix(book: str | None, sheet: str | None, sheet2: str | None = None) -> str:
+    """``Sheet!``, ``'Q 1'!``, ``Jan:Mar!``, ``[1]Rates!`` or ``[1]!``."""
+    if sheet is None:
+        return f"[{book}]!" if book is not None else ""
+    name = sheet if sheet2 is None else f"{sheet}:{sheet2}"
+    if book is not None:
+        name = f"[{book}]{name}"
+    plain = all(_PLAIN_SHEET.fullmatch(s) and not _LOOKS_LIKE_REF.match(s) for s in (sheet, sheet2) if s)
+    return name + "!" if plain and book is None else "'" + name.replace("'", "''") + "'!"
+
+
+def _struct_text(node: StructRef) -> str:
+    def esc(name: str) -> str:
+        return "".join("'" + ch if ch in "[]#'@" else ch for ch in name)
+
+    parts = [f"[{item if item != '#THIS ROW' else '#This Row'}]" for item in node.items]
+    if node.col1 is not None:
+        cols = f"[{esc(node.col1)}]" + (f":[{esc(node.col2)}]" if node.col2 != node.col1 else "")
+        parts.append(cols)
+    table = node.table or ""
+    if not parts:
+        return table + "[]"
+    if len(parts) == 1 and not parts[0].startswith("[#"):
+        return table + parts[0]
+    return table + "[" + ",".join(parts) + "]"
+
+
 def ref_text(ref: Ref) -> str:
-    prefix = sheet_prefix(ref.sheet) if ref.sheet else ""
+    prefix = _prefix(ref.book, ref.sheet, ref.sheet2)
     whole_cols = ref.row1 == 1 and ref.row2 == MAX_ROW
     whole_rows = ref.col1 == 1 and ref.col2 == MAX_COL
     if whole_cols and not whole_rows:
@@ -105,7 +136,13 @@ def _atom(node) -> str:
     if isinstance(node, Ref):
         return ref_text(node)
     if isinstance(node, Name):
-        return node.name
+        return (_prefix(node.book, node.sheet) if (node.sheet or node.book) else "") + node.name
+    if isinstance(node, StructRef):
+        return _struct_text(node)
+    if isinstance(node, Spill):
+        return render(node.anchor, _ATOM) + "#"
+    if isinstance(node, Invoke):
+        return render(node.callee, _ATOM) + "(" + ",".join(render(a) for a in node.args) + ")"
     if isinstance(node, ArrayConst):
         return "{" + ";".join(",".join(_atom(x) for x in row) for row in node.rows) + "}"
     if isinstance(node, Call):
@@ -116,6 +153,8 @@ def _atom(node) -> str:
 def _level(node) -> int:
     if isinstance(node, Binary):
         return _LEVEL[node.op]
+    if isinstance(node, Unary) and node.op == "@":
+        return _ATOM - 1
     if isinstance(node, Unary):
         return _POSTFIX if node.op == "%" else _PREFIX
     if isinstance(node, Num) and node.value < 0:
@@ -127,8 +166,12 @@ def render(node, need: int = 0) -> str:
     """Formula text (without "=") that the parser reads back as ``node``; parentheses
     only where precedence needs them."""
     level = _level(node)
+    if isinstance(node, Binary) and node.op == ",":
+        return "(" + render(node.left, level) + "," + render(node.right, level + 1) + ")"
     if isinstance(node, Binary):
         text = render(node.left, level) + node.op + render(node.right, level + 1)
+    elif isinstance(node, Unary) and node.op == "@":
+        text = "@" + render(node.arg, _ATOM)
     elif isinstance(node, Unary) and node.op == "%":
         text = render(node.arg, _POSTFIX) + "%"
     elif isinstance(node, Unary):
@@ -200,6 +243,10 @@ def children(node) -> tuple:
         return (node.left, node.right)
     if isinstance(node, Unary):
         return (node.arg,)
+    if isinstance(node, Invoke):
+        return (node.callee, *node.args)
+    if isinstance(node, Spill):
+        return (node.anchor,)
     return ()
 
 

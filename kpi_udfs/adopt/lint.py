@@ -152,7 +152,7 @@ def subject_values(book: Workbook, block: RuleBlock) -> dict[int, Any]:
 
 
 def _is_blank_ref(book: Workbook, block: RuleBlock, row: int) -> bool:
-    from ..recalc.fast.parse import Ref
+    from ..recalc.graph.parse import Ref
 
     subject = getattr(block.shape, "subject", None)
     if not isinstance(subject, Ref):

@@ -29,7 +29,7 @@ from typing import Any
 
 from ..errors import KpiError
 from ..numeric import fmt
-from ..recalc.fast.parse import Call, Name, Ref
+from ..recalc.graph.parse import Call, Name, Ref
 from .band_tables import BandTable, KeyTable, Row, WeightVector, show
 from .copied_blocks import RuleBlock
 from .formula_render import ref_text, render, sheet_prefix, source_text

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from ..recalc.fast.parse import ArrayConst, Binary, Bool, Call, Err, Missing, Name, Num, Ref, Str, Unary
+from ..recalc.graph.parse import ArrayConst, Binary, Bool, Call, Err, Missing, Name, Num, Ref, Str, Unary
 from .formula_render import children, nodes
 
 COMPARISONS = ("=", "<>", "<", ">", "<=", ">=")

@@ -1,7 +1,7 @@
 """Read a workbook for ``kpi lint``: every formula with its R1C1 key, every cell's value
 as the workbook shows it now (cached values of formulas included), and the defined names.
 
-The package is opened by :func:`kpi_udfs.recalc.package.open_package` (size limits, no
+The package is opened by :func:`kpi_udfs.recalc.read.archive.open_package` (size limits, no
 DTD, no entities) and each worksheet is checked against Excel's grid before it is read,
 so a damaged or crafted file is refused with a :class:`PackageError`, never a traceback.
 Nothing is written. Sheets are scanned with the engine's fast-path scanner (one regular
@@ -21,16 +21,8 @@ from typing import Any
 
 from ..errors import CODES, KpiError
 from ..recalc.a1 import col_letters, col_number
-from ..recalc.fast.workbook import (
-    _ATTR,
-    _inline_text,
-    _lxml_cells,
-    _scan_cells,
-    _unescape,
-    copy_down,
-    r1c1_key,
-)
-from ..recalc.package import Limits, PackageError, check_grid, check_no_dtd, open_package
+from ..recalc.read.archive import Limits, PackageError, check_grid, check_no_dtd, open_package
+from ..recalc.read.cells import copy_down, r1c1_key, scan_cells
 
 Cell = tuple[int, int]  # (row, column), 1-based
 
@@ -178,23 +170,16 @@ def _coordinate(ref: str) -> Cell:
 
 
 def _read_sheet(name: str, data: bytes, strings: list[str]) -> Sheet:
-    """One worksheet, scanned the way the engine's fast path scans it (one regular
-    expression over a sheet of the usual layout, lxml for anything else)."""
+    """One worksheet, read by the engine's cell scanner (:func:`kpi_udfs.recalc.read.cells.scan_cells`)."""
     sheet = Sheet(name)
-    scanned = _scan_cells(data)
-    escaped = scanned is not None  # the scanner's text still holds XML entities
-    if scanned is None:
-        scanned = _lxml_cells(data)
     values = sheet.values
     masters: dict[str, Cell] = {}
     max_row = max_col = 0
-    for letters, row, t, f, ftext, v, inline in scanned:
+    for letters, row, t, attrs, text, v, inline in scan_cells(data):
         col = _COLS.get(letters)
         if col is None:
             col = _COLS[letters] = col_number(letters)
         cell = (int(row), col)
-        if v:
-            v = v[3:-4] if v.endswith("</v>") else ""
         if t in ("", "n"):
             if v:
                 try:
@@ -202,15 +187,13 @@ def _read_sheet(name: str, data: bytes, strings: list[str]) -> Sheet:
                 except ValueError:
                     pass
         elif t == "inlineStr":
-            if inline:
-                values[cell] = _inline_text(inline[4:]) if escaped else inline[4:]
+            if inline is not None:
+                values[cell] = inline
         else:
-            value = _value(t, _unescape(v) if escaped and v else v if f or v else None, None, strings)
+            value = _value(t, v, None, strings)
             if value is not None:
                 values[cell] = value
-        if f:
-            attrs = dict(_ATTR.findall(f))
-            text = (_unescape(ftext) if escaped else ftext) or None
+        if attrs is not None:
             _formula(sheet, cell, attrs, text, masters)
         if cell[0] > max_row:
             max_row = cell[0]

@@ -24,7 +24,7 @@ from typing import Any, BinaryIO
 
 from ..errors import KpiError
 from ..recalc.a1 import col_letters
-from ..recalc.package import STRICT_MAIN_NS, Package, check_no_dtd
+from ..recalc.read.archive import STRICT_MAIN_NS, Package, check_no_dtd
 from .formula_render import number_text, sheet_prefix
 from .rules_sheet import WIDTHS, RulesTable
 

@@ -535,3 +535,29 @@ def cached_values(data: bytes, strings: list[str]) -> dict[str, object]:
             except ValueError:
                 continue
     return out
+
+
+def scan_cells(data: bytes, where: str = "") -> list[tuple]:
+    """Every cell of a sheet as plain strings, XML escapes resolved, for other readers
+    of the package (``kpi lint``): (column letters, row, t, formula attributes or None,
+    formula text or None, value text or None, inline text or None)."""
+    scanned = _scan_cells(data)
+    escaped = scanned is not None
+    if scanned is None:
+        scanned = _lxml_cells(data, where)
+    out = []
+    for letters, row, t, f, ftext, v, inline in scanned:
+        attrs = dict(_ATTR.findall(f)) if f else None
+        text = (_unescape(ftext) if escaped else ftext) if f else None
+        value = None
+        if v.endswith("</v>"):
+            value = v[3:-4]
+            if escaped and "&" in value:
+                value = _unescape(value)
+        elif v:
+            value = ""
+        inline_text = None
+        if inline:
+            inline_text = _inline_text(inline[4:]) if escaped else inline[4:]
+        out.append((letters, row, t, attrs, text or None, value, inline_text))
+    return out
