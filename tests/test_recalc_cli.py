@@ -78,15 +78,18 @@ def test_default_output_goes_beside_the_input(fake, tmp_path):
     assert [ws[f"D{i}"].value for i in range(2, 6)] == [inq * paid for _, inq, paid in STAFF]
 
 
-def test_summary_lists_every_error_cell(fake, tmp_path):
+def test_the_summary_gives_one_line_per_cause(fake, tmp_path):
+    """Issue 12: one line per cause with its count and first cells (--json has every cell)."""
     src = build_rich_workbook(tmp_path / "book.xlsx")
     res = kpi(src, "-o", tmp_path / "out.xlsx")
     assert res.exit_code == 0
     expected = _expected_errors()
     assert f"{len(expected)} ending in an error" in res.output
-    listed = dict(re.findall(r"(?m)^\s+(\S+!\S+)\s+(#\S+)", res.output))
-    assert listed == {ref: code for ref, (code, _) in expected.items()}
-    assert "row 3 has no band" in res.output
+    causes = [line.strip() for line in res.output.splitlines() if line.startswith("    ")]
+    # G2…G5: "row 2 has no band" … "row 5 has no band" are one cause; E4 is another
+    assert causes == ["#N/A  row … has no band: 4 cells (Staff!G2, Staff!G3, Staff!G4 and 1 more)",
+                      "#DIV/0!  division by zero: 1 cell (Staff!E4)"]
+    assert "--json lists every cell" in res.output
 
 
 def test_json_lists_each_error_cell_with_its_reason(fake, tmp_path):
@@ -211,7 +214,7 @@ def test_limits_are_configurable_from_the_command_line(fake, tmp_path):
     src = _bomb(tmp_path / "bomb.xlsx")
     assert kpi(src, "-o", tmp_path / "o.xlsx").exit_code == 3
     assert kpi(src, "-o", tmp_path / "o.xlsx", "--max-ratio", "5000").exit_code == 0
-    assert kpi(src, "-o", tmp_path / "o.xlsx", "--max-ratio", "5000", "--max-part-mb", "8").exit_code == 3
+    assert kpi(src, "-o", tmp_path / "o2.xlsx", "--max-ratio", "5000", "--max-part-mb", "8").exit_code == 3
 
 
 def test_read_only_target_is_a_clear_error(fake, tmp_path):
@@ -224,7 +227,8 @@ def test_read_only_target_is_a_clear_error(fake, tmp_path):
         assert src.read_bytes() == original
         existing = _plain_book(tmp_path / "out.xlsx")
         os.chmod(existing, 0o444)
-        assert kpi(src, "-o", existing).exit_code == 4
+        assert kpi(src, "-o", existing).exit_code == 2  # exists: needs --force
+        assert kpi(src, "-o", existing, "--force").exit_code == 4  # and is read-only
     finally:
         for p in tmp_path.iterdir():
             os.chmod(p, 0o644)
