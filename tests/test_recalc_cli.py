@@ -11,7 +11,6 @@ import csv
 import importlib.util
 import json
 import os
-import re
 import shutil
 import stat
 import subprocess
