@@ -28,7 +28,7 @@ from ..cli_output import stdout_closed
 from ..errors import KpiError
 from . import causes as causes_of
 from .package import Limits, MiB, PackageError, limits_in_force, validate
-from .safefile import LockedError, OutputError, atomic_output, remove_stale_temps, target_lock
+from .safefile import LockedError, OutputError, atomic_output, make_folder, remove_stale_temps, target_lock
 from .writer import WriteError, split_ref, write_values
 
 #: Exit codes (documented in ``kpi recalc --help`` and docs/recalc.md).
@@ -348,12 +348,10 @@ def _check_overwrites(inputs: list[Path], outputs: list[Path], explicit: bool, f
 
 def _make_folders(outputs: list[Path]) -> None:
     for folder in sorted({o.parent for o in outputs}):
-        if folder.is_dir():
-            continue
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise CannotWrite(f"{folder}: the output folder cannot be made ({e.strerror or e})") from None
+            make_folder(folder)
+        except OutputError as e:
+            raise CannotWrite(str(e)) from None
 
 
 def _print_report(console: Console, r: FileReport) -> bool:

@@ -255,3 +255,25 @@ def atomic_output(target: Path) -> Iterator[BinaryIO]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def write_file(target: Path, data: bytes) -> None:
+    """Write ``data`` as ``target`` in one step (:func:`atomic_output`), making its folder
+    if missing; :class:`OutputError` with one clear reason when that cannot be done."""
+    make_folder(Path(os.path.abspath(target)).parent, for_=target)
+    with atomic_output(target) as fh:
+        fh.write(data)
+
+
+def make_folder(folder: Path, for_: Path | None = None) -> None:
+    """Make ``folder`` and its parents if missing; :class:`OutputError` naming why not
+    (a file in the way, no permission)."""
+    if folder.is_dir():
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
+        why = f"{blocker} is a file" if blocker is not None else (e.strerror or str(e))
+        where = f"{for_}: " if for_ is not None else ""
+        raise OutputError(f"{where}the folder {folder} cannot be made ({why})") from None
