@@ -9,7 +9,6 @@ import os
 import resource
 import subprocess
 import sys
-from pathlib import Path
 
 import openpyxl
 import pytest

@@ -111,6 +111,18 @@ def test_one_workbook_reports_its_phases_and_the_summary_count(tmp_path):
     assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
 
 
+def test_an_evaluator_going_over_the_book_twice_is_two_passes_never_a_bar_going_back(tmp_path):
+    book(tmp_path / "book.xlsx")
+    heard: list[tuple[str, float | None]] = []
+    job = Job(src=str(tmp_path / "book.xlsx"), out=str(tmp_path / "out.xlsx"),
+              evaluator="recalc_helpers:evaluate_in_two_passes")
+    assert run_job(job, progress=lambda phase, fraction=None: heard.append((phase, fraction))).exit_code == EXIT_OK
+    first = [f for p, f in heard if p == "computing"]
+    second = [f for p, f in heard if p == "computing (pass 2)"]
+    assert first == [0.0, 0.0, 1 / 3, 2 / 3, 1.0] and second == [1.0]  # the stand-in's one cell
+    assert [p for p, _ in heard][-1] == "writing 1 cell"
+
+
 def test_a_batch_reports_progress_for_each_workbook(tmp_path):
     jobs = jobs_for(tmp_path, ["a.xlsx", "b.xlsx", "c.xlsx"], "recalc_helpers:evaluate")
     done, moving = [], set()

@@ -19,6 +19,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -156,8 +157,16 @@ def run_job(job: Job, progress=None) -> FileReport:
     report = FileReport(input=str(src), output=str(out))
     tell = progress or (lambda phase, fraction=None: None)
 
+    passes = [1, 0, None]  # pass number, last done, last total
+
     def computing(done, total=None, *_):
-        tell("computing", done / total if total else None)
+        # the evaluator may go over the workbook twice (a fast pass, then the cells it
+        # left): a count that restarts is a new pass, named so, never a bar going back
+        if (passes[2] is not None and total != passes[2]) or done < passes[1]:
+            passes[0] += 1
+        passes[1], passes[2] = done, total
+        tell("computing" if passes[0] == 1 else f"computing (pass {passes[0]})",
+             min(done / total, 1.0) if total else None)
 
     try:
         with limits_in_force(job.limits), target_lock(out, job.lock_timeout):
@@ -167,7 +176,8 @@ def run_job(job: Job, progress=None) -> FileReport:
             evaluate = _load_evaluator(job.evaluator)
             tell("computing", 0.0)
             evaluation = evaluate(src, progress=computing)
-            tell(f"writing {evaluation.formula_cells:,} cells", None)
+            n = evaluation.formula_cells
+            tell(f"writing {n:,} cell{'' if n == 1 else 's'}", None)
             with atomic_output(out) as fh:
                 written = write_values(src, evaluation, fh, limits=job.limits)
         order = _cell_order(sheets)
@@ -512,13 +522,19 @@ def _run_with_progress(job_list: list[Job], workers: int, err: Console) -> list[
     with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
                   console=err, transient=True) as bar:
         if len(job_list) == 1:
-            name = Path(job_list[0].src).name
-            task = bar.add_task(f"{name}: starting", total=None)
+            name = escape(Path(job_list[0].src).name)
+            shown: dict[str, Any] = {"phase": None, "task": None}
 
             def progress(phase: str, fraction: float | None = None) -> None:
-                # an unknown fraction pulses: the bar never looks stuck while reading or writing
-                bar.update(task, description=f"{escape(name)}: {phase}",
-                           total=None if fraction is None else 1.0, completed=fraction or 0.0)
+                # one bar per phase; a phase of unknown length pulses, so the bar never
+                # looks stuck while the package is checked or written
+                if phase != shown["phase"]:
+                    if shown["task"] is not None:
+                        bar.update(shown["task"], visible=False)
+                    shown["phase"] = phase
+                    shown["task"] = bar.add_task(f"{name}: {phase}", total=None if fraction is None else 1.0)
+                if fraction is not None:
+                    bar.update(shown["task"], completed=fraction)
 
             return [run_job(job_list[0], progress=progress)]
         n = len(job_list)
@@ -532,7 +548,12 @@ def _run_with_progress(job_list: list[Job], workers: int, err: Console) -> list[
 
         def on_progress(index: int, phase: str, fraction: float | None = None) -> None:
             # a workbook's share of the bar: computing takes it to 0.9, writing to 0.95
-            share = {"checking": 0.0, "computing": 0.9 * (fraction or 0.0)}.get(phase, 0.95)
+            if phase == "checking":
+                share = 0.0
+            elif phase.startswith("computing"):
+                share = 0.9 * (fraction or 0.0)
+            else:
+                share = 0.95
             running[index] = max(running.get(index, 0.0), share)
             show()
 
