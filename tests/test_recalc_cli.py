@@ -639,13 +639,13 @@ def test_thousands_of_error_cells_give_a_few_lines(tmp_path):
     from kpi_udfs import templates
 
     src = tmp_path / "big.xlsx"
-    templates.build("AfterSales_T47", src, staff=400)
+    templates.build("AfterSales_T47", src, staff=200, recalc=False)
     res = kpi(src, "-o", tmp_path / "out.xlsx", "--json")
     data = json.loads(res.stdout)
     res = kpi(src, "-o", tmp_path / "out2.xlsx")
     assert res.exit_code == 0
     lines = res.output.splitlines()
-    assert data["error_cells"] > 1000 and len(lines) <= 12, res.output
+    assert data["error_cells"] > 1000 and len(lines) <= 12, res.output  # (200 staff: about 2,500)
     causes = data["files"][0]["causes"]
     assert sum(c["count"] for c in causes) == data["error_cells"]
     assert {c["reason"] for c in causes} >= {"… falls in no band: gap (30, 35]", "… falls in no band: gap (45, 50]"}
