@@ -80,7 +80,8 @@ def child_singles(src_dir: str, out_dir: str) -> None:
     """``kpi recalc FILE -o OUT`` on every workbook of ``src_dir``, one after the other
     (timed as one loop, so the polling of :func:`measure` is paid once, as for the batch)."""
     for book in sorted(Path(src_dir).glob("*.xlsx")):
-        done = subprocess.run([PY, "-m", "kpi_udfs.cli", "recalc", str(book), "-o", str(Path(out_dir) / book.name)],
+        done = subprocess.run([PY, "-m", "kpi_udfs.cli", "recalc", str(book), "-o", str(Path(out_dir) / book.name),
+                               "--force"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         if done.returncode != 0:
             raise SystemExit(f"{book.name}: exit {done.returncode}: {done.stderr.decode(errors='replace')[-300:]}")
@@ -135,7 +136,7 @@ def best(runs: int, fn, *args) -> dict:
 
 
 def kpi_recalc(src: Path, out: Path) -> dict:
-    return measure([PY, "-m", "kpi_udfs.cli", "recalc", str(src), "-o", str(out)])
+    return measure([PY, "-m", "kpi_udfs.cli", "recalc", str(src), "-o", str(out), "--force"])
 
 
 def libreoffice(src: Path, outdir: Path, profile: Path) -> dict:
@@ -168,7 +169,8 @@ def prepare_libreoffice(work: Path) -> Path:
 
 
 def batch_recalc(src_dir: Path, out_dir: Path, workers: int) -> dict:
-    return measure([PY, "-m", "kpi_udfs.cli", "recalc", str(src_dir), "-o", str(out_dir), "-j", str(workers)])
+    return measure([PY, "-m", "kpi_udfs.cli", "recalc", str(src_dir), "-o", str(out_dir), "-j", str(workers),
+                    "--force"])
 
 
 # -- checking that the equivalent sheets agree --------------------------------------------

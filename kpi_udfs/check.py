@@ -27,6 +27,7 @@ warning, with ``--strict``); ``--json`` prints the report for CI. Nothing is wri
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import re
 import sys
@@ -48,12 +49,14 @@ EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
 EXIT_BAD_FILE = 3
+EXIT_INTERNAL = 5
 
 EXIT_CODES_HELP = """Exit codes:
  0  no error found (warnings allowed unless --strict)
  1  an error was found (or, with --strict, a warning)
  2  usage error: no such file
- 3  the workbook is unreadable, damaged or hostile (as for kpi recalc)"""
+ 3  the workbook is unreadable, damaged or hostile: the checks of kpi recalc, any XML part not well formed, or a package openpyxl cannot read
+ 5  internal error (a bug: please report it with the workbook)"""
 
 ERROR = "error"
 WARNING = "warning"
@@ -142,16 +145,149 @@ class Area:
         return f"{sheet}!{a}" if a == b else f"{sheet}!{a}:{b}"
 
 
-class Book:
-    """The workbook twice: formulas (to read calls and validation) and cached values."""
+#: The most cells a rule table may have: a larger reference (``A:XFD`` over a sheet with
+#: one cell at XFD1048576) is cut to the cells the sheet holds, else not audited.
+AREA_BUDGET = 1 << 20
 
-    def __init__(self, path: Path):
-        import openpyxl
 
+def present_cells(ws) -> dict[tuple[int, int], Any]:
+    """The cells the file holds, by (row, column): openpyxl's ``_cells``. Never walk a
+    sheet with ``iter_rows()`` or read it with ``cell()``: both create every cell of the
+    rectangle they cover, which for a valid workbook with one cell at XFD1048576 is 17
+    billion cells (the MemoryError of issue 12)."""
+    return ws._cells
+
+
+def read_safely(path: Path, limits=None):
+    """Read the file once, as ``kpi recalc`` does (a regular file, within the limits), and
+    check the package before openpyxl reads a byte of it: the checks of ``kpi recalc``
+    (:meth:`kpi_udfs.recalc.read.archive.Package.validate`: a zip within the size and
+    ratio limits, no DTD, every sheet within Excel's grid), then every XML part well
+    formed, parsed with defusedxml, so that a damaged part is named; and every
+    shared-string cell pointing into the shared string table (openpyxl would read index
+    -1 as the last string: a silent wrong value). Returns the bytes read (a Source)."""
+    from .recalc.read.archive import open_package, read_source
+
+    source = read_source(path, limits)
+    with open_package(source, limits) as pkg:
+        pkg.validate()
+        sst = pkg.shared_strings_part if pkg.shared_strings_part and pkg.has(pkg.shared_strings_part) else None
+        strings = _xml_elements(pkg, sst, "si") if sst else 0
+        sheets = {s.part: s.name for s in pkg.sheets if s.kind == "worksheet"}
+        for info in pkg.infos:
+            if not info.filename.lower().endswith((".xml", ".rels")) or info.filename == sst:
+                continue  # (legacy VML drawings are rarely well formed, and openpyxl skips them)
+            if info.filename in sheets:
+                _check_sheet(pkg, info.filename, sheets[info.filename], strings)
+            else:
+                _xml_elements(pkg, info.filename, None)
+    return source
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _iterparse(pkg, part: str):
+    """(end) elements of one part, parsed with defusedxml; PackageError naming the part."""
+    from defusedxml import DefusedXmlException
+    from defusedxml import ElementTree as SafeET
+
+    from .recalc.read.archive import PackageError
+
+    try:
+        yield from (el for _event, el in SafeET.iterparse(io.BytesIO(pkg.read(part)), forbid_dtd=True,
+                                                          forbid_entities=True, forbid_external=True))
+    except SafeET.ParseError as e:
+        raise PackageError(f"{pkg.path.name}: {part} is not well-formed XML ({e})") from None
+    except DefusedXmlException as e:
+        raise PackageError(f"{pkg.path.name}: {part} is refused ({e})") from None
+
+
+def _xml_elements(pkg, part: str, name: str | None) -> int:
+    """Parse a part to its end; how many elements of local name ``name`` it holds."""
+    n = 0
+    for el in _iterparse(pkg, part):
+        if name is not None and _local(el.tag) == name:
+            n += 1
+        el.clear()
+    return n
+
+
+def _check_sheet(pkg, part: str, sheet: str, strings: int) -> None:
+    from .recalc.read.archive import PackageError
+
+    for el in _iterparse(pkg, part):
+        tag = _local(el.tag)
+        if tag == "c":
+            if el.get("t") == "s":
+                v = next((ch.text for ch in el if _local(ch.tag) == "v"), None)
+                try:
+                    index = int((v or "").strip())
+                except ValueError:
+                    index = -1
+                if not 0 <= index < strings:
+                    if not strings:
+                        raise PackageError(f"{pkg.path.name}: cell {el.get('r', '?')} of sheet {sheet!r} is a "
+                                           "shared string, but the workbook has no shared string table (damaged)")
+                    raise PackageError(
+                        f"{pkg.path.name}: cell {el.get('r', '?')} of sheet {sheet!r} points to shared string "
+                        f"{(v or '').strip()!r}, outside the table's {strings:,} strings (damaged)")
+            el.clear()
+        elif tag == "row":
+            el.clear()
+
+
+def _load(source, data_only: bool):
+    """openpyxl's reading of a checked package (its bytes as read once); what it cannot
+    read is a PackageError."""
+    import openpyxl
+
+    from .recalc.read.archive import PackageError
+
+    path = source.path
+    try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            self.formulas = openpyxl.load_workbook(path, data_only=False)
-            self.values = openpyxl.load_workbook(path, data_only=True)
+            return openpyxl.load_workbook(io.BytesIO(source.data), data_only=data_only)
+    except MemoryError:
+        raise PackageError(f"{path.name}: the workbook is too large to read in memory") from None
+    except Exception as e:  # openpyxl raises whatever its parsers meet: KeyError, ValueError, TypeError…
+        raise PackageError(f"{path.name}: cannot be read as a workbook: {_reason(e)}") from None
+
+
+_MISSING = re.compile(r"There is no item named '([^']+)' in the archive")
+
+
+def _reason(e: BaseException) -> str:
+    """The cause of openpyxl's failure in a few words (the innermost exception)."""
+    while (e.__cause__ or e.__context__) is not None:
+        e = e.__cause__ or e.__context__
+    text = " ".join(str(e).split()).strip("\"'")
+    if m := _MISSING.search(text):
+        return f"part {m.group(1)} is missing"
+    if "no valid workbook part" in text:
+        return "no part has the workbook's content type in [Content_Types].xml"
+    if isinstance(e, KeyError):
+        return f"{text} is missing"
+    text = text if len(text) <= 200 else text[:199] + "…"
+    return f"{type(e).__name__}: {text}" if text else type(e).__name__
+
+
+class Book:
+    """The workbook twice: formulas (to read calls and validation) and cached values.
+
+    openpyxl reads the package only after :func:`read_safely` has checked it; whatever it
+    still cannot read is a :class:`~kpi_udfs.recalc.read.archive.PackageError` with one reason.
+    """
+
+    def __init__(self, source):
+        self.formulas = _load(source, data_only=False)
+        self.values = _load(source, data_only=True)
+        self._extents: dict[tuple[str, bool], dict[int, int]] = {}
+        #: Areas read from whole-column references (A:A), cut at their last held cell:
+        #: :func:`align_whole_columns` gives those of one call the same length again.
+        self.whole_columns: set[Area] = set()
         self._names = {name.upper(): dn.attr_text for name, dn in self.formulas.defined_names.items()}
         self._local = {
             ws.title: {name.upper(): dn.attr_text for name, dn in ws.defined_names.items()}
@@ -193,9 +329,19 @@ class Book:
                 c1, r1, c2, r2 = range_boundaries(text.replace("$", ""))
             except ValueError:
                 return None
-            c1, c2 = c1 or 1, c2 or ws.max_column
-            r1, r2 = r1 or 1, r2 or ws.max_row
-            return Area(ws.title, c1, r1, c2, min(r2, max(ws.max_row, r1)))
+            # a whole column (A:A) or row (1:1) stops at the last cell the file holds in it
+            whole_columns, whole_rows = r1 is None and r2 is None, c1 is None and c2 is None
+            c1, r1 = c1 or 1, r1 or 1
+            if whole_rows:
+                c2 = self._last(ws, rows=(r1, r2 or ws.max_row), column=False)
+            c2 = c2 or ws.max_column
+            if whole_columns:
+                r2 = self._last(ws, columns=(c1, c2), column=True)
+            r2 = r2 or ws.max_row
+            area = _bounded(ws, Area(ws.title, c1, r1, c2, min(r2, max(ws.max_row, r1))))
+            if whole_columns and area is not None:
+                self.whole_columns.add(area)
+            return area
         name = text.upper()
         target = self._local.get(ws.title, {}).get(name) or self._names.get(name)
         if target:
@@ -211,33 +357,87 @@ class Book:
             c = c1 + headers.index(column)
             first = r1 + (1 if (table.headerRowCount or 0) else 0)
             last = r2 - (1 if table.totalsRowCount else 0)
-            return Area(tsheet, c, first, c, last)
+            if tsheet not in self.formulas.sheetnames:
+                return None
+            return _bounded(self.formulas[tsheet], Area(tsheet, c, first, c, last))
         return None
+
+    def _last(self, ws, rows: tuple[int, int] = (1, 0), columns: tuple[int, int] = (1, 0),
+              column: bool = True) -> int:
+        """The last row holding a cell in ``columns`` (or the last column in ``rows``); at least 1."""
+        key = (ws.title, column)
+        extent = self._extents.get(key)
+        if extent is None:  # per sheet once: column → last row (or row → last column)
+            extent = {}
+            for r, c in present_cells(ws):
+                k, v = (c, r) if column else (r, c)
+                if v > extent.get(k, 0):
+                    extent[k] = v
+            self._extents[key] = extent
+        lo, hi = columns if column else rows
+        return max((v for k, v in extent.items() if lo <= k <= hi), default=1)
 
     def read(self, area: Area) -> list[list[Any]]:
         """Cell values of an area (cached values for formulas; UNKNOWN when there is none)."""
-        ws_v = self.values[area.sheet]
-        ws_f = self.formulas[area.sheet]
+        values = present_cells(self.values[area.sheet])
+        formulas = present_cells(self.formulas[area.sheet])
         rows = []
         for r in range(area.r1, area.r2 + 1):
             row = []
             for c in range(area.c1, area.c2 + 1):
-                v = ws_v.cell(r, c).value
-                if v is None and ws_f.cell(r, c).data_type == "f":
-                    v = UNKNOWN
+                cell = values.get((r, c))
+                v = cell.value if cell is not None else None
+                if v is None:
+                    f = formulas.get((r, c))
+                    if f is not None and f.data_type == "f":
+                        v = UNKNOWN
                 row.append(_cell_value(v))
             rows.append(row)
         return rows
 
 
+def align_whole_columns(args: dict[str, Any], book: Book) -> None:
+    """Whole-column arguments of one call on one sheet (``Rules!A:A``, ``Rules!B:B``) stop at
+    the same row, the last one any of them holds, as Excel's equal-length columns do."""
+    by_sheet: dict[str, list[Any]] = {}
+    for a in args.values():
+        if a.area is not None and a.area in book.whole_columns:
+            by_sheet.setdefault(a.area.sheet, []).append(a)
+    for group in by_sheet.values():
+        last = max(a.area.r2 for a in group)
+        for a in group:
+            if a.area.r2 < last:
+                ws = book.formulas[a.area.sheet]
+                longer = _bounded(ws, Area(a.area.sheet, a.area.c1, a.area.r1, a.area.c2, last))
+                if longer is not None:
+                    book.whole_columns.add(longer)
+                    a.area, a.value = longer, book.read(longer)
+
+
+def _bounded(ws, area: Area) -> Area | None:
+    """``area``, cut to the cells ``ws`` holds when it is larger than :data:`AREA_BUDGET`
+    (a whole-column reference over a sheet that reaches row 1,048,576); None when even
+    that is too large to read."""
+    if area.r2 < area.r1 or area.c2 < area.c1:
+        return None
+    if (area.r2 - area.r1 + 1) * (area.c2 - area.c1 + 1) <= AREA_BUDGET:
+        return area
+    inside = [(r, c) for r, c in present_cells(ws) if area.r1 <= r <= area.r2 and area.c1 <= c <= area.c2]
+    if not inside:
+        return Area(area.sheet, area.c1, area.r1, area.c1, area.r1)
+    last_row = max(r for r, _ in inside)
+    last_col = max(c for _, c in inside)
+    cut = Area(area.sheet, area.c1, area.r1, last_col, last_row)
+    return cut if (cut.r2 - cut.r1 + 1) * (cut.c2 - cut.c1 + 1) <= AREA_BUDGET else None
+
+
 def _formula_texts(ws) -> Iterator[tuple[str, str]]:
-    for row in ws.iter_rows():
-        for c in row:
-            if c.data_type != "f":
-                continue
-            text = c.value if isinstance(c.value, str) else getattr(c.value, "text", None)
-            if text:
-                yield c.coordinate, text if text.startswith("=") else "=" + text
+    for (_r, _c), c in sorted(present_cells(ws).items()):
+        if c.data_type != "f":
+            continue
+        text = c.value if isinstance(c.value, str) else getattr(c.value, "text", None)
+        if text:
+            yield c.coordinate, text if text.startswith("=") else "=" + text
 
 
 def _cell_value(v: Any) -> Any:
@@ -856,6 +1056,8 @@ def check_validation(ck: Checker) -> None:
     for ws in book.formulas.worksheets:
         values = book.values[ws.title]
         for dv in ws.data_validations.dataValidation:
+            if dv.sqref is None:
+                continue
             kind = dv.type or "any"
             if kind in ("any", "custom"):
                 continue
@@ -866,25 +1068,21 @@ def check_validation(ck: Checker) -> None:
                        [])
                 continue
             test, text = rule
-            for cell_range in dv.sqref.ranges:
-                # (a validation over whole columns: only the used part of the sheet holds inputs)
-                last_row = min(cell_range.max_row, ws.max_row)
-                last_col = min(cell_range.max_col, ws.max_column)
-                if cell_range.min_row > last_row or cell_range.min_col > last_col:
+            # only the cells the sheet holds are inputs (a validation over whole columns, or
+            # a sheet reaching XFD1048576, must not make the rest of the grid)
+            ranges = [(r.min_row, r.min_col, r.max_row, r.max_col) for r in dv.sqref.ranges]
+            held = present_cells(values)
+            for (row, col), c in sorted(present_cells(ws).items()):
+                if c.data_type == "f" or not any(r1 <= row <= r2 and c1 <= col <= c2 for r1, c1, r2, c2 in ranges):
+                    continue  # a computed cell is not an input
+                v = held[(row, col)].value if (row, col) in held else None
+                if v is None or (isinstance(v, str) and not v.strip()):
                     continue
-                for row in ws.iter_rows(min_row=cell_range.min_row, max_row=last_row,
-                                        min_col=cell_range.min_col, max_col=last_col):
-                    for c in row:
-                        if c.data_type == "f":
-                            continue  # a computed cell is not an input
-                        v = values[c.coordinate].value
-                        if v is None or (isinstance(v, str) and not v.strip()):
-                            continue
-                        ck.report.inputs_checked += 1
-                        if not test(v):
-                            where = f"{ws.title}!{c.coordinate}"
-                            ck.add(ERROR, "validation", where,
-                                   f"{_show(v)} is outside its data validation ({text})", [])
+                ck.report.inputs_checked += 1
+                if not test(v):
+                    where = f"{ws.title}!{c.coordinate}"
+                    ck.add(ERROR, "validation", where,
+                           f"{_show(v)} is outside its data validation ({text})", [])
 
 
 def _show(v: Any) -> str:
@@ -981,12 +1179,10 @@ def _bound(book: Book, sheet: str, formula: str | None) -> float | None:
 
 def check_workbook(path: Path | str, limits=None) -> CheckReport:
     """Audit a workbook (see module doc); raise PackageError for an unreadable file."""
-    from .recalc.read.archive import validate
-
     path = Path(path)
-    validate(path, limits)
+    source = read_safely(path, limits)
     catalogue()
-    book = Book(path)
+    book = Book(source)
     report = CheckReport(file=str(path))
     ck = Checker(book, report)
     known, special = known_functions()
@@ -1018,6 +1214,7 @@ def check_workbook(path: Path | str, limits=None) -> CheckReport:
                         args[p.name].value = None
                     continue
                 args[p.name] = resolve(tokens, book, sheet)
+            align_whole_columns(args, book)
             key = (fn.name, tuple((n, _key(a)) for n, a in args.items()
                                   if _param(fn, n).shape in (LIST, SCALAR)))
             site = sites.setdefault(key, Site(fn, args))
@@ -1152,17 +1349,37 @@ def check(book: Path, as_json: bool = False, strict: bool = False) -> int:
     if not book.exists():
         sys.stderr.write(f"error: {book}: no such file\n")
         return EXIT_USAGE
+
+    def refused(code: int, status: str, message: str) -> int:
+        message = " ".join(message.split())
+        if as_json:
+            sys.stdout.write(json.dumps({"file": str(book), "ok": False, "exit_code": code,
+                                         "message": message}, ensure_ascii=False) + "\n")
+        else:
+            sys.stderr.write(f"✗ {book}: not checked ({status}): {message}\n")
+        return code
+
+    if not book.is_file():  # a FIFO would block the reader, a device never end
+        return refused(EXIT_BAD_FILE, "unreadable", f"{book.name}: not a regular file")
     try:
         report = check_workbook(book)
     except PackageError as e:
+        return refused(EXIT_BAD_FILE, "unreadable", str(e))
+    except RecursionError:
+        return refused(EXIT_BAD_FILE, "unreadable", f"{book.name}: a formula is nested too deeply to read")
+    except MemoryError:
+        return refused(EXIT_BAD_FILE, "unreadable", f"{book.name}: the workbook is too large to check in memory")
+    except Exception as e:  # a bug of the checks must not become a traceback
+        return refused(EXIT_INTERNAL, "internal error",
+                       f"{type(e).__name__}: {e} (a bug: please report it with the workbook)")
+    try:
         if as_json:
-            sys.stdout.write(json.dumps({"file": str(book), "ok": False, "exit_code": EXIT_BAD_FILE,
-                                         "message": str(e)}, ensure_ascii=False) + "\n")
+            sys.stdout.write(json.dumps(report.as_json(strict), ensure_ascii=False, indent=2) + "\n")
         else:
-            sys.stderr.write(f"✗ {book}: not checked (unreadable): {e}\n")
-        return EXIT_BAD_FILE
-    if as_json:
-        sys.stdout.write(json.dumps(report.as_json(strict), ensure_ascii=False, indent=2) + "\n")
-    else:
-        print_report(report, strict)
+            print_report(report, strict)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        from .cli_output import stdout_closed
+
+        stdout_closed()
     return report.exit_code(strict)

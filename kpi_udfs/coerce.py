@@ -1,11 +1,13 @@
 """Input rules shared by every KPI_ function.
 
-* A blank (``None``, empty text, a numpy/pandas NaN) is blank: the row's result is blank.
+* A blank (``None``, empty text, a numpy/pandas NaN or NaT) is blank: the row's result is blank.
 * Numbers stored as text are read when unambiguous: ``"52%"``, ``" 0.52 "``,
   full-width ``"５２％"``, ``"1,200"``. Dates count as their Excel serial number.
 * Error values (a :class:`KpiError`, or ``"#N/A"`` / ``"#N/A: reason"`` text as classic
   xlwings shows them) propagate.
-* Anything else is ``#VALUE!`` naming the argument and the value.
+* Anything else is ``#VALUE!`` naming the argument and the value: a duration
+  (``datetime.timedelta``, ``numpy.timedelta64``) too, since Excel has no duration type
+  and reading days as a number would be a silent guess. A ``numpy.datetime64`` is a date.
 * Labels are compared through :func:`label_key`: trimmed, full-width folded, Traditional
   folded to Simplified, letters upper-cased (``" 優秀 "`` matches ``"优秀"``, ``"a"``
   matches ``"A"``).
@@ -14,6 +16,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -22,7 +25,7 @@ from functools import lru_cache
 import numpy as np
 
 from .errors import NUM, VALUE, KpiError, parse_error_text
-from .i18n import _
+from .i18n import N_, _
 
 _PLAIN = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
@@ -33,16 +36,44 @@ _FALSE = {"FALSE", "NO", "N", "0", "否", "假"}
 
 def show(value: object, limit: int = 40) -> str:
     """A value quoted for an error message, cut to ``limit`` characters."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**limit:
+        # str() of a huge integer is slow, and refused beyond 4,300 digits (ValueError)
+        digits = f"{math.floor(math.log10(abs(value))) + 1:,}"
+        if value < 0:
+            return _("a {digits}-digit negative integer", digits=digits)
+        return _("a {digits}-digit integer", digits=digits)
     text = repr(value) if isinstance(value, str) else str(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def is_blank(value: object) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and value != value:
-        return True
-    return isinstance(value, str) and not value.strip()
+_NOT_A_TIME = object()
+
+
+#: Why a duration is refused, by what was wanted (one whole sentence each).
+_DURATION = {
+    "number": N_("{arg}: {value} is a duration, not a number"),
+    "label": N_("{arg}: {value} is a duration, not a label"),
+    "bool": N_("{arg}: {value} is a duration, not TRUE or FALSE"),
+    "date": N_("{arg}: {value} is a duration, not a date"),
+}
+
+
+def _duration(value: object, arg: str, kind: str) -> KpiError | object | None:
+    """A duration is refused with a reason (Excel has no duration type: reading days as a
+    number would be a guess); a NaT (numpy's blank date or duration) is ``_NOT_A_TIME``."""
+    if isinstance(value, (np.timedelta64, np.datetime64)) and np.isnat(value):
+        return _NOT_A_TIME
+    if isinstance(value, (dt.timedelta, np.timedelta64)):
+        return KpiError(VALUE, _(_DURATION[kind], arg=arg, value=show(value)))
+    return None
+
+
+def _numpy_datetime(value: np.datetime64, arg: str) -> dt.datetime | None | KpiError:
+    """A ``numpy.datetime64`` as a datetime; None for NaT; ``#NUM!`` beyond years 1–9999."""
+    converted = value.astype("datetime64[us]").item()
+    if converted is None or isinstance(converted, dt.datetime):
+        return converted
+    return KpiError(NUM, _("{arg}: {value} is not a date Excel can hold", arg=arg, value=show(value)))
 
 
 def _text_number(text: str) -> float | None:
@@ -78,6 +109,12 @@ def to_number(value: object, arg: str) -> float | None | KpiError:
     """One value as a float; ``None`` for blank; a :class:`KpiError` otherwise."""
     if isinstance(value, KpiError):
         return value
+    if (err := _duration(value, arg, "number")) is not None:
+        return None if err is _NOT_A_TIME else err
+    if isinstance(value, np.datetime64):
+        value = _numpy_datetime(value, arg)
+        if isinstance(value, KpiError):
+            return value
     if isinstance(value, (bool, np.bool_)):
         return KpiError(VALUE, _("{arg}: {value} is not a number", arg=arg, value=value))
     if isinstance(value, (int, float, np.integer, np.floating)):
@@ -110,6 +147,12 @@ def to_label(value: object, arg: str) -> object:
     """One value as a label: trimmed text, a number or a bool; ``None`` for blank."""
     if isinstance(value, KpiError):
         return value
+    if (err := _duration(value, arg, "label")) is not None:
+        return None if err is _NOT_A_TIME else err
+    if isinstance(value, np.datetime64):
+        value = _numpy_datetime(value, arg)
+        if isinstance(value, KpiError):
+            return value
     if value is None:
         return None
     if isinstance(value, str):
@@ -125,7 +168,7 @@ def to_label(value: object, arg: str) -> object:
         if x != x:
             return None
         if not np.isfinite(x):
-            return KpiError(NUM, _("{arg}: {value} is not a finite number", arg=arg, value=x))
+            return KpiError(NUM, _("{arg}: {value} is not a finite number", arg=arg, value=show(value)))
         return x
     if isinstance(value, (dt.date, dt.datetime)):
         return date_serial(value)
@@ -135,6 +178,10 @@ def to_label(value: object, arg: str) -> object:
 def to_bool(value: object, arg: str) -> bool | None | KpiError:
     if isinstance(value, KpiError) or value is None:
         return value
+    if (err := _duration(value, arg, "bool")) is not None:
+        return None if err is _NOT_A_TIME else err
+    if isinstance(value, np.datetime64):
+        return KpiError(VALUE, _("{arg}: {value} is not TRUE or FALSE", arg=arg, value=show(value)))
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, (int, float, np.integer, np.floating)):
@@ -162,6 +209,12 @@ def to_date(value: object, arg: str) -> dt.date | None | KpiError:
     """A date from a date, an Excel serial number or ``2024-03-01``/``2024年3月1日`` text."""
     if isinstance(value, KpiError) or value is None:
         return value
+    if (err := _duration(value, arg, "date")) is not None:
+        return None if err is _NOT_A_TIME else err
+    if isinstance(value, np.datetime64):
+        value = _numpy_datetime(value, arg)
+        if value is None or isinstance(value, KpiError):
+            return value
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):

@@ -68,3 +68,27 @@ def reference_markdown() -> str:
     for f in fns:
         body += ["", f'<a id="{f.name.lower()}"></a>', "", function_markdown(f)]
     return "\n".join(head + body) + "\n"
+
+
+def function_renderable(fn: KpiFunction):
+    """One function as a terminal shows it (``kpi functions NAME``): the signature, what it
+    does, a table of arguments and what it returns. Text folds rather than being cut, so a
+    Chinese phrase (which has no spaces to wrap at) is shown whole on a narrow terminal."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(show_lines=True, expand=True)
+    table.add_column("Argument", style="bold cyan", no_wrap=True)  # names are short: never split
+    table.add_column("Takes", overflow="fold", ratio=2)
+    table.add_column("Help", overflow="fold", ratio=3)
+    for p in fn.params:
+        takes = _SHAPES[p.shape] + (f"; one of {', '.join(p.choices)}" if p.choices else "")
+        table.add_row(Text(p.name), Text(takes), Text(p.help))
+    return Group(
+        Text(fn.signature(), style="bold", overflow="fold"),
+        Text(""),
+        Text(fn.help, overflow="fold"),
+        table,
+        Text.assemble(("Returns: ", "bold"), fn.returns, overflow="fold"),
+    )

@@ -3,11 +3,18 @@
 ``kpi new TEMPLATE -o FILE`` writes a fresh, recalculated copy of a template (its sample
 staff, N made-up staff, or empty rows). ``kpi demo`` is the main job on its embedded
 example: PreSales_T44 with its sample staff, recalculated headless, the ranked results
-and every error with its reason printed, the workbook written for Excel or LibreOffice.
+and every error with its reason printed, the workbook written for Excel or LibreOffice:
+into a new folder of the temp folder unless ``-o`` says where, so the demo never writes
+into the current folder (a checkout) and never replaces a file.
+
+Both write atomically (:func:`kpi_udfs.recalc.write.safefile.write_file`), make the output's
+folder if missing, refuse an existing file without ``--force`` (exit 2) and an output
+that cannot be written with one line (exit 4).
 """
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,12 +24,22 @@ from rich.console import Console
 from rich.table import Table
 
 from . import templates
+from .cli_output import fail
 from .errors import KpiError
 from .recalc.model import Evaluation
 from .templates.spec import Template
 
 DEMO_TEMPLATE = "PreSales_T44"
-DEMO_OUTPUT = Path("PreSales_T44-demo.xlsx")
+DEMO_NAME = "PreSales_T44-demo.xlsx"
+
+EXIT_USAGE = 2
+EXIT_CANNOT_WRITE = 4
+
+EXIT_CODES_HELP = """Exit codes:
+ 0  written
+ 2  usage error: an unknown template, an output that exists (without --force) or is not an .xlsx
+ 4  the output cannot be written: no permission, a folder that cannot be made, disk full
+ 5  internal error (a bug: please report it)"""
 
 
 @dataclass
@@ -110,9 +127,37 @@ def print_results(console: Console, t: Template, evaluation: Evaluation, staff: 
         console.print(f"  {s}!{c}: {v.code} {v.reason}")
 
 
+def _check_output(output: Path, force: bool) -> None:
+    if output.is_dir():
+        fail(f"{output}: is a folder; give a file name such as {output / 'book.xlsx'}", EXIT_USAGE)
+    if output.suffix.lower() != ".xlsx":
+        fail(f"{output}: the output must be an .xlsx file", EXIT_USAGE)
+    if (output.exists() or output.is_symlink()) and not force:
+        fail(f"{output} exists; use --force to overwrite it", EXIT_USAGE)
+
+
+def _write(name: str, output: Path, staff: int | None = None, empty: bool = False) -> Evaluation:
+    """Build template ``name`` recalculated, and write it as ``output`` in one step."""
+    from .recalc.write.safefile import OutputError, write_file
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="kpi-new-") as tmp:
+            built = Path(tmp) / f"{name}.xlsx"
+            evaluation = templates.build(name, built, staff=staff, empty=empty)
+            data = built.read_bytes()
+    except OSError as e:
+        fail(f"cannot build the workbook in the temp folder {tempfile.gettempdir()} ({e.strerror or e})",
+             EXIT_CANNOT_WRITE)
+    try:
+        write_file(output, data)
+    except OutputError as e:
+        fail(str(e), EXIT_CANNOT_WRITE)
+    return evaluation
+
+
 def new(
     template: str = typer.Argument(..., help=f"Template name: {', '.join(templates.names())}."),
-    output: Path = typer.Option(..., "-o", "--output", help="Where to write the .xlsx."),
+    output: Path = typer.Option(..., "-o", "--output", help="Where to write the .xlsx (its folder is made if missing)."),
     staff: int = typer.Option(None, "--staff", min=1, help="N made-up staff instead of the sample staff."),
     empty: bool = typer.Option(False, "--empty", help="No staff: empty rows to fill in (30, or --staff N)."),
     force: bool = typer.Option(False, "--force", help="Overwrite OUTPUT if it exists."),
@@ -122,12 +167,9 @@ def new(
     try:
         t = templates.get(template)
     except KeyError as e:
-        console.print(f"[red]{e.args[0]}[/red]")
-        raise typer.Exit(2) from None
-    if output.exists() and not force:
-        console.print(f"[red]{output} exists[/red]; use --force to overwrite it")
-        raise typer.Exit(2)
-    evaluation = templates.build(t.name, output, staff=staff, empty=empty)
+        fail(e.args[0], EXIT_USAGE)
+    _check_output(output, force)
+    evaluation = _write(t.name, output, staff=staff, empty=empty)
     rows, _spare = templates.staff_rows(t, staff, empty)
     what = "empty rows" if empty else (f"{staff} generated staff" if staff else f"{len(rows)} sample staff")
     errors = len(evaluation.errors()) if evaluation else 0
@@ -138,12 +180,23 @@ def new(
 
 
 def demo(
-    output: Path = typer.Option(DEMO_OUTPUT, "-o", "--output", help="Where to write the recalculated workbook."),
+    output: Path = typer.Option(
+        None, "-o", "--output", show_default=False,
+        help=f"Where to write the recalculated workbook. Default: {DEMO_NAME} in a new folder of the temp folder."),
+    force: bool = typer.Option(False, "--force", help="Overwrite OUTPUT if it exists."),
 ) -> None:
     """The main job on its built-in example: PreSales_T44 with its sample staff, recalculated."""
     console = Console()
     t = templates.get(DEMO_TEMPLATE)
-    evaluation = templates.build(t.name, output)
+    if output is None:
+        try:
+            output = Path(tempfile.mkdtemp(prefix="kpi-demo-")) / DEMO_NAME
+        except OSError as e:
+            fail(f"cannot make a folder in the temp folder {tempfile.gettempdir()} ({e.strerror or e}); "
+                 "use -o FILE", EXIT_CANNOT_WRITE)
+    else:
+        _check_output(output, force)
+    evaluation = _write(t.name, output)
     staff = list(t.sample)
     print_results(console, t, evaluation, staff, f"{t.zh} — {t.en} ({t.scheme})")
     console.print(
@@ -154,5 +207,5 @@ def demo(
 
 def register(app: typer.Typer) -> None:
     """Add ``kpi new`` and ``kpi demo`` to the ``kpi`` command."""
-    app.command("new")(new)
-    app.command("demo")(demo)
+    app.command("new", epilog=EXIT_CODES_HELP)(new)
+    app.command("demo", epilog=EXIT_CODES_HELP)(demo)

@@ -111,6 +111,26 @@ def explode(path: Path, *, progress=None) -> Evaluation:
     raise ZeroDivisionError("a bug in the evaluator")
 
 
+def evaluate_or_die(path: Path, *, progress=None) -> Evaluation:
+    """:func:`evaluate`, except that a workbook whose name holds "die" kills its own process
+    with SIGKILL, as the kernel's out-of-memory killer or a person would."""
+    if "die" in Path(getattr(path, "path", path)).name:
+        import os
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
+    return evaluate(path, progress=progress)
+
+
+def hang(path: Path, *, progress=None) -> Evaluation:
+    """Write this process's id beside the workbook (BOOK.xlsx.pid), then compute forever."""
+    import os
+
+    Path(f"{getattr(path, 'path', path)}.pid").write_text(str(os.getpid()))
+    while True:
+        time.sleep(0.1)
+
+
 # -- test workbooks ----------------------------------------------------------------------
 
 def tiny_png(width: int = 2, height: int = 2) -> bytes:

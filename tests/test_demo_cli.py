@@ -22,7 +22,8 @@ runner = CliRunner()
 
 def test_demo_prints_ranked_results_and_errors_and_writes_the_workbook(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # no checkout files needed: the template is built from the package
-    res = runner.invoke(app, ["demo"], env={"COLUMNS": "200"})
+    written = tmp_path / "PreSales_T44-demo.xlsx"
+    res = runner.invoke(app, ["demo", "-o", str(written)], env={"COLUMNS": "200"})
     assert res.exit_code == 0, res.output
     out = res.output
     lines = [line for line in out.splitlines() if "│" in line]
@@ -37,7 +38,6 @@ def test_demo_prints_ranked_results_and_errors_and_writes_the_workbook(tmp_path,
     assert "0.42 falls in no band: gap [0.40, 0.45)" in out
     assert "38 falls in no band: gap (35, 40]" in out
     assert "scores item 5 is blank" in out
-    written = tmp_path / "PreSales_T44-demo.xlsx"
     assert str(written) in out.replace("\n", "")
     # the demo workbook is the committed template, cached values included
     assert written.read_bytes() == (ROOT / "templates" / "PreSales_T44.xlsx").read_bytes()
@@ -122,3 +122,65 @@ def test_the_package_ships_every_template_description():
     assert {"kpi_udfs.templates", "kpi_udfs.templates.schemes"} <= packages
     for module in templates.MODULES.values():
         assert (ROOT / "kpi_udfs" / "templates" / "schemes" / f"{module}.py").is_file()
+
+
+# -- issue 12: outputs -------------------------------------------------------------------------
+
+def _one_line_error(capsys, code: int, *args: str) -> str:
+    """Run `kpi ARGS` as the console script does; it must exit ``code`` with one line on
+    stderr and no traceback."""
+    from kpi_udfs.cli import run
+
+    assert run(list(args)) == code
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err, err
+    return err
+
+
+def test_demo_writes_into_a_new_folder_never_the_current_one(tmp_path, monkeypatch, capsys):
+    import tempfile
+
+    from kpi_udfs.cli import run
+
+    work, scratch = tmp_path / "checkout", tmp_path / "temp"
+    work.mkdir()
+    scratch.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    assert run(["demo"]) == 0 and run(["demo"]) == 0
+    out = "".join(capsys.readouterr().out.split())  # the path may be wrapped over lines
+    assert list(work.iterdir()) == []  # nothing left in the current folder (a checkout)
+    made = sorted(scratch.glob("kpi-demo-*/PreSales_T44-demo.xlsx"))
+    assert len(made) == 2  # each run its own new folder: nothing is ever replaced
+    assert all(str(p) in out for p in made)
+    assert made[0].read_bytes() == (ROOT / "templates" / "PreSales_T44.xlsx").read_bytes()
+
+
+def test_demo_and_new_do_not_overwrite_without_force(tmp_path, capsys):
+    mine = tmp_path / "mine.xlsx"
+    mine.write_bytes(b"keep me")
+    for command in (["demo"], ["new", "Ops_Manager"]):
+        err = _one_line_error(capsys, 2, *command, "-o", str(mine))
+        assert "exists; use --force" in err and mine.read_bytes() == b"keep me"
+    from kpi_udfs.cli import run
+
+    assert run(["demo", "-o", str(mine), "--force"]) == 0
+    assert mine.read_bytes() == (ROOT / "templates" / "PreSales_T44.xlsx").read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.xlsx"]  # replaced in one step, no temp left
+
+
+def test_new_makes_a_missing_folder_and_refuses_what_it_cannot_write(tmp_path, capsys):
+    from kpi_udfs.cli import run
+
+    assert run(["new", "Ops_Manager", "-o", str(tmp_path / "2024" / "11" / "ops.xlsx")]) == 0
+    assert openpyxl.load_workbook(tmp_path / "2024" / "11" / "ops.xlsx")[STAFF]
+    blocker = tmp_path / "notes"
+    blocker.write_text("a file, not a folder")
+    err = _one_line_error(capsys, 4, "new", "Ops_Manager", "-o", str(blocker / "ops.xlsx"))
+    assert f"{blocker} is a file" in err
+    err = _one_line_error(capsys, 4, "demo", "-o", str(blocker / "sub" / "demo.xlsx"))
+    assert "cannot be made" in err
+    assert "must be an .xlsx" in _one_line_error(capsys, 2, "new", "Ops_Manager", "-o", str(tmp_path / "ops.csv"))
+    assert "is a folder" in _one_line_error(capsys, 2, "new", "Ops_Manager", "-o", str(tmp_path / "2024"))
+    assert "no template" in _one_line_error(capsys, 2, "new", "NoSuch", "-o", str(tmp_path / "x.xlsx"))
+    assert blocker.read_text() == "a file, not a folder"

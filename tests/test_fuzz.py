@@ -86,7 +86,7 @@ FUNCTIONS = list(REGISTRY)
 NUMBERS = [
     math.nan, math.inf, -math.inf, 1e308, -1e308, 1.7976931348623157e308, 5e-324, -5e-324, 1e-300,
     -0.0, 0.0, 2**53 + 1, 10**400, -(10**400), np.float32(1.5), np.int64(7), np.float64("nan"),
-    np.float64("inf"), np.int8(-3), np.uint64(2**64 - 1),
+    np.float64("inf"), np.int8(-3), np.uint64(2**64 - 1), 10**5000, -(10**5000),
 ]
 ERRORS = [
     KpiError("#N/A", "x"), KpiError("#N/A", ""), KpiError("#DIV/0!", ""), KpiError("#VALUE!", "upstream"),
@@ -102,6 +102,7 @@ DATES = [
     dt.date(2024, 3, 1), dt.datetime(2024, 3, 1, 12, 30), dt.date(1, 1, 1), dt.date(9999, 12, 31),
     dt.datetime.max, dt.datetime.min, dt.time(12), dt.timedelta(days=3), "2024-03-01", "2024年3月1日",
     "2024-02-30", "2024/13/01", "0000-01-01", np.datetime64("2024-03-01"),
+    np.datetime64("NaT"), np.datetime64("99999-01-01"), np.timedelta64(5, "D"), np.timedelta64("NaT"),
 ]
 BLANKS = [None, "", "   ", "\t", "\u3000", math.nan]
 BOOLS = [True, False, np.bool_(True), np.bool_(False), "TRUE", "否", "yes"]

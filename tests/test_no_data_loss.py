@@ -247,3 +247,72 @@ def sheet_formulas(path: Path) -> dict[str, str]:
     with zipfile.ZipFile(path) as zf:
         root = ET.fromstring(zf.read("xl/worksheets/sheet1.xml"))
     return {c.get("r"): c.find(f"{ns}f").text for c in root.iter(f"{ns}c") if c.find(f"{ns}f") is not None}
+
+
+# -- locks and temporary files live beside the target (issue 12) -------------------------------
+
+_HOLD = """
+import sys, time
+from pathlib import Path
+from kpi_udfs.recalc.write.safefile import target_lock
+with target_lock(Path(sys.argv[1])):
+    print("held", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+def test_the_lock_does_not_depend_on_tmpdir(tmp_path, monkeypatch):
+    """Two runs with different TMPDIR must meet on one lock: with the lock in the temp folder
+    each "held" its own, and one run's start removed the other's temporary file."""
+    import tempfile
+
+    from kpi_udfs.recalc.write.safefile import LockedError, lock_path
+
+    src = staff_book(tmp_path / "book.xlsx", rows=5)
+    (tmp_path / "tmp-a").mkdir()
+    (tmp_path / "tmp-b").mkdir()
+    holder = subprocess.Popen([sys.executable, "-c", _HOLD, str(src), "30"], stdout=subprocess.PIPE, text=True,
+                              env={**os.environ, "TMPDIR": str(tmp_path / "tmp-a")})
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp-b"))
+        assert lock_path(src) == tmp_path / ".~kpi-book.xlsx.lock"
+        with pytest.raises(LockedError), target_lock(src, timeout=0.3):
+            pass
+    finally:
+        holder.kill()
+        holder.wait()
+    with target_lock(src, timeout=5):  # the holder died: its lock went with it
+        pass
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx", "tmp-a", "tmp-b"]
+
+
+def test_concurrent_runs_with_different_tmpdir_both_succeed(tmp_path):
+    src = staff_book(tmp_path / "book.xlsx")
+    original = src.read_bytes()
+    procs = []
+    for name in ("tmp-a", "tmp-b"):
+        (tmp_path / name).mkdir()
+        procs.append(subprocess.Popen(
+            [sys.executable, "-m", "kpi_udfs.cli", "recalc", str(src), "--in-place"], cwd=tmp_path,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "TMPDIR": str(tmp_path / name)}))
+    outs = [p.communicate() for p in procs]
+    assert [p.returncode for p in procs] == [EXIT_OK, EXIT_OK], outs
+    assert state(src, original) == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx", "tmp-a", "tmp-b"]
+    assert all(not any(d.iterdir()) for d in (tmp_path / "tmp-a", tmp_path / "tmp-b"))
+
+
+def test_names_beside_a_long_file_name_stay_within_255_bytes():
+    from kpi_udfs.recalc.write.safefile import NAME_MAX, lock_path, side_name
+
+    a = Path("x" * 240 + "-a.xlsx")
+    b = Path("x" * 240 + "-b.xlsx")
+    zh = Path("考核" * 40 + ".xlsx")  # 240 bytes + 5 in UTF-8
+    for p in (a, b, zh):
+        assert len(os.fsencode(f".~kpi-{side_name(p)}-abcd1234.tmp")) <= NAME_MAX
+        assert len(os.fsencode(lock_path(p).name)) <= NAME_MAX
+    assert side_name(a) != side_name(b)
+    assert side_name(Path("book.xlsx")) == "book.xlsx"
+    assert side_name(zh).startswith("考核") and "\ufffd" not in side_name(zh)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import csv
 import json
 import os
-import re
 import shutil
 import stat
 import subprocess
+import sys
 import threading
 import zipfile
 from pathlib import Path
@@ -77,15 +77,18 @@ def test_default_output_goes_beside_the_input(fake, tmp_path):
     assert [ws[f"D{i}"].value for i in range(2, 6)] == [inq * paid for _, inq, paid in STAFF]
 
 
-def test_summary_lists_every_error_cell(fake, tmp_path):
+def test_the_summary_gives_one_line_per_cause(fake, tmp_path):
+    """Issue 12: one line per cause with its count and first cells (--json has every cell)."""
     src = build_rich_workbook(tmp_path / "book.xlsx")
     res = kpi(src, "-o", tmp_path / "out.xlsx")
     assert res.exit_code == 0
     expected = _expected_errors()
     assert f"{len(expected)} ending in an error" in res.output
-    listed = dict(re.findall(r"(?m)^\s+(\S+!\S+)\s+(#\S+)", res.output))
-    assert listed == {ref: code for ref, (code, _) in expected.items()}
-    assert "row 3 has no band" in res.output
+    causes = [line.strip() for line in res.output.splitlines() if line.startswith("    ")]
+    # G2…G5: "row 2 has no band" … "row 5 has no band" are one cause; E4 is another
+    assert causes == ["#N/A  row … has no band: 4 cells (Staff!G2, Staff!G3, Staff!G4 and 1 more)",
+                      "#DIV/0!  division by zero: 1 cell (Staff!E4)"]
+    assert "--json lists every cell" in res.output
 
 
 def test_json_lists_each_error_cell_with_its_reason(fake, tmp_path):
@@ -210,7 +213,7 @@ def test_limits_are_configurable_from_the_command_line(fake, tmp_path):
     src = _bomb(tmp_path / "bomb.xlsx")
     assert kpi(src, "-o", tmp_path / "o.xlsx").exit_code == 3
     assert kpi(src, "-o", tmp_path / "o.xlsx", "--max-ratio", "5000").exit_code == 0
-    assert kpi(src, "-o", tmp_path / "o.xlsx", "--max-ratio", "5000", "--max-part-mb", "8").exit_code == 3
+    assert kpi(src, "-o", tmp_path / "o2.xlsx", "--max-ratio", "5000", "--max-part-mb", "8").exit_code == 3
 
 
 def test_read_only_target_is_a_clear_error(fake, tmp_path):
@@ -223,7 +226,8 @@ def test_read_only_target_is_a_clear_error(fake, tmp_path):
         assert src.read_bytes() == original
         existing = _plain_book(tmp_path / "out.xlsx")
         os.chmod(existing, 0o444)
-        assert kpi(src, "-o", existing).exit_code == 4
+        assert kpi(src, "-o", existing).exit_code == 2  # exists: needs --force
+        assert kpi(src, "-o", existing, "--force").exit_code == 4  # and is read-only
     finally:
         for p in tmp_path.iterdir():
             os.chmod(p, 0o644)
@@ -445,12 +449,191 @@ def test_killed_in_place_runs_leave_the_old_or_the_new_workbook(tmp_path):
         if rnd.random() < 0.5:
             src.write_bytes(original)
     assert seen <= {"old", "new"}
-    # a kill can leave a stray temp file beside the workbook, never a damaged workbook;
-    # the next run on that workbook removes it
-    assert {p.name for p in tmp_path.iterdir() if not p.name.startswith(".~kpi-book.xlsx-")} == {"book.xlsx"}
+    # a kill can leave a stray temp file (and an empty lock file) beside the workbook, never
+    # a damaged workbook; the next run on that workbook removes them
+    strays = {".~kpi-book.xlsx.lock"}
+    assert {p.name for p in tmp_path.iterdir()
+            if not p.name.startswith(".~kpi-book.xlsx-") and p.name not in strays} == {"book.xlsx"}
     stray = tmp_path / ".~kpi-book.xlsx-abcd1234.tmp"
     stray.write_bytes(b"half a workbook")
     other = tmp_path / ".~kpi-book.xlsx-other.xlsx-abcd1234.tmp"  # another file's: kept
     other.write_bytes(b"")
     assert run_job(job).exit_code == 0 and state() == "new"
     assert sorted(p.name for p in tmp_path.iterdir()) == [other.name, "book.xlsx"]
+
+
+# -- issue 12: outputs, --force, folders, one-line refusals ----------------------------------------
+
+def _run(capsys, *args) -> tuple[int, str, str]:
+    """`kpi ARGS` as the console script runs it (cli.run): exit code, stdout, stderr."""
+    from kpi_udfs.cli import run
+
+    code = run([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _one_line(capsys, code: int, *args) -> str:
+    got, out, err = _run(capsys, *args)
+    assert got == code, (got, out, err)
+    assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in out + err, err
+    return err
+
+
+def test_an_existing_output_needs_force(fake, tmp_path, capsys):
+    src = _plain_book(tmp_path / "book.xlsx")
+    other = tmp_path / "other.xlsx"
+    other.write_bytes(b"another workbook")
+    assert "other.xlsx exists; use --force" in _one_line(capsys, 2, "recalc", src, "-o", other)
+    assert other.read_bytes() == b"another workbook"
+    assert _run(capsys, "recalc", src, "-o", other, "--force")[0] == 0
+    assert openpyxl.load_workbook(other, data_only=True).active["C1"].value == 6
+    # the input as its own output, or another input as an output: never by -o
+    assert "use --in-place" in _one_line(capsys, 2, "recalc", src, "-o", src, "--force")
+    b = _plain_book(tmp_path / "b.xlsx")
+    folder = tmp_path / "f"
+    folder.mkdir()
+    (folder / "book.xlsx").symlink_to(b)  # book.xlsx's output there would be b.xlsx, another input
+    assert "also an input" in _one_line(capsys, 2, "recalc", src, b, "-o", folder, "--force")
+    assert "the input itself" in _one_line(capsys, 2, "recalc", b, "-o", folder / "book.xlsx", "--force")
+    # several existing outputs: counted, the first named
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("book.xlsx", "b.xlsx"):
+        (out / name).write_bytes(b"x")
+    assert "2 outputs exist" in _one_line(capsys, 2, "recalc", src, b, "-o", out)
+    # the default output is this command's own file: a later run replaces it
+    assert _run(capsys, "recalc", src)[0] == 0 and _run(capsys, "recalc", src)[0] == 0
+
+
+def test_a_folder_output_is_made_as_needed(fake, tmp_path, capsys):
+    """The README's form: `kpi recalc one/ -o res/`, a folder of one workbook, res/ not made yet
+    (was: "the output must keep the input's extension")."""
+    one = tmp_path / "one"
+    one.mkdir()
+    _plain_book(one / "a.xlsx")
+    assert _run(capsys, "recalc", f"{one}/", "-o", f"{tmp_path / 'res'}/")[0] == 0
+    assert _run(capsys, "recalc", one, "-o", tmp_path / "res2")[0] == 0  # a folder input: -o is a folder
+    src = _plain_book(tmp_path / "b.xlsx")
+    assert _run(capsys, "recalc", src, "-o", f"{tmp_path / 'res3'}/")[0] == 0  # a trailing slash
+    assert _run(capsys, "recalc", src, "-o", tmp_path / "deep" / "er" / "b.xlsx")[0] == 0  # a file's folder
+    for out in ("res/a.xlsx", "res2/a.xlsx", "res3/b.xlsx", "deep/er/b.xlsx"):
+        assert openpyxl.load_workbook(tmp_path / out, data_only=True).active["C1"].value == 6, out
+    assert "end -o with /" in _one_line(capsys, 2, "recalc", src, "-o", tmp_path / "res4")
+
+
+def test_an_output_that_cannot_be_written_is_one_line_exit_4(fake, tmp_path, capsys):
+    src = _plain_book(tmp_path / "book.xlsx")
+    blocker = tmp_path / "notes"
+    blocker.write_text("a file")
+    for out in (blocker / "x.xlsx", f"{blocker / 'sub'}/"):
+        assert f"{blocker} is a file" in _one_line(capsys, 4, "recalc", src, "-o", out)
+    code, out, err = _run(capsys, "recalc", src, "-o", "/proc/kpi-test.xlsx")
+    assert code == 4 and "Traceback" not in out + err and "/proc" in out + err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx", "notes"]
+
+
+@pytest.mark.parametrize("option, value", [
+    ("--max-part-mb", "nan"), ("--max-part-mb", "inf"), ("--max-part-mb", "0"), ("--max-part-mb", "-5"),
+    ("--max-total-mb", "nan"), ("--max-ratio", "nan"), ("--max-ratio", "0.5"), ("--max-ratio", "inf"),
+    ("--lock-timeout", "nan"), ("--lock-timeout", "-1"), ("--jobs", "-1"), ("--jobs", "two"),
+])
+def test_nonsense_option_values_are_refused_in_one_line(fake, tmp_path, capsys, option, value):
+    src = _plain_book(tmp_path / "book.xlsx")
+    err = _one_line(capsys, 2, "recalc", src, f"{option}={value}")
+    assert option in err and "kpi recalc --help" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx"]
+
+
+def test_strict_json_exit_codes_agree_per_file(fake, tmp_path, capsys):
+    """Issue 12: --json --strict exited 1 while each file's exit_code said 0."""
+    rich = build_rich_workbook(tmp_path / "rich.xlsx")
+    clean = _plain_book(tmp_path / "clean.xlsx")
+    code, out, _ = _run(capsys, "recalc", rich, clean, "--json", "--strict", "-j", "1", "-o", tmp_path / "out")
+    data = json.loads(out)
+    assert code == data["exit_code"] == 1
+    assert [(Path(f["input"]).name, f["exit_code"], f["status"]) for f in data["files"]] == [
+        ("rich.xlsx", 1, "error cells (--strict)"), ("clean.xlsx", 0, "ok")]
+    assert code == max(f["exit_code"] for f in data["files"])
+    # without --strict, the same files are 0 and "ok, with error cells"
+    code, out, _ = _run(capsys, "recalc", rich, "--json", "-o", tmp_path / "o.xlsx")
+    data = json.loads(out)
+    assert code == data["exit_code"] == data["files"][0]["exit_code"] == 0
+    assert data["files"][0]["status"] == "ok, with error cells"
+    assert data["files"][0]["causes"] == [
+        {"code": "#N/A", "reason": "row … has no band", "count": 4,
+         "first_cells": ["Staff!G2", "Staff!G3", "Staff!G4"]},
+        {"code": "#DIV/0!", "reason": "division by zero", "count": 1, "first_cells": ["Staff!E4"]}]
+
+
+def test_in_place_on_a_245_byte_file_name(fake, tmp_path, capsys):
+    """Issue 12: the temporary name ".~kpi-<name>-xxxxxxxx.tmp" went over 255 bytes."""
+    for name in ("b" * 240 + ".xlsx", "考核" * 40 + ".xlsx"):
+        assert len(os.fsencode(name)) >= 245
+        src = _plain_book(tmp_path / name)
+        code, out, err = _run(capsys, "recalc", src, "--in-place")
+        assert code == 0, out + err
+        assert openpyxl.load_workbook(src, data_only=True).active["C1"].value == 6
+        assert _run(capsys, "recalc", src)[0] == 0  # the default output: 252 bytes
+        assert (tmp_path / (name[:-5] + ".recalc.xlsx")).exists()
+    assert all(not p.name.startswith(".~kpi-") for p in tmp_path.iterdir())
+
+
+def test_a_name_too_long_for_the_default_output_is_one_line(fake, tmp_path, capsys):
+    src = _plain_book(tmp_path / ("c" * 248 + ".xlsx"))  # + ".recalc" is 260 bytes
+    code, out, err = _run(capsys, "recalc", src)
+    assert code == 4 and "Traceback" not in out + err and "File name too long" in out + err
+
+
+def test_a_closed_stdout_keeps_the_documented_exit_code(tmp_path):
+    """Issue 12: `kpi recalc … | head` exited 1 silently; the run's own code is kept."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r in range(1, 3001):
+        ws.cell(r, 1).value = r
+        ws.cell(r, 2).value = f"=A{r}/0"  # 3,000 error cells: a JSON summary far over a pipe's buffer
+    src = tmp_path / "book.xlsx"
+    wb.save(src)
+    for args, code in ((["--json"], 0), (["--json", "--strict"], 1), (["--strict"], 1)):
+        out = tmp_path / "out.xlsx"
+        out.unlink(missing_ok=True)
+        proc = subprocess.Popen([sys.executable, "-m", "kpi_udfs.cli", "recalc", str(src), "-o", str(out), *args],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc.stdout.read(10)  # `| head -c 10`
+        proc.stdout.close()
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=120) == code, err
+        assert err == "", err
+        assert out.exists()
+
+
+def test_max_ratio_is_honoured_by_every_reader(tmp_path):
+    """Issue 12: --max-ratio 2000 was checked once, then the evaluator reopened the
+    workbook with the default limits (200:1) and refused it."""
+    src = _bomb(_plain_book(tmp_path / "bomb.xlsx"))  # a 16 MiB part of zeros: about 1000:1
+    res = kpi(src, "-o", tmp_path / "refused.xlsx")
+    assert res.exit_code == 3 and "compression ratio" in res.output
+    res = kpi(src, "-o", tmp_path / "out.xlsx", "--max-ratio", "2000")
+    assert res.exit_code == 0, res.output
+    ws = openpyxl.load_workbook(tmp_path / "out.xlsx", data_only=True).active
+    assert [ws["C1"].value, ws["C2"].value] == [6, 20]
+
+
+def test_thousands_of_error_cells_give_a_few_lines(tmp_path):
+    """Issue 12: 2,000 staff printed 24,807 lines, one per error cell. A template's band
+    gaps and the cells computed from them are a few causes."""
+    from kpi_udfs import templates
+
+    src = tmp_path / "big.xlsx"
+    templates.build("AfterSales_T47", src, staff=200, recalc=False)
+    res = kpi(src, "-o", tmp_path / "out.xlsx", "--json")
+    data = json.loads(res.stdout)
+    res = kpi(src, "-o", tmp_path / "out2.xlsx")
+    assert res.exit_code == 0
+    lines = res.output.splitlines()
+    assert data["error_cells"] > 1000 and len(lines) <= 12, res.output  # (200 staff: about 2,500)
+    causes = data["files"][0]["causes"]
+    assert sum(c["count"] for c in causes) == data["error_cells"]
+    assert {c["reason"] for c in causes} >= {"… falls in no band: gap (30, 35]", "… falls in no band: gap (45, 50]"}
+    for c in causes:
+        assert f"{c['code']}  {c['reason']}: {c['count']:,} cells ({', '.join(c['first_cells'])} and " in res.output

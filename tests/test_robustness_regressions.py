@@ -6,10 +6,12 @@ now it gives a value or an Excel error with a reason.
 
 from __future__ import annotations
 
+import datetime as dt
 import resource
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from kpi_udfs import (
@@ -24,6 +26,7 @@ from kpi_udfs import (
     REGISTRY,
     KpiError,
 )
+from kpi_udfs.coerce import to_bool, to_date, to_label, to_number
 from kpi_udfs.numeric import fmt
 
 
@@ -32,6 +35,41 @@ def test_an_integer_beyond_the_float_range_is_num_not_overflow_error():
     got = KPI_PASS(1, 10**400)
     assert isinstance(got, KpiError) and got.code == "#NUM!" and "target" in got.reason
     assert KPI_RATE([-(10**400), 3], 4)[1] == 0.75  # one bad row does not spoil the other
+
+
+def test_an_integer_of_thousands_of_digits_is_num_with_a_short_reason():
+    # issue 12: ValueError "Exceeds the limit (4300 digits) for integer string conversion"
+    # out of KPI_RATE(10**5000, 4): the message printed the integer
+    got = KPI_RATE(10**5000, 4)
+    assert got == KpiError("#NUM!", "numerator: a 5,001-digit integer is not a finite number")
+    assert KPI_RATE(4, -(10**5000)).reason == "denominator: a 5,001-digit negative integer is not a finite number"
+    assert list(KPI_RATE([10**5000, 3], 4))[1] == 0.75
+
+
+@pytest.mark.parametrize("duration", [np.timedelta64(5, "D"), np.timedelta64(90, "m"), dt.timedelta(days=3)])
+def test_a_duration_is_value_error_naming_the_argument(duration):
+    # issue 12: TypeError "float() argument must be … not 'datetime.timedelta'" out of the
+    # Python API for numpy.timedelta64 (a subclass of numpy.signedinteger)
+    for kind, convert in (("a number", to_number), ("a label", to_label), ("TRUE or FALSE", to_bool),
+                          ("a date", to_date)):
+        got = convert(duration, "x")
+        assert isinstance(got, KpiError) and got.code == "#VALUE!", (kind, got)
+        assert got.reason.startswith("x: ") and got.reason.endswith(f"is a duration, not {kind}")
+    got = KPI_RATE(duration, 4)
+    assert got.code == "#VALUE!" and got.reason.startswith("numerator: ")
+    column = KPI_RATE(np.array([duration, duration]), np.array([4, 4]))
+    assert all(e.code == "#VALUE!" for e in column)
+    assert KPI_GRADE(duration, [0, 60], ["B", "A"]).code == "#VALUE!"
+
+
+def test_numpy_dates_are_dates_and_nat_is_blank():
+    assert to_number(np.datetime64("2024-03-01"), "x") == 45352.0  # Excel's serial of 2024-03-01
+    assert to_date(np.datetime64("2024-03-01T10:30"), "x") == dt.date(2024, 3, 1)
+    for nat in (np.datetime64("NaT"), np.timedelta64("NaT")):
+        assert [to_number(nat, "x"), to_label(nat, "x"), to_bool(nat, "x"), to_date(nat, "x")] == [None] * 4
+    far = to_number(np.datetime64("99999-01-01"), "x")
+    assert far.code == "#NUM!" and "not a date Excel can hold" in far.reason
+    assert list(KPI_RATE(np.array(["2024-03-01", "NaT"], dtype="datetime64[D]"), 1)) == [45352.0, None]
 
 
 def test_a_cell_holding_a_tuple_or_a_ragged_range_does_not_crash_the_shape_check():

@@ -1,32 +1,43 @@
 """``kpi recalc``: compute every formula of workbooks and write the results as cached values.
 
-One file runs in this process with a progress bar per cell; several files (or a folder)
-are spread over a process pool, one worker per core, with one progress bar for the batch
-and one summary. Each file goes: read it once (:mod:`.read.archive`) → lock the output →
-validate the package (limits, no DTD) → evaluate (:mod:`.pipeline`) → write a patched
-copy atomically, after checking that no other program changed the input meanwhile.
+One file runs in this process; several files (or a folder) are spread over worker
+processes (:mod:`kpi_udfs.recalc.batch`), with one progress bar for the batch and one
+summary. Each file goes through :func:`run_job`: lock the output → read the input once
+(:mod:`.read.archive`) → validate the package under the run's limits → evaluate
+(:mod:`.pipeline`) → write a patched copy atomically, after checking that no other
+program changed the input meanwhile. Error cells are summarised one line per cause
+(:mod:`kpi_udfs.recalc.causes`); ``--json`` lists every cell.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
-import multiprocessing
+import math
 import os
 import re
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
+from ..cli_output import stdout_closed
 from ..errors import KpiError
-from .read.archive import Limits, MiB, PackageError, open_package, read_source
-from .write.safefile import LockedError, OutputError, atomic_output, remove_stale_temps, target_lock
+from . import causes as causes_of
+from .read.archive import Limits, MiB, PackageError, limits_in_force, open_package, read_source
+from .write.safefile import (
+    LockedError,
+    OutputError,
+    atomic_output,
+    make_folder,
+    remove_stale_temps,
+    target_lock,
+)
 from .write.writer import WriteError, split_ref, write_values
 
 #: Exit codes (documented in ``kpi recalc --help`` and docs/recalc.md).
@@ -39,7 +50,7 @@ EXIT_INTERNAL = 5
 
 STATUS = {
     EXIT_OK: "ok",
-    EXIT_ERROR_CELLS: "error cells",
+    EXIT_ERROR_CELLS: "error cells (--strict)",
     EXIT_BAD_FILE: "unreadable",
     EXIT_CANNOT_WRITE: "cannot write",
     EXIT_INTERNAL: "internal error",
@@ -51,13 +62,14 @@ EVALUATOR = "kpi_udfs.recalc.pipeline:evaluate_package"
 
 SUFFIXES = (".xlsx", ".xlsm")
 
-EXIT_CODES_HELP = """Exit codes (with several files the highest wins):
+EXIT_CODES_HELP = """Exit codes (with several files the highest wins; each file's own is in --json):
  0  every workbook recalculated (cells ending in an Excel error allowed unless --strict)
  1  --strict and some cell ends in an Excel error (the output is still written)
- 2  usage error: bad options, no such file, no workbook in a folder
+ 2  usage error: a bad option value, no such file, no workbook in a folder, an output that exists (without --force)
  3  a workbook is unreadable, damaged or hostile: not a zip, truncated, over a size limit, XML with a DTD
- 4  an output cannot be written: read-only, locked by another run, no permission, disk full
- 5  internal error of the evaluator (a bug: please report it)"""
+ 4  an output cannot be written: read-only, locked by another run, no permission, a folder that cannot be made
+ 5  internal error of the evaluator, or a worker process that died (a bug or out of memory: please report it)
+A closed standard output (kpi recalc … | head) does not change the exit code."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +81,8 @@ class Job:
     limits: Limits = Limits()
     lock_timeout: float = 60.0
     evaluator: str = EVALUATOR
+    #: Exit 1 (EXIT_ERROR_CELLS) when a cell ends in an error.
+    strict: bool = False
 
 
 @dataclass
@@ -94,10 +108,16 @@ class FileReport:
             return "ok, with error cells"
         return STATUS.get(self.exit_code, "failed")
 
+    @property
+    def failed(self) -> bool:
+        """Not recalculated (unreadable, cannot write, internal error)."""
+        return self.exit_code not in (EXIT_OK, EXIT_ERROR_CELLS)
+
     def as_json(self) -> dict:
         d = asdict(self)
         d["status"] = self.status
         d["error_cells"] = len(self.errors)
+        d["causes"] = [c.as_json() for c in causes_of.group(self.errors)]
         return d
 
 
@@ -134,19 +154,33 @@ def _load_evaluator(spec: str):
 
 
 def run_job(job: Job, progress=None) -> FileReport:
-    """Recalculate one workbook; every failure becomes a report with its exit code."""
+    """Recalculate one workbook; every failure becomes a report with its exit code.
+
+    This is the whole of one workbook's work, in this process or in a pool worker.
+    ``progress(phase, fraction)``, when given, hears "checking", "computing" (with the
+    evaluator's fraction done) and "writing N cells".
+    """
     started = time.perf_counter()
     src, out = Path(job.src), Path(job.out)
     report = FileReport(input=str(src), output=str(out))
+    tell = progress or (lambda phase, fraction=None: None)
+
+    def computing(done, total=None, *_):  # one pass, counted in formula cells
+        tell("computing", min(done / total, 1.0) if total else None)
+
     try:
-        with target_lock(out, job.lock_timeout):
+        with limits_in_force(job.limits), target_lock(out, job.lock_timeout):
+            remove_stale_temps(out)
+            tell("checking", None)
             source = read_source(src, job.limits)  # under the lock: a run before us may rewrite it
             with open_package(source, job.limits) as pkg:
-                remove_stale_temps(out)
                 pkg.validate()
                 sheets = [s.name for s in pkg.sheets]
                 evaluate = _load_evaluator(job.evaluator)
-                evaluation = evaluate(pkg, progress=progress)
+                tell("computing", 0.0)
+                evaluation = evaluate(pkg, progress=computing)
+                n = evaluation.formula_cells
+                tell(f"writing {n:,} cell{'' if n == 1 else 's'}", None)
                 with atomic_output(out) as fh:
                     written = write_values(pkg, evaluation, fh, limits=job.limits)
                     source.check_unchanged()  # nothing replaces the output if the input changed
@@ -168,6 +202,8 @@ def run_job(job: Job, progress=None) -> FileReport:
             {"sheet": s, "cell": c, "ref": qualified(s, c), "reason": why}
             for s, c, why in sorted(written.skipped, key=lambda e: order(e[:2]))
         ]
+        if job.strict and report.errors:
+            report.exit_code = EXIT_ERROR_CELLS
     except PackageError as e:
         report.exit_code, report.message, report.output = EXIT_BAD_FILE, str(e), None
     except WriteError as e:
@@ -189,25 +225,23 @@ def run_job(job: Job, progress=None) -> FileReport:
 
 # -- many files -------------------------------------------------------------------------
 
-def run_batch(jobs: list[Job], workers: int, on_done=None) -> list[FileReport]:
-    """Run jobs over a pool of ``workers`` processes; reports come back in job order."""
-    reports: list[FileReport | None] = [None] * len(jobs)
-    ctx = multiprocessing.get_context("spawn")  # same behaviour on Linux, macOS and Windows
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        futures = {pool.submit(run_job, job): i for i, job in enumerate(jobs)}
-        for fut in as_completed(futures):
-            i = futures[fut]
-            try:
-                reports[i] = fut.result()
-            except Exception as e:  # a worker that died (killed, out of memory)
-                reports[i] = FileReport(input=jobs[i].src, output=None, exit_code=EXIT_INTERNAL,
-                                        message=f"{Path(jobs[i].src).name}: worker failed: {e}")
-            if on_done:
-                on_done(reports[i])
-    return [r for r in reports if r is not None]
+def _worker_died(job: Job, how: str) -> FileReport:
+    return FileReport(input=job.src, output=None, exit_code=EXIT_INTERNAL,
+                      message=f"{Path(job.src).name}: the worker process recalculating it {how}; "
+                              "the other workbooks are not affected")
 
 
-def overall_exit(reports: list[FileReport], strict: bool) -> int:
+def run_batch(jobs: list[Job], workers: int, on_done=None, on_progress=None) -> list[FileReport]:
+    """Run jobs over ``workers`` processes (:func:`kpi_udfs.recalc.batch.run_pool`);
+    reports come back in job order. A worker that dies fails only its own workbook.
+    ``on_done(index, report)`` and ``on_progress(index, phase, fraction)`` follow the jobs."""
+    from .batch import run_pool
+
+    return run_pool(jobs, workers, run_job, on_death=_worker_died, on_done=on_done, on_progress=on_progress)
+
+
+def overall_exit(reports: list[FileReport], strict: bool = False) -> int:
+    """The run's exit code: the highest of the files' (each already says 1 under --strict)."""
     worst = max((r.exit_code for r in reports), default=EXIT_OK)
     if worst == EXIT_OK and strict and any(r.errors for r in reports):
         return EXIT_ERROR_CELLS
@@ -218,6 +252,10 @@ def overall_exit(reports: list[FileReport], strict: bool) -> int:
 
 class UsageError(Exception):
     pass
+
+
+class CannotWrite(Exception):
+    """An output folder cannot be made (exit 4)."""
 
 
 def default_output(src: Path) -> Path:
@@ -237,7 +275,11 @@ def expand_inputs(paths: list[Path]) -> list[Path]:
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
-            found = sorted(q for q in p.iterdir()
+            try:
+                entries = list(p.iterdir())
+            except OSError as e:
+                raise UsageError(f"{p}: cannot list this folder ({e.strerror or e})") from None
+            found = sorted(q for q in entries
                            if q.is_file() and q.suffix.lower() in SUFFIXES and not _is_output_or_temp(q))
             if not found:
                 raise UsageError(f"{p}: no .xlsx/.xlsm workbook in this folder")
@@ -256,7 +298,14 @@ def expand_inputs(paths: list[Path]) -> list[Path]:
     return unique
 
 
-def plan_outputs(inputs: list[Path], output: Path | None, in_place: bool) -> list[Path]:
+def _names_a_folder(output: str, inputs: list[Path], folder_given: bool) -> bool:
+    """-o is a folder when it is one, ends with a slash, or several workbooks (or a folder
+    of workbooks) go to it; otherwise it is the output file of the one input."""
+    return (output.endswith(("/", os.sep)) or Path(output).is_dir() or len(inputs) > 1 or folder_given)
+
+
+def plan_outputs(inputs: list[Path], output: str | Path | None, in_place: bool,
+                 folder_given: bool = False) -> list[Path]:
     """Where each input's result goes (see ``kpi recalc --help``)."""
     if in_place and output is not None:
         raise UsageError("use either -o/--output or --in-place, not both")
@@ -264,45 +313,92 @@ def plan_outputs(inputs: list[Path], output: Path | None, in_place: bool) -> lis
         return list(inputs)
     if output is None:
         return [default_output(p) for p in inputs]
-    if len(inputs) > 1 or output.is_dir():
-        if output.exists() and not output.is_dir():
-            raise UsageError(f"-o {output}: with several workbooks -o must be a folder")
-        outs = [output / p.name for p in inputs]
+    text = str(output)
+    if _names_a_folder(text, inputs, folder_given):
+        folder = Path(text)
+        if folder.exists() and not folder.is_dir():
+            raise UsageError(f"-o {folder}: is a file; with several workbooks (or a folder) -o names a folder")
+        outs = [folder / p.name for p in inputs]
         names = [o.name.lower() for o in outs]
         if len(set(names)) != len(names):
-            raise UsageError(f"-o {output}: two workbooks have the same name; recalculate them separately")
+            raise UsageError(f"-o {folder}: two workbooks have the same name; recalculate them separately")
         return outs
-    return [output]
+    return [Path(text)]
 
 
 def _check_suffixes(inputs: list[Path], outputs: list[Path]) -> None:
     for src, out in zip(inputs, outputs, strict=True):
         if out.suffix.lower() != src.suffix.lower():
             raise UsageError(
-                f"{out}: the output must keep the input's extension ({src.suffix}); "
-                "Excel refuses a workbook whose extension does not match its content"
+                f"{out}: the output must keep the input's extension ({src.suffix}), as Excel refuses a "
+                f"workbook whose extension does not match its content; to write into a folder, end -o with /"
             )
 
 
-def _print_report(console: Console, r: FileReport) -> None:
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _check_overwrites(inputs: list[Path], outputs: list[Path], explicit: bool, force: bool) -> None:
+    """An output must not be another input; with -o, an existing file needs --force."""
+    for src, out in zip(inputs, outputs, strict=True):
+        for other in inputs:
+            if other is not src and _same_file(out, other):
+                raise UsageError(f"{out}: is also an input; recalculate it separately or use --in-place")
+        if explicit and _same_file(out, src):
+            raise UsageError(f"{out}: is the input itself; use --in-place to replace it")
+    if not explicit or force:
+        return
+    existing = [o for o in outputs if o.exists() or o.is_symlink()]
+    if len(existing) == 1:
+        raise UsageError(f"{existing[0]} exists; use --force to overwrite it")
+    if existing:
+        shown = ", ".join(str(o) for o in existing[:3]) + (", …" if len(existing) > 3 else "")
+        raise UsageError(f"{len(existing)} outputs exist ({shown}); use --force to overwrite them")
+
+
+def _make_folders(outputs: list[Path]) -> None:
+    for folder in sorted({o.parent for o in outputs}):
+        try:
+            make_folder(folder)
+        except OutputError as e:
+            raise CannotWrite(str(e)) from None
+
+
+def _print_report(console: Console, r: FileReport) -> bool:
+    """One workbook's lines; True when some line left cells out (--json lists them all)."""
     name = escape(r.input)
-    if r.exit_code not in (EXIT_OK, EXIT_ERROR_CELLS):
+    if r.failed:
         message = r.message or ""
         for prefix in (f"{r.input}: ", f"{Path(r.input).name}: "):
             message = message.removeprefix(prefix)
         console.print(f"[bold red]✗[/] {name}: not recalculated ({r.status}): {escape(message)}")
-        return
+        return False
     mark = "[yellow]![/]" if r.errors else "[green]✓[/]"
     where = "replaced in place" if r.output and Path(r.output) == Path(r.input) else f"→ {escape(r.output or '')}"
     console.print(f"{mark} {name} {where}: {r.cells_computed:,} formula cells computed, "
                   f"{len(r.errors):,} ending in an error")
-    for e in r.errors:
-        reason = f"  {escape(e['reason'])}" if e["reason"] else ""
-        console.print(f"    {escape(e['ref'])}  [red]{escape(e['code'])}[/]{reason}")
-    for w in r.warnings:
-        console.print(f"    {escape(w['ref'])}  [yellow]warning[/]  {escape(w['reason'])}")
-    for n in r.not_written:
-        console.print(f"    [yellow]not written[/] {escape(n['ref'])}: {escape(n['reason'])}")
+    cut = False
+    for cause in causes_of.group(r.errors):
+        cut |= _print_cause(console, cause, f"[red]{escape(cause.code)}[/]")
+    for cause in causes_of.group([dict(w, code="warning") for w in r.warnings]):
+        cut |= _print_cause(console, cause, "[yellow]warning[/]")
+    for cause in causes_of.group([dict(n, code="not written") for n in r.not_written]):
+        cut |= _print_cause(console, cause, "[yellow]not written[/]")
+    return cut
+
+
+def _print_cause(console: Console, cause: causes_of.Cause, label: str) -> bool:
+    cells = ", ".join(cause.cells)
+    more = cause.count - len(cause.cells)
+    if more:
+        cells += f" and {more:,} more"
+    count = f"{cause.count:,} cells" if cause.count > 1 else "1 cell"
+    console.print(f"    {label}  {escape(cause.reason)}: {count} ({escape(cells)})")
+    return more > 0
 
 
 def _summary_json(reports: list[FileReport], code: int) -> dict:
@@ -312,9 +408,27 @@ def _summary_json(reports: list[FileReport], code: int) -> dict:
         "error_cells": sum(len(r.errors) for r in reports),
         "errors": [dict(e, file=r.input) for r in reports for e in r.errors],
         "warnings": [dict(w, file=r.input) for r in reports for w in r.warnings],
-        "failed_files": sum(r.exit_code not in (EXIT_OK, EXIT_ERROR_CELLS) for r in reports),
+        "failed_files": sum(r.failed for r in reports),
         "exit_code": code,
     }
+
+
+def _megabytes(value: float) -> float:
+    if not math.isfinite(value) or value * MiB < 1:
+        raise typer.BadParameter(f"{value:g} is not a size: give a positive number of MiB")
+    return value
+
+
+def _ratio(value: float) -> float:
+    if not math.isfinite(value) or value < 1:
+        raise typer.BadParameter(f"{value:g} is not a ratio: give a number of at least 1")
+    return value
+
+
+def _seconds(value: float) -> float:
+    if not math.isfinite(value) or value < 0:
+        raise typer.BadParameter(f"{value:g} is not a wait: give a number of seconds, 0 or more")
+    return value
 
 
 def recalc(
@@ -322,86 +436,143 @@ def recalc(
         ..., metavar="BOOK...", show_default=False,
         help="Workbooks (.xlsx/.xlsm) or folders of workbooks to recalculate.",
     ),
-    output: Path = typer.Option(
+    output: str = typer.Option(
         None, "-o", "--output", show_default=False,
-        help="Output file (one workbook) or folder (several). Default: BOOK.recalc.xlsx beside each input.",
+        help="Output file (one workbook) or folder (several, a folder of them, or a path ending in /; "
+             "made if missing). Default: BOOK.recalc.xlsx beside each input.",
     ),
     in_place: bool = typer.Option(False, "--in-place", help="Replace each input atomically (temp file + rename)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
+    force: bool = typer.Option(False, "--force", help="Let -o overwrite files that exist."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout, every error cell listed."),
     strict: bool = typer.Option(False, "--strict", help="Exit 1 when any cell ends in an Excel error (for CI)."),
-    jobs: int = typer.Option(0, "-j", "--jobs", help="Worker processes for several files (0 = one per core)."),
+    jobs: int = typer.Option(0, "-j", "--jobs", min=0, help="Worker processes for several files (0 = one per core)."),
     lock_timeout: float = typer.Option(
-        60.0, "--lock-timeout", help="Seconds to wait for another run writing the same output, then refuse."),
+        60.0, "--lock-timeout", callback=_seconds,
+        help="Seconds to wait for another run writing the same output, then refuse."),
     max_part_mb: float = typer.Option(
-        Limits.max_part_bytes / MiB, "--max-part-mb", help="Refuse a package part larger than this, decompressed."),
+        Limits.max_part_bytes / MiB, "--max-part-mb", callback=_megabytes,
+        help="Refuse a package part larger than this, decompressed."),
     max_total_mb: float = typer.Option(
-        Limits.max_total_bytes / MiB, "--max-total-mb", help="Refuse a package larger than this, decompressed."),
+        Limits.max_total_bytes / MiB, "--max-total-mb", callback=_megabytes,
+        help="Refuse a package larger than this, decompressed."),
     max_ratio: float = typer.Option(
-        Limits.max_ratio, "--max-ratio", help="Refuse a part (≥ 1 MiB) compressed more than this ratio (zip bomb)."),
+        Limits.max_ratio, "--max-ratio", callback=_ratio,
+        help="Refuse a part (≥ 1 MiB) compressed more than this ratio (zip bomb)."),
 ) -> None:
     """Compute every formula (Excel's functions and the KPI_ functions) and write the results as the cells' cached values, changing nothing else in the file.
 
-    Without -o or --in-place the result goes to BOOK.recalc.xlsx beside the input, which stays untouched. The summary lists every cell that ends in an error as Sheet!A1 with its code and reason. Several files or a folder are spread over the machine's cores.
+    Without -o or --in-place the result goes to BOOK.recalc.xlsx beside the input, which stays untouched (a later run replaces that file). -o does not overwrite a file that exists unless --force. The summary gives, per workbook, one line per cause of error cells with their count and first cells (--json lists every cell). Several files or a folder are spread over the machine's cores.
     """  # noqa: E501
     err = Console(stderr=True)
     try:
         inputs = expand_inputs(books)
-        outputs = plan_outputs(inputs, output, in_place)
+        outputs = plan_outputs(inputs, output, in_place, folder_given=any(b.is_dir() for b in books))
         _check_suffixes(inputs, outputs)
-        if output is not None and len(inputs) > 1 and not output.exists():
-            output.mkdir(parents=True)
-    except (UsageError, OSError) as e:
-        err.print(f"[bold red]error:[/] {escape(str(e))}")
+        _check_overwrites(inputs, outputs, explicit=output is not None, force=force)
+        _make_folders(outputs)
+    except UsageError as e:
+        err.print(f"[bold red]error:[/] {escape(str(e))}", soft_wrap=True)
         raise typer.Exit(EXIT_USAGE) from None
+    except CannotWrite as e:
+        err.print(f"[bold red]error:[/] {escape(str(e))}", soft_wrap=True)
+        raise typer.Exit(EXIT_CANNOT_WRITE) from None
     limits = Limits(max_part_bytes=int(max_part_mb * MiB), max_total_bytes=int(max_total_mb * MiB),
                     max_ratio=max_ratio)
-    job_list = [Job(src=str(s), out=str(o), limits=limits, lock_timeout=lock_timeout, evaluator=EVALUATOR)
+    job_list = [Job(src=str(s), out=str(o), limits=limits, lock_timeout=lock_timeout, evaluator=EVALUATOR,
+                    strict=strict)
                 for s, o in zip(inputs, outputs, strict=True)]
     workers = min(len(job_list), jobs if jobs > 0 else (os.cpu_count() or 1))
     reports = _run_with_progress(job_list, workers, err)
     code = overall_exit(reports, strict)
-    if as_json:
-        sys.stdout.write(json.dumps(_summary_json(reports, code), ensure_ascii=False, indent=2) + "\n")
-    else:
-        console = Console(soft_wrap=True, highlight=False)  # one line per cell: greppable in CI logs
-        for r in reports:
-            _print_report(console, r)
-        if len(reports) > 1:
-            failed = sum(r.exit_code not in (EXIT_OK, EXIT_ERROR_CELLS) for r in reports)
-            console.print(f"[bold]{len(reports)} workbooks:[/] {len(reports) - failed} recalculated, "
-                          f"{failed} failed; {sum(r.cells_computed for r in reports):,} formula cells, "
-                          f"{sum(len(r.errors) for r in reports):,} ending in an error")
-        if output is None and not in_place and any(r.output for r in reports):
-            console.print("[dim](the input is untouched: results go to BOOK.recalc.xlsx beside it; "
-                          "use --in-place to replace it or -o to choose)[/]")
-        if code == EXIT_ERROR_CELLS:
-            console.print("[red]--strict: error cells found[/]")
+    try:
+        if as_json:
+            sys.stdout.write(json.dumps(_summary_json(reports, code), ensure_ascii=False, indent=2) + "\n")
+            sys.stdout.flush()
+        else:
+            _print_summary(reports, code, output is None and not in_place)
+    except BrokenPipeError:
+        stdout_closed()
     raise typer.Exit(code)
 
 
-def _run_with_progress(job_list: list[Job], workers: int, err: Console) -> list[FileReport]:
-    show = err.is_terminal
-    if not show:
-        if len(job_list) == 1 or workers <= 1:
-            return [run_job(j) for j in job_list]
-        return run_batch(job_list, workers)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+def _print_summary(reports: list[FileReport], code: int, default_outputs: bool) -> None:
+    console = Console(soft_wrap=True, highlight=False)  # one line per cause: greppable in CI logs
+    cut = False
+    for r in reports:
+        cut |= _print_report(console, r)
+    if len(reports) > 1:
+        failed = sum(r.failed for r in reports)
+        console.print(f"[bold]{len(reports)} workbooks:[/] {len(reports) - failed} recalculated, "
+                      f"{failed} failed; {sum(r.cells_computed for r in reports):,} formula cells, "
+                      f"{sum(len(r.errors) for r in reports):,} ending in an error")
+    if cut:
+        console.print("[dim](--json lists every cell with its reason)[/]")
+    if default_outputs and any(r.output for r in reports):
+        console.print("[dim](the input is untouched: results go to BOOK.recalc.xlsx beside it; "
+                      "use --in-place to replace it or -o to choose)[/]")
+    if code == EXIT_ERROR_CELLS:
+        console.print("[red]--strict: error cells found[/]")
+    sys.stdout.flush()
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+
+def _run_with_progress(job_list: list[Job], workers: int, err: Console) -> list[FileReport]:
+    """Run the jobs, with a progress bar on stderr when it is a terminal: per phase for one
+    workbook, over the workbooks for several (their total is the summary's)."""
+    sequential = len(job_list) == 1 or workers <= 1
+    if not err.is_terminal:
+        return [run_job(j) for j in job_list] if sequential else run_batch(job_list, workers)
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
                   console=err, transient=True) as bar:
         if len(job_list) == 1:
-            task = bar.add_task(f"recalculating {Path(job_list[0].src).name}", total=None)
+            name = escape(Path(job_list[0].src).name)
+            shown: dict[str, Any] = {"phase": None, "task": None}
 
-            def progress(done, total=None, *_):
-                bar.update(task, completed=done, total=total)
+            def progress(phase: str, fraction: float | None = None) -> None:
+                # one bar per phase; a phase of unknown length pulses, so the bar never
+                # looks stuck while the package is checked or written
+                if phase != shown["phase"]:
+                    if shown["task"] is not None:
+                        bar.update(shown["task"], visible=False)
+                    shown["phase"] = phase
+                    shown["task"] = bar.add_task(f"{name}: {phase}", total=None if fraction is None else 1.0)
+                if fraction is not None:
+                    bar.update(shown["task"], completed=fraction)
 
             return [run_job(job_list[0], progress=progress)]
-        task = bar.add_task(f"recalculating {len(job_list)} workbooks", total=len(job_list))
-        if workers <= 1:
-            reports = []
-            for j in job_list:
-                reports.append(run_job(j))
-                bar.advance(task)
-            return reports
-        return run_batch(job_list, workers, on_done=lambda _r: bar.advance(task))
+        n = len(job_list)
+        task = bar.add_task(f"recalculating {n} workbooks", total=n)
+        done: set[int] = set()
+        running: dict[int, float] = {}
 
+        def show() -> None:
+            bar.update(task, completed=len(done) + sum(running.values()),
+                       description=f"recalculating {n} workbooks ({len(done)} done)")
+
+        def on_progress(index: int, phase: str, fraction: float | None = None) -> None:
+            # a workbook's share of the bar: computing takes it to 0.9, writing to 0.95
+            if phase == "checking":
+                share = 0.0
+            elif phase.startswith("computing"):
+                share = 0.9 * (fraction or 0.0)
+            else:
+                share = 0.95
+            running[index] = max(running.get(index, 0.0), share)
+            show()
+
+        if sequential:
+            reports = []
+            for i, j in enumerate(job_list):
+                reports.append(run_job(j, progress=lambda phase, fraction=None, i=i: on_progress(i, phase, fraction)))
+                running.pop(i, None)
+                done.add(i)
+                show()
+            return reports
+
+        def on_done(index: int, _report: FileReport) -> None:
+            running.pop(index, None)
+            done.add(index)
+            show()
+
+        return run_batch(job_list, workers, on_done=on_done, on_progress=on_progress)

@@ -22,12 +22,16 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import os
 import posixpath
 import re
 import stat
 import zipfile
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,6 +65,36 @@ class Limits:
     ratio_min_bytes: int = 1 * MiB
     #: Most entries in the zip directory.
     max_entries: int = 20_000
+
+    def __post_init__(self) -> None:
+        for name in ("max_part_bytes", "max_total_bytes", "ratio_min_bytes", "max_entries"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}")
+        ratio = self.max_ratio
+        if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not math.isfinite(ratio) or ratio < 1:
+            raise ValueError(f"max_ratio must be a finite number of at least 1, got {ratio!r}")
+
+
+#: The limits of the run in progress (``kpi recalc --max-*``): every :func:`open_package`
+#: called without explicit limits uses them, so the evaluator and the writer, which open
+#: the package themselves, read it under the limits the user chose, not the defaults.
+_LIMITS: ContextVar[Limits | None] = ContextVar("kpi_package_limits", default=None)
+
+
+@contextmanager
+def limits_in_force(limits: Limits) -> Iterator[Limits]:
+    """Make ``limits`` the default of every package opened in this context (thread)."""
+    token = _LIMITS.set(limits)
+    try:
+        yield limits
+    finally:
+        _LIMITS.reset(token)
+
+
+def current_limits() -> Limits:
+    """The limits in force (:func:`limits_in_force`), else the defaults."""
+    return _LIMITS.get() or Limits()
 
 
 @dataclass(frozen=True)
@@ -124,7 +158,7 @@ def _read_regular(path: Path, max_bytes: int) -> tuple[bytes, tuple[int, int, in
 def read_source(path: Path | str, limits: Limits | None = None) -> Source:
     """Read the workbook file once (see the module doc)."""
     path = Path(path)
-    limits = limits or Limits()
+    limits = limits or current_limits()
     # a zip is never much larger than its parts decompressed: headers and directory aside
     data, identity = _read_regular(path, limits.max_total_bytes + 16 * MiB)
     return Source(path, data, identity, hashlib.sha256(data).hexdigest())
@@ -354,7 +388,7 @@ _SHEET_KINDS = {
 def open_package(source: Source | Path | str, limits: Limits | None = None) -> Package:
     """Open and validate a workbook package (from the bytes read once, or from a path,
     which is read once first); raise :class:`PackageError` with a clear reason."""
-    limits = limits or Limits()
+    limits = limits or current_limits()
     if not isinstance(source, Source):
         source = read_source(source, limits)
     path, head = source.path, source.data[:8]

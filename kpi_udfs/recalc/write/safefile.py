@@ -8,8 +8,14 @@ the next run on that file removes: :func:`remove_stale_temps`).
 
 :func:`target_lock` serialises writers of the same file: two ``kpi recalc --in-place``
 runs on one workbook take turns, and a run that waits longer than its timeout refuses
-with :class:`LockedError`. The lock file lives in the temp folder, keyed by the target's
-absolute path, so nothing is left beside the workbook (it guards runs on one machine).
+with :class:`LockedError`. The lock file ``.~kpi-BOOK.xlsx.lock`` lives beside the target,
+like the temporary file, so two runs agree on it whatever their TMPDIR (a lock in the
+temp folder let two runs with different TMPDIR both "hold" it and delete each other's
+temporary file); it is removed when the lock is released (a killed run leaves an empty one
+that the next run reuses). It guards runs on one machine.
+
+Both names keep within the 255 bytes a file name may have: a long workbook name is cut
+and followed by a hash of the whole name (:func:`side_name`).
 """
 
 from __future__ import annotations
@@ -55,16 +61,37 @@ def check_writable(target: Path) -> None:
         raise OutputError(f"{target}: is read-only; make it writable or write elsewhere with -o")
 
 
-def _lock_path(target: Path) -> Path:
-    folder = Path(tempfile.gettempdir()) / "kpi-recalc-locks"
-    if not folder.is_dir():
-        folder.mkdir(exist_ok=True)
-        try:
-            os.chmod(folder, 0o1777)  # shared like /tmp: any user may lock their files
-        except OSError:
-            pass
-    key = hashlib.sha256(os.path.normcase(str(target.resolve())).encode("utf-8")).hexdigest()[:32]
-    return folder / f"{key}.lock"
+#: Longest file name (bytes) on the file systems we write to (ext4, APFS, NTFS: 255).
+NAME_MAX = 255
+_PREFIX = ".~kpi-"
+#: Room for the target's name inside ``.~kpi-<name>-<8 random>.tmp``.
+_NAME_ROOM = NAME_MAX - len(_PREFIX) - len("-12345678.tmp")
+
+
+def _bytes(name: str) -> int:
+    return len(os.fsencode(name))
+
+
+def side_name(target: Path) -> str:
+    """The target's name as it appears in the names of its temporary and lock files:
+    the whole name when it fits, else its start, ``~`` and 12 hex digits of its SHA-256
+    (so a 245-byte workbook name still gives names under 255 bytes, distinct per name)."""
+    name = target.name
+    if _bytes(name) <= _NAME_ROOM:
+        return name
+    digest = hashlib.sha256(os.fsencode(name)).hexdigest()[:12]
+    cut = ""
+    for ch in name:
+        if _bytes(cut + ch) > _NAME_ROOM - 13:
+            break
+        cut += ch
+    return f"{cut}~{digest}"
+
+
+def lock_path(target: Path) -> Path:
+    """The lock file of ``target``: beside it (the real file, through symbolic links)."""
+    real = Path(os.path.realpath(target))
+    return real.parent / f"{_PREFIX}{side_name(real)}.lock"
 
 
 if os.name == "nt":  # pragma: no cover - exercised on Windows only
@@ -95,27 +122,58 @@ else:
         fcntl.flock(fd, fcntl.LOCK_UN)
 
 
+def _same_file(fd: int, path: Path) -> bool:
+    """Is ``path`` still the file open as ``fd`` (not unlinked by the lock's last holder)?"""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    mine = os.fstat(fd)
+    return (st.st_dev, st.st_ino) == (mine.st_dev, mine.st_ino)
+
+
 @contextmanager
 def target_lock(target: Path, timeout: float = 60.0) -> Iterator[None]:
-    """Hold the per-file lock of ``target``; wait up to ``timeout`` seconds, then refuse."""
-    path = _lock_path(target)
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
-    except OSError as e:
-        raise OutputError(f"{target}: cannot create lock file {path} ({e.strerror or e})") from None
-    try:
-        deadline = time.monotonic() + max(timeout, 0.0)
-        while not _try_lock(fd):
-            if time.monotonic() >= deadline:
-                raise LockedError(
-                    f"{target}: another kpi recalc is writing this file (waited {timeout:g} s); try again later"
-                )
-            time.sleep(0.05)
+    """Hold the per-file lock of ``target``; wait up to ``timeout`` seconds, then refuse.
+
+    The lock file is removed on release, while still locked; a run that opened it before
+    the removal finds, once it gets the lock, that the name now leads elsewhere (or
+    nowhere) and starts again, so two runs never hold two different lock files.
+    """
+    path = lock_path(target)
+    if not path.parent.is_dir():
+        raise OutputError(f"{target}: folder {path.parent} does not exist")
+    deadline = time.monotonic() + max(timeout, 0.0)
+    while True:
         try:
-            yield
-        finally:
-            _unlock(fd)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as e:
+            raise OutputError(f"{target}: cannot create the lock file {path.name} in {path.parent} "
+                              f"({e.strerror or e})") from None
+        try:
+            while not _try_lock(fd):
+                if time.monotonic() >= deadline:
+                    raise LockedError(
+                        f"{target}: another kpi recalc is writing this file (waited {timeout:g} s); "
+                        "try again later"
+                    )
+                time.sleep(0.05)
+        except BaseException:
+            os.close(fd)
+            raise
+        if os.name == "nt" or _same_file(fd, path):
+            break
+        _unlock(fd)  # the holder before us removed this file: lock the current one
+        os.close(fd)
+    try:
+        yield
     finally:
+        if os.name != "nt":  # Windows cannot remove an open file; the empty lock file stays
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+        _unlock(fd)
         os.close(fd)
 
 
@@ -138,10 +196,10 @@ def remove_stale_temps(target: Path) -> int:
     """Delete temporary files an interrupted run left for ``target`` (call it holding the lock).
 
     Only names :func:`atomic_output` makes for this very target are touched:
-    ``.~kpi-<name>-<8 random characters>.tmp``.
+    ``.~kpi-<name>-<8 random characters>.tmp`` (``<name>`` as :func:`side_name` gives it).
     """
     target = Path(os.path.realpath(target))
-    pattern = re.compile(r"\.~kpi-" + re.escape(target.name) + r"-[A-Za-z0-9_]{8}\.tmp")
+    pattern = re.compile(re.escape(_PREFIX + side_name(target)) + r"-[A-Za-z0-9_]{8}\.tmp")
     removed = 0
     try:
         entries = list(target.parent.iterdir())
@@ -174,7 +232,7 @@ def atomic_output(target: Path) -> Iterator[BinaryIO]:
         os.umask(umask)
         mode = 0o666 & ~umask
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".~kpi-{target.name}-", suffix=".tmp", dir=target.parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=f"{_PREFIX}{side_name(target)}-", suffix=".tmp", dir=target.parent)
     except OSError as e:
         raise OutputError(f"{target}: cannot write in {target.parent} ({e.strerror or e})") from None
     tmp = Path(tmp_name)
@@ -197,3 +255,25 @@ def atomic_output(target: Path) -> Iterator[BinaryIO]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def write_file(target: Path, data: bytes) -> None:
+    """Write ``data`` as ``target`` in one step (:func:`atomic_output`), making its folder
+    if missing; :class:`OutputError` with one clear reason when that cannot be done."""
+    make_folder(Path(os.path.abspath(target)).parent, for_=target)
+    with atomic_output(target) as fh:
+        fh.write(data)
+
+
+def make_folder(folder: Path, for_: Path | None = None) -> None:
+    """Make ``folder`` and its parents if missing; :class:`OutputError` naming why not
+    (a file in the way, no permission)."""
+    if folder.is_dir():
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
+        why = f"{blocker} is a file" if blocker is not None else (e.strerror or str(e))
+        where = f"{for_}: " if for_ is not None else ""
+        raise OutputError(f"{where}the folder {folder} cannot be made ({why})") from None
