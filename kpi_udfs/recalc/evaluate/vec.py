@@ -331,9 +331,20 @@ def with_error_cells(v: Vec, errors: np.ndarray | None) -> Vec:
     return Vec(kind, np.where(bad, np.nan, v.num), obj)
 
 
+def _fits(small: tuple[int, ...], shape: tuple[int, ...]) -> bool:
+    return all(a in (1, b) for a, b in zip(small, shape, strict=True))
+
+
 def select(cond: np.ndarray, a: Vec, b: Vec) -> Vec:
-    """Per cell, ``a`` where ``cond`` else ``b``."""
+    """Per cell, ``a`` where ``cond`` else ``b``; arrays of other sizes lined up as Excel
+    does (:func:`pad`: #N/A beyond the smaller one)."""
     shape = common_shape(cond.shape, a.shape, b.shape)
+    if not (_fits(a.shape, shape) and _fits(b.shape, shape) and _fits(cond.shape, shape)):
+        a, b = pad(a, shape), pad(b, shape)
+        if not _fits(cond.shape, shape):
+            c = pad(Vec.booleans(np.asarray(cond, dtype=bool)), shape)
+            outside = c.kind == ERROR
+            return with_error_cells(select(np.where(outside, False, c.num != 0), a, b), np.where(outside, ERR_NA, None))
     kind = np.where(cond, a.kind, b.kind).astype(np.int8)
     num = np.where(cond, a.num, b.num)
     obj = None

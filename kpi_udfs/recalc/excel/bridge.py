@@ -117,7 +117,10 @@ def result(raw: Any) -> Vec:
     if isinstance(raw, np.ndarray):
         arr = np.asarray(raw, dtype=object)
         if arr.ndim == 0:
-            return Vec.const(from_formulas(arr.item()))
+            inner = arr.item()
+            if isinstance(inner, (np.ndarray, list, tuple)):  # an array made for one value (MUNIT(2))
+                return result(inner)
+            return Vec.const(from_formulas(inner))
         if arr.ndim == 1:  # a list of values (MODE.MULT, FREQUENCY): a column, as Excel gives
             arr = arr.reshape(-1, 1)
         if arr.ndim > 2 or arr.size == 0:

@@ -8,8 +8,7 @@ SUMPRODUCT (text, booleans and empty cells count 0; arrays of different shapes a
 
 Corrected in `formulas`' table (:data:`CORRECTIONS`, called row by row): TRUNC;
 FLOOR, CEILING and their .MATH/.PRECISE/ISO variants (signs, modes, quotients within
-binary noise of a whole number); QUOTIENT, COMBIN, COMBINA, BASE; GCD and LCM skipping
-blank cells; DEC2BIN/DEC2OCT/DEC2HEX with two's complement as documented; the
+binary noise of a whole number); QUOTIENT, COMBIN, COMBINA, BASE; DEC2BIN/DEC2OCT/DEC2HEX with two's complement as documented; the
 number-system and COMPLEX functions taking a one-cell range; SEQUENCE.
 """
 
@@ -24,8 +23,9 @@ import schedula as sh
 from formulas.functions import Array, FoundError, wrap_func, wrap_ufunc
 from formulas.tokens.operand import Error
 
+from ...errors import KpiError
 from ...numeric import excel_round
-from ..evaluate.vec import ERR_VALUE, NUMBER, Vec, as_numbers, first_error, native_error
+from ..evaluate.vec import ERR_VALUE, NUMBER, Vec, as_numbers, first_error, native_error, text_to_number
 from .arguments import aggregate_numbers, arg_count, flat_rows, number_column, row_first_error, rows_of
 from .bridge import OMITTED, is_omitted
 from .conversions import int_arg, num_arg, scalar_number, single, text_number
@@ -170,18 +170,6 @@ def _base(number: float, radix: float, min_length: float = 0) -> Any:
         out = digits[r] + out
     return (out or "0").rjust(min_length, "0")
 
-def _without_empty(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        flat = np.ravel(np.asarray(value, dtype=object))
-        return np.array([v for v in flat if v is not sh.EMPTY], dtype=object)
-    return value
-
-def _gcd_lcm(original: Callable[..., Any]) -> Callable[..., Any]:
-    def gcd_lcm(*args: Any) -> Any:
-        return original(*[_without_empty(a) for a in args])
-
-    return gcd_lcm
-
 def _complex_suffix(original: Callable[..., Any]) -> Callable[..., Any]:
     """COMPLEX with an empty suffix (a blank cell, or "") writing "i", as Excel does."""
 
@@ -304,7 +292,56 @@ def xsequence(rows: Any, columns: Any = None, start: Any = None, step: Any = Non
     return (s + d * np.arange(r * c, dtype=float).reshape(r, c)).astype(object).view(Array)
 
 
+def _gcd_lcm(lcm: bool):
+    """GCD and LCM as Excel computes them: numbers truncated, numeric text read (also in
+    referenced cells), blanks skipped; a negative number #NUM!, other text or TRUE/FALSE
+    #VALUE!, nothing at all #VALUE!; a result beyond 2^53 #NUM!."""
+
+    def fn(ctx, args) -> Vec:
+        vecs = [a.ev(ctx) for a in args if not a.is_missing]
+        if not vecs:
+            return Vec.const(ERR_VALUE)
+        m = rows_of(*vecs)
+        out = np.empty((m, 1, 1), dtype=object)
+        for i in range(m):
+            numbers, error = [], None
+            for v in vecs:
+                for x in v.row(i).values().reshape(-1):
+                    if x is None:
+                        continue
+                    if isinstance(x, KpiError):
+                        error = error or x
+                        continue
+                    if isinstance(x, bool):
+                        error = error or ERR_VALUE
+                        continue
+                    if isinstance(x, str):
+                        n = text_to_number(x)
+                        if n is None:
+                            error = error or ERR_VALUE
+                            continue
+                        x = n
+                    if x < 0:
+                        error = error or native_error("#NUM!")
+                        continue
+                    numbers.append(int(x))
+            if error is None and not numbers:
+                error = ERR_VALUE
+            if error is not None:
+                out[i, 0, 0] = error
+                continue
+            r = numbers[0]
+            for n in numbers[1:]:
+                r = (r * n // math.gcd(r, n) if r and n else 0) if lcm else math.gcd(r, n)
+            out[i, 0, 0] = float(r) if r < 2**53 else native_error("#NUM!")
+        return Vec.from_values(out)
+
+    return fn
+
+
 FUNCTIONS = {
+    "GCD": _gcd_lcm(lcm=False),
+    "LCM": _gcd_lcm(lcm=True),
     "SUM": f_sum,
     "PRODUCT": f_product,
     "AVERAGE": f_average,
@@ -320,13 +357,10 @@ FUNCTIONS = {
 
 def _corrections() -> dict[str, Any]:
     from formulas.functions import get_functions
-    from formulas.functions import math as fmath
 
     table = get_functions()
     out: dict[str, Any] = {
         "TRUNC": wrap_ufunc(_rounder("DOWN", "TRUNC")),
-        "GCD": wrap_func(_gcd_lcm(fmath.xgcd)),
-        "LCM": wrap_func(_gcd_lcm(fmath.xlcm)),
         "SEQUENCE": wrap_func(xsequence),
         "QUOTIENT": wrap_ufunc(_quotient),
         "COMBIN": wrap_ufunc(_combin),
