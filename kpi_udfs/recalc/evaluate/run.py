@@ -19,6 +19,7 @@ the file's cached values, which are not even read.
 
 from __future__ import annotations
 
+import queue
 import sys
 import threading
 import time
@@ -416,29 +417,55 @@ def evaluate_workbook(
     """Run the :class:`Engine` on a workbook, on a thread with room for deep chains of
     cells computed on demand."""
     engine = Engine(wb, progress, whole_blocks)
-    box: dict = {}
-
-    def target() -> None:
-        limit = sys.getrecursionlimit()
-        sys.setrecursionlimit(max(limit, 200_000))
-        try:
-            box["result"] = engine.run()
-        except BaseException as e:  # re-raised in the caller's thread
-            box["error"] = e
-        finally:
-            sys.setrecursionlimit(limit)
-
-    old = threading.stack_size()
-    threading.stack_size(512 * 1024 * 1024)
-    try:
-        t = threading.Thread(target=target, name="kpi-recalc")
-        t.start()
-    finally:
-        threading.stack_size(old)
-    t.join()
-    if "error" in box:
-        raise box["error"]
+    _DEEP.run(engine.run)
     return engine
+
+
+class _DeepStack:
+    """One long-lived thread with a 512 MB stack that runs engines one at a time.
+
+    Cells computed on demand recurse as deep as the chain of cells they wait for; the
+    thread is started once per process (starting one per workbook cost a millisecond,
+    most of the time of a small workbook)."""
+
+    STACK = 512 * 1024 * 1024
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+
+    def _serve(self) -> None:
+        while True:
+            job, done, box = self._jobs.get()
+            limit = sys.getrecursionlimit()
+            sys.setrecursionlimit(max(limit, 200_000))
+            try:
+                job()
+            except BaseException as e:  # re-raised in the caller's thread
+                box["error"] = e
+            finally:
+                sys.setrecursionlimit(limit)
+                done.set()
+
+    def run(self, job: Callable[[], object]) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                old = threading.stack_size()
+                threading.stack_size(self.STACK)
+                try:
+                    self._thread = threading.Thread(target=self._serve, name="kpi-recalc", daemon=True)
+                    self._thread.start()
+                finally:
+                    threading.stack_size(old)
+            done, box = threading.Event(), {}
+            self._jobs.put((job, done, box))
+            done.wait()
+        if "error" in box:
+            raise box["error"]
+
+
+_DEEP = _DeepStack()
 
 
 __all__ = ["Ctx", "Engine", "evaluate_workbook", "finish", "fit_area", "EMPTY", "ERROR"]

@@ -1,7 +1,7 @@
 """Excel's functions, by family, as the evaluator calls them.
 
 Each family module (:mod:`.logic`, :mod:`.math`, :mod:`.statistics`, :mod:`.text`,
-:mod:`.lookup`, :mod:`.information`, :mod:`.dates`, with :mod:`.criteria` and
+:mod:`.lookup`, :mod:`.information`, :mod:`.dates`, :mod:`.engineering`, with :mod:`.criteria` and
 :mod:`.database`) holds:
 
 * ``FUNCTIONS``: functions computed here over whole blocks of rows
@@ -21,12 +21,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from ..evaluate.vec import Unsupported, Vec
-from . import dates, information, logic, lookup, math, statistics, text
+from . import dates, engineering, information, logic, lookup, math, statistics, text
 
 #: Functions whose value changes without any input changing.
 VOLATILE = frozenset({"TODAY", "NOW", "RAND", "RANDBETWEEN", "RANDARRAY"})
 
-_FAMILIES = (logic, math, statistics, text, lookup, information, dates)
+_FAMILIES = (logic, math, engineering, statistics, text, lookup, information, dates)
 
 
 def corrections() -> dict:
@@ -65,7 +65,7 @@ class _Table(Mapping):
     def __init__(self):
         self.own: dict = {}
         for family in _FAMILIES:
-            self.own.update(family.FUNCTIONS)
+            self.own.update(getattr(family, "FUNCTIONS", {}))
         self._all: dict | None = None
 
     def _load(self) -> dict:
