@@ -361,3 +361,30 @@ def test_bessel_functions_give_excels_approximations(tmp_path):
     assert got["B4"] == pytest.approx(2576524402069.303, rel=1e-12)
     assert [getattr(got[r], "code", None) for r in ("C1", "C2", "C3", "C4")] == ["#NUM!", "#NUM!", "#NUM!", "#VALUE!"]
     assert got["D1"] == got["D2"]  # numeric text read, the order truncated
+
+
+def test_complex_numbers_are_written_as_excel_writes_them(tmp_path):
+    # Microsoft's examples for IMSIN, IMCOS, IMEXP, IMSQRT, IMPRODUCT, IMARGUMENT, COMPLEX;
+    # the plain and exponent forms and "-j" from the cached values of Excel-saved books
+    # (formulas' test book, IronCalc's COMPLEXs book): 15 significant digits, no exponent
+    # while at most 19 decimals are needed, 0 for -0.
+    got = _both(tmp_path, {
+        "A1": '=IMSIN("4+3i")', "A2": '=IMCOS("1+i")', "A3": '=IMEXP("1+i")', "A4": '=IMSQRT("1+i")',
+        "A5": '=IMPRODUCT("3+4i","5-3i")', "A6": '=IMARGUMENT("3+4i")', "A7": '=COMPLEX(3,4,"j")',
+        "B1": "=COMPLEX(1E-16,0)", "B2": "=COMPLEX(2.24044486393732E-06,-2.99158552811404E-07)",
+        "B3": "=COMPLEX(0.0000692442674613868,-1)", "B4": '=IMSUB("1+i","1+i")', "B5": '=IMSUM("0.1+0.2i","0.2+0.1i")',
+        "C1": '=IMARGUMENT("j")', "C2": '=IMARGUMENT("-2.5i")', "C3": '=IMARGUMENT("0")',
+    })  # fmt: skip
+    assert [got[f"A{i}"] for i in range(1, 6)] == [
+        "-7.61923172032141-6.548120040911i", "0.833730025131149-0.988897705762865i",
+        "1.46869393991589+2.28735528717884i", "1.09868411346781+0.455089860562227i", "27+11i",
+    ]  # fmt: skip
+    assert round(got["A6"], 8) == 0.92729522
+    assert got["A7"] == "3+4j"
+    assert got["B1"] == "0.0000000000000001"
+    assert got["B2"] == "2.24044486393732E-06-2.99158552811404E-07i"
+    assert got["B3"] == "0.0000692442674613868-i"
+    assert got["B4"] == "0"
+    assert got["B5"] == "0.3+0.3i"  # 0.30000000000000004 to 15 digits
+    assert got["C1"] == pytest.approx(1.5707963267948966) and got["C2"] == pytest.approx(-1.5707963267948966)
+    assert got["C3"].code == "#DIV/0!"

@@ -1,4 +1,11 @@
-"""BESSELJ, BESSELY, BESSELI and BESSELK as Excel computes them.
+"""Excel's engineering functions where `formulas` differs from Excel: the Bessel
+functions, and complex numbers written as text.
+
+The IM functions and COMPLEX write each part with 15 significant digits, as Excel does
+("67.3415789404035-31.1777431114928j", not Python's 17-digit repr); IMARGUMENT is
+atan2(b, a), #DIV/0! only for 0.
+
+BESSELJ, BESSELY, BESSELI and BESSELK as Excel computes them.
 
 Excel does not compute Bessel functions to full precision: it uses the classic
 approximations (the rational functions of Numerical Recipes' ``bessj0``/``bessj1``/
@@ -17,13 +24,18 @@ Arguments: x a number (numeric text read), n truncated to an integer; TRUE/FALSE
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+import schedula as sh
 from formulas.functions import FoundError, wrap_func
 from formulas.tokens.operand import Error
 
+from .bridge import is_omitted
 from .conversions import num_arg, single
+from .math import scalar_lifted
 
 _NUM = Error.errors["#NUM!"]
 _VALUE = Error.errors["#VALUE!"]
@@ -225,9 +237,124 @@ def _excel(fn: Callable[[float, int], float], positive_x: bool) -> Callable[[Any
     return call
 
 
-CORRECTIONS = {
+_BESSEL = {
     "BESSELJ": wrap_func(_excel(besselj, positive_x=False)),
     "BESSELY": wrap_func(_excel(bessely, positive_x=True)),
     "BESSELI": wrap_func(_excel(besseli, positive_x=False)),
     "BESSELK": wrap_func(_excel(besselk, positive_x=True)),
 }
+
+
+# -- complex numbers as text ----------------------------------------------------------------
+
+#: Functions whose result is a complex number written as text.
+COMPLEX_RESULTS = (
+    "IMCONJUGATE", "IMCOS", "IMCOSH", "IMCOT", "IMCSC", "IMCSCH", "IMDIV", "IMEXP",
+    "IMLN", "IMLOG10", "IMLOG2", "IMPOWER", "IMPRODUCT", "IMSEC", "IMSECH", "IMSIN", "IMSINH",
+    "IMSQRT", "IMSUB", "IMSUM", "IMTAN",
+)  # fmt: skip
+
+
+def complex_part(x: float) -> str:
+    """One part of a complex number as Excel writes it: 15 significant digits, trailing
+    zeros dropped, without an exponent below 1e15 when that takes at most 19 decimals
+    ("0.0000692442674613868", "0.000000000000000001"), otherwise with an exponent of at
+    least two digits ("2.24044486393732E-06")."""
+    if x == 0:
+        return "0"
+    mantissa, exponent = f"{x:.14E}".split("E")
+    e = int(exponent)
+    if e < 15:
+        plain = f"{x:.{max(14 - e, 0)}f}"
+        if "." in plain:
+            plain = plain.rstrip("0").rstrip(".")
+        if len(plain.partition(".")[2]) <= 19:
+            return plain
+    mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}E{'-' if e < 0 else '+'}{abs(e):02d}"
+
+
+def complex_text(real: float, imag: float, suffix: str) -> str:
+    """``real+imag·i`` as Excel writes it: "3+4i", "-j", "2.5", "0"."""
+    re_text, im_text = complex_part(real), complex_part(imag)
+    if im_text == "0":
+        return re_text
+    if im_text in ("1", "-1"):
+        im_text = im_text[:-1]
+    im_text += suffix
+    if re_text == "0":
+        return im_text
+    return re_text + ("" if im_text.startswith("-") else "+") + im_text
+
+
+_COMPLEX = re.compile(
+    r"^(?P<re>[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)?"
+    r"(?:(?P<im>[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)?)(?P<unit>[ij]))?$"
+)
+
+
+def _rewritten(text: str) -> str:
+    """A complex result of `formulas` (Python's repr of each part) in Excel's writing."""
+    m = _COMPLEX.match(text.strip())
+    if not m or not (m.group("re") or m.group("unit")):
+        return text
+    real, im = m.group("re"), m.group("im")
+    if real and m.group("unit") and not im:  # "3j": the number is all imaginary
+        real, im = None, real
+    imag = 0.0 if not m.group("unit") else float(im + "1" if im in ("", "+", "-") else im)
+    real = float(real or 0)
+    return complex_text(real, imag, m.group("unit") or "i")
+
+
+def _excel_complex_text(original: Callable[..., Any]) -> Callable[..., Any]:
+    def call(*args: Any) -> Any:
+        out = original(*args)
+        if isinstance(out, str):
+            return _rewritten(out)
+        if isinstance(out, np.ndarray) and out.dtype == object:
+            flat = [(_rewritten(v) if isinstance(v, str) else v) for v in out.ravel()]
+            return np.asarray(flat, dtype=object).reshape(out.shape).view(type(out))
+        return out
+
+    return call
+
+
+def _imargument(real: Callable[..., Any], imaginary: Callable[..., Any]) -> Callable[..., Any]:
+    """IMARGUMENT: the angle θ of z, atan2(b, a); #DIV/0! only for 0 itself (`formulas`
+    gives it whenever the real part is 0, as for "j")."""
+
+    def call(z: Any) -> Any:
+        a, b = (np.ravel(np.asarray(f(z), dtype=object))[0] for f in (real, imaginary))
+        if not isinstance(a, float | int) or isinstance(a, bool):
+            return a
+        if not isinstance(b, float | int) or isinstance(b, bool):
+            return b
+        return Error.errors["#DIV/0!"] if a == 0 and b == 0 else math.atan2(b, a)
+
+    return call
+
+
+def _complex_suffix(original: Callable[..., Any]) -> Callable[..., Any]:
+    """COMPLEX with an empty suffix (a blank cell, or "") writing "i", as Excel does."""
+
+    def fn(real: Any, imag: Any, suffix: Any = "i") -> Any:
+        if suffix is sh.EMPTY or is_omitted(suffix) or suffix == "":
+            suffix = "i"
+        return original(real, imag, suffix)
+
+    return fn
+
+
+def _corrections() -> dict[str, Any]:
+    """The Bessel functions, and the IM functions of `formulas`' table writing their
+    results as Excel does."""
+    from formulas.functions import get_functions
+
+    table = get_functions()
+    out = {name: _excel_complex_text(table[name]) for name in COMPLEX_RESULTS if name in table}
+    out["IMARGUMENT"] = _imargument(table["IMREAL"], table["IMAGINARY"])
+    from formulas.functions.eng import xcomplex
+
+    out["COMPLEX"] = wrap_func(scalar_lifted(_excel_complex_text(_complex_suffix(xcomplex))))
+    out.update(_BESSEL)
+    return out

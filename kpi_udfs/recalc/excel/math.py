@@ -9,7 +9,7 @@ SUMPRODUCT (text, booleans and empty cells count 0; arrays of different shapes a
 Corrected in `formulas`' table (:data:`CORRECTIONS`, called row by row): TRUNC;
 FLOOR, CEILING and their .MATH/.PRECISE/ISO variants (signs, modes, quotients within
 binary noise of a whole number); QUOTIENT, COMBIN, COMBINA, BASE; DEC2BIN/DEC2OCT/DEC2HEX with two's complement as documented; the
-number-system and COMPLEX functions taking a one-cell range; SEQUENCE.
+number-system functions taking a one-cell range; SEQUENCE.
 """
 
 from __future__ import annotations
@@ -170,18 +170,7 @@ def _base(number: float, radix: float, min_length: float = 0) -> Any:
         out = digits[r] + out
     return (out or "0").rjust(min_length, "0")
 
-def _complex_suffix(original: Callable[..., Any]) -> Callable[..., Any]:
-    """COMPLEX with an empty suffix (a blank cell, or "") writing "i", as Excel does."""
-
-    def fn(real: Any, imag: Any, suffix: Any = "i") -> Any:
-        if suffix is sh.EMPTY or is_omitted(suffix) or suffix == "":
-            suffix = "i"
-        return original(real, imag, suffix)
-
-    return fn
-
-
-def _scalar_lifted(fn: Callable[..., Any]) -> Callable[..., Any]:
+def scalar_lifted(fn: Callable[..., Any]) -> Callable[..., Any]:
     """A function written for single values, taking 1×1 ranges as their value (a range of
     several cells is #VALUE!, as in Excel)."""
 
@@ -199,7 +188,7 @@ def _scalar_lifted(fn: Callable[..., Any]) -> Callable[..., Any]:
 #: `formulas` functions that fail on a 1×1 range where a single value works.
 SCALAR_ONLY = (
     "BIN2HEX", "BIN2OCT", "HEX2BIN", "HEX2OCT",
-    "OCT2BIN", "OCT2HEX", "COMPLEX",
+    "OCT2BIN", "OCT2HEX",
 )  # fmt: skip
 
 def _dec_to(radix: int, bits: int) -> Callable[..., Any]:
@@ -372,8 +361,5 @@ def _corrections() -> dict[str, Any]:
     for kind in ("FLOOR", "CEILING", "FLOOR.MATH", "CEILING.MATH", "FLOOR.PRECISE", "CEILING.PRECISE", "ISO.CEILING"):
         out[kind] = wrap_ufunc(_floor_ceiling(kind), input_parser=lambda *a: a, check_error=lambda *a: None)
     for name in SCALAR_ONLY:
-        out[name] = wrap_func(_scalar_lifted(table[name]))
-    from formulas.functions.eng import xcomplex
-
-    out["COMPLEX"] = wrap_func(_scalar_lifted(_complex_suffix(xcomplex)))
+        out[name] = wrap_func(scalar_lifted(table[name]))
     return out
