@@ -388,3 +388,40 @@ def test_complex_numbers_are_written_as_excel_writes_them(tmp_path):
     assert got["B5"] == "0.3+0.3i"  # 0.30000000000000004 to 15 digits
     assert got["C1"] == pytest.approx(1.5707963267948966) and got["C2"] == pytest.approx(-1.5707963267948966)
     assert got["C3"].code == "#DIV/0!"
+
+
+def test_lambda_helpers_keep_errors_and_array_start_values(tmp_path):
+    # Microsoft's SCAN example computes running products; the rest are the cached values
+    # of formulas' Excel-saved test book: an error stays an error (not the text
+    # "#DIV/0!"), a start value of several cells is passed whole (REDUCE adds 1+4+9 to
+    # each of A1:C1's copies; SCAN's first call sums it), MAP with two LAMBDAs is #VALUE!.
+    got = _array_book(tmp_path, {
+        "B1:D1": "=_xlfn.SCAN(1,{1,2,3},_xlfn.LAMBDA(_xlpm.a,_xlpm.b,_xlpm.a*_xlpm.b))",
+        "B2:C2": "=_xlfn.SCAN(1/0,{1,3},_xlfn.LAMBDA(_xlpm.a,_xlpm.b,_xlpm.a+_xlpm.b^2))",
+        "B3:D3": "=_xlfn.REDUCE(B1:D1,{1,2,3},_xlfn.LAMBDA(_xlpm.a,_xlpm.b,_xlpm.a+_xlpm.b^2))",
+        "B4:B5": "=_xlfn.SCAN(B1:D1,{1;2},_xlfn.LAMBDA(_xlpm.a,_xlpm.b,SUM(_xlpm.a)+_xlpm.b^2))",
+        "B6": "=_xlfn.MAP({1,2;3,3},_xlfn.LAMBDA(_xlpm.a,_xlpm.a+1),_xlfn.LAMBDA(_xlpm.b,_xlpm.b+3))",
+        "B7:C8": "=_xlfn.MAP({1,2;3,3},_xlfn.LAMBDA(_xlpm.a,_xlpm.a+1))",
+    })  # fmt: skip
+    assert [got[c] for c in ("B1", "C1", "D1")] == [1.0, 2.0, 6.0]
+    assert got["B2"].code == got["C2"].code == "#DIV/0!"
+    assert [got[c] for c in ("B3", "C3", "D3")] == [15.0, 16.0, 20.0]
+    assert [got["B4"], got["B5"]] == [10.0, 14.0]
+    assert got["B6"].code == "#VALUE!"
+    assert [got[c] for c in ("B7", "C7", "B8", "C8")] == [2.0, 3.0, 4.0, 4.0]
+
+
+def test_and_or_read_text_given_directly_as_excel_does(tmp_path):
+    # Microsoft: text in references and arrays is skipped; no logical value left is
+    # #VALUE!. Excel's cached values in formulas' test book: AND(TRUE,"0") is TRUE (text
+    # given directly that is not TRUE/FALSE is skipped too) and the first error wins even
+    # after skipped text. An omitted argument counts FALSE (IronCalc's notes of Excel).
+    got = _both(tmp_path, {
+        "A1": "x", "A2": True,
+        "B1": '=AND(TRUE,"0")', "B2": '=AND(TRUE,"false")', "B3": '=OR(FALSE,"TRUE")', "B4": '=AND("abc")',
+        "B5": '=AND(TRUE,"ciao",1/0,"0")', "B6": "=AND(A1:A2)", "B7": "=AND(A1)", "B8": "=AND(TRUE,)",
+    })  # fmt: skip
+    assert [got[f"B{i}"] for i in (1, 2, 3)] == [True, False, True]
+    assert got["B4"].code == "#VALUE!" and got["B5"].code == "#DIV/0!"
+    assert got["B6"] is True and got["B7"].code == "#VALUE!"
+    assert got["B8"] is False

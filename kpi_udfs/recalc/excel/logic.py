@@ -3,8 +3,8 @@
 A condition is a number (≠ 0), a boolean, or text reading TRUE or FALSE in any case;
 other text is #VALUE!, an empty cell FALSE. IF computes only the branch it takes when it
 decides for the whole block at once; an omitted branch is 0 (``IF(A1,,1)``), a missing
-third argument FALSE. AND and OR skip text and empty cells inside references and arrays
-and give #VALUE! when no logical value is left.
+third argument FALSE. AND and OR skip text (other than TRUE/FALSE given directly) and
+empty cells and give #VALUE! when no logical value is left.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import schedula as sh
-from formulas.functions import get_error, wrap_ufunc
+from formulas.functions import Array, get_error, replace_empty, wrap_func, wrap_ufunc
 from formulas.tokens.operand import Error, XlError
 
 from ...errors import NA
@@ -35,6 +35,7 @@ from ..evaluate.vec import (
 from .arguments import arg_count, as_column, flat_rows, row_first_error, rows_of
 
 _NA = Error.errors["#N/A"]
+_VALUE = Error.errors["#VALUE!"]
 
 
 def f_if(ctx, args) -> Vec:
@@ -73,26 +74,26 @@ def f_ifna(ctx, args) -> Vec:
 
 
 def _and_or(ctx, args, name: str) -> Vec:
+    """AND and OR as Excel reads their arguments: numbers and booleans count; text given
+    directly counts when it reads TRUE or FALSE and is skipped otherwise, text and empty
+    cells inside references and arrays are skipped; an omitted argument (``AND(TRUE,)``)
+    is FALSE; the first error wins; nothing left to count is #VALUE!."""
     if not args:
         return Vec.const(ERR_VALUE)
-    vecs = [None if a.is_missing else a.ev(ctx) for a in args]
-    m = rows_of(*[v for v in vecs if v is not None])
+    vecs = [Vec.const(False) if a.is_missing else a.ev(ctx) for a in args]
+    m = rows_of(*vecs)
     kinds, nums, objs = [], [], []
-    converted = np.zeros(m, dtype=bool)  # text given directly that is no TRUE/FALSE
     for node, v in zip(args, vecs, strict=True):
-        if v is None:
-            continue
         f = flat_rows(v, m)
         k, n = f.kind, f.num
         if not node.is_ref and v.shape[1:] == (1, 1) and (k == TEXT).any():
-            b, errors = truth(v)  # text given directly: TRUE/FALSE, else #VALUE!
+            b, errors = truth(v)  # text given directly: TRUE/FALSE, other text skipped
             b = np.broadcast_to(np.asarray(b).reshape(-1, 1), k.shape)
             text = k == TEXT
             k = np.where(text, BOOL, k).astype(np.int8)
             n = np.where(text, b.astype(float), n)
             if errors is not None:
                 bad = np.broadcast_to(np.asarray(errors).reshape(-1, 1), k.shape) != None  # noqa: E711
-                converted |= (bad & text).any(axis=1)
                 k = np.where(bad & text, EMPTY, k).astype(np.int8)
         kinds.append(k)
         nums.append(n)
@@ -105,8 +106,8 @@ def _and_or(ctx, args, name: str) -> Vec:
     present = (kind == NUMBER) | (kind == BOOL)
     true = present & (num != 0)
     r = ~(present & ~true).any(axis=1) if name == "AND" else true.any(axis=1)
-    errors = row_first_error(kind, obj)  # an error value first, then unreadable text
-    fail = converted | ~present.any(axis=1)
+    errors = row_first_error(kind, obj)
+    fail = ~present.any(axis=1)
     if fail.any():
         errors = np.full(m, None, dtype=object) if errors is None else errors
         errors[fail & (errors == None)] = ERR_VALUE  # noqa: E711
@@ -200,7 +201,66 @@ FUNCTIONS = {
     "FALSE": f_false,
 }
 
+# -- LAMBDA helpers: SCAN, REDUCE, MAP ----------------------------------------------------
+# `formulas` builds their results with numpy's default dtype, which turns an error into
+# the text "#DIV/0!"; and its REDUCE takes one element of an array start value at a time.
+
+
+def _first(value: Any) -> Any:
+    return value.ravel()[0] if isinstance(value, np.ndarray) else value
+
+
+def _cells(value: Any) -> np.ndarray:
+    return np.atleast_2d(np.asarray(value, dtype=object))
+
+
+def _start(initial: Any) -> Any:
+    """A start value: one cell as its value (blank 0), several cells as the array."""
+    if isinstance(initial, np.ndarray) and initial.size != 1:
+        return initial
+    return replace_empty(_first(initial))
+
+
+def _grid(values: list, shape: tuple[int, ...]) -> Array:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out.reshape(shape).view(Array)
+
+
+def xscan(initial: Any, array: Any, func: Any) -> Any:
+    """SCAN: each element combined with what the elements before it gave, row by row (a
+    start value of several cells is passed whole to the first call)."""
+    cells = _cells(array)
+    acc = _start(initial)
+    out = []
+    for x in cells.ravel():
+        acc = _first(func(acc, x))
+        out.append(acc)
+    return _grid(out, cells.shape)
+
+
+def xreduce(initial: Any, array: Any, func: Any) -> Any:
+    """REDUCE: the elements combined in turn with an accumulator, which may be an array
+    (``REDUCE(C1:E1, {1,2,3}, LAMBDA(a,b,a+b^2))`` adds 14 to each of C1:E1)."""
+    acc = _start(initial)
+    for x in _cells(array).ravel():
+        acc = func(acc, x)
+    return _cells(acc).view(Array)
+
+
+def xmap(array: Any, *rest: Any) -> Any:
+    """MAP: the LAMBDA (the last argument) applied to the elements of one or more arrays of
+    one shape (#VALUE! when the shapes differ)."""
+    func, arrays = rest[-1], [_cells(array)] + [_cells(a) for a in rest[:-1]]
+    if not callable(func) or any(a.shape != arrays[0].shape for a in arrays):
+        return _grid([_VALUE], (1, 1))
+    return _grid([_first(func(*xs)) for xs in zip(*(a.ravel() for a in arrays), strict=True)], arrays[0].shape)
+
+
 #: SWITCH compares text case-insensitively (`formulas` does not).
 CORRECTIONS = {
     "SWITCH": {"function": wrap_ufunc(xswitch, input_parser=lambda *a: a, check_error=lambda first, *a: get_error(first))},
+    "SCAN": wrap_func(xscan),
+    "REDUCE": wrap_func(xreduce),
+    "MAP": wrap_func(xmap),
 }
