@@ -101,6 +101,21 @@ def test_r1c1_key_is_the_same_for_copies_and_ignores_strings():
     assert fmt.format(*[7 + o for o in offsets]) == "IF(C7>0,D7/C7,$A$1)"
 
 
+def test_whole_columns_and_rows_are_relative_references_too():
+    # "=H:H" in A5 and in B6 are different formulas (C[7] and C[6] in R1C1); rows likewise.
+    assert r1c1_key("H:H", 5, 1) != r1c1_key("H:H", 6, 2)
+    assert r1c1_key("SUM(H:H)", 5, 1) == r1c1_key("SUM(I:I)", 9, 2)
+    assert r1c1_key("SUM($H:H)+3:3", 6, 2) == "SUM(C8:C[6])+R[-3]:R[-3]"
+    assert r1c1_key("T[[#This Row],[a:b]]", 1, 1) == "T[[#This Row],[a:b]]"  # a table column's name
+    fmt, offsets = copy_down("SUM(3:$4)+A5", 3)
+    assert fmt.format(*[10 + o for o in offsets]) == "SUM(10:$4)+A12"
+
+
+def test_intersection_with_a_whole_column_in_several_cells(tmp_path):
+    path = book(tmp_path, {**{f"H{r}": r * 10 for r in range(1, 8)}, "A5": "=H:H", "B6": "=H:H", "C7": "=H:H*2"})
+    assert {ref: v for (_, ref), v in evaluate(path).values.items()} == {"A5": 50.0, "B6": 60.0, "C7": 140.0}
+
+
 def test_copied_down_formulas_form_one_block(tmp_path):
     cells = {}
     column(cells, "A", [1, 2, 3, 4, 5, 6])

@@ -425,3 +425,26 @@ def test_and_or_read_text_given_directly_as_excel_does(tmp_path):
     assert got["B4"].code == "#VALUE!" and got["B5"].code == "#DIV/0!"
     assert got["B6"] is True and got["B7"].code == "#VALUE!"
     assert got["B8"] is False
+
+
+def test_int_and_mround_read_numbers_dates_and_halves_as_excel_does(tmp_path):
+    # Microsoft's examples: MROUND(10,3) 9, MROUND(-10,-3) -9, MROUND(1.3,0.2) 1.4,
+    # MROUND(5,-2) #NUM!, INT(8.9) 8, INT(-8.9) -9. The rest are Excel's cached values in
+    # IronCalc's MROUND_TRUNC_INT book: text reading as a date is that date's number, also
+    # from a cell (A1), but not with spaces around it; halves away from zero; an omitted
+    # argument #N/A; INT(1E+100) is 1E+100.
+    got = _both(tmp_path, {
+        "A1": '="2024-01-10"', "A2": '=" 2024-01-10 "',
+        "B1": "=MROUND(10,3)", "B2": "=MROUND(-10,-3)", "B3": "=MROUND(1.3,0.2)", "B4": "=MROUND(5,-2)",
+        "C1": "=INT(8.9)", "C2": "=INT(-8.9)", "C3": "=INT(A1)", "C4": "=INT(1E+100)",
+        "D1": "=MROUND(A1,7)", "D2": "=MROUND(A2,7)", "D3": "=MROUND(1,2)", "D4": "=MROUND(,5)",
+        "D5": "=MROUND(2.675,0.01)", "D6": '=MROUND(2,"8")', "D7": "=TRUNC(A1,0)", "D8": '=SQRT("50%")',
+    })  # fmt: skip
+    assert [got["B1"], got["B2"]] == [9.0, -9.0]
+    assert got["B3"] == 7 * 0.2  # shows 1.4; Excel keeps quotient × multiple (MROUND(1.23456789,0.0001) is 1.2346000000000001 in its cache)
+    assert got["B4"].code == "#NUM!"
+    assert [got["C1"], got["C2"], got["C3"], got["C4"]] == [8.0, -9.0, 45301.0, 1e100]
+    assert got["D1"] == 45304.0 and got["D2"].code == "#VALUE!"
+    assert got["D3"] == 2.0 and got["D4"].code == "#N/A"
+    assert got["D5"] == 2.68 and got["D6"] == 0.0 and got["D7"] == 45301.0
+    assert got["D8"] == pytest.approx(0.5**0.5)

@@ -224,6 +224,24 @@ def test_cells_in_unusual_spellings_are_read_and_used(tmp_path, cells, want):
     assert evaluate(path).values[("S", "B1")] == 10.0  # computed from the real A1, not from 0
 
 
+def test_a_shared_formula_moves_its_whole_column_and_row_references(tmp_path):
+    # Excel writes the formula once in A3 (t="shared", ref="A3:B4") and the other cells
+    # read it moved: 2:2 becomes 3:3 a row down, $D:D becomes $D:E a column right.
+    rows = (
+        '<row r="1"><c r="A1"><v>1</v></c><c r="B1"><v>10</v></c><c r="D1"><v>5</v></c><c r="E1"><v>7</v></c></row>'
+        '<row r="2"><c r="A2"><v>100</v></c><c r="B2"><v>1000</v></c></row>'
+        '<row r="3"><c r="A3"><f t="shared" ref="A3:B4" si="0">SUM(A1:A2)+SUM(2:2)+SUM($D:D)</f></c>'
+        '<c r="B3"><f t="shared" si="0"/></c></row>'
+        '<row r="4"><c r="A4"><f t="shared" si="0"/></c><c r="B4"><f t="shared" si="0"/></c></row>'
+    )
+    sheet = f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{MAIN}"><sheetData>{rows}</sheetData></worksheet>'
+    values = evaluate(_package(tmp_path / "shared.xlsx", sheet.encode())).values
+    assert values[("S", "A3")] == 101 + 1100 + 5  # SUM(A1:A2)+SUM(2:2)+SUM($D:D)
+    assert values[("S", "B3")] == 1010 + 1100 + 12  # SUM(B1:B2)+SUM(2:2)+SUM($D:E)
+    assert values[("S", "A4")] == (100 + 1206) + (1206 + 2122) + 5  # SUM(A2:A3)+SUM(3:3)+SUM($D:D)
+    assert values[("S", "B4")] == (1000 + 2122) + (1206 + 2122) + 12
+
+
 @pytest.mark.parametrize("index", ["-1", "-2", "2", "99999999999", "x"])
 def test_a_shared_string_that_does_not_exist_refuses_the_file(tmp_path, index):
     path = _package(tmp_path / "bad.xlsx", _sheet_xml(f'<c r="A1" t="s"><v>{index}</v></c>'))

@@ -54,18 +54,20 @@ class NeedsRows(Exception):
 
 
 class Ctx:
-    """Where a block is being computed: its sheet, first row, column and number of rows."""
+    """Where a block is being computed: its sheet, first row, column and number of rows;
+    for an array formula, ``area`` is the (rows, columns) of its range."""
 
-    __slots__ = ("engine", "book", "sheet", "row0", "col", "m", "array", "kpi_results")
+    __slots__ = ("engine", "book", "sheet", "row0", "col", "m", "array", "area", "kpi_results")
 
-    def __init__(self, engine: Engine, sheet: str, row0: int, col: int, m: int, array: bool):
+    def __init__(self, engine: Engine, sheet: str, row0: int, col: int, m: int, area: tuple[int, int] | None):
         self.engine = engine
         self.book = engine.book
         self.sheet = sheet
         self.row0 = row0
         self.col = col
         self.m = m
-        self.array = array
+        self.array = area is not None
+        self.area = area
         #: Results of the KPI_ calls made while computing, in call order (error reasons).
         self.kpi_results: list = []
 
@@ -298,7 +300,7 @@ class Engine:
 
     def _evaluate(self, b: Block, row0: int, m: int) -> Vec:
         compiled: Compiled = b.compiled
-        ctx = Ctx(self, b.sheet, row0, b.col, 1 if b.array else m, b.array)
+        ctx = Ctx(self, b.sheet, row0, b.col, 1 if b.array else m, (b.rows, b.width) if b.array else None)
         with np.errstate(all="ignore"):
             vec = compiled.root.ev(ctx)
         if b.array:

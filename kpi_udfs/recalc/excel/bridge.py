@@ -154,9 +154,12 @@ class Borrowed:
     """An Excel function of `formulas`' table, applied to each row of a block."""
 
     def __init__(self, name: str, fn):
+        from .signatures import NUMBERS_ONLY
+
         self.name = name
         self.fn = fn
         self.per_element = _element_by_element(fn)
+        self.numbers_only = name in NUMBERS_ONLY
 
     def __call__(self, ctx, args) -> Vec:
         callables = [_callable(ctx, a) if getattr(a, "is_lambda", False) else None for a in args]
@@ -201,6 +204,8 @@ class Borrowed:
         return Vec(got.kind.reshape(m, 1, 1), got.num.reshape(m, 1, 1), None if got.obj is None else got.obj.reshape(m, 1, 1))
 
     def call(self, row: list) -> Vec:
+        if self.numbers_only:
+            row = [_as_number(x) for x in row]
         try:
             with np.errstate(all="ignore"):
                 raw = self.fn(*row)
@@ -209,6 +214,31 @@ class Borrowed:
         except Exception:  # `formulas` raises for some inputs where Excel shows #VALUE!
             return Vec.const(KpiError(VALUE, f"{self.name} cannot take these arguments"))
         return result(raw)
+
+
+def _as_number(x: Any) -> Any:
+    """One argument of a function of numbers (a value, or a column of them for the whole
+    block): text that reads as a number becomes that number."""
+    from .conversions import text_as_number
+
+    def one(v: Any) -> Any:
+        if isinstance(v, str) and not isinstance(v, XlError):
+            n = text_as_number(v)
+            return v if n is None else n
+        return v
+
+    if isinstance(x, np.ndarray):
+        if x.size == 1 and x.ndim == 0:
+            x = x.item()
+        else:
+            flat = x.ravel()
+            if not any(isinstance(v, str) and not isinstance(v, XlError) for v in flat):
+                return x
+            out = np.empty(flat.shape, dtype=object)
+            out[:] = [one(v) for v in flat]
+            return out.reshape(x.shape).view(Array)
+    got = one(x)
+    return np.asarray(got, dtype=object).view(Array) if isinstance(got, float) and got is not x else got
 
 
 def _callable(ctx, node):

@@ -125,6 +125,18 @@ def num_arg(value: Any, default: float) -> float:
         raise FoundError(err=_VALUE) from None
 
 
+def text_as_number(text: str) -> float | None:
+    """Text Excel reads as a number where a number is expected: a number ("1,200",
+    "50%", "$3.5", spaces around allowed), a time ("9:30 PM") or a date ("2024-01-10",
+    not " 2024-01-10 ": Excel's MROUND(" 2024-01-10 ",7) is #VALUE!); None otherwise."""
+    x = text_number(text)
+    if x is None and text == text.strip():
+        x = time_text(text)
+        if x is None:
+            x = date_time_text(text)
+    return x
+
+
 def xvalue(value: Any) -> Any:
     """VALUE in `formulas`' conventions: numbers, times and dates written as text."""
     value = single(value)
@@ -133,11 +145,7 @@ def xvalue(value: Any) -> Any:
     if value is sh.EMPTY or is_omitted(value):
         return 0.0
     if isinstance(value, str):
-        x = text_number(value)
-        if x is None:
-            x = time_text(value)
-        if x is None:
-            x = date_time_text(value)
+        x = text_as_number(value)
         if x is None:
             raise FoundError(err=_VALUE)
         return x

@@ -1,8 +1,14 @@
-"""Excel's information functions about cells and sheets.
+"""Excel's information functions about values, cells and sheets.
 
-Computed here, from what the reader knows of the workbook: FORMULATEXT and ISFORMULA
-(the formula text of a cell), ISREF, SHEET and SHEETS. Corrected in `formulas`' table:
-N (TRUE is 1, as Excel documents).
+Computed here for whole blocks: the IS functions of a value (ISBLANK, ISERR, ISERROR,
+ISNA, ISLOGICAL, ISNONTEXT, ISNUMBER, ISTEXT), from what the reader knows of the
+workbook FORMULATEXT and ISFORMULA (the formula text of a cell), ISREF, SHEET and
+SHEETS. Corrected in `formulas`' table: N (TRUE is 1, as Excel documents).
+
+In an array formula Excel computes a function of one value once per cell of the
+formula's range, taking the argument's cell in the same place, and #N/A where the
+argument is smaller than the range: so ``{=ISBLANK(D6:Q6)}`` over 15 cells ends in
+FALSE (ISBLANK of #N/A), ``{=ISNA(…)}`` in TRUE, not in #N/A as most functions do.
 """
 
 from __future__ import annotations
@@ -14,7 +20,8 @@ from formulas.functions import FoundError, wrap_func
 from formulas.tokens.operand import XlError
 
 from ...errors import NA, VALUE, KpiError
-from ..evaluate.vec import Vec, native_error
+from ..evaluate.vec import BOOL, EMPTY, ERROR, NUMBER, TEXT, Vec, native_error, pad
+from .arguments import arg_count
 
 _NA = native_error(NA)
 
@@ -123,7 +130,52 @@ def xn(value: Any) -> Any:
 
 
 
+def _codes(v: Vec) -> np.ndarray:
+    """Each cell's error code ("" where it holds no error)."""
+    codes = np.full(v.shape, "", dtype=object)
+    bad = v.kind == ERROR
+    if bad.any():
+        codes[bad] = [e.code for e in v.objects()[bad]]
+    return codes
+
+
+def over_area(ctx, v: Vec) -> Vec:
+    """An argument of a one-value function in an array formula, lined up with the
+    formula's range: cells beyond a longer argument's end are #N/A (an axis of one cell
+    repeats, as everywhere)."""
+    if ctx.area is None or v.shape[0] != 1:
+        return v
+    rows, cols = ctx.area
+    _, h, w = v.shape
+    shape = (1, rows if 1 < h < rows else h, cols if 1 < w < cols else w)
+    return v if shape == v.shape else pad(v, shape)
+
+
+_IS_TESTS = {
+    "ISBLANK": lambda v: v.kind == EMPTY,
+    "ISERR": lambda v: (v.kind == ERROR) & (_codes(v) != NA),
+    "ISERROR": lambda v: v.kind == ERROR,
+    "ISNA": lambda v: _codes(v) == NA,
+    "ISLOGICAL": lambda v: v.kind == BOOL,
+    "ISNONTEXT": lambda v: v.kind != TEXT,
+    "ISNUMBER": lambda v: v.kind == NUMBER,
+    "ISTEXT": lambda v: v.kind == TEXT,
+}
+
+
+def _is_function(name: str):
+    test = _IS_TESTS[name]
+
+    def fn(ctx, args) -> Vec:
+        arg_count(name, args, 1, 1)
+        v = over_area(ctx, args[0].ev(ctx))
+        return Vec.booleans(test(v))
+
+    return fn
+
+
 FUNCTIONS = {
+    **{name: _is_function(name) for name in _IS_TESTS},
     "FORMULATEXT": f_formulatext,
     "ISFORMULA": f_isformula,
     "ISREF": f_isref,

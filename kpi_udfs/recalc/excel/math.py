@@ -281,6 +281,24 @@ def xsequence(rows: Any, columns: Any = None, start: Any = None, step: Any = Non
     return (s + d * np.arange(r * c, dtype=float).reshape(r, c)).astype(object).view(Array)
 
 
+def _mround(number: Any, multiple: Any) -> Any:
+    """MROUND as Excel computes it: the quotient rounded half away from zero on the
+    digits Excel shows (MROUND(1,2) is 2, MROUND(2.675,0.01) 2.68); signs that differ
+    #NUM!, a multiple of 0 gives 0, an omitted argument #N/A, TRUE/FALSE #VALUE!."""
+    if is_omitted(number) or is_omitted(multiple):
+        return Error.errors["#N/A"]
+    n, m = single(number), single(multiple)
+    if isinstance(n, bool) or isinstance(m, bool):
+        return _VALUE
+    n, m = (0.0 if x is sh.EMPTY else float(x) for x in (n, m))
+    if m == 0:
+        return 0.0
+    if n < 0 < m or m < 0 < n:
+        return Error.errors["#NUM!"]
+    r = float(excel_round(n / m, 0)) * m
+    return r if math.isfinite(r) else Error.errors["#NUM!"]
+
+
 def _gcd_lcm(lcm: bool):
     """GCD and LCM as Excel computes them: numbers truncated, numeric text read (also in
     referenced cells), blanks skipped; a negative number #NUM!, other text or TRUE/FALSE
@@ -350,6 +368,8 @@ def _corrections() -> dict[str, Any]:
     table = get_functions()
     out: dict[str, Any] = {
         "TRUNC": wrap_ufunc(_rounder("DOWN", "TRUNC")),
+        "INT": wrap_ufunc(lambda x: float(math.floor(x))),  # as a float: INT(1E+100) is 1E+100
+        "MROUND": wrap_func(_mround),
         "SEQUENCE": wrap_func(xsequence),
         "QUOTIENT": wrap_ufunc(_quotient),
         "COMBIN": wrap_ufunc(_combin),

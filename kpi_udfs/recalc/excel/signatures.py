@@ -135,3 +135,15 @@ def param_kinds(name: str, count: int) -> list[str]:
     while len(out) < count:
         out.extend(group)
     return out[:count]
+
+
+#: Functions every parameter of which is a number: text Excel reads as a number, date or
+#: time ("2024-01-10", "50%") is that number for them, also from a referenced cell
+#: (``INT(A27)`` with A27 holding the text "2024-01-10" is 45301).
+NUMBERS_ONLY = frozenset(
+    (
+        "INT TRUNC MROUND MOD POWER SQRT SQRTPI EXP LN LOG LOG10 SIGN EVEN ODD FACT FACTDOUBLE "
+        "SIN COS TAN ASIN ACOS ATAN ATAN2 SINH COSH TANH ASINH ACOSH ATANH COT COTH CSC CSCH "
+        "SEC SECH ACOT ACOTH DEGREES RADIANS GAMMA GAMMALN GAMMALN.PRECISE"
+    ).split()
+)

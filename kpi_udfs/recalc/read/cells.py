@@ -67,7 +67,9 @@ class PlainFormulas:
 _KEY = re.compile(
     r'"(?:[^"]|"")*"'  # a string literal: kept as is
     r"|'(?:[^']|'')*'"  # a quoted sheet name
-    r"|(?<![\w.$\\])(\$?)([A-Za-z]{1,3})(\$?)(\d+)(?![\w.(\[!])"  # a cell reference
+    r"|(?<![\w.$\\\[])(?P<c1a>\$?)(?P<c1>[A-Za-z]{1,3}):(?P<c2a>\$?)(?P<c2>[A-Za-z]{1,3})(?![\w.(\[!])"  # columns H:H
+    r"|(?<![\w.$\\:\[])(?P<r1a>\$?)(?P<r1>\d+):(?P<r2a>\$?)(?P<r2>\d+)(?![\w.(\[!:])"  # rows 3:5
+    r"|(?<![\w.$\\])(?P<ca>\$?)(?P<c>[A-Za-z]{1,3})(?P<ra>\$?)(?P<r>\d+)(?![\w.(\[!])"  # a cell reference
 )
 _COLS: dict[str, int] = {}
 
@@ -79,42 +81,63 @@ def _col(letters: str) -> int:
     return n
 
 
+def _column_span(m: re.Match) -> tuple[int, int] | None:
+    a, b = _col(m["c1"].upper()), _col(m["c2"].upper())
+    return (a, b) if a <= MAX_COL and b <= MAX_COL else None
+
+
+def _row_span(m: re.Match) -> tuple[int, int] | None:
+    a, b = int(m["r1"]), int(m["r2"])
+    return (a, b) if 1 <= a <= MAX_ROW and 1 <= b <= MAX_ROW else None
+
+
 def r1c1_key(text: str, row: int, col: int) -> str:
-    """``text`` with its cell references as R1C1 offsets from (row, col)."""
+    """``text`` with its references (cells, whole columns, whole rows) as R1C1 offsets
+    from (row, col)."""
 
     def sub(m: re.Match) -> str:
-        letters = m.group(2)
-        if letters is None:
-            return m.group(0)
-        c = _col(letters.upper())
-        r = int(m.group(4))
-        if c > 16384 or r > 1048576 or r < 1:
-            return m.group(0)
-        rs = f"R{r}" if m.group(3) else f"R[{r - row}]"
-        cs = f"C{c}" if m.group(1) else f"C[{c - col}]"
-        return rs + cs
+        if m["c"] is not None:
+            c, r = _col(m["c"].upper()), int(m["r"])
+            if c > MAX_COL or r > MAX_ROW or r < 1:
+                return m.group(0)
+            return (f"R{r}" if m["ra"] else f"R[{r - row}]") + (f"C{c}" if m["ca"] else f"C[{c - col}]")
+        if m["c1"] is not None and (cols := _column_span(m)):
+            return ":".join(f"C{c}" if a else f"C[{c - col}]" for a, c in zip((m["c1a"], m["c2a"]), cols, strict=True))
+        if m["r1"] is not None and (rows := _row_span(m)):
+            return ":".join(f"R{r}" if a else f"R[{r - row}]" for a, r in zip((m["r1a"], m["r2a"]), rows, strict=True))
+        return m.group(0)
 
     return _KEY.sub(sub, text)
 
 
 def translate(text: str, rows: int, cols: int) -> str:
-    """``text`` as it reads copied ``rows`` down and ``cols`` right: relative cell
-    references move, absolute ones stay (how a shared formula reads in each cell)."""
+    """``text`` as it reads copied ``rows`` down and ``cols`` right: relative references
+    move (cells, whole columns ``H:H``, whole rows ``3:3``), absolute ones stay (how a
+    shared formula reads in each cell)."""
     if rows == 0 and cols == 0:
         return text
 
     def sub(m: re.Match) -> str:
-        letters = m.group(2)
-        if letters is None:
-            return m.group(0)
-        c, r = _col(letters.upper()), int(m.group(4))
-        if not m.group(1):
-            c += cols
-        if not m.group(3):
-            r += rows
-        if not (1 <= c <= MAX_COL and 1 <= r <= MAX_ROW):
-            return "#REF!"
-        return f"{m.group(1)}{col_letters(c)}{m.group(3)}{r}"
+        if m["c"] is not None:
+            c, r = _col(m["c"].upper()), int(m["r"])
+            if not m["ca"]:
+                c += cols
+            if not m["ra"]:
+                r += rows
+            if not (1 <= c <= MAX_COL and 1 <= r <= MAX_ROW):
+                return "#REF!"
+            return f"{m['ca']}{col_letters(c)}{m['ra']}{r}"
+        if m["c1"] is not None and (span := _column_span(m)):
+            moved = [c if a else c + cols for a, c in zip((m["c1a"], m["c2a"]), span, strict=True)]
+            if not all(1 <= c <= MAX_COL for c in moved):
+                return "#REF!"
+            return f"{m['c1a']}{col_letters(moved[0])}:{m['c2a']}{col_letters(moved[1])}"
+        if m["r1"] is not None and (span := _row_span(m)):
+            moved = [r if a else r + rows for a, r in zip((m["r1a"], m["r2a"]), span, strict=True)]
+            if not all(1 <= r <= MAX_ROW for r in moved):
+                return "#REF!"
+            return f"{m['r1a']}{moved[0]}:{m['r2a']}{moved[1]}"
+        return m.group(0)
 
     return _KEY.sub(sub, text)
 
@@ -122,17 +145,27 @@ def translate(text: str, rows: int, cols: int) -> str:
 def copy_down(text: str, row: int) -> tuple[str, tuple[int, ...]]:
     """A format string and row offsets that write ``text`` (written in ``row``) as it
     reads when copied down to another row: ``fmt.format(*(r + o for o in offsets))``.
-    Only relative row numbers change; everything else is kept as written."""
+    Only relative row numbers change (of cells and of whole rows); everything else is
+    kept as written."""
     pieces: list[str] = []
     offsets: list[int] = []
     pos = 0
-    for m in _KEY.finditer(text):
-        if m.group(2) is None or m.group(3) or int(m.group(4)) < 1:
-            continue
-        pieces.append(text[pos : m.start(4)].replace("{", "{{").replace("}", "}}"))
+
+    def hole(start: int, end: int, number: int) -> None:
+        nonlocal pos
+        pieces.append(text[pos:start].replace("{", "{{").replace("}", "}}"))
         pieces.append("{" + str(len(offsets)) + "}")
-        offsets.append(int(m.group(4)) - row)
-        pos = m.end(4)
+        offsets.append(number - row)
+        pos = end
+
+    for m in _KEY.finditer(text):
+        if m["c"] is not None:
+            if not m["ra"] and int(m["r"]) >= 1:
+                hole(m.start("r"), m.end("r"), int(m["r"]))
+        elif m["r1"] is not None and _row_span(m):
+            for a, g in (("r1a", "r1"), ("r2a", "r2")):
+                if not m[a]:
+                    hole(m.start(g), m.end(g), int(m[g]))
     pieces.append(text[pos:].replace("{", "{{").replace("}", "}}"))
     return "".join(pieces), tuple(offsets)
 
