@@ -448,3 +448,20 @@ def test_int_and_mround_read_numbers_dates_and_halves_as_excel_does(tmp_path):
     assert got["D3"] == 2.0 and got["D4"].code == "#N/A"
     assert got["D5"] == 2.68 and got["D6"] == 0.0 and got["D7"] == 45301.0
     assert got["D8"] == pytest.approx(0.5**0.5)
+
+
+def test_dollar_seriessum_and_hyperlink(tmp_path):
+    # Microsoft's examples for DOLLAR and SERIESSUM (cos π/4 from four terms, 0.707103215);
+    # SERIESSUM(0,0,2,…) is #NUM! and TRUE as x #VALUE! in IronCalc's Excel-saved book;
+    # HYPERLINK shows its friendly name, else the link.
+    got = _both(tmp_path, {
+        "A1": 1, "A2": "=-1/2", "A3": "=1/24", "A4": "=-1/720",
+        "B1": "=DOLLAR(1234.567,2)", "B2": "=DOLLAR(1234.567,-2)", "B3": "=DOLLAR(-1234.567,-2)",
+        "B4": "=DOLLAR(-0.123,4)", "B5": "=DOLLAR(99.888)",
+        "C1": "=SERIESSUM(PI()/4,0,2,A1:A4)", "C2": "=SERIESSUM(0,0,2,A1:A4)", "C3": "=SERIESSUM(TRUE,0,2,A1:A4)",
+        "D1": '=HYPERLINK("http://example.com/report.xlsx","Click for report")', "D2": '=HYPERLINK("http://example.com")',
+    })  # fmt: skip
+    assert [got[f"B{i}"] for i in range(1, 6)] == ["$1,234.57", "$1,200", "($1,200)", "($0.1230)", "$99.89"]
+    assert round(got["C1"], 9) == 0.707103215
+    assert got["C2"].code == "#NUM!" and got["C3"].code == "#VALUE!"
+    assert [got["D1"], got["D2"]] == ["Click for report", "http://example.com"]

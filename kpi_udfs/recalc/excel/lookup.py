@@ -897,7 +897,16 @@ FUNCTIONS = {
 #: Whole-block forms for common inputs; other inputs go to the row form.
 WHOLE_BLOCK_FORMS = {"VLOOKUP": f_vlookup, "MATCH": f_match}
 
+def xhyperlink(link_location: Any, friendly_name: Any = None) -> Any:
+    """HYPERLINK's value in a cell: the friendly name if given, else the link itself
+    (following the link is the viewer's business)."""
+    value = link_location if friendly_name is None or is_omitted(friendly_name) else friendly_name
+    value = np.ravel(np.asarray(value, dtype=object))[0] if isinstance(value, np.ndarray) else value
+    return 0.0 if value is sh.EMPTY else value
+
+
 CORRECTIONS = {
+    "HYPERLINK": wrap_func(xhyperlink),
     "LOOKUP": wrap_func(xlookup_legacy, ranges=True),
     "XLOOKUP": wrap_func(xlookup, ranges=True),
     "XMATCH": wrap_func(xxmatch, ranges=True),

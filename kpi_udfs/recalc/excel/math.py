@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import schedula as sh
 from formulas.functions import Array, FoundError, wrap_func, wrap_ufunc
-from formulas.tokens.operand import Error
+from formulas.tokens.operand import Error, XlError
 
 from ...errors import KpiError
 from ...numeric import excel_round
@@ -299,6 +299,25 @@ def _mround(number: Any, multiple: Any) -> Any:
     return r if math.isfinite(r) else Error.errors["#NUM!"]
 
 
+def _seriessum(x: Any, n: Any, m: Any, coefficients: Any) -> Any:
+    """SERIESSUM: a1·x^n + a2·x^(n+m) + a3·x^(n+2m) + …, the coefficients in order
+    (TRUE/FALSE, a blank or text coefficient #VALUE!; 0^0 #NUM!, as POWER(0,0))."""
+    if any(isinstance(single(v), (bool, np.bool_)) for v in (x, n, m)):
+        return _VALUE
+    x, n, m = (num_arg(v, 0.0) for v in (x, n, m))
+    total = 0.0
+    for i, a in enumerate(np.ravel(np.asarray(coefficients, dtype=object))):
+        if isinstance(a, XlError):
+            return a
+        if isinstance(a, bool) or not isinstance(a, (int, float, np.integer, np.floating)):
+            return _VALUE
+        power = n + i * m
+        if x == 0 and power <= 0:
+            return Error.errors["#NUM!"] if power == 0 else Error.errors["#DIV/0!"]
+        total += float(a) * x**power
+    return total if math.isfinite(total) else Error.errors["#NUM!"]
+
+
 def _gcd_lcm(lcm: bool):
     """GCD and LCM as Excel computes them: numbers truncated, numeric text read (also in
     referenced cells), blanks skipped; a negative number #NUM!, other text or TRUE/FALSE
@@ -370,6 +389,7 @@ def _corrections() -> dict[str, Any]:
         "TRUNC": wrap_ufunc(_rounder("DOWN", "TRUNC")),
         "INT": wrap_ufunc(lambda x: float(math.floor(x))),  # as a float: INT(1E+100) is 1E+100
         "MROUND": wrap_func(_mround),
+        "SERIESSUM": wrap_func(_seriessum),
         "SEQUENCE": wrap_func(xsequence),
         "QUOTIENT": wrap_ufunc(_quotient),
         "COMBIN": wrap_ufunc(_combin),

@@ -178,6 +178,29 @@ def install_number_text() -> None:
     ftext._str = operators._str = to_text
 
 
+def _dollar(number: Any, decimals: Any = 2) -> Any:
+    """DOLLAR: the number rounded to ``decimals`` (2 if omitted; negative rounds left of
+    the point) and written as en-US currency, "$1,234.57" or "($1,234.57)"."""
+    from ...numeric import excel_round
+    from .conversions import int_arg, text_as_number
+
+    x = single(number)
+    if isinstance(x, (bool, np.bool_)):
+        raise FoundError(err=Error.errors["#VALUE!"])
+    if x is sh.EMPTY or is_omitted(x):
+        x = 0.0
+    if isinstance(x, str):
+        x = text_as_number(x)
+        if x is None:
+            raise FoundError(err=Error.errors["#VALUE!"])
+    d = int_arg(decimals, 2)
+    if d > 127:
+        raise FoundError(err=Error.errors["#VALUE!"])
+    x = float(excel_round(float(x), d))
+    body = "$#,##0" + ("." + "0" * d if d > 0 else "")
+    return _text_function(x, f"{body};({body})")
+
+
 def _corrections() -> dict[str, Any]:
     from formulas.functions import get_functions
 
@@ -188,6 +211,7 @@ def _corrections() -> dict[str, Any]:
         "CODE": wrap_ufunc(_char_code, input_parser=lambda *a: a),
         "REPT": wrap_ufunc(_rept, input_parser=lambda *a: a, check_error=lambda *a: None),
         "TEXT": wrap_func(_elementwise(_text_function)),
+        "DOLLAR": wrap_func(_dollar),
     }
     for name in ("CONCATENATE", "CONCAT", "TEXTJOIN"):
         out[name] = _text_capped(table[name])
