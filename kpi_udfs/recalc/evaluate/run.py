@@ -418,7 +418,11 @@ def evaluate_workbook(
 ) -> Engine:
     """Run the :class:`Engine` on a workbook, on a thread with room for deep chains of
     cells computed on demand."""
-    engine = Engine(wb, progress, whole_blocks)
+    return run_deep(Engine(wb, progress, whole_blocks))
+
+
+def run_deep(engine: Engine) -> Engine:
+    """Run an engine (once) on the thread with room for deep chains of cells."""
     _DEEP.run(engine.run)
     return engine
 
@@ -470,4 +474,4 @@ class _DeepStack:
 _DEEP = _DeepStack()
 
 
-__all__ = ["Ctx", "Engine", "evaluate_workbook", "finish", "fit_area", "EMPTY", "ERROR"]
+__all__ = ["Ctx", "Engine", "evaluate_workbook", "run_deep", "finish", "fit_area", "EMPTY", "ERROR"]
