@@ -465,3 +465,27 @@ def test_dollar_seriessum_and_hyperlink(tmp_path):
     assert round(got["C1"], 9) == 0.707103215
     assert got["C2"].code == "#NUM!" and got["C3"].code == "#VALUE!"
     assert [got["D1"], got["D2"]] == ["Click for report", "http://example.com"]
+
+
+def test_groupby_of_one_key_column_and_one_value_column(tmp_path):
+    # By hand: the header row is detected (its value is text), groups in ascending order,
+    # a Total row; a second form with headers shown goes to the full implementation and
+    # must agree on the groups.
+    cells = {"A1": "Dept", "B1": "Pay", "A2": "Sales", "B2": 10, "A3": "Design", "B3": 5, "A4": "Sales", "B4": 7,
+             "A5": "Art", "B5": 1, "A6": "Design", "B6": 2}
+    path = tmp_path / "g.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "S"
+    for ref, v in cells.items():
+        ws[ref] = v
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    ws["D1"] = ArrayFormula("D1:E4", "=_xlfn.GROUPBY(A1:A6,B1:B6,_xleta.SUM)")
+    ws["G1"] = ArrayFormula("G1:H4", "=_xlfn.GROUPBY(A1:A6,B1:B6,_xleta.AVERAGE)")
+    ws["J1"] = ArrayFormula("J1:K5", "=_xlfn.GROUPBY(A1:A6,B1:B6,_xleta.SUM,3)")
+    wb.save(path)
+    got = _evaluate_both(path)
+    assert [[got[f"{c}{r}"] for c in "DE"] for r in range(1, 5)] == [["Art", 1.0], ["Design", 7.0], ["Sales", 17.0], ["Total", 25.0]]
+    assert [got[f"H{r}"] for r in range(1, 5)] == [1.0, 3.5, 8.5, 5.0]
+    assert [[got[f"{c}{r}"] for c in "JK"] for r in range(2, 6)] == [["Art", 1.0], ["Design", 7.0], ["Sales", 17.0], ["Total", 25.0]]

@@ -21,12 +21,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from ..evaluate.vec import Unsupported, Vec
-from . import dates, engineering, information, logic, lookup, math, statistics, text
+from . import dates, engineering, grouping, information, logic, lookup, math, statistics, text
 
 #: Functions whose value changes without any input changing.
 VOLATILE = frozenset({"TODAY", "NOW", "RAND", "RANDBETWEEN", "RANDARRAY"})
 
-_FAMILIES = (logic, math, engineering, statistics, text, lookup, information, dates)
+_FAMILIES = (logic, math, engineering, statistics, text, lookup, grouping, information, dates)
 
 
 def corrections() -> dict:
