@@ -1,7 +1,8 @@
 """``kpi new`` and ``kpi demo``: appraisal workbooks from the built-in templates.
 
 ``kpi new TEMPLATE -o FILE`` writes a fresh, recalculated copy of a template (its sample
-staff, N made-up staff, or empty rows). ``kpi demo`` is the main job on its embedded
+staff, N made-up staff, or empty rows); with ``--from LAST.xlsx`` it writes next month's
+workbook from last month's. ``kpi demo`` is the main job on its embedded
 example: PreSales_T44 with its sample staff, recalculated headless, the ranked results
 and every error with its reason printed, the workbook written for Excel or LibreOffice.
 """
@@ -40,7 +41,7 @@ def staff_results(t: Template, evaluation: Evaluation, staff: list[tuple]) -> li
     """The results of every named employee, in staff order."""
     from .templates.layout import FIRST_ROW, STAFF, Layout
 
-    layout = Layout(t, len(staff) + t.spare_rows)
+    layout = Layout(t, len(staff))
     computed = [c for c in t.columns if c not in t.inputs]
     name_at = [c.key for c in t.inputs].index("name")
     out = []
@@ -115,9 +116,17 @@ def new(
     output: Path = typer.Option(..., "-o", "--output", help="Where to write the .xlsx."),
     staff: int = typer.Option(None, "--staff", min=1, help="N made-up staff instead of the sample staff."),
     empty: bool = typer.Option(False, "--empty", help="No staff: empty rows to fill in (30, or --staff N)."),
+    last: Path = typer.Option(
+        None, "--from", metavar="LAST.xlsx",
+        help="Start next month from last month's workbook: same staff and rules, inputs emptied, "
+        "last month's results appended to History.",
+    ),
     force: bool = typer.Option(False, "--force", help="Overwrite OUTPUT if it exists."),
 ) -> None:
-    """Write a fresh, recalculated copy of an appraisal template."""
+    """Write a fresh, recalculated copy of an appraisal template, or next month's workbook."""
+    from .recalc.package import PackageError, validate
+    from .templates.months import MonthError
+
     console = Console()
     try:
         t = templates.get(template)
@@ -127,10 +136,36 @@ def new(
     if output.exists() and not force:
         console.print(f"[red]{output} exists[/red]; use --force to overwrite it")
         raise typer.Exit(2)
-    evaluation = templates.build(t.name, output, staff=staff, empty=empty)
-    rows, _spare = templates.staff_rows(t, staff, empty)
-    what = "empty rows" if empty else (f"{staff} generated staff" if staff else f"{len(rows)} sample staff")
+    month = None
+    if last is not None:
+        if staff is not None or empty:
+            console.print("[red]--from takes the staff from last month's workbook[/red]: leave out --staff and --empty")
+            raise typer.Exit(2)
+        if not last.exists():
+            console.print(f"[red]{last}: no such file[/red]")
+            raise typer.Exit(2)
+        try:
+            validate(last)
+            month, carried = templates.next_month(t, last)
+        except PackageError as e:
+            console.print(f"[red]✗ {last}: not read (unreadable)[/red]: {e}")
+            raise typer.Exit(3) from None
+        except MonthError as e:
+            console.print(f"[red]✗ {e}[/red]")
+            raise typer.Exit(2) from None
+    evaluation = templates.build(t.name, output, staff=staff, empty=empty, month=month)
     errors = len(evaluation.errors()) if evaluation else 0
+    if month is not None:
+        console.print(
+            f"Wrote [bold]{output}[/bold]: {t.zh} / {t.en} ({t.scheme}) for {month.month:%Y-%m}, "
+            f"{carried.staff} staff and the rules from {last}, inputs emptied; History holds "
+            f"{carried.history_rows} rows; {evaluation.formula_cells} formula cells computed, {errors} error cells."
+        )
+        for name, column, error in carried.errors:
+            console.print(f"  [yellow]{name}[/yellow]: {column} was {error} last month; History records it as an error")
+        return
+    rows, _n = templates.staff_rows(t, staff, empty)
+    what = "empty rows" if empty else (f"{staff} generated staff" if staff else f"{len(rows)} sample staff")
     console.print(
         f"Wrote [bold]{output}[/bold]: {t.zh} / {t.en} ({t.scheme}), {what}, "
         f"{evaluation.formula_cells} formula cells computed, {errors} error cells."
