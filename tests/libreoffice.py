@@ -76,7 +76,7 @@ def compare(outdir: Path, stem: str, values: dict, formulas: dict) -> Comparison
     """Every formula cell of ``values`` ((sheet, "A1") → our value) against what LibreOffice
     shows; error values are left out (LibreOffice may show its own error there).
     ``formulas[(sheet, cell)]`` is the formula text (to count the KPI_ cells)."""
-    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
     out = Comparison()
     grids: dict[str, list[list[str]]] = {}

@@ -219,7 +219,7 @@ def _match_key(v):
         "#VALUE! if length is not a whole number ≥ 1 or carried / paid is negative or not whole."
     ),
 )
-def streak(history, match, length, mode, carried, paid):
+def streak(history, match, length, mode, carried, paid, valid):
     """Month by month over a true history, without the whole history at hand: ``carried``
     (the run of matches the earlier periods end with) and ``paid`` (the streaks they
     already hold) summarise the earlier periods, and the result is what the periods of
@@ -235,8 +235,8 @@ def streak(history, match, length, mode, carried, paid):
     want = _match_key(match)
     hits = np.frompyfunc(lambda v: _match_key(v) == want, 1, 1)(history).astype(bool)
     rows = hits.shape[0]
-    before = _counts(carried, "carried", rows)
-    done = _counts(paid, "paid", rows)
+    before, bad_before = _counts(carried, rows)
+    done, bad_done = _counts(paid, rows)
     edges = np.diff(np.pad(hits.astype(np.int8), ((0, 0), (1, 1))), axis=1)
     start_row, start_col = np.nonzero(edges == 1)
     _, end_col = np.nonzero(edges == -1)
@@ -252,21 +252,28 @@ def streak(history, match, length, mode, carried, paid):
     total = np.bincount(start_row, weights=count(run), minlength=rows)
     if mode == "ONCE":
         earlier = np.maximum(np.minimum(done, 1), count(before))
-        return np.maximum(earlier, np.minimum(total, 1)) - earlier
-    continued = hits[:, 0] if hits.shape[1] else np.zeros(rows, dtype=bool)
-    return total - np.where(continued, count(before), 0)
+        result = np.maximum(earlier, np.minimum(total, 1)) - earlier
+    else:
+        continued = hits[:, 0] if hits.shape[1] else np.zeros(rows, dtype=bool)
+        result = total - np.where(continued, count(before), 0)
+    out = result.astype(object)
+    ok = np.broadcast_to(np.asarray(valid, dtype=bool).reshape(-1), (rows,))
+    for name, values, bad in (("paid", paid, bad_done), ("carried", carried, bad_before)):
+        for i in np.flatnonzero(bad & ok):  # one bad row is that row's error (carried named first)
+            x = float(np.broadcast_to(np.asarray(values, dtype=float).reshape(-1), (rows,))[i])
+            out[i] = KpiError(VALUE, f"{name} must be a whole number of at least 0, got {fmt(x)}")
+    return out
 
 
-def _counts(values, name: str, rows: int) -> np.ndarray:
-    """A per-row whole count ≥ 0 (``carried``, ``paid``) as integers."""
+def _counts(values, rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """A per-row whole count ≥ 0 (``carried``, ``paid``) as integers (0 where it is not one),
+    and where it is not."""
     if values is None:  # omitted
-        return np.zeros(rows, dtype=np.int64)
+        return np.zeros(rows, dtype=np.int64), np.zeros(rows, dtype=bool)
     x = np.broadcast_to(np.asarray(values, dtype=float).reshape(-1), (rows,))
     k = np.round(x)
-    bad = (np.abs(x - k) > 1e-9) | (k < 0)
-    if bad.any():
-        raise KpiError(VALUE, f"{name} must be a whole number of at least 0, got {fmt(x[bad][0])}")
-    return k.astype(np.int64)
+    bad = ~((np.abs(x - k) <= 1e-9) & (k >= 0))
+    return np.where(bad, 0, k).astype(np.int64), bad
 
 
 # ---------------------------------------------------------------------------
