@@ -500,6 +500,9 @@ class Checker:
             where = _where(args, fn) or fn.name
             reason = result.reason or f"an input holds {result.code}"
             blanks = _blank_rule_cells(fn, args) if "blank" in reason else []
+            if blanks and any(b.rsplit("(", 1)[-1].rstrip(")") in f.where for b in blanks
+                              for f in self.report.findings):
+                return  # an audit of this table already says it is blank
             if blanks:
                 self.add(WARNING, "rule_table", ", ".join(blanks),
                          f"{fn.name}: {result.code} {reason}: rule cells left blank to fill in "
