@@ -102,7 +102,8 @@ def test_every_template_generates_staff(name):
     t = templates.get(name)
     five, six = templates.month_of(t, 5), templates.month_of(t, 6)
     assert len(five.staff) == 5 and all(len(r) == len(t.inputs) for r in five.staff)
-    assert six.staff[:5] == five.staff and six.past[: len(five.past)] == five.past
+    first = {r[0] for r in five.staff}
+    assert six.staff[:5] == five.staff and [p for p in six.past if p.name in first] == five.past
     assert all(len(r) == len(t.inputs) for r in t.sample) and len(t.sample) >= 9
     data = templates.workbook_bytes(t, five)
     assert zipfile.ZipFile(io.BytesIO(data)).testzip() is None

@@ -75,8 +75,7 @@ def month_of(t: Template, staff: int | None = None, empty: bool = False) -> Mont
         people = team(t.name, staff, t.generate)
         past: list[Past] = []
         if t.generate_past is not None:
-            for i, row in enumerate(people):
-                past += t.generate_past(rng(f"{t.name}:{i}:past"), row)
+            past = list(t.generate_past(people, lambda i: rng(f"{t.name}:{i}:past")))
         return Month(people, past)
     return Month(list(t.sample), list(t.past))
 

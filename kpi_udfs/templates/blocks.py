@@ -421,26 +421,33 @@ PAY_HISTORY = (
 
 
 def pay_past(grades: dict[str, tuple[Any, ...]], match: str = "A") -> tuple[Past, ...]:
-    """Earlier months of staff whose pay grades were ``grades[name]`` (oldest first), with the
-    runs and streaks those months recorded under the default counting modes (as their
-    own workbooks computed them, by KPI_STREAK itself)."""
+    """Earlier months of staff whose pay grades were ``grades[name]`` (oldest first, the same
+    number of months for everyone), with the runs and streaks those months recorded under
+    the template's default counting modes: KPI_STREAK's own implementation, over everyone
+    at once, month by month as their workbooks computed them."""
+    import numpy as np
+
     from ..functions.history import streak
 
-    defaults = {"Streak2_Length": 2, "Streak2_Mode": "NON_OVERLAP", "Streak3_Length": 3, "Streak3_Mode": "ONCE"}
+    names = list(grades)
+    months = max((len(g) for g in grades.values()), default=0)
+    table = np.array([list(grades[n]) + [None] * (months - len(grades[n])) for n in names], dtype=object)
+    n = len(names)
+    run, paid2, paid3 = np.zeros(n), np.zeros(n), np.zeros(n)
     out = []
-    for name, months in grades.items():
-        run = paid2 = paid3 = 0
-        for k, grade in enumerate(months):
-            values: dict[str, Any] = {"pay_grade": grade}
-            if grade is not None:
-                got2 = streak([grade], match, defaults["Streak2_Length"], defaults["Streak2_Mode"], run, paid2)
-                got3 = streak([grade], match, defaults["Streak3_Length"], defaults["Streak3_Mode"], run, paid3)
-                paid2, paid3 = paid2 + got2, paid3 + got3
-                run = run + 1 if grade == match else 0
-                values.update(run=run, streak2=got2, streak3=got3)
-            else:
-                run = 0
-            out.append(Past(len(months) - k, name, values))
+    for k in range(months):
+        grade = table[:, k] if n else np.array([], dtype=object)
+        valid = np.array([g is not None for g in grade], dtype=bool)
+        history = grade.reshape(n, 1)
+        got2 = np.where(valid, streak.impl(history, match, 2.0, "NON_OVERLAP", run, paid2, valid), 0).astype(float)
+        got3 = np.where(valid, streak.impl(history, match, 3.0, "ONCE", run, paid3, valid), 0).astype(float)
+        paid2, paid3 = paid2 + got2, paid3 + got3
+        run = np.where(grade == match, run + 1, 0.0)
+        for i, name in enumerate(names):
+            values: dict[str, Any] = {"pay_grade": grade[i]}
+            if valid[i]:
+                values.update(run=int(run[i]), streak2=int(got2[i]), streak3=int(got3[i]))
+            out.append(Past(months - k, name, values))
     return tuple(out)
 
 

@@ -277,8 +277,9 @@ class Template:
     history: tuple[Record, ...] = ()
     #: The sample staff's earlier months.
     past: tuple[Past, ...] = ()
-    #: ``generate_past(rng, row)``: the earlier months of a made-up employee.
-    generate_past: Callable[[Any, tuple[Any, ...]], list[Past]] | None = None
+    #: ``generate_past(rows, rng_of)``: the earlier months of made-up staff ``rows``, the
+    #: i-th person's numbers from ``rng_of(i)`` (so the first n of n + 1 are the n's).
+    generate_past: Callable[[list[tuple[Any, ...]], Callable[[int], Any]], list[Past]] | None = None
     #: Columns the demo table shows, in order: (key, header).
     results: tuple[tuple[str, str], ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)

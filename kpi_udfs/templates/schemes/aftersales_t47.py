@@ -182,8 +182,8 @@ def generate(r, i: int, name: str) -> tuple:
     )
 
 
-def generate_past(r, row: tuple) -> list[Past]:
-    return list(pay_past({row[0]: (r.choice("ABCD"), r.choice("ABCD"))}))
+def generate_past(rows: list[tuple], rng_of) -> list[Past]:
+    return list(pay_past({row[0]: tuple(rng_of(i).choices("ABCD", k=2)) for i, row in enumerate(rows)}))
 
 
 TEMPLATE = Template(

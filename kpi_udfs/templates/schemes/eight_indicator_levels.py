@@ -189,9 +189,13 @@ def generate(r, i: int, name: str) -> tuple:
     return (name, *items)
 
 
-def generate_past(r, row: tuple) -> list[Past]:
-    """Two earlier totals."""
-    return [Past(2, row[0], {"total": round(r.uniform(62, 97))}), Past(1, row[0], {"total": round(r.uniform(62, 97))})]
+def generate_past(rows: list[tuple], rng_of) -> list[Past]:
+    """Two earlier totals each."""
+    out = []
+    for i, row in enumerate(rows):
+        r = rng_of(i)
+        out += [Past(2, row[0], {"total": round(r.uniform(62, 97))}), Past(1, row[0], {"total": round(r.uniform(62, 97))})]
+    return out
 
 
 TEMPLATE = Template(

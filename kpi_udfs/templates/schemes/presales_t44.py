@@ -245,10 +245,11 @@ def generate(r, i: int, name: str) -> tuple:
     )
 
 
-def generate_past(r, row: tuple) -> list[Past]:
-    """Two earlier months: pay grades as their workbooks computed them, the level unchanged."""
-    grades = tuple(r.choice(("A", "B", "B", "C", "D")) for _ in range(2))
-    return [Past(p.months_back, p.name, {**p.values, "level": row[1]}) for p in pay_past({row[0]: grades})]
+def generate_past(rows: list[tuple], rng_of) -> list[Past]:
+    """Two earlier months each: pay grades as their workbooks computed them, the level unchanged."""
+    grades = {row[0]: tuple(rng_of(i).choices(("A", "B", "B", "C", "D"), k=2)) for i, row in enumerate(rows)}
+    level = {row[0]: row[1] for row in rows}
+    return [Past(p.months_back, p.name, {**p.values, "level": level[p.name]}) for p in pay_past(grades)]
 
 
 TEMPLATE = Template(
