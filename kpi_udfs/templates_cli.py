@@ -108,7 +108,8 @@ def print_results(console: Console, t: Template, evaluation: Evaluation, staff: 
             console.print(f"  [red]{r.name}[/red] ({STAFF}!row {r.row}) {header}: [bold]{err.code}[/bold] {err.reason}")
     others = [(s, c, v) for s, c, v in evaluation.errors() if s != STAFF]
     for s, c, v in others:
-        console.print(f"  {s}!{c}: {v.code} {v.reason}")
+        reason = v.reason or evaluation.notes.get((s, c)) or "a cell it reads is an error (the rows above)"
+        console.print(f"  {s}!{c}: {v.code} {reason}")
 
 
 def new(

@@ -1005,8 +1005,21 @@ def recalc_outputs(built, tmp_path_factory, grown, next_month_book) -> dict[str,
         wb[sheet][ref.replace("$", "")] = value
     wb.save(tmp / "edited.xlsx")
     assert runner.invoke(app, ["recalc", str(tmp / "edited.xlsx"), "-o", str(tmp / "edited-recalc.xlsx")]).exit_code == 0
+    # mid-month: a quarter of the inputs not typed yet, at random (partly filled rows)
+    import random
+
+    t = templates.get("PreSales_T44")
+    layout = Layout(t, len(t.sample))
+    pick = random.Random(11)
+    wb = openpyxl.load_workbook(built["PreSales_T44"].path)
+    for i in range(len(t.sample)):
+        for c in t.inputs[1:]:
+            if pick.random() < 0.25:
+                wb[STAFF][f"{layout.col[c.key]}{FIRST_ROW + i}"] = None
+    wb.save(tmp / "partial.xlsx")
+    templates.recalculate(tmp / "partial.xlsx", tmp / "partial-recalc.xlsx")
     for label, path in (("edited-recalc", tmp / "edited-recalc.xlsx"), ("grown", grown[0]), ("staff31", grown[1]),
-                        ("april", next_month_book)):
+                        ("april", next_month_book), ("partial-recalc", tmp / "partial-recalc.xlsx")):
         out[label] = (path, cached_values(path))  # what kpi recalc wrote: our values
     return out
 
