@@ -18,9 +18,15 @@ audits each table once, however many formulas use it:
   own message.
 
 It also checks typed inputs against their data validation, and finds formulas calling
-functions the engine does not know (they would be #NAME?). A defect that a visible
-policy handles (a gap with ``on_gap`` WORSE, weights with ``weight_check`` NORMALIZE) is a
-warning; one that makes cells fail is an error. Exit code 1 when there is an error (or a
+functions the engine does not know (they would be #NAME?).
+
+Errors are contradictions a person did not decide: bounds out of order, weights that do
+not add up, a misspelt policy, a gap whose values fail under an ``on_gap`` the formula
+writes in itself or leaves out. Warnings are what the workbook decides in the open: a gap
+or overlap handled by a policy *cell* (``X_OnGap`` = ERROR still is a decision, visible
+next to the table, and the finding names that cell), and rule cells left blank for HR to
+fill in (the seed leaves weights or coefficients blank: the cells fail, with the reason,
+until they are filled; the finding names them). Exit code 1 when there is an error (or a
 warning, with ``--strict``); ``--json`` prints the report for CI. Nothing is written.
 """
 
@@ -297,6 +303,7 @@ class Book:
             (t.displayName or t.name).upper(): (ws.title, t) for ws in self.formulas.worksheets
             for t in ws.tables.values()
         }
+        self._empty_cache = _empty_caches(source)
 
     def sheet(self, name: str):
         for ws in self.formulas.worksheets:
@@ -389,7 +396,7 @@ class Book:
                 v = cell.value if cell is not None else None
                 if v is None:
                     f = formulas.get((r, c))
-                    if f is not None and f.data_type == "f":
+                    if f is not None and f.data_type == "f" and (area.sheet, r, c) not in self._empty_cache:
                         v = UNKNOWN
                 row.append(_cell_value(v))
             rows.append(row)
@@ -429,6 +436,29 @@ def _bounded(ws, area: Area) -> Area | None:
     last_col = max(c for _, c in inside)
     cut = Area(area.sheet, area.c1, area.r1, last_col, last_row)
     return cut if (cut.r2 - cut.r1 + 1) * (cut.c2 - cut.c1 + 1) <= AREA_BUDGET else None
+
+
+_EMPTY_V = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*>(?:<f\b[^>]*(?:/>|>[^<]*</f>))?(?:<v></v>|<v/>)</c>')
+
+
+def _empty_caches(source) -> set[tuple[str, int, int]]:
+    """(sheet, row, column) of formula cells whose cached value is the empty text (a blank
+    result, as Excel and kpi recalc write it), unlike a formula never computed (no <v>)."""
+    from openpyxl.utils.cell import column_index_from_string
+
+    from .recalc.read.archive import open_package
+
+    out: set[tuple[str, int, int]] = set()
+    try:
+        with open_package(source) as pkg:
+            for ref in pkg.sheets:
+                if ref.kind != "worksheet":
+                    continue
+                for m in _EMPTY_V.finditer(pkg.read(ref.part)):
+                    out.add((ref.name, int(m.group(2)), column_index_from_string(m.group(1).decode())))
+    except Exception:  # unreadable parts: every missing value stays unknown
+        return set()
+    return out
 
 
 def _formula_texts(ws) -> Iterator[tuple[str, str]]:
@@ -644,9 +674,15 @@ class Checker:
             self.whole_call(site)
 
     def whole_call(self, site: Site) -> None:
-        """Run the function once with its tables and blank rows: a KpiError is the tables'."""
+        """Run the function once with its tables and blank rows: a KpiError is the tables'.
+
+        A list holding error values (a grade column to audit, where some grades are errors)
+        is data the function is right to refuse: those cells report their own errors."""
         fn, args = site.fn, site.args
         if any(a.value is _UNRESOLVED for n, a in args.items() if _param(fn, n).shape in (LIST, SCALAR)):
+            return
+        if any(isinstance(v, KpiError) for n, a in args.items() if _param(fn, n).shape == LIST
+               for v in _flat(a.value)):
             return
         values = []
         for p in fn.params:
@@ -665,10 +701,40 @@ class Checker:
         if isinstance(result, KpiError):
             where = _where(args, fn) or fn.name
             reason = result.reason or f"an input holds {result.code}"
-            self.add(ERROR, "rule_table", where, f"{fn.name}: {result.code} {reason}", site.cells)
+            blanks = _blank_rule_cells(fn, args) if "blank" in reason else []
+            if blanks and any(b.rsplit("(", 1)[-1].rstrip(")") in f.where for b in blanks
+                              for f in self.report.findings):
+                return  # an audit of this table already says it is blank
+            if blanks:
+                self.add(WARNING, "rule_table", ", ".join(blanks),
+                         f"{fn.name}: {result.code} {reason}: rule cells left blank to fill in "
+                         "(the cells that use them fail until then)", site.cells)
+            else:
+                self.add(ERROR, "rule_table", where, f"{fn.name}: {result.code} {reason}", site.cells)
 
 
 _OMIT = object()
+
+
+def _blank_rule_cells(fn: KpiFunction, args: dict[str, Argument]) -> list[str]:
+    """The table and setting arguments read from cells that hold blanks (a blank weight, a
+    blank coefficient), as "Rules!B84:B88" (with the defined name when there is one)."""
+    out = []
+    for name, a in args.items():
+        if a.area is None or _param(fn, name).shape not in (LIST, SCALAR):
+            continue
+        if any(_blank(v) for v in _flat(a.value)):
+            label = f"{a.text} ({a.area})" if a.text and a.text != str(a.area) else str(a.area)
+            out.append(label)
+    return out
+
+
+def _policy_cell(site: Site, name: str) -> str:
+    """Where a policy argument comes from, when it is a cell: "X_OnGap (Rules!C20)"; else ""."""
+    a = site.args.get(name)
+    if a is None or a.area is None:
+        return ""
+    return f"{a.text} ({a.area})" if a.text and a.text != str(a.area) else str(a.area)
 
 
 def _param(fn: KpiFunction, name: str) -> Param:
@@ -763,21 +829,26 @@ def audit_bands(ck: Checker, site: Site) -> None:
         if not banded:  # a KPI_CHECK_BANDS cell alone: no policy to name
             ck.add(ERROR, "band_table", where, f"{problem}{note}", site.cells)
             continue
+        cell = ""
         if problem.startswith("gap"):
             covered = on_gap != "ERROR"
             policy = f"on_gap {fmt(on_gap) if isinstance(on_gap, float) else on_gap}"
+            cell = _policy_cell(site, "on_gap")
         elif "overlap" in problem:
             covered = on_overlap != "ERROR"
             policy = f"on_overlap {on_overlap}"
+            cell = _policy_cell(site, "on_overlap")
         else:
             covered, policy = False, ""
         if covered:
             message = f"{problem}{note}: values there follow {policy}"
+        elif policy and cell:  # decided in the open: the policy cell says ERROR
+            message = f"{problem}{note}: values there are #N/A with the reason, as the policy cell {cell} says ({policy})"
         elif policy:
             message = f"{problem}{note}: values there are #N/A ({policy})"
         else:
             message = f"{problem}{note}"
-        ck.add(WARNING if covered else ERROR, "band_table", where, message, site.cells)
+        ck.add(WARNING if covered or cell else ERROR, "band_table", where, message, site.cells)
 
 
 def _never_applies(ck: Checker, site: Site, lower: Argument, upper: Argument, bounds: Argument | None,
@@ -862,9 +933,13 @@ def _missing_points(ck: Checker, site: Site, lower: Argument, upper: Argument) -
     where = str(points.area) if points.area else site.fn.name
     for i, (a, b, p) in enumerate(zip(lo, hi, pts, strict=True)):
         if _blank(p) and not (_blank(a) and _blank(b)):
-            ck.add(ERROR, "band_table", where,
+            cell = where
+            if points.area is not None:
+                cell = str(Area(points.area.sheet, points.area.c1, points.area.r1 + i, points.area.c1,
+                                points.area.r1 + i))
+            ck.add(WARNING, "band_table", cell,
                    f"band row {i + 1}{_rows_note(points)} has bounds but no points: values there are #N/A "
-                   "(rule missing)", site.cells)
+                   "(rule missing) until this cell is filled in", site.cells)
 
 
 def _blank(v: Any) -> bool:
@@ -900,9 +975,11 @@ def audit_grades(ck: Checker, site: Site) -> None:
         # 「90分以上」 and 「80~90分」 both hold 90: every inner bound is in two levels (AMB-90)
         shared = ", ".join(fmt(x) for x in sorted(set(numbers))[1:])
         policy = _setting(site, "overlap")
+        cell = _policy_cell(site, "overlap")
         if policy == "ERROR":
-            ck.add(ERROR, "grade_table", where,
-                   f"scores exactly on the shared bounds {shared} are #N/A (overlap ERROR)", site.cells)
+            ck.add(WARNING if cell else ERROR, "grade_table", where,
+                   f"scores exactly on the shared bounds {shared} are #N/A (overlap ERROR"
+                   + (f", the policy cell {cell})" if cell else ")"), site.cells)
         else:
             ck.add(WARNING, "grade_table", where,
                    f"scores exactly on the shared bounds {shared} are in two levels: overlap {policy} decides",
@@ -914,13 +991,15 @@ def audit_grades(ck: Checker, site: Site) -> None:
     if isinstance(verdict, KpiError) or verdict == "OK":
         return
     policy = _setting(site, "gap_policy")
+    cell = _policy_cell(site, "gap_policy")
     where = ", ".join(str(a.area) for a in (lower, upper) if a.area) or where
     note = _rows_note(lower)
     for problem in str(verdict).split("; "):
         if problem.startswith("gap"):
             covered = policy != "ERROR"
-            how = f"gap_policy {policy} grades them" if covered else "they are #N/A (gap_policy ERROR)"
-            ck.add(WARNING if covered else ERROR, "grade_table", where,
+            how = f"gap_policy {policy} grades them" if covered else (
+                "they are #N/A (gap_policy ERROR" + (f", the policy cell {cell})" if cell else ")"))
+            ck.add(WARNING if covered or cell else ERROR, "grade_table", where,
                    f"scores in the {problem}{note}: {how}", site.cells)
         else:
             ck.add(ERROR, "grade_table", where, f"{problem}{note}", site.cells)
@@ -937,7 +1016,10 @@ def audit_weights(ck: Checker, site: Site) -> None:
                     _plain(site.args["tolerance"].value) if _table(site, "tolerance") else None)
     if isinstance(probe, KpiError):
         where = str(weights.area) if weights.area else site.fn.name
-        if policy == "ERROR" or "sum to" not in probe.reason:
+        if any(_blank(v) for v in _flat(weights.value)) and weights.area is not None:
+            ck.add(WARNING, "weights", where, f"{probe.code} {probe.reason}: weights left blank to fill in "
+                   "(the totals fail until then)", site.cells)
+        elif policy == "ERROR" or "sum to" not in probe.reason:
             ck.add(ERROR, "weights", where, f"{probe.code} {probe.reason}", site.cells)
         else:
             ck.add(WARNING, "weights", where, f"{probe.reason}: weight_check {policy} is applied", site.cells)
@@ -951,13 +1033,18 @@ def audit_quotas(ck: Checker, site: Site) -> None:
     if quotas is None:
         return
     ck.report.tables_audited += 1
+    from .functions.quotas import _shares
+
     mode = _setting(site, "mode") if any(p.name == "mode" for p in site.fn.params) else "EXACT"
     cells = coerce_cells(as_grid(_plain(quotas.value)), "number", "quotas")
     err = cells.first_error()
     try:
         if err is not None:
             raise err
-        quota_fractions(cells, mode)
+        if site.fn.name == "KPI_FORCE_GRADES":  # one blank share is 「其余」, the rest
+            _shares(cells)
+        else:
+            quota_fractions(cells, mode)
     except KpiError as e:
         where = str(quotas.area) if quotas.area else site.fn.name
         ck.add(ERROR, "quotas", where, f"{e.code} {e.reason or 'a quota is an error value'}", site.cells)

@@ -1,7 +1,8 @@
 """``kpi new`` and ``kpi demo``: appraisal workbooks from the built-in templates.
 
 ``kpi new TEMPLATE -o FILE`` writes a fresh, recalculated copy of a template (its sample
-staff, N made-up staff, or empty rows). ``kpi demo`` is the main job on its embedded
+staff, N made-up staff, or empty rows); with ``--from LAST.xlsx`` it writes next month's
+workbook from last month's. ``kpi demo`` is the main job on its embedded
 example: PreSales_T44 with its sample staff, recalculated headless, the ranked results
 and every error with its reason printed, the workbook written for Excel or LibreOffice:
 into a new folder of the temp folder unless ``-o`` says where, so the demo never writes
@@ -33,11 +34,14 @@ DEMO_TEMPLATE = "PreSales_T44"
 DEMO_NAME = "PreSales_T44-demo.xlsx"
 
 EXIT_USAGE = 2
+EXIT_UNREADABLE = 3
 EXIT_CANNOT_WRITE = 4
 
 EXIT_CODES_HELP = """Exit codes:
  0  written
- 2  usage error: an unknown template, an output that exists (without --force) or is not an .xlsx
+ 2  usage error: an unknown template, an output that exists (without --force) or is not an .xlsx,
+    --from with --staff/--empty, a last month's workbook that is missing or not one of this template
+ 3  --from: last month's workbook cannot be read (damaged or not a workbook)
  4  the output cannot be written: no permission, a folder that cannot be made, disk full
  5  internal error (a bug: please report it)"""
 
@@ -57,7 +61,7 @@ def staff_results(t: Template, evaluation: Evaluation, staff: list[tuple]) -> li
     """The results of every named employee, in staff order."""
     from .templates.layout import FIRST_ROW, STAFF, Layout
 
-    layout = Layout(t, len(staff) + t.spare_rows)
+    layout = Layout(t, len(staff))
     computed = [c for c in t.columns if c not in t.inputs]
     name_at = [c.key for c in t.inputs].index("name")
     out = []
@@ -124,7 +128,8 @@ def print_results(console: Console, t: Template, evaluation: Evaluation, staff: 
             console.print(f"  [red]{r.name}[/red] ({STAFF}!row {r.row}) {header}: [bold]{err.code}[/bold] {err.reason}")
     others = [(s, c, v) for s, c, v in evaluation.errors() if s != STAFF]
     for s, c, v in others:
-        console.print(f"  {s}!{c}: {v.code} {v.reason}")
+        reason = v.reason or evaluation.notes.get((s, c)) or "a cell it reads is an error (the rows above)"
+        console.print(f"  {s}!{c}: {v.code} {reason}")
 
 
 def _check_output(output: Path, force: bool) -> None:
@@ -136,14 +141,14 @@ def _check_output(output: Path, force: bool) -> None:
         fail(f"{output} exists; use --force to overwrite it", EXIT_USAGE)
 
 
-def _write(name: str, output: Path, staff: int | None = None, empty: bool = False) -> Evaluation:
+def _write(name: str, output: Path, staff: int | None = None, empty: bool = False, month=None) -> Evaluation:
     """Build template ``name`` recalculated, and write it as ``output`` in one step."""
     from .recalc.write.safefile import OutputError, write_file
 
     try:
         with tempfile.TemporaryDirectory(prefix="kpi-new-") as tmp:
             built = Path(tmp) / f"{name}.xlsx"
-            evaluation = templates.build(name, built, staff=staff, empty=empty)
+            evaluation = templates.build(name, built, staff=staff, empty=empty, month=month)
             data = built.read_bytes()
     except OSError as e:
         fail(f"cannot build the workbook in the temp folder {tempfile.gettempdir()} ({e.strerror or e})",
@@ -160,19 +165,49 @@ def new(
     output: Path = typer.Option(..., "-o", "--output", help="Where to write the .xlsx (its folder is made if missing)."),
     staff: int = typer.Option(None, "--staff", min=1, help="N made-up staff instead of the sample staff."),
     empty: bool = typer.Option(False, "--empty", help="No staff: empty rows to fill in (30, or --staff N)."),
+    last: Path = typer.Option(
+        None, "--from", metavar="LAST.xlsx",
+        help="Start next month from last month's workbook: same staff and rules, inputs emptied, "
+        "last month's results appended to History.",
+    ),
     force: bool = typer.Option(False, "--force", help="Overwrite OUTPUT if it exists."),
 ) -> None:
-    """Write a fresh, recalculated copy of an appraisal template."""
+    """Write a fresh, recalculated copy of an appraisal template, or next month's workbook."""
+    from .recalc.read.archive import PackageError, validate
+    from .templates.months import MonthError
+
     console = Console()
     try:
         t = templates.get(template)
     except KeyError as e:
         fail(e.args[0], EXIT_USAGE)
     _check_output(output, force)
-    evaluation = _write(t.name, output, staff=staff, empty=empty)
-    rows, _spare = templates.staff_rows(t, staff, empty)
-    what = "empty rows" if empty else (f"{staff} generated staff" if staff else f"{len(rows)} sample staff")
+    month = carried = None
+    if last is not None:
+        if staff is not None or empty:
+            fail("--from takes the staff from last month's workbook: leave out --staff and --empty", EXIT_USAGE)
+        if not last.is_file():
+            fail(f"{last}: no such file", EXIT_USAGE)
+        try:
+            validate(last)
+            month, carried = templates.next_month(t, last)
+        except PackageError as e:
+            fail(f"✗ {last}: not read (unreadable): {e}", EXIT_UNREADABLE)
+        except MonthError as e:
+            fail(f"✗ {e}", EXIT_USAGE)
+    evaluation = _write(t.name, output, staff=staff, empty=empty, month=month)
     errors = len(evaluation.errors()) if evaluation else 0
+    if month is not None:
+        console.print(
+            f"Wrote [bold]{output}[/bold]: {t.zh} / {t.en} ({t.scheme}) for {month.month:%Y-%m}, "
+            f"{carried.staff} staff and the rules from {last}, inputs emptied; History holds "
+            f"{carried.history_rows} rows; {evaluation.formula_cells} formula cells computed, {errors} error cells."
+        )
+        for name, column, error in carried.errors:
+            console.print(f"  [yellow]{name}[/yellow]: {column} was {error} last month; History records it as an error")
+        return
+    rows, _n = templates.staff_rows(t, staff, empty)
+    what = "empty rows" if empty else (f"{staff} generated staff" if staff else f"{len(rows)} sample staff")
     console.print(
         f"Wrote [bold]{output}[/bold]: {t.zh} / {t.en} ({t.scheme}), {what}, "
         f"{evaluation.formula_cells} formula cells computed, {errors} error cells."

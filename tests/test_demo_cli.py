@@ -43,7 +43,7 @@ def test_demo_prints_ranked_results_and_errors_and_writes_the_workbook(tmp_path,
     assert written.read_bytes() == (ROOT / "templates" / "PreSales_T44.xlsx").read_bytes()
     ws = openpyxl.load_workbook(written, data_only=True)[STAFF]
     t = templates.get("PreSales_T44")
-    layout = Layout(t, len(t.sample) + t.spare_rows)
+    layout = Layout(t, len(t.sample))
     assert ws[f"{layout.col['bonus']}{FIRST_ROW}"].value == pytest.approx(108)
 
 
@@ -55,13 +55,13 @@ def test_new_with_generated_staff_is_recalculated_and_reproducible(tmp_path):
     assert runner.invoke(app, ["new", "aftersales_130", "-o", str(b), "--staff", "30"]).exit_code == 0
     assert a.read_bytes() == b.read_bytes()
     t = templates.get("AfterSales_130")
-    layout = Layout(t, 30 + t.spare_rows)
+    layout = Layout(t, 30)
     ws = openpyxl.load_workbook(a, data_only=True)[STAFF]
     names = [ws[f"A{r}"].value for r in range(FIRST_ROW, FIRST_ROW + 30)]
     assert all(names) and len(set(names)) == 30
     totals = [ws[f"{layout.col['total']}{r}"].value for r in range(FIRST_ROW, FIRST_ROW + 30)]
     assert sum(isinstance(v, (int, float)) for v in totals) >= 20
-    assert ws[f"A{FIRST_ROW + 30}"].value is None  # spare rows stay empty
+    assert ws[f"A{FIRST_ROW + 30}"].value is None  # the table ends with the staff: it grows when typed below
     # a different N gives a different, equally reproducible team
     assert runner.invoke(app, ["new", "AfterSales_130", "-o", str(b), "--staff", "31", "--force"]).exit_code == 0
     assert a.read_bytes() != b.read_bytes()
@@ -78,7 +78,9 @@ def test_new_empty_has_formulas_and_no_staff(tmp_path):
     ws = values[STAFF]
     for r in (FIRST_ROW, FIRST_ROW + templates.EMPTY_ROWS - 1):
         assert ws[f"A{r}"].value is None
-        assert str(formulas[f"{layout.col['total']}{r}"].value).startswith("=KPI_TOTAL(")
+        # an empty row is blank by the formula's own guard (a viewer without KPI_ computes it)
+        assert str(formulas[f"{layout.col['total']}{r}"].value).startswith('=IF(COUNTBLANK(')
+        assert "KPI_TOTAL(" in str(formulas[f"{layout.col['total']}{r}"].value)
         assert ws[f"{layout.col['total']}{r}"].value in (None, "")
     assert values[SUMMARY]["B4"].value == 0  # nobody has an award yet
 
@@ -94,12 +96,16 @@ def test_new_refuses_unknown_templates_and_existing_files(tmp_path):
 
 @pytest.mark.parametrize("name", templates.names())
 def test_every_template_generates_staff(name):
-    """``--staff N`` rows fit the template's input columns and lay out (no recalculation here)."""
+    """``--staff N`` rows fit the template's input columns and lay out (no recalculation
+    here); a team of 6 is the team of 5 and one more (adding a person, as the README says,
+    gives kpi new --staff 6), earlier months included."""
     t = templates.get(name)
-    rows = t.generate(templates.people.rng("test"), 5)
-    assert len(rows) == 5 and all(len(r) == len(t.inputs) for r in rows)
-    assert all(len(r) == len(t.inputs) for r in t.sample) and len(t.sample) >= 20
-    data = templates.workbook_bytes(t, staff=5)
+    five, six = templates.month_of(t, 5), templates.month_of(t, 6)
+    assert len(five.staff) == 5 and all(len(r) == len(t.inputs) for r in five.staff)
+    first = {r[0] for r in five.staff}
+    assert six.staff[:5] == five.staff and [p for p in six.past if p.name in first] == five.past
+    assert all(len(r) == len(t.inputs) for r in t.sample) and len(t.sample) >= 9
+    data = templates.workbook_bytes(t, five)
     assert zipfile.ZipFile(io.BytesIO(data)).testzip() is None
 
 

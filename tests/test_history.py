@@ -136,6 +136,57 @@ def test_streak_rows_are_employees():
     assert got[:, 0].tolist() == [1, 1, None]
 
 
+# Month by month: each month sees only its own grade, the run carried from last month and
+# the streaks already paid (the History sheet). Hand counts from SEED_RULES (AMB-27,
+# 「连续2个月…奖励300~500元/次」, 「连续3个月…底薪调整」): A in every month, length 2 —
+# NON_OVERLAP pays in months 2, 4, 6; ROLLING in every month from the 2nd; ONCE in month 2.
+MONTHLY = {
+    ("NON_OVERLAP", 2): {4: [0, 1, 0, 1], 5: [0, 1, 0, 1, 0], 6: [0, 1, 0, 1, 0, 1]},
+    ("ROLLING", 2): {4: [0, 1, 1, 1], 5: [0, 1, 1, 1, 1], 6: [0, 1, 1, 1, 1, 1]},
+    ("ONCE", 2): {4: [0, 1, 0, 0], 5: [0, 1, 0, 0, 0], 6: [0, 1, 0, 0, 0, 0]},
+    ("ONCE", 3): {4: [0, 0, 1, 0], 5: [0, 0, 1, 0, 0], 6: [0, 0, 1, 0, 0, 0]},
+    ("NON_OVERLAP", 3): {4: [0, 0, 1, 0], 5: [0, 0, 1, 0, 0], 6: [0, 0, 1, 0, 0, 1]},
+}
+
+
+def month_by_month(grades, mode, length):
+    run = paid = 0
+    out = []
+    for g in grades:
+        got = KPI_STREAK([g], "A", length, mode, run, paid)
+        out.append(got)
+        run = run + 1 if g == "A" else 0
+        paid += got
+    return out
+
+
+@pytest.mark.parametrize("mode, length", sorted(MONTHLY))
+@pytest.mark.parametrize("months", [4, 5, 6])
+def test_streak_paid_month_by_month_over_consecutive_months(mode, length, months):
+    grades = ["A"] * months
+    assert month_by_month(grades, mode, length) == MONTHLY[(mode, length)][months]
+    # what the months pay adds up to the count over the whole history
+    assert sum(MONTHLY[(mode, length)][months]) == KPI_STREAK(grades, "A", length, mode)
+
+
+@pytest.mark.parametrize("mode, paid", [("NON_OVERLAP", [0, 1, 0, 0, 0, 1]), ("ROLLING", [0, 1, 1, 0, 0, 1]),
+                                        ("ONCE", [0, 1, 0, 0, 0, 0])])
+def test_streak_month_by_month_with_a_break(mode, paid):
+    # A, A, A, B, A, A: the B ends the run; ONCE never pays again
+    grades = ["A", "A", "A", "B", "A", "A"]
+    assert month_by_month(grades, mode, 2) == paid
+    assert sum(paid) == KPI_STREAK(grades, "A", 2, mode)
+
+
+def test_streak_carried_run_joins_only_a_run_at_the_start():
+    # last month ended a run of 3; this record of 3 months: B, A, A → the run is broken first
+    assert KPI_STREAK(["B", "A", "A"], "A", 2, "NON_OVERLAP", 3) == 1
+    assert KPI_STREAK(["A", "B", "A"], "A", 2, "NON_OVERLAP", 3) == 1  # 4th month of the run pays
+    assert KPI_STREAK(["A"], "A", 3, "ONCE", 5) == 0  # a carried run already long enough: paid before
+    assert KPI_STREAK(["A"], "A", 2, "ROLLING", 1.5).code == "#VALUE!"
+    assert KPI_STREAK(["A"], "A", 2, "ONCE", 0, -1).code == "#VALUE!"
+
+
 def test_streak_length_must_be_whole_and_positive():
     assert KPI_STREAK(["A"], "A", 0).code == "#VALUE!"
     assert KPI_STREAK(["A"], "A", 1.5).code == "#VALUE!"

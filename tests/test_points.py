@@ -325,3 +325,20 @@ def test_total_column_equals_one_by_one():
     singles = [KPI_TOTAL(i, MAX_S0A, a, cap=130) for i, a in zip(items, adjustments, strict=True)]
     assert out == singles
     assert singles[:3] == [92, 130, None] and singles[5] == KpiError("#N/A", "adj")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 100), min_size=2, max_size=9), min_size=2, max_size=12).filter(
+        lambda rows: len({len(r) for r in rows}) == 1
+    ),
+    st.integers(1, 99),
+)
+def test_weighted_column_equals_one_by_one_to_the_last_bit(scores, first):
+    # 80 × 0.3 + 85 × 0.7 is 83.5 alone; a matrix product gave 83.49999999999999 for the
+    # same row inside a column (fused multiply-add), which moved a COUNTIF("<"&score) rank.
+    width = len(scores[0])
+    weights = [first / 100] + [(100 - first) / 100 / (width - 1)] * (width - 1)
+    column = rows(KPI_WEIGHTED(scores, weights, "AS_IS"))
+    assert column == [KPI_WEIGHTED(r, weights, "AS_IS") for r in scores]
+    assert rows(KPI_WEIGHTED([[80, 85]] * 10, [0.3, 0.7])) == [83.5] * 10

@@ -105,6 +105,36 @@ def test_force_grades_counts_only_valid_rows():
     assert grades == ["A", "B", "B", "B", "B", "B", "C", "C", "C", "D"]
 
 
+AWARDS = ["最佳客服专员", "优秀客服专员", "—"]
+CAPS = [0.05, 0.10, None]  # 「其余」: the rest, no cap
+
+
+@pytest.mark.parametrize("n", range(1, 61))
+def test_s3_12_awards_rounded_down_at_every_team_size(n):
+    """S3-12 (AMB-92): 「不得超过5% / 10%」 rounded down; everyone else is 「—」. Hand rule: best
+    gets ⌊n/20⌋ places, excellent ⌊n/10⌋, the rest n − both (FLOOR alone would leave the
+    85 % row short: 19 staff give 0 / 1 / 16 = 17, and the other two are 「—」 too)."""
+    scores = [100 - i for i in range(n)]  # no ties: places follow the order
+    got = KPI_FORCE_GRADES(scores, AWARDS, CAPS, "FLOOR")
+    got = [got] if n == 1 else list(got)
+    best, excellent = n // 20, n // 10
+    assert got == ["最佳客服专员"] * best + ["优秀客服专员"] * excellent + ["—"] * (n - best - excellent)
+    assert KPI_QUOTA_CHECK(got, AWARDS, CAPS, "MAX", "FLOOR") is True  # the caps hold
+    assert list(KPI_FORCE_GRADES(scores, AWARDS, [0.05, 0.10, 0.85], "FLOOR")) == got  # the rest written out
+
+
+def test_force_grades_ceil_leaves_the_places_beyond_the_staff_unused():
+    # 7 staff, 15/45/30/10 % rounded up: 2 / 4 / 3 / 1 places for 7 people → A A B B B B C
+    got = KPI_FORCE_GRADES([7, 6, 5, 4, 3, 2, 1], GRADES, Q, "CEIL")
+    assert list(got) == ["A", "A", "B", "B", "B", "B", "C"]
+
+
+def test_force_grades_takes_one_blank_quota_as_the_rest():
+    assert list(KPI_FORCE_GRADES([3, 2, 1], ["A", "B"], [0.4, None])) == ["A", "B", "B"]
+    err = KPI_FORCE_GRADES([3, 2, 1], ["A", "B", "C"], [0.4, None, None])
+    assert err.code == "#VALUE!" and "only one quota may be blank" in err.reason
+
+
 def test_force_grades_labels_must_match_quotas():
     err = KPI_FORCE_GRADES([1, 2], ["A", "B", "C"], Q)
     assert err.code == "#VALUE!" and "labels has 3 entries but quotas has 4" in err.reason

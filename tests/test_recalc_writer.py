@@ -215,7 +215,7 @@ def _cell(xml: bytes, ref: str) -> bytes:
 @pytest.mark.parametrize("value, t, v", [
     (3.0, None, b"3"), (-0.0, None, b"0"), (0.1 + 0.2, None, b"0.30000000000000004"),
     (1e-7, None, b"1e-07"), (2.5e20, None, b"2.5e+20"), (7, None, b"7"),
-    (True, b"b", b"1"), (False, b"b", b"0"), (np.True_, b"b", b"1"),
+    (True, b"str", b"TRUE"), (False, b"str", b"FALSE"), (np.True_, b"str", b"TRUE"),
     (np.float64(0.25), None, b"0.25"), (np.int64(-3), None, b"-3"),
     (KpiError(NA, "0.42 falls in no band"), b"e", b"#N/A"),
     (float("nan"), b"e", b"#NUM!"), (float("inf"), b"e", b"#NUM!"),
@@ -233,7 +233,7 @@ def test_every_value_kind_lands_in_its_cell_and_reads_back():
     out, stats = patch_sheet(SHEET, changes)
     assert stats.written == 5 and not stats.skipped
     assert _cell(out, "B1") == b'<c r="B1"><f>A1&amp;"x"</f><v>7.5</v></c>'  # t="s" removed
-    assert _cell(out, "C1") == b'<c r="C1" t="b"><f>A1</f><v>1</v></c>'
+    assert _cell(out, "C1") == b'<c r="C1" t="str"><f>A1</f><v>TRUE</v></c>'
     assert _cell(out, "A2") == b'<c r="A2" t="e"><f t="shared" ref="A2:C2" si="0">A1*2</f><v>#N/A</v></c>'
     assert _cell(out, "B2") == b'<c r="B2" t="str"><f t="shared" si="0"/><v>=SUM(A1)</v></c>'
     assert _cell(out, "C2") == b'<c r="C2"><f t="shared" si="0"/></c>'  # empty result: no cached value

@@ -110,3 +110,11 @@ def test_whole_blocks_and_cell_by_cell_agree(book):
 
 def test_every_template_is_checked():
     assert len(TEMPLATES) >= 7, [p.name for p in TEMPLATES]
+
+
+def test_every_error_a_template_shows_has_its_reason(book):
+    # Errors reached through a structured reference (Staff[[#This Row],[a]:[b]]) name the
+    # cell they come from, as those reached through A1 references do.
+    ev = evaluate(book)
+    silent = [k for k, v in ev.values.items() if isinstance(v, KpiError) and not (v.reason or ev.notes.get(k))]
+    assert not silent, silent[:10]

@@ -187,6 +187,8 @@ def compare(book: Workbook, evaluation: Evaluation, rewritten: dict[str, dict[tu
             compared += 1
             old = sheet.values.get((r, c))
             new = evaluation.values[(sheet.name, ref)]
+            if isinstance(new, bool) and old == ("TRUE" if new else "FALSE"):
+                continue  # kpi recalc caches a boolean as the text TRUE/FALSE (for LibreOffice)
             if not same_value(old, new):
                 reason = new.reason if isinstance(new, KpiError) else ""
                 diffs.append(Difference(sheet.name, ref, r, old, new, (r, c) in changed, reason))

@@ -191,7 +191,8 @@ def _match_key(v):
 
 @kpi(
     "KPI_STREAK",
-    "Counts runs of consecutive periods equal to a value (grade A, rank 1, TRUE), e.g. 连续2个月 A.",
+    "Counts runs of consecutive periods equal to a value (grade A, rank 1, TRUE), e.g. 连续2个月 A; with the "
+    "run carried from earlier months, only the streaks this period completes.",
     Record(
         "history",
         "One row per employee: a grade, rank or TRUE/FALSE per period, oldest to newest.",
@@ -205,25 +206,78 @@ def _match_key(v):
         ("ROLLING", "NON_OVERLAP", "ONCE"),
         "NON_OVERLAP",
     ),
-    returns="The number of streaks (0 or 1 for ONCE); a blank period breaks a run; #VALUE! if length is not a whole number ≥ 1.",
+    Each(
+        "carried",
+        "Periods in a row that matched just before history's first period (last month's run, from the History "
+        "sheet); default 0. The result then counts only the streaks history's periods add.",
+        default=0,
+    ),
+    Each(
+        "paid",
+        "Streaks already counted for the periods before history (their sum on the History sheet); default 0. "
+        "ONCE counts nothing more once one was counted.",
+        default=0,
+    ),
+    returns=(
+        "The number of streaks history's periods complete (0 or 1 for ONCE); a blank period breaks a run; "
+        "#VALUE! if length is not a whole number ≥ 1 or carried / paid is negative or not whole."
+    ),
 )
-def streak(history, match, length, mode):
+def streak(history, match, length, mode, carried, paid, valid):
+    """Month by month over a true history, without the whole history at hand: ``carried``
+    (the run of matches the earlier periods end with) and ``paid`` (the streaks they
+    already hold) summarise the earlier periods, and the result is what the periods of
+    ``history`` add to the count over the whole history.
+
+    ROLLING and NON_OVERLAP count each run on its own (a run of r gives r − length + 1,
+    resp. ⌊r / length⌋), so what is added is the count with the carried run joined to a
+    first run of matches, less the count of the carried run alone: A,A,A then A with
+    length 2 adds NON_OVERLAP 2 − 1 = 1 and ROLLING 3 − 2 = 1. ONCE is at most one over
+    the whole history: nothing is added once a streak was counted (``paid`` ≥ 1 or a
+    carried run already long enough). With both 0 this is the count over ``history``."""
     length = _whole(length, "length", 1)
     want = _match_key(match)
     hits = np.frompyfunc(lambda v: _match_key(v) == want, 1, 1)(history).astype(bool)
     rows = hits.shape[0]
+    before, bad_before = _counts(carried, rows)
+    done, bad_done = _counts(paid, rows)
     edges = np.diff(np.pad(hits.astype(np.int8), ((0, 0), (1, 1))), axis=1)
     start_row, start_col = np.nonzero(edges == 1)
     _rows, end_col = np.nonzero(edges == -1)
-    run = end_col - start_col
-    if mode == "ROLLING":
-        per_run = np.maximum(run - length + 1, 0)
-    elif mode == "NON_OVERLAP":
-        per_run = run // length
+    run = (end_col - start_col) + np.where(start_col == 0, before[start_row], 0)  # the carried run goes on
+
+    def count(r):
+        if mode == "ROLLING":
+            return np.maximum(r - length + 1, 0)
+        if mode == "NON_OVERLAP":
+            return r // length
+        return (r >= length).astype(int)
+
+    total = np.bincount(start_row, weights=count(run), minlength=rows)
+    if mode == "ONCE":
+        earlier = np.maximum(np.minimum(done, 1), count(before))
+        result = np.maximum(earlier, np.minimum(total, 1)) - earlier
     else:
-        per_run = (run >= length).astype(int)
-    count = np.bincount(start_row, weights=per_run, minlength=rows)
-    return np.minimum(count, 1) if mode == "ONCE" else count
+        continued = hits[:, 0] if hits.shape[1] else np.zeros(rows, dtype=bool)
+        result = total - np.where(continued, count(before), 0)
+    out = result.astype(object)
+    ok = np.broadcast_to(np.asarray(valid, dtype=bool).reshape(-1), (rows,))
+    for name, values, bad in (("paid", paid, bad_done), ("carried", carried, bad_before)):
+        for i in np.flatnonzero(bad & ok):  # one bad row is that row's error (carried named first)
+            x = float(np.broadcast_to(np.asarray(values, dtype=float).reshape(-1), (rows,))[i])
+            out[i] = KpiError(VALUE, _("{name} must be a whole number of at least 0, got {value}", name=name, value=fmt(x)))
+    return out
+
+
+def _counts(values, rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """A per-row whole count ≥ 0 (``carried``, ``paid``) as integers (0 where it is not one),
+    and where it is not."""
+    if values is None:  # omitted
+        return np.zeros(rows, dtype=np.int64), np.zeros(rows, dtype=bool)
+    x = np.broadcast_to(np.asarray(values, dtype=float).reshape(-1), (rows,))
+    k = np.round(x)
+    bad = ~((np.abs(x - k) <= 1e-9) & (k >= 0))
+    return np.where(bad, 0, k).astype(np.int64), bad
 
 
 # ---------------------------------------------------------------------------

@@ -94,6 +94,15 @@ def partly_blank(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------------------
 
 
+def row_sums(products: np.ndarray) -> np.ndarray:
+    """Each row's sum, added in the same order whatever the number of rows: a matrix
+    product (BLAS) fuses multiply and add for two rows or more and not for one, so the
+    same employee scored 83.5 alone and 83.49999999999999 in a column of ten (80×0.3 +
+    85×0.7), and "<"&score ranks then disagreed between Excel's cell-by-cell calls and
+    a whole column."""
+    return np.ascontiguousarray(products, dtype=float).sum(axis=1)
+
+
 @kpi(
     "KPI_ADJUST",
     "Start points plus per-event points (−5 per late, −10 per absence, +2 per praise), with free first events, clamped.",
@@ -136,7 +145,7 @@ def adjust(start, counts, per_unit, free_counts, mode, floor, cap, valid):
     negative = (whole < 0) & valid.reshape(-1, 1)
     n = np.maximum(0.0, whole - np.round(free))
     charged = {"LINEAR": n, "ESCALATING": n * (n + 1) / 2, "FLAT": np.minimum(n, 1.0)}[mode]
-    result = clamp(start.ravel() + charged @ unit, floor, cap)
+    result = clamp(start.ravel() + row_sums(charged * unit), floor, cap)
 
     out = result.astype(object)
     row_errors(
@@ -198,7 +207,7 @@ def weighted(scores, weights, weight_check, tolerance, max_scores, valid):
     top = one_per_item(max_scores, "max_scores", w.size)
 
     s = scores
-    result = (np.where(np.isnan(s), 0.0, s) @ w) / divisor
+    result = row_sums(np.where(np.isnan(s), 0.0, s) * w) / divisor
     out = result.astype(object)
     row_errors(out, partly_blank(s, valid), lambda r, i: KpiError(VALUE, _("scores item {item} is blank", item=i + 1)))
     if top is not None:

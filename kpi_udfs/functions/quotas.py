@@ -49,12 +49,15 @@ def _name(names, i: int) -> str:
 
 
 def quota_counts(
-    n: int, q: np.ndarray, rounding: str | None, tie_break: str, mode: str, names=None
+    n: int, q: np.ndarray, rounding: str | None, tie_break: str, mode: str, names=None, must_add_up: bool = True
 ) -> np.ndarray:
-    """Head counts per quota for ``n`` staff (see KPI_QUOTA); -1 for a grade without a cap."""
+    """Head counts per quota for ``n`` staff (see KPI_QUOTA); -1 for a grade without a cap.
+
+    Under mode EXACT, counts that do not add up to ``n`` are #NUM! unless ``must_add_up``
+    is False (a forced distribution gives the places left over to its last grade)."""
     uncapped = np.isnan(q)
     if uncapped.any():
-        counts = quota_counts(n, np.where(uncapped, 0.0, q), rounding, tie_break, mode, names)
+        counts = quota_counts(n, np.where(uncapped, 0.0, q), rounding, tie_break, mode, names, must_add_up)
         return np.where(uncapped, -1, counts)
     rounding = rounding or "LARGEST_REMAINDER"
     exact = n * q
@@ -90,7 +93,7 @@ def quota_counts(
             )
         counts[order[:left]] += 1
     counts = counts.astype(int)
-    if mode == "EXACT" and counts.sum() != n:
+    if mode == "EXACT" and must_add_up and counts.sum() != n:
         shown = " / ".join(str(c) for c in counts)
         raise KpiError(
             NUM,
@@ -161,12 +164,24 @@ def _labels(labels, size: int) -> tuple[np.ndarray, list]:
     return lab, keys
 
 
+def _shares(quotas) -> np.ndarray:
+    """A forced distribution's shares: adding up to 100 %, or one left blank for 「其余」 the rest."""
+    blank = quotas.blank.ravel()
+    if not blank.any():
+        return quota_fractions(quotas, "EXACT")
+    if blank.sum() > 1:
+        raise KpiError(VALUE, _("only one quota may be blank (it takes the rest)"))
+    q = quota_fractions(quotas, "MAX")
+    q[np.isnan(q)] = max(0.0, 1.0 - np.nansum(q))
+    return q
+
+
 @kpi(
     "KPI_FORCE_GRADES",
     "Forced distribution: sorts the scores and hands out the grades in quota order (15 % A, 45 % B …).",
     Each("scores", "Each employee's total score (the whole column); blank rows get no grade."),
     List("labels", "The grades, best first, e.g. A, B, C, D.", kind="any"),
-    List("quotas", _QUOTAS_HELP),
+    List("quotas", _QUOTAS_HELP + " One may be left blank: that grade takes the rest (「其余」)."),
     Choice("rounding", _ROUNDING_HELP, ROUNDINGS, None),
     Choice(
         "tie_policy",
@@ -176,7 +191,8 @@ def _labels(labels, size: int) -> tuple[np.ndarray, list]:
         "KEEP_TOGETHER",
     ),
     returns=(
-        "One grade per row (spills); blank for a blank score; #N/A naming the tied rows (tie_policy ERROR); "
+        "One grade per row (spills); blank for a blank score; counts rounded by FLOOR/ROUND/CEIL that fall "
+        "short of the staff leave the rest in the last grade; #N/A naming the tied rows (tie_policy ERROR); "
         "#VALUE! if labels and quotas differ in length or quotas do not add up to 100 %."
     ),
     population=True,
@@ -184,16 +200,23 @@ def _labels(labels, size: int) -> tuple[np.ndarray, list]:
 def force_grades(scores, labels, quotas, rounding, tie_policy, valid):
     """Head counts are KPI_QUOTA's over the valid rows (tie_break LOWER_GRADE). KEEP_TOGETHER
     gives a tie group the grade of its best place, so a higher grade may take more staff
-    than its quota and the next one fewer."""
-    q = quota_fractions(quotas, "EXACT")
+    than its quota and the next one fewer.
+
+    Places are handed out best first, grade by grade. Counts rounded on their own (FLOOR,
+    ROUND, CEIL) need not add up to the staff: places left over go to the last grade (5 % /
+    10 % awards rounded down for 19 staff give 0 / 1 / 16, and the other 2 are 「其余」, the
+    last label, AMB-92), and places beyond the staff are simply not used."""
+    q = _shares(quotas)
     lab, _keys = _labels(labels, q.size)
     x = scores.astype(float).ravel()
     idx = np.flatnonzero(valid.ravel())
     out = np.full(x.size, None, dtype=object)
     if idx.size == 0:
         return out.reshape(scores.shape)
-    counts = quota_counts(idx.size, q, rounding, "LOWER_GRADE", "EXACT", lab)
-    place = np.repeat(np.arange(q.size), counts)  # grade of each sorted place
+    counts = quota_counts(idx.size, q, rounding, "LOWER_GRADE", "EXACT", lab, must_add_up=False)
+    place = np.repeat(np.arange(q.size), counts)[: idx.size]  # grade of each sorted place
+    if place.size < idx.size:  # places left over: the last grade
+        place = np.concatenate([place, np.full(idx.size - place.size, q.size - 1)])
     r = rank(x[idx])
     grade = place[r.first] if tie_policy == "KEEP_TOGETHER" else place
     out[idx[r.order]] = lab[grade]

@@ -1,23 +1,28 @@
 """Appraisal workbook templates for the seed schemes (SEED_RULES.md §7.4).
 
 Each template is described once, in its module under ``schemes/`` (rules with the seed's
-wording, staff columns with their formulas, sample staff, summary); :func:`build` turns a
-description into a recalculated, deterministic .xlsx. ``templates/build.py`` writes the
-committed copies; ``kpi new`` and ``kpi demo`` build from the same descriptions, so the
-installed package needs no data files.
+wording, staff columns with their formulas, sample staff and their earlier months,
+summary); :func:`build` turns a description into a recalculated, deterministic .xlsx.
+``templates/build.py`` writes the committed copies; ``kpi new`` and ``kpi demo`` build
+from the same descriptions, so the installed package needs no data files. Month after
+month: :func:`next_month` starts next month's workbook from last month's (``kpi new
+--from``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import io
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..recalc.model import Evaluation
 from .package import normalise
-from .people import rng
-from .spec import Template
+from .people import rng, team
+from .spec import SAMPLE_MONTH, Past, Template
 
 #: Template name → module under ``schemes/``, in the order of SEED_RULES §7.4.
 MODULES = {
@@ -26,8 +31,12 @@ MODULES = {
     "AfterSales_130": "aftersales_130",
     "Ops_Manager": "ops_manager",
     "CS_Supervisor": "cs_supervisor",
+    "AfterSales_Levels": "aftersales_levels",
     "Monthly_30pt_Budget": "monthly_30pt_budget",
+    "SelfManager_Rank": "selfmanager_rank",
     "Eight_Indicator_Levels": "eight_indicator_levels",
+    "Satisfaction_KPI": "satisfaction_kpi",
+    "Attendance_Points": "attendance_points",
 }
 
 #: The rows ``kpi new --empty`` leaves for HR to fill.
@@ -46,22 +55,46 @@ def get(name: str) -> Template:
     raise KeyError(f"no template {name!r}; known: {', '.join(MODULES)}")
 
 
-def staff_rows(t: Template, staff: int | None = None, empty: bool = False) -> tuple[list[tuple], int]:
-    """The staff rows and the spare empty rows: sample staff, ``staff`` made-up ones, or none."""
+@dataclass
+class Month:
+    """What one month's workbook holds before it is laid out: staff rows, earlier months,
+    the month appraised, rows to leave, and Rules cells that differ from the template's."""
+
+    staff: list[tuple[Any, ...]]
+    past: list[Past] = field(default_factory=list)
+    month: dt.date = SAMPLE_MONTH
+    rows: int = 0
+    rules: dict[str, Any] = field(default_factory=dict)
+
+
+def month_of(t: Template, staff: int | None = None, empty: bool = False) -> Month:
+    """The sample staff, ``staff`` made-up ones (with their earlier months), or empty rows."""
     if empty:
-        return [], staff if staff else EMPTY_ROWS
+        return Month([], rows=staff if staff else EMPTY_ROWS)
     if staff is not None:
-        return t.generate(rng(f"{t.name}:{staff}"), staff), t.spare_rows
-    return list(t.sample), t.spare_rows
+        people = team(t.name, staff, t.generate)
+        past: list[Past] = []
+        if t.generate_past is not None:
+            past = list(t.generate_past(people, lambda i: rng(f"{t.name}:{i}:past")))
+        return Month(people, past)
+    return Month(list(t.sample), list(t.past))
 
 
-def workbook_bytes(t: Template, staff: int | None = None, empty: bool = False) -> bytes:
-    """The template as .xlsx bytes, not yet recalculated (formulas without cached values)."""
-    rows, spare = staff_rows(t, staff, empty)
-    buffer = io.BytesIO()
+def staff_rows(t: Template, staff: int | None = None, empty: bool = False) -> tuple[list[tuple], int]:
+    """The staff rows and the number of rows laid out (at least one)."""
+    m = month_of(t, staff, empty)
+    return m.staff, max(1, len(m.staff), m.rows)
+
+
+def workbook_bytes(t: Template, month: Month) -> bytes:
+    """The workbook of ``month`` as .xlsx bytes, not yet recalculated."""
     from .layout import build_workbook  # openpyxl: loaded only when a workbook is built
+    from .months import apply_rules
 
-    build_workbook(t, rows, spare).save(buffer)
+    wb = build_workbook(t, month.staff, month.past, month.month, month.rows)
+    apply_rules(wb, month.rules)
+    buffer = io.BytesIO()
+    wb.save(buffer)
     return normalise(buffer.getvalue())
 
 
@@ -79,15 +112,17 @@ def recalculate(src: Path, dest: Path) -> Evaluation:
 
 
 def build(
-    name: str, out: Path, staff: int | None = None, empty: bool = False, recalc: bool = True
+    name: str, out: Path, staff: int | None = None, empty: bool = False, recalc: bool = True,
+    month: Month | None = None,
 ) -> Evaluation | None:
     """Write template ``name`` to ``out``, recalculated so every formula cell shows its value.
 
+    ``month`` (e.g. from :func:`next_month`) replaces the sample / made-up / empty staff.
     Returns the evaluation (every computed value, errors with their reasons), or None
     when ``recalc`` is False.
     """
     t = get(name)
-    data = workbook_bytes(t, staff, empty)
+    data = workbook_bytes(t, month or month_of(t, staff, empty))
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     if not recalc:
@@ -99,3 +134,10 @@ def build(
         evaluation = recalculate(raw, done)
         out.write_bytes(normalise(done.read_bytes()))
     return evaluation
+
+
+def next_month(t: Template, last: Path):
+    """Next month's :class:`Month` from last month's workbook (see :mod:`.months`)."""
+    from .months import next_month as _next
+
+    return _next(t, last)

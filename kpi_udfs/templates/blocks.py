@@ -1,11 +1,14 @@
 """Rule blocks several schemes share in shape (a band table with its policies, a rating map,
-the item and weight tables, the grade/pay rules, target steps) and the summary figures they
-share, filled with each scheme's own numbers and seed quotes: the rules stay in the schemes."""
+the item and weight tables, the grade/pay rules, streaks over the History sheet, money
+rounding, target steps) and the summary figures they share, filled with each scheme's own
+numbers and seed quotes: the rules stay in the schemes, the words of every policy code in
+:mod:`.policies`."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from .policies import policy
 from .spec import (
     BLANK,
     Between,
@@ -15,19 +18,79 @@ from .spec import (
     Field,
     Input,
     Metric,
+    Past,
     Pick,
+    Ranked,
+    Record,
     Section,
     Setting,
-    Spill,
     Summary,
     Table,
-    choices,
     rows_of,
 )
 
 PERCENT = "0%"
 PERCENT1 = "0.0%"
-MONEY = "#,##0.00"
+#: Money: yuan with the currency sign, two decimals.
+MONEY = '"¥"#,##0.00'
+
+
+# ---------------------------------------------------------------------------
+# Money
+
+
+def money_section(*, note: str = "") -> Section:
+    """The rounding every money cell of the workbook follows (AMB-G7): ``Money_RoundTo``."""
+    return Section(
+        "金额取整",
+        "Money rounding",
+        "",
+        "AMB-G7: 种子未规定金额如何取整 (90.5×1.2 = 108.6 元). 所有金额按此单位四舍五入; 空 = 不取整. "
+        "/ The seeds never say how money is rounded: every amount is rounded to this unit; blank = not rounded."
+        + (f" {note}" if note else ""),
+        (
+            Setting("Money_RoundTo", "取整单位 (元)", "Round to (元)", 0.01, "0.01 = 分 (默认); 1 = 整元; 空 = 不取整",
+                    valid=Between(0.01, 1000)),
+        ),
+    )
+
+
+def money(expr: str) -> str:
+    """``expr`` (an amount) rounded to ``Money_RoundTo`` half away from zero, as Excel's ROUND."""
+    return f'IF(Money_RoundTo="",{expr},ROUND(({expr})/Money_RoundTo,0)*Money_RoundTo)'
+
+
+# ---------------------------------------------------------------------------
+# History lookups (the month's own row of an employee on the History table)
+
+#: A criterion that only numbers meet (text such as a recorded "#N/A" does not).
+_NUMBER = '">-1E+307"'
+
+
+def last_month(field: str, default: str = "0") -> str:
+    """This employee's ``field`` on History for last month, ``default`` when there is none."""
+    return (
+        f"IF(COUNTIFS({{H:name}},{{name}},{{H:month}},Last_Month,{{H:{field}}},{_NUMBER})=0,{default},"
+        f"SUMIFS({{H:{field}}},{{H:name}},{{name}},{{H:month}},Last_Month))"
+    )
+
+
+def months_back(field: str, k: int) -> str:
+    """This employee's ``field`` on History ``k`` months ago, blank when there is none."""
+    month = f"EDATE(This_Month,-{k})"
+    return (
+        f'IF(COUNTIFS({{H:name}},{{name}},{{H:month}},{month},{{H:{field}}},{_NUMBER})=0,"",'
+        f"SUMIFS({{H:{field}}},{{H:name}},{{name}},{{H:month}},{month}))"
+    )
+
+
+def all_months(field: str) -> str:
+    """The sum of this employee's ``field`` over every month on History."""
+    return f"SUMIFS({{H:{field}}},{{H:name}},{{name}})"
+
+
+# ---------------------------------------------------------------------------
+# Bands, maps, items, weights
 
 
 def band_section(
@@ -66,23 +129,12 @@ def band_section(
     )
     items: list = [
         table,
-        Setting(
-            f"{name}_Direction", "方向", "Better direction", direction,
-            "HIGHER: 越高越好 higher is better; LOWER: 越低越好 (时间)", valid=choices("KPI_BAND", "direction"),
-        ),
-        Setting(
-            f"{name}_OnGap", "落空策略", "Value in no band", on_gap,
-            "ERROR = #N/A 并说明缺口 (默认); WORSE / BETTER = 相邻较差/较好档; NEAREST; 或一个分数",
-            valid=choices("KPI_BAND", "on_gap"),
-        ),
+        policy(f"{name}_Direction", "方向", "Better direction", "KPI_BAND.direction", direction),
+        policy(f"{name}_OnGap", "落空策略", "Value in no band", "KPI_BAND.on_gap", on_gap, number_ok=True),
     ]
     if on_overlap is not None:
-        items.append(
-            Setting(
-                f"{name}_OnOverlap", "重叠策略", "Value in several bands", on_overlap,
-                "FIRST = 按行序第一档 (默认); ERROR; MAX; MIN", valid=choices("KPI_BAND", "on_overlap"),
-            )
-        )
+        items.append(policy(f"{name}_OnOverlap", "重叠策略", "Value in several bands", "KPI_BAND.on_overlap",
+                            on_overlap))
     return Section(zh, en, seed, note, tuple(items))
 
 
@@ -125,7 +177,7 @@ def weights_section(
     rows,
     literal,
     required: bool = False,
-    check_note: str = "ERROR: 合计≠100% 报错 (默认); NORMALIZE: 按合计折算; AS_IS",
+    example: str = "",
 ) -> Section:
     """The item weights KPI_WEIGHTED reads (``W_Item``, ``W_Weight``) and its ``W_Check`` policy;
     ``required`` when the seed leaves the weights blank for HR to fill in."""
@@ -138,14 +190,17 @@ def weights_section(
         rows_of(rows),
         tuple(literal),
     )
-    check = Setting("W_Check", "权重检查", "Weight check", "ERROR", check_note,
-                    valid=choices("KPI_WEIGHTED", "weight_check"))
+    check = policy("W_Check", "权重检查", "Weight check", "KPI_WEIGHTED.weight_check", "ERROR", example)
     return Section(zh, en, seed, note, (table, check))
 
 
 def weighted_formula(first: str, last: str) -> str:
     """The weighted total of the item points in staff columns ``first`` to ``last``."""
     return f"=KPI_WEIGHTED({{{first}..{last}}},W_Weight,W_Check)"
+
+
+# ---------------------------------------------------------------------------
+# Grades, pay, quotas, streaks (tables 4.5–4.9)
 
 
 def grade_pay_section(
@@ -193,37 +248,18 @@ def grade_pay_section(
         "gaps and out-of-range scores follow the policies below; AMB-25: 等级来源 score grade or forced distribution.",
         (
             table,
-            Setting(
-                "Grade_GapPolicy", "分数缺口策略", "Scores between ranges (90.5)", "CONTINUOUS",
-                "CONTINUOUS: 只看下限 (90.5→B, 默认); ROUND_HALF_UP: 先四舍五入 (90.5→91→A); FLOOR; ERROR",
-                valid=choices("KPI_GRADE", "gap_policy"),
-            ),
-            Setting(
-                "Grade_Below", "低于最低等级", "Score below the lowest grade", below,
-                f"{below} = 无等级 (奖金系数见上表, 默认 0); D = 仍评D; ERROR = #N/A",
-                valid=Pick((below, "D", "ERROR")),
-            ),
-            Setting(
-                "Grade_Above", "高于最高分", "Score above the top", "TOP", "TOP = 最高等级 (默认); ERROR",
-                valid=choices("KPI_GRADE", "above_policy"),
-            ),
-            Setting(
-                "Grade_Source", "计薪等级来源", "Grade used for pay", "SCORE",
-                "SCORE = 按分数 (表4.5); FORCED = 按人员比例强制分布 (表4.6)", valid=Pick(("SCORE", "FORCED")),
-            ),
-            Setting(
-                "Quota_Rounding", "配额取整", "Quota rounding", "LARGEST_REMAINDER",
-                "LARGEST_REMAINDER 最大余数, 合计恒等于人数 (默认, WE-28)", valid=choices("KPI_QUOTA", "rounding"),
-            ),
-            Setting(
-                "Quota_TieBreak", "余数相同", "Equal remainders", "LOWER_GRADE",
-                "LOWER_GRADE: 名额给较低等级 (默认); HIGHER_GRADE; ERROR", valid=choices("KPI_QUOTA", "tie_break"),
-            ),
-            Setting(
-                "Force_TiePolicy", "强制分布同分", "Ties at a quota boundary", "KEEP_TOGETHER",
-                "KEEP_TOGETHER: 同分同等级 (默认); ORDINAL: 按名单顺序; ERROR",
-                valid=choices("KPI_FORCE_GRADES", "tie_policy"),
-            ),
+            policy("Grade_GapPolicy", "分数缺口策略", "Scores between ranges (90.5)", "KPI_GRADE.gap_policy",
+                   "CONTINUOUS", "AMB-22: 90.5 → B (CONTINUOUS), → 91 → A (ROUND_HALF_UP)"),
+            policy("Grade_Below", "低于最低等级", "Score below the lowest grade", "template.grade_below", below,
+                   "AMB-21: 奖金系数见上表「无」行 (默认 0)"),
+            policy("Grade_Above", "高于最高分", "Score above the top", "KPI_GRADE.above_policy", "TOP", "AMB-23"),
+            policy("Grade_Source", "计薪等级来源", "Grade used for pay", "template.grade_source", "SCORE", "AMB-25"),
+            policy("Quota_Rounding", "配额取整", "Quota rounding", "KPI_QUOTA.rounding", "LARGEST_REMAINDER",
+                   "WE-28: 7 人 → 1/3/2/1"),
+            policy("Quota_TieBreak", "余数相同", "Equal remainders", "KPI_QUOTA.tie_break", "LOWER_GRADE",
+                   "WE-28: 10 人 → 1/5/3/1"),
+            policy("Force_TiePolicy", "强制分布同分", "Ties at a quota boundary", "KPI_FORCE_GRADES.tie_policy",
+                   "KEEP_TOGETHER"),
         ),
     )
 
@@ -233,34 +269,30 @@ def payout_section(*, seed: str) -> Section:
         "个人业绩奖金",
         "Individual performance bonus",
         seed,
-        "AMB-24: 原文公式 分值×系数 不用基数; 模式单元格可改为 基数×系数 或 基数×分值%×系数. AMB-G7: 金额不取整, 可设取整单位.",
+        "AMB-24: 原文公式 分值×系数 不用基数; 模式单元格可改为 基数×系数 或 基数×分值%×系数. 金额取整见「金额取整」.",
         (
-            Setting(
-                "Payout_Mode", "奖金公式", "Bonus formula", "SCORE_X_COEF",
-                "SCORE_X_COEF 分值×系数 (原文, 默认, 90×1.2=108); BASE_X_COEF 基数×系数 (960); "
-                "BASE_X_SCOREPCT_X_COEF 基数×分值%×系数 (864)",
-                valid=choices("KPI_PAYOUT", "mode"),
-            ),
-            Setting("Payout_RoundTo", "取整单位 (元)", "Round to (元)", BLANK, "空 = 不取整; 1 = 整元; 0.01 = 分",
-                    valid=Between(0.01, 1000)),
+            policy("Payout_Mode", "奖金公式", "Bonus formula", "KPI_PAYOUT.mode", "SCORE_X_COEF",
+                   "WE-6: 90 分 B → 108 / 960 / 864 元"),
         ),
     )
 
 
 def streak_section(*, zh_rule: str, seed: str, match_note: str) -> Section:
-    """Streak rewards of 表4.5/4.8: 2 months of A → 300–500 元 each time; 3 months → base +200–500 元."""
+    """Streak rewards of 表4.5/4.8 over the true history: 2 months of A → 300–500 元 each
+    time; 3 months → base +200–500 元. Each month reads the run carried on History and the
+    streaks already paid (KPI_STREAK's ``carried`` and ``paid``)."""
     return Section(
         "连续奖励",
         "Streak rewards",
         seed,
-        f"AMB-26/27: {match_note}; 连续计数方式见模式单元格 counting mode below; 金额在种子区间内由 HR 选定 (AMB-G6).",
+        f"AMB-26/27: {match_note}; 按 History 表的真实月份计数: 上月为止的连续月数和已发次数来自 History, "
+        "本月只发计数方式下本月新增的次数 / counted over the true months on History: each month pays only what it adds. "
+        "金额在种子区间内由 HR 选定 (AMB-G6).",
         (
             Setting("Streak_Match", "计入连续的等级", "Grade that counts", "A", zh_rule),
             Setting("Streak2_Length", "连续月数 (奖励)", "Months in a row (reward)", 2, valid=Between(1, 12, True)),
-            Setting(
-                "Streak2_Mode", "计数方式", "Counting mode", "NON_OVERLAP",
-                "A,A,A: NON_OVERLAP 计1次 (默认); ROLLING 计2次; ONCE 0/1", valid=choices("KPI_STREAK", "mode"),
-            ),
+            policy("Streak2_Mode", "计数方式", "Counting mode", "KPI_STREAK.mode", "NON_OVERLAP",
+                   "连续 4 个月 A: NON_OVERLAP 第 2、4 月各发一次; ROLLING 第 2、3、4 月; ONCE 只第 2 月"),
             Setting("Streak2_Min", "奖励下限 (元)", "Reward minimum (元)", 300, fmt=MONEY),
             Setting("Streak2_Max", "奖励上限 (元)", "Reward maximum (元)", 500, fmt=MONEY),
             Setting("Streak2_Amount", "每次奖励 (元)", "Reward per streak (元)", 300, fmt=MONEY,
@@ -269,8 +301,7 @@ def streak_section(*, zh_rule: str, seed: str, match_note: str) -> Section:
                     "=KPI_CHECK_RANGE(Streak2_Amount,Streak2_Min,Streak2_Max)", "超出区间为 #VALUE!", MONEY),
             Setting("Streak3_Length", "连续月数 (底薪调整)", "Months in a row (base raise)", 3,
                     valid=Between(1, 12, True)),
-            Setting("Streak3_Mode", "计数方式", "Counting mode", "ONCE", "ONCE: 达到即 1 次",
-                    valid=choices("KPI_STREAK", "mode")),
+            policy("Streak3_Mode", "计数方式", "Counting mode", "KPI_STREAK.mode", "ONCE", "底薪调整只做一次"),
             Setting("Streak3_Min", "底薪调整下限 (元)", "Base raise minimum (元)", 200, fmt=MONEY),
             Setting("Streak3_Max", "底薪调整上限 (元)", "Base raise maximum (元)", 500, fmt=MONEY),
             Setting("Streak3_Amount", "底薪调整额 (元)", "Base raise (元)", 200, fmt=MONEY,
@@ -294,6 +325,17 @@ def special_section() -> Section:
     )
 
 
+def quota_audit_section(seed: str) -> Section:
+    return Section(
+        "人员比例检查",
+        "Quota audit",
+        seed,
+        "AMB-25: 分数等级与强制比例可能冲突; 汇总表列出偏差. 计薪等级中有错误时检查也显示该错误 (不会误报 TRUE) "
+        "/ score grades and quotas may disagree: the summary lists it; a grade that is an error shows in the check.",
+        (policy("Quota_Mode", "比例含义", "Quota meaning", "KPI_QUOTA_CHECK.mode", "EXACT"),),
+    )
+
+
 def pay_rules(
     *,
     zh: str,
@@ -308,15 +350,131 @@ def pay_rules(
     streak_note: str,
 ) -> tuple[Section, ...]:
     """Every rule section :func:`pay_columns` and :func:`pay_summary` read: grades and pay,
-    quota audit, bonus formula, streak rewards, special bonus; each with the scheme's own
-    grade rows and seed quotes."""
+    quota audit, bonus formula, streak rewards, special bonus, money rounding; each with
+    the scheme's own grade rows and seed quotes."""
     return (
         grade_pay_section(zh=zh, en=en, seed=seed, rows=rows, literal=literal),
         quota_audit_section(quota_seed),
         payout_section(seed=payout_seed),
         streak_section(zh_rule=streak_rule, seed=streak_seed, match_note=streak_note),
         special_section(),
+        money_section(),
     )
+
+
+def pay_columns() -> tuple:
+    """Grade by score and by quota, the grade used for pay, base, coefficient, bonus, streaks
+    over History, special bonus and the bonus total; needs a staff column ``total``."""
+    return (
+        Calc(
+            "grade", "分数等级", "Grade by score",
+            "=KPI_GRADE({total},Grade_Lower,Grade_Key,Grade_Upper,Grade_GapPolicy,Grade_Below,Grade_Above)",
+        ),
+        Ranked(
+            "forced", "强制分布等级", "Grade by quota",
+            "=KPI_FORCE_GRADES({total*},Grade_Key,Grade_Quota,Quota_Rounding,Force_TiePolicy)",
+        ),
+        Calc(
+            "pay_grade", "计薪等级", "Grade for pay",
+            '=IF(Grade_Source="FORCED",IF({forced}="","",{forced}),IF({grade}="","",{grade}))',
+        ),
+        Calc("base", "绩效工资基数", "Pay base (元)", "=KPI_MAP({pay_grade},Pay_Key,Pay_Base)", MONEY),
+        Calc("coef", "绩效工资系数", "Coefficient", "=KPI_MAP({pay_grade},Pay_Key,Pay_Coef)", "0.0"),
+        Calc(
+            "bonus", "个人业绩奖金", "Performance bonus (元)",
+            "=KPI_PAYOUT({total},{pay_grade},Pay_Key,Pay_Coef,Pay_Base,Payout_Mode,Money_RoundTo)", MONEY,
+        ),
+        Calc("run_before", "上月止连续A", "A months in a row to last month", "=" + last_month("run")),
+        Calc("streak2_paid", "已发连续奖励", "Streak rewards paid before", "=" + all_months("streak2")),
+        Calc("streak3_paid", "已做底薪调整", "Base raises made before", "=" + all_months("streak3")),
+        Calc("streak2", "本月连续奖励次数", "Streak rewards this month",
+             "=KPI_STREAK({pay_grade},Streak_Match,Streak2_Length,Streak2_Mode,{run_before},{streak2_paid})"),
+        Calc("streak_bonus", "连续奖励", "Streak reward (元)",
+             '=IF({streak2}="","",' + money("{streak2}*Streak2_Checked") + ")", MONEY),
+        Calc("streak3", "本月底薪调整次数", "Base raises this month",
+             "=KPI_STREAK({pay_grade},Streak_Match,Streak3_Length,Streak3_Mode,{run_before},{streak3_paid})"),
+        Calc("raise", "底薪调整", "Base raise (元)", '=IF({streak3}="","",' + money("{streak3}*Streak3_Checked") + ")",
+             MONEY),
+        Calc("run", "连续A月数", "A months in a row",
+             '=IF({pay_grade}="","",IF({pay_grade}=Streak_Match,{run_before}+1,0))'),
+        Input("special", "特殊贡献奖金", "Special bonus (元)", MONEY, Between("Special_Min", "Special_Max")),
+        Calc("special_ok", "特殊奖金(核)", "Special bonus (checked)",
+             "=KPI_CHECK_RANGE({special},Special_Min,Special_Max)", MONEY),
+        Calc(
+            "pay_total", "奖金合计", "Total bonus (元)",
+            '=IF(AND({bonus}="",{streak_bonus}="",{special_ok}=""),"",'
+            + money("SUM({bonus},{streak_bonus},{special_ok})") + ")",
+            MONEY,
+        ),
+    )
+
+
+#: What a pay scheme keeps on History each month.
+PAY_HISTORY = (
+    Record("total", "总分", "Total", "0.0"),
+    Record("pay_grade", "计薪等级", "Grade for pay"),
+    Record("run", "连续A月数", "A months in a row"),
+    Record("streak2", "连续奖励次数", "Streak rewards paid"),
+    Record("streak3", "底薪调整次数", "Base raises made"),
+    Record("pay_total", "奖金合计", "Total bonus (元)", MONEY),
+)
+
+
+def pay_past(grades: dict[str, tuple[Any, ...]], match: str = "A") -> tuple[Past, ...]:
+    """Earlier months of staff whose pay grades were ``grades[name]`` (oldest first, the same
+    number of months for everyone), with the runs and streaks those months recorded under
+    the template's default counting modes: KPI_STREAK's own implementation, over everyone
+    at once, month by month as their workbooks computed them."""
+    import numpy as np
+
+    from ..functions.history import streak
+
+    names = list(grades)
+    months = max((len(g) for g in grades.values()), default=0)
+    table = np.array([list(grades[n]) + [None] * (months - len(grades[n])) for n in names], dtype=object)
+    n = len(names)
+    run, paid2, paid3 = np.zeros(n), np.zeros(n), np.zeros(n)
+    out = []
+    for k in range(months):
+        grade = table[:, k] if n else np.array([], dtype=object)
+        valid = np.array([g is not None for g in grade], dtype=bool)
+        history = grade.reshape(n, 1)
+        got2 = np.where(valid, streak.impl(history, match, 2.0, "NON_OVERLAP", run, paid2, valid), 0).astype(float)
+        got3 = np.where(valid, streak.impl(history, match, 3.0, "ONCE", run, paid3, valid), 0).astype(float)
+        paid2, paid3 = paid2 + got2, paid3 + got3
+        run = np.where(grade == match, run + 1, 0.0)
+        for i, name in enumerate(names):
+            values: dict[str, Any] = {"pay_grade": grade[i]}
+            if valid[i]:
+                values.update(run=int(run[i]), streak2=int(got2[i]), streak3=int(got3[i]))
+            out.append(Past(months - k, name, values))
+    return tuple(out)
+
+
+def pay_summary() -> Summary:
+    """Grade distribution against 15/45/30/10 %, the quota audit and the bonus totals."""
+    return Summary(
+        Distribution(
+            "计薪等级分布与人员比例", "Grade distribution against the quotas", "pay_grade", "Pay_Key", 5,
+            quota="=KPI_QUOTA(COUNT({total*}),Pay_Quota,Quota_Rounding,Quota_TieBreak)",
+        ),
+        (
+            staff_count(),
+            error_count(note="缺档、缺评价等, 原因见员工表单元格 / the reason is in the cell on Staff"),
+            Metric("人员比例检查", "Quota check",
+                   "=KPI_QUOTA_CHECK({pay_grade*},Pay_Key,Pay_Quota,Quota_Mode,Quota_Rounding)",
+                   note="TRUE = 符合; 否则列出偏差; 有等级为错误时显示该错误 (AMB-25) / TRUE, the deviations, or "
+                   "the error of a grade"),
+            Metric("个人业绩奖金合计", "Performance bonus total", '=SUMIF({bonus*},">=0")', MONEY,
+                   "不含错误行 / rows with an error are left out"),
+            Metric("连续奖励合计", "Streak rewards total", '=SUMIF({streak_bonus*},">=0")', MONEY),
+            Metric("奖金合计", "All bonuses", '=SUMIF({pay_total*},">=0")', MONEY),
+        ),
+    )
+
+
+#: The demo table of a pay scheme.
+PAY_RESULTS = (("total", "总分 Total"), ("pay_grade", "等级 Grade"), ("coef", "系数 Coef."), ("bonus", "奖金 Bonus"))
 
 
 # ---------------------------------------------------------------------------
@@ -335,89 +493,6 @@ def error_count(column: str = "total", note: str = "") -> Metric:
 
 #: The average of the totals, leaving out rows with an error.
 AVERAGE_TOTAL = Metric("平均总分", "Average total", '=IF(COUNT({total*})=0,"",AVERAGEIF({total*},">=0"))', "0.0")
-
-
-# ---------------------------------------------------------------------------
-# Staff columns and summary from the total on (表4.5–4.9 schemes)
-
-
-def pay_columns() -> tuple:
-    """Grade by score and by quota, the grade used for pay, base, coefficient, bonus, streaks,
-    special bonus and the bonus total; needs a staff column ``total``."""
-    return (
-        Calc(
-            "grade", "分数等级", "Grade by score",
-            "=KPI_GRADE({total},Grade_Lower,Grade_Key,Grade_Upper,Grade_GapPolicy,Grade_Below,Grade_Above)",
-        ),
-        Spill(
-            "forced", "强制分布等级", "Grade by quota",
-            "=KPI_FORCE_GRADES({total*},Grade_Key,Grade_Quota,Quota_Rounding,Force_TiePolicy)",
-        ),
-        Input("m2", "前2月等级", "Grade 2 months ago", valid=Pick("Pay_Key")),
-        Input("m1", "上月等级", "Last month's grade", valid=Pick("Pay_Key")),
-        Calc(
-            "pay_grade", "本月计薪等级", "Grade for pay",
-            '=IF(Grade_Source="FORCED",IF({forced}="","",{forced}),IF({grade}="","",{grade}))',
-        ),
-        Calc("base", "绩效工资基数", "Pay base (元)", "=KPI_MAP({pay_grade},Pay_Key,Pay_Base)", MONEY),
-        Calc("coef", "绩效工资系数", "Coefficient", "=KPI_MAP({pay_grade},Pay_Key,Pay_Coef)", "0.0"),
-        Calc(
-            "bonus", "个人业绩奖金", "Performance bonus (元)",
-            "=KPI_PAYOUT({total},{pay_grade},Pay_Key,Pay_Coef,Pay_Base,Payout_Mode,Payout_RoundTo)", MONEY,
-        ),
-        Calc("streak2", "连续A次数", "A streaks",
-             "=KPI_STREAK({m2..pay_grade},Streak_Match,Streak2_Length,Streak2_Mode)"),
-        Calc("streak_bonus", "连续奖励", "Streak reward (元)", '=IF({streak2}="","",{streak2}*Streak2_Checked)', MONEY),
-        Calc("streak3", "连续3月A", "3-month A streak",
-             "=KPI_STREAK({m2..pay_grade},Streak_Match,Streak3_Length,Streak3_Mode)"),
-        Calc("raise", "底薪调整", "Base raise (元)", '=IF({streak3}="","",{streak3}*Streak3_Checked)', MONEY),
-        Input("special", "特殊贡献奖金", "Special bonus (元)", MONEY, Between("Special_Min", "Special_Max")),
-        Calc("special_ok", "特殊奖金(核)", "Special bonus (checked)",
-             "=KPI_CHECK_RANGE({special},Special_Min,Special_Max)", MONEY),
-        Calc(
-            "pay_total", "奖金合计", "Total bonus (元)",
-            '=IF(AND({bonus}="",{streak_bonus}="",{special_ok}=""),"",SUM({bonus},{streak_bonus},{special_ok}))',
-            MONEY,
-        ),
-    )
-
-
-def pay_summary() -> Summary:
-    """Grade distribution against 15/45/30/10 %, the quota audit and the bonus totals."""
-    return Summary(
-        Distribution(
-            "计薪等级分布与人员比例", "Grade distribution against the quotas", "pay_grade", "Pay_Key", 5,
-            quota="=KPI_QUOTA(COUNT({total*}),Pay_Quota,Quota_Rounding,Quota_TieBreak)",
-        ),
-        (
-            staff_count(),
-            error_count(note="缺档、缺评价等, 原因见员工表单元格 / the reason is in the cell on Staff"),
-            Metric("人员比例检查", "Quota check",
-                   '=KPI_QUOTA_CHECK(IFERROR({pay_grade*}&"",""),Pay_Key,Pay_Quota,Quota_Mode,Quota_Rounding)',
-                   note="TRUE = 符合; 否则列出偏差 (AMB-25) / TRUE or the deviations"),
-            Metric("个人业绩奖金合计", "Performance bonus total", '=SUMIF({bonus*},">=0")', MONEY,
-                   "不含错误行 / rows with an error are left out"),
-            Metric("连续奖励合计", "Streak rewards total", '=SUMIF({streak_bonus*},">=0")', MONEY),
-            Metric("奖金合计", "All bonuses", '=SUMIF({pay_total*},">=0")', MONEY),
-        ),
-    )
-
-
-#: The demo table of a pay scheme.
-PAY_RESULTS = (("total", "总分 Total"), ("pay_grade", "等级 Grade"), ("coef", "系数 Coef."), ("bonus", "奖金 Bonus"))
-
-
-def quota_audit_section(seed: str) -> Section:
-    return Section(
-        "人员比例检查",
-        "Quota audit",
-        seed,
-        "AMB-25: 分数等级与强制比例可能冲突; 汇总表列出偏差 / score grades and quotas may disagree: the summary lists it.",
-        (
-            Setting("Quota_Mode", "比例含义", "Quota meaning", "EXACT", "EXACT: 应恰好等于 (默认); MAX: 不超过",
-                    valid=choices("KPI_QUOTA_CHECK", "mode")),
-        ),
-    )
 
 
 # ---------------------------------------------------------------------------
@@ -440,11 +515,9 @@ def sales_settings(prefix: str, *, mult: float | str, gate: float, cap: float | 
     items[1:1] = [
         Setting(f"{prefix}_Gate", "门槛完成率", "Gate ratio", gate, "R 低于门槛得 0", PERCENT, Between(0, 10)),
     ]
-    items += [
-        Setting(f"{prefix}_GateInclusive", "门槛含本数", "Gate inclusive", True,
-                "TRUE: R = 85% 得分 (「R≥ 85%」); FALSE: 须超过", valid=Pick(("TRUE", "FALSE"))),
-        Setting(f"{prefix}_BelowGate", "门槛以下得分", "Points under the gate", 0),
-    ]
+    gate_inclusive = policy(f"{prefix}_GateInclusive", "门槛含本数", "Gate inclusive",
+                            "KPI_TARGET_LINEAR.gate_inclusive", True, "「R≥ 85%」: R = 85% 得分")
+    items += [gate_inclusive, Setting(f"{prefix}_BelowGate", "门槛以下得分", "Points under the gate", 0)]
     return tuple(items)
 
 
@@ -465,11 +538,8 @@ def step_section(
         Setting(f"{prefix}_Down", "每步扣分", "Points lost per step", down),
         Setting(f"{prefix}_Up", "每步加分", "Points gained per step", up, "0 = 超额不加分"),
         Setting(f"{prefix}_Step", "步长", "Step", step, step_note, "0.00"),
-        Setting(f"{prefix}_GapMode", "差距口径", "Gap measured", gap_mode, mode_note,
-                valid=choices("KPI_TARGET_STEP", "gap_mode")),
-        Setting(f"{prefix}_Rounding", "不足一步", "Part steps", "FLOOR",
-                "FLOOR: 只算完整步 (默认, AMB-38); EXACT: 按比例; CEIL: 不足一步按一步",
-                valid=choices("KPI_TARGET_STEP", "rounding")),
+        policy(f"{prefix}_GapMode", "差距口径", "Gap measured", "KPI_TARGET_STEP.gap_mode", gap_mode, mode_note),
+        policy(f"{prefix}_Rounding", "不足一步", "Part steps", "KPI_TARGET_STEP.rounding", "FLOOR", "AMB-38"),
         Setting(f"{prefix}_Floor", "下限", "Floor", 0, "「扣完为止」"),
         Setting(f"{prefix}_Cap", "封顶", "Cap", cap, "空 = 不封顶"),
     )
@@ -517,3 +587,26 @@ def report_bands_section() -> Section:
             ),
         ),
     )
+
+
+#: History columns of a scheme that only totals (targets, items).
+TOTAL_HISTORY = (Record("total", "总分", "Total", "0.0"),)
+
+
+def total_past(totals: dict[str, tuple[Any, ...]]) -> tuple[Past, ...]:
+    """Earlier months' totals of the sample staff (oldest first)."""
+    return tuple(Past(len(ts) - k, name, {"total": v}) for name, ts in totals.items() for k, v in enumerate(ts))
+
+
+def floor_policy(name: str, zh: str, en: str, value: str = "0", example: str = "") -> Setting:
+    """A floor cell (0 or NONE) for KPI_ADJUST / KPI_TOTAL; 0 is written as the number."""
+    return policy(name, zh, en, "floor", 0 if value == "0" else value, example)
+
+
+__all__ = [
+    "AVERAGE_TOTAL", "BLANK", "Input", "MONEY", "PAY_HISTORY", "PAY_RESULTS", "PERCENT", "PERCENT1",
+    "TOTAL_HISTORY", "all_months", "band_formula", "band_section", "error_count", "floor_policy", "item_table",
+    "last_month", "map_table", "money", "money_section", "months_back", "pay_columns", "pay_past", "pay_rules",
+    "pay_summary", "report_bands_section", "sales_formula", "sales_settings", "score_band_summary",
+    "staff_count", "step_formula", "step_section", "total_past", "weighted_formula", "weights_section",
+]

@@ -1,30 +1,48 @@
-"""Lays a :class:`~.spec.Template` out as an openpyxl workbook: Staff, Summary and Rules.
+"""Lay a :class:`~.spec.Template` out as an openpyxl workbook: Staff, Summary, Rules, History.
 
-* Rules: one block per section (title, the seed's wording, the ambiguity), each table with
-  a defined name per column and the seed's literal wording of each row beside it, each
-  setting a defined name; inputs yellow and unlocked, computed cells blue and locked.
-* Staff: Chinese headers with the English beneath (rows 1–2), one row per employee from
-  row 3; input columns validated, computed columns one formula per row, ranking columns
-  one array formula over the staff column.
-* Summary: the distribution against the quotas, key figures, a bar chart.
+* **Staff** is an Excel Table named ``Staff``: row 1 the English captions, row 2 the table
+  header (the Chinese column names, which the formulas use), one row per employee from
+  row 3. Typing a name in the row below the table grows it, and Excel fills every
+  computed column (the columns are table calculated columns written with structured
+  references). The sheet is not protected: Excel cannot grow a table on a protected sheet.
+* **Rules** holds every rule table and policy cell as a defined name; only its inputs are
+  unlocked (the sheet is protected without a password).
+* **History** is the Table ``History``: one row per employee and month, which the streak,
+  level and tenure rules read back. ``kpi new --from`` appends last month's results.
+* **Summary** counts and audits, with a native chart.
 
-Every sheet is protected without a password, so only the input cells take typing.
+What a viewer without the KPI_ functions shows (LibreOffice, WPS, Excel without the
+add-in) is each cell's cached value, and LibreOffice keeps only number and non-empty text
+caches of ordinary formula cells (see :func:`kpi_udfs.recalc.writer.encode_value`). So:
+no array formulas (a column that ranks the whole staff takes its own entry with INDEX in
+each row, :class:`~.spec.Ranked`), and a formula that is one KPI_ call gets a guard giving
+the blank the function gives for blank inputs (:func:`guarded`), so that such a viewer
+computes the blank itself instead of calling the function.
+
+Cells are created directly with a copied style per column, so a template of 10,000 staff
+costs about what openpyxl takes to write it.
 """
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.properties import CalcProperties
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.formula import ArrayFormula
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.table import Table as XlTable
+from openpyxl.worksheet.table import TableColumn, TableFormula, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .spec import (
@@ -32,18 +50,27 @@ from .spec import (
     Calc,
     Derived,
     Input,
+    Past,
     Pick,
+    Ranked,
     Section,
     Setting,
-    Spill,
     Table,
     Template,
     Validation,
 )
 
-STAFF, SUMMARY, RULES = "Staff", "Summary", "Rules"
-#: First staff row (rows 1–2 are the Chinese and English headers).
+STAFF, SUMMARY, RULES, HISTORY = "Staff", "Summary", "Rules", "History"
+#: The Excel Tables of the staff list and of the months before.
+STAFF_TABLE, HISTORY_TABLE = "Staff", "History"
+#: First staff row: row 1 holds the English captions, row 2 the table header.
 FIRST_ROW = 3
+HEADER_ROW = 2
+#: The History table's own columns before the template's records.
+MONTH_HEADER, NAME_HEADER = "月份", "姓名"
+#: Defined names of the month appraised and the one before (Rules, first section).
+THIS_MONTH, LAST_MONTH = "This_Month", "Last_Month"
+MONTH_FORMAT = "yyyy-mm"
 #: Excel 365's calculation engine id: a lower id makes Excel recalculate everything on
 #: open, which shows #NAME? where the add-in is not installed instead of the cached values.
 CALC_ID = 191029
@@ -51,7 +78,7 @@ CALC_ID = 191029
 _THIN = Side(style="thin", color="BFBFBF")
 BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")  # light yellow: type here
-CALC_FILL = PatternFill("solid", fgColor="DDEBF7")  # light blue: computed, locked
+CALC_FILL = PatternFill("solid", fgColor="DDEBF7")  # light blue: computed
 HEAD_FILL = PatternFill("solid", fgColor="1F4E78")
 HEAD_EN_FILL = PatternFill("solid", fgColor="2E75B6")
 TITLE_FILL = PatternFill("solid", fgColor="D9E1F2")
@@ -65,66 +92,209 @@ CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 UNLOCKED = Protection(locked=False)
 LOCKED = Protection(locked=True)
 
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_]\w*)(\*|\.\.([A-Za-z_]\w*))?\}")
+_PLACEHOLDER = re.compile(r"\{(H:)?([A-Za-z_]\w*)(\*|\.\.([A-Za-z_]\w*))?\}")
+#: Characters a structured reference must escape with ' (Excel's rule).
+_ESCAPE = re.compile(r"([\[\]#'])")
+
+
+def _column_name(name: str) -> str:
+    return _ESCAPE.sub(r"'\1", name)
 
 
 class Layout:
-    """Where each staff column and rule cell of a template ends up."""
+    """Where each staff column of a template ends up, and how formulas refer to it."""
 
     def __init__(self, template: Template, staff_rows: int):
         self.t = template
         self.rows = max(1, staff_rows)
         self.last_row = FIRST_ROW + self.rows - 1
         self.col = {c.key: get_column_letter(i + 1) for i, c in enumerate(template.columns)}
+        self.header = {c.key: c.zh for c in template.columns}
+        if len(set(self.header.values())) != len(self.header):
+            raise ValueError(f"{template.name}: two staff columns have the same name")
+        self.history_header = {"month": MONTH_HEADER, "name": NAME_HEADER}
+        self.history_header.update({r.key: r.zh for r in template.history})
+        if len(set(self.history_header.values())) != len(self.history_header):
+            raise ValueError(f"{template.name}: two History columns have the same name")
 
-    def column_range(self, key: str, sheet: str | None = None) -> str:
-        col = self._letter(key)
-        ref = f"${col}${FIRST_ROW}:${col}${self.last_row}"
-        return f"{quote_sheetname(sheet)}!{ref}" if sheet else ref
-
-    def _letter(self, key: str) -> str:
+    def _name(self, key: str) -> str:
         try:
-            return self.col[key]
+            return _column_name(self.header[key])
         except KeyError:
             raise KeyError(f"{self.t.name}: formula names unknown staff column {key!r}") from None
 
-    def formula(self, text: str, row: int | None = None, sheet: str | None = None) -> str:
-        """Resolve the placeholders of ``text`` for staff row ``row`` (seen from ``sheet``)."""
-        prefix = None if sheet == STAFF else STAFF
+    def this_row(self, key: str) -> str:
+        return f"{STAFF_TABLE}[[#This Row],[{self._name(key)}]]"
+
+    def column(self, key: str) -> str:
+        return f"{STAFF_TABLE}[{self._name(key)}]"
+
+    def record(self, first: str, last: str) -> str:
+        return f"{STAFF_TABLE}[[#This Row],[{self._name(first)}]:[{self._name(last)}]]"
+
+    def history_column(self, key: str) -> str:
+        try:
+            return f"{HISTORY_TABLE}[{_column_name(self.history_header[key])}]"
+        except KeyError:
+            raise KeyError(f"{self.t.name}: formula names unknown History column {key!r}") from None
+
+    def width(self, first: str, last: str) -> int:
+        keys = [c.key for c in self.t.columns]
+        return keys.index(last) - keys.index(first) + 1
+
+    def formula(self, text: str) -> str:
+        """``text`` with its placeholders as structured references (the same in every row)."""
 
         def sub(m: re.Match) -> str:
-            key, mark, to = m.group(1), m.group(2), m.group(3)
+            hist, key, mark, to = m.group(1), m.group(2), m.group(3), m.group(4)
+            if hist:
+                return self.history_column(key)
             if mark == "*":
-                return self.column_range(key, prefix)
-            if row is None:
-                raise ValueError(f"{self.t.name}: {{{key}}} needs a staff row in {text!r}")
+                return self.column(key)
             if to:
-                return f"{self._letter(key)}{row}:{self._letter(to)}{row}"
-            return f"{self._letter(key)}{row}"
+                return self.record(key, to)
+            return self.this_row(key)
 
         return _PLACEHOLDER.sub(sub, text)
 
+    def staff_formula(self, c: Calc | Ranked) -> str:
+        """The formula of a computed staff column, guarded (see :func:`guarded`)."""
+        if isinstance(c, Ranked):
+            call = c.formula[1:] if c.formula.startswith("=") else c.formula
+            return self.formula(
+                f'=IF({{{c.by}}}="","",INDEX({call},ROW()-ROW({STAFF_TABLE}[#Headers])))')
+        return self.formula(guarded(c.formula, self))
 
-def build_workbook(template: Template, staff: list[tuple[Any, ...]], spare_rows: int | None = None) -> Workbook:
-    """The workbook of ``template`` holding ``staff`` (rows in Input-column order)."""
-    spare = template.spare_rows if spare_rows is None else spare_rows
-    layout = Layout(template, len(staff) + spare)
+
+# ---------------------------------------------------------------------------
+# Guards: the blank a KPI_ call gives for blank per-employee inputs, computed natively
+
+
+_CALL = re.compile(r"^=\s*(KPI_[A-Z0-9_]+)\s*\((.*)\)\s*$", re.S)
+_RECORD = re.compile(r"^\{([A-Za-z_]\w*)\.\.([A-Za-z_]\w*)\}$")
+#: A placeholder for this row's cells (not a whole column, not History).
+_ROW_REF = re.compile(r"\{(?!H:)\w+(\.\.\w+)?\}")
+
+
+def split_args(text: str) -> list[str]:
+    """The top-level arguments of a call's argument text (quotes, brackets, braces kept)."""
+    args, depth, quote, start = [], 0, False, 0
+    for i, ch in enumerate(text):
+        if ch == '"':
+            quote = not quote
+        elif quote:
+            continue
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            args.append(text[start:i].strip())
+            start = i + 1
+    args.append(text[start:].strip())
+    return args
+
+
+def _closes_at_end(body: str) -> bool:
+    """Whether ``KPI_X(body)`` is one call, not ``KPI_X(a)+KPI_Y(b)``."""
+    depth, quote = 1, False
+    for ch in body:
+        if ch == '"':
+            quote = not quote
+        elif not quote and ch == "(":
+            depth += 1
+        elif not quote and ch == ")":
+            depth -= 1
+            if depth == 0:
+                return False
+    return depth == 1
+
+
+def guarded(formula: str, layout: Layout | None = None) -> str:
+    """``=KPI_X(…)`` as ``=IF(OR(a="",b=""),"",KPI_X(…))``: blank when a required
+    per-employee argument taken from this row is blank or a required record of this row
+    is all blank, which is when the registry's calling convention blanks the row (an
+    error in such an argument still wins: comparing it gives that error). A row without
+    data stays blank even when a rule is incomplete: the error shows once data is typed.
+    Any other formula is returned as it is."""
+    from ..registry import EACH, RECORD, REGISTRY
+
+    m = _CALL.match(formula)
+    if not m or not _closes_at_end(m.group(2)):
+        return formula
+    fn = REGISTRY.get(m.group(1))
+    if fn is None:
+        return formula
+    terms = []
+    for p, arg in zip(fn.params, split_args(m.group(2)), strict=False):
+        if p.optional or not _ROW_REF.search(arg) or p.shape not in (EACH, RECORD):
+            continue  # only this row's cells: a blank rule cell stays the function's business
+        if "KPI_" in arg.upper():
+            return formula  # the guard itself would call a KPI_ function: left as it is
+        plain = re.fullmatch(r"\{\w+\}|[A-Za-z_]\w*", arg)
+        if p.shape == EACH or plain:
+            terms.append(f'{arg}=""' if plain else f'({arg})=""')
+            continue
+        rec = _RECORD.match(arg)
+        if rec is None or layout is None:
+            return formula  # a record we cannot count: left as it is
+        terms.append(f"COUNTBLANK({arg})={layout.width(rec.group(1), rec.group(2))}")
+    if not terms:
+        return formula
+    cond = terms[0] if len(terms) == 1 else f"OR({','.join(terms)})"
+    return f'=IF({cond},"",{formula[1:].strip()})'
+
+
+# ---------------------------------------------------------------------------
+# The workbook
+
+
+def build_workbook(
+    template: Template,
+    staff: Sequence[tuple[Any, ...]],
+    past: Sequence[Past] = (),
+    month: dt.date | None = None,
+    rows: int | None = None,
+) -> Workbook:
+    """The workbook of ``template`` holding ``staff`` (rows in Input-column order) and the
+    earlier months ``past``, appraising ``month``; ``rows`` staff rows at least (empty ones
+    to fill in)."""
+    from .spec import SAMPLE_MONTH
+
+    month = month or SAMPLE_MONTH
+    layout = Layout(template, max(len(staff), rows or 0))
     wb = Workbook()
     ws_staff = wb.active
     ws_staff.title = STAFF
     ws_summary = wb.create_sheet(SUMMARY)
     ws_rules = wb.create_sheet(RULES)
+    ws_history = wb.create_sheet(HISTORY)
     wb.calculation = CalcProperties(calcId=CALC_ID, fullCalcOnLoad=False)
 
-    _rules_sheet(wb, ws_rules, template, layout)
+    _rules_sheet(wb, ws_rules, template, layout, month)
     _staff_sheet(ws_staff, template, layout, staff)
+    _history_sheet(ws_history, template, layout, past, month)
     _summary_sheet(ws_summary, template, layout)
-    for ws in (ws_staff, ws_summary, ws_rules):
+    for ws in (ws_summary, ws_rules):
         ws.protection.sheet = True
         ws.protection.formatColumns = False  # widths stay adjustable
+    for ws, titles in ((ws_staff, "1:2"), (ws_history, "1:2"), (ws_rules, None), (ws_summary, None)):
+        _page_setup(ws, titles)
     wb.properties.creator = "kpi-udfs"
     wb.properties.title = f"{template.zh} {template.en}"
+    wb.properties.identifier = template.name  # which template: ``kpi new --from`` checks it
     return wb
+
+
+def _page_setup(ws: Worksheet, titles: str | None) -> None:
+    """Landscape, as wide as the page, the header rows on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    if titles:
+        ws.print_title_rows = titles
 
 
 # ---------------------------------------------------------------------------
@@ -156,13 +326,16 @@ def _calc_cell(cell, value: Any, fmt: str = "General") -> None:
     _boxed_cell(cell, value, fmt, CALC_FILL, LOCKED)
 
 
-def _headers(ws: Worksheet, row: int, col: int, pairs: list[tuple[str, str]]) -> None:
-    """Chinese header in ``row``, English beneath it."""
+def _headers(ws: Worksheet, row: int, col: int, pairs: list[tuple[str, str]], english_first: bool = False) -> None:
+    """Two header rows: Chinese above English, or (tables) the English caption above the
+    Chinese header row the table uses."""
     for i, (zh, en) in enumerate(pairs):
-        top = ws.cell(row, col + i, zh)
-        top.font, top.fill, top.alignment, top.border = HEAD_FONT, HEAD_FILL, CENTER, BORDER
-        low = ws.cell(row + 1, col + i, en)
-        low.font, low.fill, low.alignment, low.border = HEAD_EN_FONT, HEAD_EN_FILL, CENTER, BORDER
+        top_text, low_text = (en, zh) if english_first else (zh, en)
+        top = ws.cell(row, col + i, top_text)
+        low = ws.cell(row + 1, col + i, low_text)
+        big, small = (low, top) if english_first else (top, low)
+        big.font, big.fill, big.alignment, big.border = HEAD_FONT, HEAD_FILL, CENTER, BORDER
+        small.font, small.fill, small.alignment, small.border = HEAD_EN_FONT, HEAD_EN_FILL, CENTER, BORDER
 
 
 def _validation(ws: Worksheet, valid: Validation, ref: str) -> None:
@@ -198,11 +371,48 @@ def _define(wb: Workbook, name: str, ref: str) -> None:
     wb.defined_names[name] = DefinedName(name, attr_text=ref)
 
 
+def _table(ws: Worksheet, name: str, ref: str, headers: list[str], formulas: dict[str, str]) -> None:
+    """An Excel Table over ``ref`` whose calculated columns are ``formulas`` (header → formula):
+    Excel fills them into every row it adds."""
+    table = XlTable(displayName=name, name=name, ref=ref)
+    columns = []
+    for i, h in enumerate(headers, start=1):
+        col = TableColumn(id=i, name=h)
+        f = formulas.get(h)
+        if f is not None:
+            col.calculatedColumnFormula = TableFormula(attr_text=f[1:] if f.startswith("=") else f)
+        columns.append(col)
+    table.tableColumns = columns
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=False, showColumnStripes=False)
+    ws.add_table(table)
+
+
+def _fill_column(ws: Worksheet, col: int, first: int, values: Sequence[Any], proto: Cell, formula: bool) -> None:
+    """Cells of one column, each a copy of ``proto``'s style: one dict store per cell."""
+    style = proto._style
+    for i, v in enumerate(values):
+        cell = Cell(ws, row=first + i, column=col, style_array=copy.copy(style))
+        if formula:
+            cell._value, cell.data_type = v, "f"
+        elif v is not None:
+            cell.value = v
+            if cell.data_type in ("e", "f"):  # "#N/A" recorded on History, "=…" typed: text
+                cell.data_type = "s"
+        ws._add_cell(cell)
+
+
+def _proto(ws: Worksheet, fmt: str, fill, protection) -> Cell:
+    """A detached cell carrying a column's style."""
+    c = Cell(ws)
+    c.fill, c.border, c.protection, c.number_format = fill, BORDER, protection, fmt
+    return c
+
+
 # ---------------------------------------------------------------------------
 # Rules
 
 
-def _rules_sheet(wb: Workbook, ws: Worksheet, t: Template, layout: Layout) -> None:
+def _rules_sheet(wb: Workbook, ws: Worksheet, t: Template, layout: Layout, month: dt.date) -> None:
     ws.column_dimensions["A"].width = 22
     ws.column_dimensions["B"].width = 22
     for col in "CDEFG":
@@ -211,15 +421,30 @@ def _rules_sheet(wb: Workbook, ws: Worksheet, t: Template, layout: Layout) -> No
     title = ws.cell(1, 1, f"{t.zh}  {t.en}  ({t.scheme})")
     title.font = Font(bold=True, size=14, color="1F4E78")
     ws.cell(2, 1, t.about).alignment = Alignment(vertical="top")
-    legend = [("输入 Input (editable)", INPUT_FILL), ("计算 Computed (locked)", CALC_FILL)]
+    legend = [("输入 Input (editable)", INPUT_FILL), ("计算 Computed", CALC_FILL)]
     for i, (text, fill) in enumerate(legend):
         c = ws.cell(3, 1 + i, text)
         c.fill, c.border = fill, BORDER
     ws.cell(3, 3, "灰色斜体 = 种子原文 Grey italics = the seed's own wording").font = LITERAL_FONT
     row = 5
-    for section in t.rules:
+    for section in (period_section(month), *t.rules):
         row = _section(wb, ws, section, row, layout) + 1
     ws.freeze_panes = "A4"
+
+
+def period_section(month: dt.date) -> Section:
+    """The month appraised: ``kpi new --from`` moves it on; History lookups read it."""
+    return Section(
+        "考核月份",
+        "Month appraised",
+        "",
+        "History 表按月份记录每人的结果; 连续奖励、两次考评定级、任职月数从中读取. "
+        "kpi new --from 上月.xlsx 生成下月表 (本格加一月). / Results are kept by month on History.",
+        (
+            Setting(THIS_MONTH, "本月", "This month", month, "每月一表 one workbook a month", MONTH_FORMAT),
+            Derived(LAST_MONTH, "上月", "Last month", f"=EDATE({THIS_MONTH},-1)", "", MONTH_FORMAT),
+        ),
+    )
 
 
 def _section(wb: Workbook, ws: Worksheet, s: Section, row: int, layout: Layout) -> int:
@@ -235,13 +460,13 @@ def _section(wb: Workbook, ws: Worksheet, s: Section, row: int, layout: Layout) 
             row += 1
     for item in s.items:
         if isinstance(item, Table):
-            row = _table(wb, ws, item, row, layout)
+            row = _rule_table(wb, ws, item, row, layout)
         else:
             row = _setting(wb, ws, item, row, layout)
     return row
 
 
-def _table(wb: Workbook, ws: Worksheet, t: Table, row: int, layout: Layout) -> int:
+def _rule_table(wb: Workbook, ws: Worksheet, t: Table, row: int, layout: Layout) -> int:
     ws.cell(row, 1, f"{t.zh} / {t.en}").font = Font(bold=True)
     row += 1
     pairs = [(f.zh, f.en) for f in t.fields]
@@ -267,12 +492,13 @@ def _table(wb: Workbook, ws: Worksheet, t: Table, row: int, layout: Layout) -> i
         if t.tail:
             _define(wb, f"{t.tail_name}_{f.name}", f"{RULES}!${col}${first}:${col}${end}")
         _validation(ws, f.valid, f"{col}{first}:{col}{end}")
-    last = end
-    row = last + 1
+    if t.block:
+        _define(wb, f"{t.name}_{t.block}", f"{RULES}!$B${first}:${get_column_letter(len(t.fields))}${last}")
+    row = end + 1
     if t.check:
         formula = re.sub(r"\{(\w+)\}", lambda m: f"{t.name}_{m.group(1)}", t.check)
         ws.cell(row, 1, "检查 Check").font = Font(bold=True, size=9)
-        _calc_cell(ws.cell(row, 2), layout.formula(formula, sheet=RULES))
+        _calc_cell(ws.cell(row, 2), layout.formula(guarded(formula)))
         _define(wb, f"{t.name}_Check", f"{RULES}!$B${row}")
         row += 1
     return row
@@ -286,7 +512,7 @@ def _setting(wb: Workbook, ws: Worksheet, s: Setting | Derived, row: int, layout
         _input_cell(cell, s.value, s.fmt)
         _validation(ws, s.valid, f"C{row}")
     else:
-        _calc_cell(cell, layout.formula(s.formula, sheet=RULES), s.fmt)
+        _calc_cell(cell, layout.formula(guarded(s.formula)), s.fmt)
     if s.note:
         _text(ws, row, 4, s.note).font = Font(size=9, color="595959")
     _define(wb, s.name, f"{RULES}!$C${row}")
@@ -297,31 +523,27 @@ def _setting(wb: Workbook, ws: Worksheet, s: Setting | Derived, row: int, layout
 # Staff
 
 
-def _staff_sheet(ws: Worksheet, t: Template, layout: Layout, staff: list[tuple[Any, ...]]) -> None:
-    _headers(ws, 1, 1, [(c.zh, c.en) for c in t.columns])
-    ws.row_dimensions[1].height = 32
-    ws.row_dimensions[2].height = 30
+def _staff_sheet(ws: Worksheet, t: Template, layout: Layout, staff: Sequence[tuple[Any, ...]]) -> None:
+    _headers(ws, 1, 1, [(c.zh, c.en) for c in t.columns], english_first=True)
+    ws.row_dimensions[1].height = 30
+    ws.row_dimensions[2].height = 32
     inputs = t.inputs
     first, last = FIRST_ROW, layout.last_row
+    formulas: dict[str, str] = {}
     for i, c in enumerate(t.columns):
         letter = get_column_letter(i + 1)
         ws.column_dimensions[letter].width = c.width
         if isinstance(c, Input):
             k = inputs.index(c)
-            for r in range(layout.rows):
-                value = staff[r][k] if r < len(staff) else None
-                _input_cell(ws.cell(first + r, i + 1), value, c.fmt)
+            values = [staff[r][k] if r < len(staff) else None for r in range(layout.rows)]
+            _fill_column(ws, i + 1, first, values, _proto(ws, c.fmt, INPUT_FILL, UNLOCKED), formula=False)
             _validation(ws, c.valid, f"{letter}{first}:{letter}{last}")
-        elif isinstance(c, Calc):
-            for r in range(layout.rows):
-                row = first + r
-                _calc_cell(ws.cell(row, i + 1), layout.formula(c.formula, row, STAFF), c.fmt)
-        elif isinstance(c, Spill):
-            ref = f"{letter}{first}:{letter}{last}"
-            text = layout.formula(c.formula, None, STAFF)
-            _calc_cell(ws.cell(first, i + 1), ArrayFormula(ref, text), c.fmt)
-            for r in range(1, layout.rows):
-                _calc_cell(ws.cell(first + r, i + 1), None, c.fmt)
+        else:
+            text = layout.staff_formula(c)
+            formulas[c.zh] = text
+            _fill_column(ws, i + 1, first, [text] * layout.rows, _proto(ws, c.fmt, CALC_FILL, LOCKED), formula=True)
+    _table(ws, STAFF_TABLE, f"A{HEADER_ROW}:{get_column_letter(len(t.columns))}{last}",
+           [c.zh for c in t.columns], formulas)
     computed = [get_column_letter(i + 1) for i, c in enumerate(t.columns) if not isinstance(c, Input)]
     if computed:
         area = f"{computed[0]}{first}:{get_column_letter(len(t.columns))}{last}"
@@ -329,6 +551,37 @@ def _staff_sheet(ws: Worksheet, t: Template, layout: Layout, staff: list[tuple[A
             area, FormulaRule(formula=[f"ISERROR({computed[0]}{first})"], font=ERROR_FONT)
         )
     ws.freeze_panes = f"B{first}"
+
+
+# ---------------------------------------------------------------------------
+# History
+
+
+def _history_sheet(ws: Worksheet, t: Template, layout: Layout, past: Sequence[Past], month: dt.date) -> None:
+    pairs = [(MONTH_HEADER, "Month"), (NAME_HEADER, "Name")] + [(r.zh, r.en) for r in t.history]
+    _headers(ws, 1, 1, pairs, english_first=True)
+    ws.row_dimensions[2].height = 32
+    ws.column_dimensions["A"].width = 10
+    ws.column_dimensions["B"].width = 10
+    for i in range(len(t.history)):
+        ws.column_dimensions[get_column_letter(3 + i)].width = 12
+    rows = sorted(past, key=lambda p: -p.months_back)  # oldest month first, staff order kept
+    n = max(1, len(rows))
+    months = [_month_back(month, p.months_back) for p in rows] + [None] * (n - len(rows))
+    names = [p.name for p in rows] + [None] * (n - len(rows))
+    _fill_column(ws, 1, FIRST_ROW, months, _proto(ws, MONTH_FORMAT, INPUT_FILL, UNLOCKED), formula=False)
+    _fill_column(ws, 2, FIRST_ROW, names, _proto(ws, "General", INPUT_FILL, UNLOCKED), formula=False)
+    for i, r in enumerate(t.history):
+        values = [p.values.get(r.key) for p in rows] + [None] * (n - len(rows))
+        _fill_column(ws, 3 + i, FIRST_ROW, values, _proto(ws, r.fmt, INPUT_FILL, UNLOCKED), formula=False)
+    _table(ws, HISTORY_TABLE, f"A{HEADER_ROW}:{get_column_letter(len(pairs))}{FIRST_ROW + n - 1}",
+           [p[0] for p in pairs], {})
+    ws.freeze_panes = f"C{FIRST_ROW}"
+
+
+def _month_back(month: dt.date, k: int) -> dt.date:
+    y, m = divmod(month.year * 12 + month.month - 1 - k, 12)
+    return dt.date(y, m + 1, 1)
 
 
 # ---------------------------------------------------------------------------
@@ -356,23 +609,22 @@ def _summary_sheet(ws: Worksheet, t: Template, layout: Layout) -> None:
     for i, label in enumerate(labels):
         row = first + i
         _calc_cell(ws.cell(row, 1), label)
-        count = d.count.replace("{label}", f"$A{row}").replace("{index}", str(i + 1)).replace("{column*}", f"{{{d.column}*}}")
-        _calc_cell(ws.cell(row, 2), layout.formula(count, sheet=SUMMARY))
+        count = d.count.replace("{label}", f"$A{row}").replace("{index}", str(i + 1)).replace(
+            "{column*}", f"{{{d.column}*}}")
+        _calc_cell(ws.cell(row, 2), layout.formula(count))
     if d.quota:
         quota_last = first + (d.quota_size or len(labels)) - 1
-        for row in range(first, quota_last + 1):
-            _calc_cell(ws.cell(row, 4), f"=B{row}-C{row}")
-        ref = f"C{first}:C{quota_last}"
-        _calc_cell(ws.cell(first, 3), ArrayFormula(ref, layout.formula(d.quota, sheet=SUMMARY)))
-        for row in range(first + 1, quota_last + 1):
-            _calc_cell(ws.cell(row, 3), None)
+        call = d.quota[1:] if d.quota.startswith("=") else d.quota
+        for i, row in enumerate(range(first, quota_last + 1)):
+            _calc_cell(ws.cell(row, 3), layout.formula(f"=INDEX({call},{i + 1})"))
+            _calc_cell(ws.cell(row, 4), f'=IF(C{row}="","",B{row}-C{row})')
     row = last + 2
     _headers(ws, row, 1, [("指标", "Figure"), ("", ""), ("数值", "Value"), ("", ""), ("说明", "Note")])
     row += 2
     for m in t.summary.metrics:
         ws.cell(row, 1, m.zh)
         ws.cell(row, 2, m.en).font = Font(italic=True, size=9)
-        _calc_cell(ws.cell(row, 3), layout.formula(m.formula, sheet=SUMMARY), m.fmt)
+        _calc_cell(ws.cell(row, 3), layout.formula(guarded(m.formula)), m.fmt)
         if m.note:
             _text(ws, row, 5, m.note).font = Font(size=9, color="595959")
         row += 1

@@ -1,23 +1,29 @@
-"""The vocabulary a template is described in: rule tables, settings, staff columns, summary.
+"""The vocabulary a template is described in: rule tables, settings, staff columns, history, summary.
 
 A scheme module (``kpi_udfs/templates/schemes/*.py``) says *what* its workbook holds with
 these small records; :mod:`.layout` decides where it goes and how it looks. So the rules of
-a scheme, its seed quotes and its sample staff are read in one place, top to bottom.
+a scheme, its seed quotes and its sample staff are read in one place, top to bottom; the
+words of every policy code come from :mod:`.policies`.
 
-Formula text uses three placeholders, resolved by the layout:
+The staff list is an Excel Table named ``Staff`` (it grows when a row is typed below it)
+and the months before are the Table ``History``. Formula text uses placeholders, resolved
+by the layout into structured references:
 
 ``{key}``
-    this row's cell of the staff column ``key`` (``F3``);
+    this row's cell of the staff column ``key`` (``Staff[[#This Row],[总分]]``);
 ``{key*}``
-    the whole staff column ``key`` (``Staff!$F$3:$F$30``), e.g. for ranking functions;
+    the whole staff column ``key`` (``Staff[总分]``), e.g. for ranking functions;
 ``{a..b}``
-    this row's cells from column ``a`` to column ``b`` (``K3:O3``), a record of items.
+    this row's cells from column ``a`` to column ``b`` (``Staff[[#This Row],[X得分]:[表现得分]]``);
+``{H:key}``
+    the whole History column ``key`` (``History[总分]``; ``{H:name}``, ``{H:month}`` too).
 
 Any other identifier, such as ``X_Lower``, is a defined name of the Rules sheet.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,6 +90,9 @@ class Table:
     tail: tuple[tuple[Any, ...], ...] = ()
     tail_literal: tuple[str, ...] = ()
     tail_name: str = ""
+    #: When given, ``<name>_<block>`` names every field after the first (a key) together:
+    #: a grid whose rows a formula picks with INDEX/MATCH.
+    block: str = ""
 
 
 @dataclass(frozen=True)
@@ -128,7 +137,8 @@ class Section:
 
 @dataclass(frozen=True)
 class Input:
-    """A column HR fills in (unlocked, validated)."""
+    """A column HR fills in (validated). ``keep``: the same next month (``kpi new --from``
+    copies it: a name, a role, a rank), otherwise the new month starts it empty."""
 
     key: str
     zh: str
@@ -136,12 +146,13 @@ class Input:
     fmt: str = "General"
     valid: Validation = None
     width: float = 11
+    keep: bool = False
 
 
 @dataclass(frozen=True)
 class _Computed:
-    """A locked staff column given by a formula; :class:`Calc` and :class:`Spill` differ
-    only in how the layout writes it."""
+    """A staff column given by a formula; :class:`Calc` and :class:`Ranked` differ only in
+    how the layout writes it."""
 
     key: str
     zh: str
@@ -153,15 +164,46 @@ class _Computed:
 
 @dataclass(frozen=True)
 class Calc(_Computed):
-    """A computed column: one formula per row (locked)."""
+    """A computed column: one formula per row. A formula that is one KPI_ call is written
+    with a guard that gives the blank the function gives for blank inputs, so that a
+    viewer without the KPI_ functions computes those cells itself (see :mod:`.layout`)."""
 
 
 @dataclass(frozen=True)
-class Spill(_Computed):
-    """A computed column filled by one array formula over the whole staff column."""
+class Ranked(_Computed):
+    """A computed column whose formula ranks the whole staff column (forced grades, a bonus
+    ladder): each row takes its own entry, ``INDEX(formula, row in the table)``; rows
+    where the staff column ``by`` is blank stay blank."""
+
+    by: str = "total"
 
 
-Column = Input | Calc | Spill
+Column = Input | Calc | Ranked
+
+
+# ---------------------------------------------------------------------------
+# History sheet
+
+
+@dataclass(frozen=True)
+class Record:
+    """A History column: the month's value of the staff column ``key``, kept for later
+    months (streaks, levels, tenure read it back)."""
+
+    key: str
+    zh: str
+    en: str
+    fmt: str = "General"
+
+
+@dataclass(frozen=True)
+class Past:
+    """One employee's record of an earlier month: ``months_back`` (1 = last month) and the
+    values of the History columns by key (missing = blank)."""
+
+    months_back: int
+    name: str
+    values: dict[str, Any]
 
 
 # ---------------------------------------------------------------------------
@@ -173,14 +215,14 @@ class Distribution:
     """Counts per category of a staff column, against quota counts when there are quotas.
 
     ``labels`` is a defined name whose first ``size`` entries are the categories (so the
-    summary follows edits on the Rules sheet) or a fixed list; ``quota`` a formula that
-    spills one quota count per category.
+    summary follows edits on the Rules sheet) or a fixed list; ``quota`` a formula giving
+    one quota count per category (each cell takes its own with INDEX).
     """
 
     zh: str
     en: str
     column: str
-    labels: str | tuple[str, ...]
+    labels: str | tuple[Any, ...]
     size: int = 0
     quota: str | None = None
     #: How many categories (from the first) the quota formula covers; 0 = all.
@@ -210,10 +252,13 @@ class Summary:
 # ---------------------------------------------------------------------------
 # The template
 
+#: The month the sample workbooks appraise (the seeds' year, 「2016年()月考核计划表」).
+SAMPLE_MONTH = dt.date(2016, 3, 1)
+
 
 @dataclass(frozen=True)
 class Template:
-    """One appraisal workbook: its rules, staff columns, sample staff and summary."""
+    """One appraisal workbook: its rules, staff columns, sample staff, history and summary."""
 
     name: str
     scheme: str
@@ -225,10 +270,16 @@ class Template:
     #: Sample staff, one tuple per employee in the order of the Input columns.
     sample: tuple[tuple[Any, ...], ...]
     summary: Summary
-    #: ``generate(rng, n)``: n made-up staff rows (``kpi new --staff N``).
-    generate: Callable[[Any, int], list[tuple[Any, ...]]]
-    #: Empty rows kept below the staff for HR to add people.
-    spare_rows: int = 5
+    #: ``generate(rng, i, name)``: the i-th made-up employee's row (``kpi new --staff N``,
+    #: see :func:`.people.team`: the first n of n + 1 are the n).
+    generate: Callable[[Any, int, str], tuple[Any, ...]]
+    #: The History columns (after month and name).
+    history: tuple[Record, ...] = ()
+    #: The sample staff's earlier months.
+    past: tuple[Past, ...] = ()
+    #: ``generate_past(rows, rng_of)``: the earlier months of made-up staff ``rows``, the
+    #: i-th person's numbers from ``rng_of(i)`` (so the first n of n + 1 are the n's).
+    generate_past: Callable[[list[tuple[Any, ...]], Callable[[int], Any]], list[Past]] | None = None
     #: Columns the demo table shows, in order: (key, header).
     results: tuple[tuple[str, str], ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
@@ -243,15 +294,9 @@ class Template:
                 return c
         raise KeyError(f"{self.name}: no staff column {key!r}")
 
-
-def choices(function: str, argument: str) -> Pick:
-    """The drop-down of a policy cell: the words the registry accepts for that argument."""
-    from .. import REGISTRY
-
-    for p in REGISTRY[function].params:
-        if p.name == argument:
-            return Pick(tuple(p.choices))
-    raise KeyError(f"{function} has no argument {argument}")
+    def settings(self) -> dict[str, Setting]:
+        """Every Setting of the Rules sheet by its defined name."""
+        return {i.name: i for s in self.rules for i in s.items if isinstance(i, Setting)}
 
 
 def rows_of(table: Sequence[Sequence[Any]]) -> tuple[tuple[Any, ...], ...]:

@@ -7,8 +7,10 @@ formula's errors get their reason when it is computed:
    the cell's code gives its reason (even an empty one); for an array formula, the
    result's cell at the same position, else the first cell of that result with the code;
 2. an error still without a reason in a single-cell formula takes the reason of the
-   first cell the formula reads (single cells first, then ranges of up to 64 cells)
-   whose value is an error with the same code and a reason: ``"from Sheet!B3: <reason>"``.
+   first cell the formula reads (single cells first, then ranges: of up to 64 cells in
+   a copied-down block, any size in a formula of its own such as a summary's
+   ``KPI_QUOTA_CHECK(Staff[Grade],…)``) whose value is an error with the same code and a
+   reason: ``"from Sheet!B3: <reason>"``.
 
 Both rules are applied per row of the block, to the KPI_ results the block's calls
 returned (:attr:`~.run.Ctx.kpi_results`).
@@ -45,17 +47,20 @@ def _kpi_reason(results: list[Vec], code: str, r: int, i: int, j: int) -> str:
     return fallback
 
 
-#: Largest range searched, cell by cell, for the reason of an error read from it.
+#: Largest range searched, cell by cell, for the reason of an error read from it: by
+#: each row of a copied-down block, and by a formula of its own (one cell).
 _SMALL_RANGE = 64
+_ONE_CELL_RANGE = 1 << 17
 
 
 def _from_inputs(block: Block, code: str, row: int, values: dict) -> str:
     """The reason of the first error with this code read by the row: single cells first,
     then small ranges (``KPI_WEIGHTED(M3:Q3, …)``), in reading order."""
     reaches = list(block.compiled.singles) + [r for r in block.compiled.reaches if r not in block.compiled.singles]
+    limit = _SMALL_RANGE if block.rows > 1 else _ONE_CELL_RANGE
     for reach in reaches:
         name, top, bottom, left, right = reach.area(row, block.col, 1)
-        if top < 1 or left < 1 or (bottom - top + 1) * (right - left + 1) > _SMALL_RANGE:
+        if top < 1 or left < 1 or (bottom - top + 1) * (right - left + 1) > limit:
             continue
         for r in range(top, bottom + 1):
             for c in range(left, right + 1):

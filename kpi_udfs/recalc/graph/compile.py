@@ -655,8 +655,8 @@ class _Compiler:
             if THIS_ROW in s.items:
                 first, last = table.data_rows
                 _, c1, _, c2 = table.resolve(tuple(i for i in s.items if i != THIS_ROW) or ("#DATA",), s.col1, s.col2, None)
-                for row in (first, last):
-                    self.reaches.append(self.reach_of(table.sheet, row, c1, row, c2, True, True, True, True))
+                row = self.base[0]  # the formula's own row, wherever the block is
+                self.reaches.append(self.reach_of(table.sheet, row, c1, row, c2, False, True, False, True))
                 return ThisRowNode(table.sheet, first, last, c1, c2)
             r1, c1, r2, c2 = table.resolve(s.items, s.col1, s.col2, None)
         except StructuredRefError as e:

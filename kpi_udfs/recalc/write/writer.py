@@ -7,7 +7,8 @@ Only what must change changes (issue 3: "nothing else in the file changes"):
   the VBA project of an .xlsm…);
 * in a patched worksheet, only the cells that receive a value change, and within such a
   cell only its ``<v>`` element and its ``t`` attribute: numbers plain (no ``t``, or
-  ``t="n"`` kept), text ``t="str"``, booleans ``t="b"``, errors ``t="e"``. The sheet XML
+  ``t="n"`` kept), text ``t="str"``, booleans the text ``TRUE``/``FALSE`` (``t="str"``,
+  see :func:`encode_value`), errors ``t="e"``. The sheet XML
   is patched with byte-level regular expressions, not parsed and re-serialised, so every
   byte outside those cells stays as it was. Three levels, each giving the bytes of the
   next where both apply: formula cells of the usual shape in one pass over the sheet
@@ -118,7 +119,17 @@ def format_number(x: float) -> str:
 
 
 def encode_value(value: CellValue) -> tuple[bytes | None, bytes | None]:
-    """(t attribute, <v> text) for a value; (None, None) for an empty result (no <v>)."""
+    """(t attribute, <v> text) for a value; (None, None) for an empty result (no <v>).
+
+    A boolean is cached as the text ``TRUE``/``FALSE`` (``t="str"``), not ``t="b"``: on
+    loading, LibreOffice (7.x, sc/source/filter/oox/formulabuffer.cxx) keeps the cached
+    result of an ordinary formula cell only when it is a number (``t="n"``) or a non-empty
+    text (``t="str"``, in a package whose docProps/app.xml names Microsoft Excel or
+    LibreOffice); any other cache (``t="b"``, ``t="e"``, no ``<v>``, an empty ``<v/>``)
+    leaves the cell dirty, so it is recomputed, and a KPI_ call there shows #NAME?. Excel
+    and pandas show the text as TRUE/FALSE too. (Array-formula ranges are always
+    recomputed by LibreOffice whatever their caches; an empty result cannot be cached for
+    it at all. Neither is a matter of encoding.)"""
     if type(value) is float and math.isfinite(value):  # the common case, first
         return None, format_number(value).encode("ascii")
     if value is None:
@@ -126,7 +137,7 @@ def encode_value(value: CellValue) -> tuple[bytes | None, bytes | None]:
     if isinstance(value, KpiError):
         return b"e", value.code.encode("ascii")
     if isinstance(value, (bool, np.bool_)):
-        return b"b", b"1" if value else b"0"
+        return b"str", b"TRUE" if value else b"FALSE"
     if isinstance(value, str):
         return b"str", _xml_text(value)
     if isinstance(value, numbers.Real):

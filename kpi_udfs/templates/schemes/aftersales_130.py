@@ -4,7 +4,10 @@ Ratings 优/良/中/差 → 20/15/10/0 (KPI_MAP), refund rate ≤ 5 % → 30 wit
 table lost (KPI_BAND, AMB-02), attendance 20 − 5/5/10 per event (KPI_ADJUST), discretionary
 complaint deductions and outstanding-performance points checked against their ranges
 (KPI_CHECK_RANGE), total of 130 (KPI_TOTAL), bonus ladder 1000/800/600… over the staff
-above the 70 % gate with a tie-policy cell (KPI_RANK_BONUS), wage = base pay + bonus.
+above the 70 % gate with a tie-policy cell (KPI_RANK_BONUS), wage = base pay + bonus,
+rounded to the money unit. Field after-sales staff (S0-B, the same seed's second document)
+may also lose 5 points for a short workload: travel days ≤ 35 or machines ≤ 40 (KPI_PASS,
+AMB-09), once or per short item (KPI_ADJUST mode, AMB-10); blank for online CS staff.
 """
 
 from __future__ import annotations
@@ -13,14 +16,18 @@ from ..blocks import (
     MONEY,
     PERCENT,
     PERCENT1,
+    TOTAL_HISTORY,
     band_formula,
     band_section,
     error_count,
+    floor_policy,
     item_table,
     map_table,
+    money,
+    money_section,
     staff_count,
 )
-from ..people import names
+from ..policies import policy
 from ..spec import (
     BLANK,
     Between,
@@ -31,13 +38,13 @@ from ..spec import (
     Input,
     Metric,
     Pick,
+    Ranked,
+    Record,
     Section,
     Setting,
-    Spill,
     Summary,
     Table,
     Template,
-    choices,
 )
 
 _ = BLANK
@@ -63,8 +70,7 @@ RULES = (
             Setting("Gate_Choice", "采用的门槛", "Gate in force", "70%×130", "AMB-01", valid=Pick("GatePreset_Key")),
             Derived("Gate", "奖金门槛 (分)", "Bonus gate (points)", "=KPI_MAP(Gate_Choice,GatePreset_Key,GatePreset_Value)"),
             Setting("Total_Declared", "声明总分", "Declared total", 130, "各项满分之和须等于此数 (AMB-74)"),
-            Setting("Total_Floor", "总分下限", "Total floor", 0, "0 (默认) 或 NONE 允许负分",
-                    valid=Pick(("0", "NONE"))),
+            floor_policy("Total_Floor", "总分下限", "Total floor", "0", "AMB-05"),
             Setting("Total_Cap", "总分上限", "Total cap", _, "空 = 不封顶 (AMB-05)"),
         ),
     ),
@@ -117,7 +123,7 @@ RULES = (
                 (("迟到", -5), ("请假", -5), ("旷工", -10)),
                 ("迟到1次扣5分", "请假一次扣5分", "旷工1次扣10分"),
             ),
-            Setting("Att_Floor", "出勤分下限", "Attendance floor", 0, "0 (默认) 或 NONE", valid=Pick(("0", "NONE"))),
+            floor_policy("Att_Floor", "出勤分下限", "Attendance floor", "0", "AMB-04: 3迟到+1请假+1旷工 = −10 → 0"),
         ),
     ),
     Section(
@@ -132,13 +138,31 @@ RULES = (
                 "每次加减分",
                 "Points per event",
                 (Field("Event", "事项", "Event"), Field("PerUnit", "每次/每分", "Per event / point")),
-                (("低质评价", -5), ("客户表扬", 2), ("投诉扣分 (合计)", -1), ("表现突出加分", 1)),
-                ("一次扣5分", "一次加2分", "一次扣(5-20)分 → 按填写的分数扣", "加2-5分 → 按填写的分数加"),
+                (("低质评价", -5), ("客户表扬", 2), ("投诉扣分 (合计)", -1), ("表现突出加分", 1),
+                 ("外勤工作量不足 (S0-B)", -5)),
+                ("一次扣5分", "一次加2分", "一次扣(5-20)分 → 按填写的分数扣", "加2-5分 → 按填写的分数加",
+                 "「考核分扣减5分」(见下一节 see the next section)"),
             ),
             Setting("Complaint_Min", "投诉每次最少扣", "Complaint: least per case", 5),
             Setting("Complaint_Max", "投诉每次最多扣", "Complaint: most per case", 20),
             Setting("Outstanding_Min", "表现突出最少加", "Outstanding: least", 2),
             Setting("Outstanding_Max", "表现突出最多加", "Outstanding: most", 5),
+        ),
+    ),
+    Section(
+        "外勤售后人员工作量 (S0-B)",
+        "Field after-sales workload (S0-B)",
+        "「1.工作量大小每个考核周期出差在35天以下或是维修焊机数量在40台以下者考核分扣减5分」 (第二篇:售后服务人员考核标准)",
+        "只适用于外勤售后 (出差、维修); 在线客服留空即不扣. AMB-09: 「以下」含本数 (35 天扣分). "
+        "AMB-10: 两项都不足是扣一次 5 分还是各扣 (10 分)? 见计数方式, 默认只扣一次; 每次扣分见上表「加减分」. "
+        "/ Field staff only: blank for online CS. ≤ 35 days or ≤ 40 machines costs 5 points; both short: once by default.",
+        (
+            Setting("Workload_Days", "出差天数门槛", "Travel days threshold", 35, "「35天以下」"),
+            Setting("Workload_Machines", "维修台数门槛", "Machines threshold", 40, "「40台以下」"),
+            policy("Workload_Inclusive", "门槛含本数", "Threshold inclusive", "template.yes_no", True,
+                   "AMB-09: TRUE = 恰好 35 天也扣 (「以下」含本数)"),
+            policy("Workload_Mode", "两项都不足", "Both items short", "KPI_ADJUST.mode", "FLAT",
+                   "AMB-10: FLAT = 只扣一次 −5 (默认, 一条规则); LINEAR = 各扣一次 −10"),
         ),
     ),
     Section(
@@ -157,11 +181,8 @@ RULES = (
             ),
             Setting("Ladder_Step", "之后每名递减", "Step after the list", -200, "AMB-03: 隐含 −200", fmt=MONEY),
             Setting("Ladder_Floor", "最低奖金", "Ladder floor", 0, "不为负", fmt=MONEY),
-            Setting(
-                "Ladder_TiePolicy", "同分并列", "Ties", "COMPETITION",
-                "COMPETITION: 1-2-2-4, 并列者同拿较高名次 (默认); AVERAGE: 平分名次奖金; DENSE: 1-2-2-3; ORDINAL; ERROR",
-                valid=choices("KPI_RANK_BONUS", "tie_policy"),
-            ),
+            policy("Ladder_TiePolicy", "同分并列", "Ties", "KPI_RANK_BONUS.tie_policy", "COMPETITION",
+                   "WE-20: 112, 112 → COMPETITION 800/800, AVERAGE 700/700, DENSE 800/800"),
             Setting("Ineligible_Amount", "未达门槛奖金", "Below the gate", 0, fmt=MONEY),
         ),
     ),
@@ -173,11 +194,12 @@ RULES = (
         (map_table("Base", "岗位", "Role", "基本工资", "Base pay (元)", [("售后客服", 2500), ("售后组长", 3000)],
                    ["售后客服 2500", "售后组长 3000"], MONEY),),
     ),
+    money_section(),
 )
 
 COLUMNS = (
-    Input("name", "姓名", "Name", width=10),
-    Input("role", "岗位", "Role", valid=Pick("Base_Key")),
+    Input("name", "姓名", "Name", width=10, keep=True),
+    Input("role", "岗位", "Role", valid=Pick("Base_Key"), keep=True),
     Input("quality", "售后客服素质", "CS quality", valid=RATING),
     Input("refund", "退款率", "Refund rate", PERCENT1, Between(0, 1)),
     Input("coop", "配合度", "Cooperation", valid=RATING),
@@ -189,11 +211,21 @@ COLUMNS = (
     Input("cmp_n", "客户投诉次数", "Verified complaints", valid=COUNT),
     Input("cmp_pts", "投诉扣分合计", "Complaint points (total)", valid=Between(0, 1000)),
     Input("outst", "表现突出加分", "Outstanding points", valid=Between("Outstanding_Min", "Outstanding_Max")),
+    Input("travel", "出差天数", "Travel days (field staff)", valid=Between(0, 62, True)),
+    Input("machines", "维修台数", "Machines repaired (field staff)", valid=COUNT),
+    Calc("short_travel", "出差不足", "Travel short",
+         '=IF({travel}="","",KPI_PASS({travel},Workload_Days,"LOWER",Workload_Inclusive)*1)'),
+    Calc("short_machines", "维修不足", "Machines short",
+         '=IF({machines}="","",KPI_PASS({machines},Workload_Machines,"LOWER",Workload_Inclusive)*1)'),
+    Calc("short_n", "工作量不足项", "Workload items short",
+         '=IF(AND({short_travel}="",{short_machines}=""),"",SUM({short_travel},{short_machines}))'),
     Input("lowq", "低质评价次数", "Low-quality reviews", valid=COUNT),
     Input("praise", "客户表扬次数", "Customer praise", valid=COUNT),
     Calc("cmp_ok", "投诉扣分(核)", "Complaint points (checked)",
          "=KPI_CHECK_RANGE({cmp_pts},Complaint_Min*{cmp_n},Complaint_Max*{cmp_n})"),
     Calc("out_ok", "突出加分(核)", "Outstanding (checked)", "=KPI_CHECK_RANGE({outst},Outstanding_Min,Outstanding_Max)"),
+    Calc("workload", "工作量扣分次数", "Workload deductions",
+         '=KPI_ADJUST(0,{short_n},1,0,Workload_Mode,"NONE")'),
     Calc("p_quality", "素质得分", "Quality points", "=KPI_MAP({quality},Rating_Key,Rating_Value)"),
     Calc("p_refund", "退款率得分", "Refund points", band_formula("refund", "Refund")),
     Calc("p_coop", "配合度得分", "Cooperation points", "=KPI_MAP({coop},Rating_Key,Rating_Value)"),
@@ -202,60 +234,62 @@ COLUMNS = (
     Calc("p_att", "出勤得分", "Attendance points",
          '=KPI_ADJUST(Att_Start,{late..absent},Att_PerUnit,0,"LINEAR",Att_Floor)'),
     Calc("adj", "加减分", "Adjustments",
-         '=KPI_ADJUST(0,{lowq..out_ok},Adj_PerUnit,0,"LINEAR","NONE")'),
+         '=KPI_ADJUST(0,{lowq..workload},Adj_PerUnit,0,"LINEAR","NONE")'),
     Calc("total", "总分", "Total (of 130)",
          "=KPI_TOTAL({p_quality..p_att},Item_Max,{adj},Total_Floor,Total_Cap,Total_Declared)"),
     Calc("eligible", "达到门槛", "Above the gate", "=KPI_PASS({total},Gate)"),
-    Spill("bonus", "KPI奖金", "KPI bonus (元)",
-          "=KPI_RANK_BONUS({total*},Ladder_Amount,Ladder_Step,Ladder_TiePolicy,Gate,Ineligible_Amount,Ladder_Floor)",
-          MONEY),
+    Ranked("bonus", "KPI奖金", "KPI bonus (元)",
+           "=KPI_RANK_BONUS({total*},Ladder_Amount,Ladder_Step,Ladder_TiePolicy,Gate,Ineligible_Amount,Ladder_Floor)",
+           MONEY),
     Calc("base", "基本工资", "Base pay (元)", "=KPI_MAP({role},Base_Key,Base_Value)", MONEY),
-    Calc("wage", "客服工资", "Wage (元)", '=IF(OR({base}="",{bonus}=""),"",{base}+{bonus})', MONEY),
+    Calc("wage", "客服工资", "Wage (元)", '=IF(OR({base}="",{bonus}=""),"",' + money("{base}+{bonus}") + ")", MONEY),
 )
+
+HISTORY = (*TOTAL_HISTORY, Record("bonus", "KPI奖金", "KPI bonus (元)", MONEY),
+           Record("wage", "客服工资", "Wage (元)", MONEY))
 
 # name, role, quality, refund, cooperation, execution, disputes, late, leave, absent,
-# complaints, complaint points, outstanding, low-quality reviews, praise.
+# complaints, complaint points, outstanding, travel days, machines, low-quality reviews, praise.
 # Totals by hand (S0-A, WE-20) are in tests/test_templates.py.
 SAMPLE = (
-    ("刘婷", "售后组长", "优", 0.03, "优", "优", "优", 0, 0, 0, 0, _, 5, 0, 3),  # 141: above 130 (AMB-05)
-    ("陈晨", "售后客服", "优", 0.02, "优", "良", "优", 0, 0, 0, 0, _, _, 0, 1),  # 127
-    ("王磊", "售后客服", "优", 0.04, "良", "优", "优", 1, 0, 0, 0, _, _, 0, 1),  # 122
-    ("李静", "售后客服", "良", 0.05, "优", "优", "优", 0, 0, 0, 0, _, _, 0, 1),  # 127, tied; refund exactly 5 %
-    ("张雷", "售后客服", "优", 0.03, "优", "优", "良", 0, 1, 0, 0, _, _, 1, 0),  # 115
-    ("赵敏", "售后客服", "良", 0.01, "良", "良", "良", 0, 0, 0, 0, _, _, 0, 2),  # 114
-    ("孙浩", "售后客服", "优", 0.045, "良", "良", "中", 2, 0, 0, 0, _, 3, 0, 0),  # 103
-    ("周丽", "售后客服", "良", 0.025, "优", "中", "良", 0, 0, 1, 1, 10, _, 0, 0),  # 90: under 91, over 80 (AMB-01)
-    ("吴迪", "售后客服", "中", 0.03, "中", "良", "中", 1, 1, 0, 0, _, _, 0, 0),  # 85
-    ("郑凯", "售后客服", "差", 0.04, "中", "中", "差", 3, 1, 1, 0, _, _, 2, 0),  # attendance floor 0: 40
-    ("冯雪", "售后客服", "良", 0.07, "良", "良", "良", 0, 0, 0, 0, _, _, 0, 0),  # refund 7 %: rule missing (AMB-02)
-    ("褚燕", "售后客服", "良", 0.02, "良", "优", "良", 0, 0, 0, 0, _, 6, 0, 0),  # 6 outstanding points > 5 (AMB-06)
-    ("卫东", "售后客服", "良", 0.03, "良", "良", "良", 0, 0, 0, 0, _, _, 0, 0),  # 110
-    ("蒋琴", "售后客服", "良", 0.03, "良", "良", "良", 0, 0, 0, 0, _, _, 0, 0),  # 110
-    ("沈阳", "售后客服", "优", 0.035, "良", "良", "良", 1, 0, 0, 0, _, _, 0, 0),  # 110: three-way tie
-    ("韩梅", "售后客服", "中", 0.04, "良", "中", "良", 0, 0, 0, 1, 5, _, 0, 0),  # 95
-    ("杨光", "售后客服", "良", 0.02, "良", "良", "中", 0, 2, 0, 0, _, _, 0, 0),  # 95, tied
-    ("朱红", "售后客服", "良", 0.03, "中", "良", "良", 0, 0, 0, 0, _, _, 1, 0),  # 100
-    ("秦岚", "售后客服", _, _, _, _, _, _, _, _, _, _, _, _, _),  # joined this month: blank
-    ("尤佳", "售后客服", "良", 0.04, "良", "良", "良", 0, 0, 0, 0, _, 2, 0, 0),  # 112
-    ("许诺", "售后客服", "中", 0.05, "中", "中", "中", 0, 0, 0, 0, _, _, 0, 0),  # 90
-    ("何平", "售后组长", "优", 0.02, "优", "优", "良", 0, 0, 0, 0, _, _, 0, 2),  # 129
-    ("吕梁", "售后客服", "良", 0.03, "良", "良", "良", 0, 0, 0, 1, 19, _, 0, 0),  # 91: exactly at the gate
+    ("刘婷", "售后组长", "优", 0.03, "优", "优", "优", 0, 0, 0, 0, _, 5, _, _, 0, 3),  # 141: above 130 (AMB-05)
+    ("陈晨", "售后客服", "优", 0.02, "优", "良", "优", 0, 0, 0, 0, _, _, _, _, 0, 1),  # 127
+    ("王磊", "售后客服", "优", 0.04, "良", "优", "优", 1, 0, 0, 0, _, _, _, _, 0, 1),  # 122
+    ("李静", "售后客服", "良", 0.05, "优", "优", "优", 0, 0, 0, 0, _, _, _, _, 0, 1),  # 127, tied; refund exactly 5 %
+    ("张雷", "售后客服", "优", 0.03, "优", "优", "良", 0, 1, 0, 0, _, _, _, _, 1, 0),  # 115
+    ("赵敏", "售后客服", "良", 0.01, "良", "良", "良", 0, 0, 0, 0, _, _, _, _, 0, 2),  # 114
+    ("孙浩", "售后客服", "优", 0.045, "良", "良", "中", 2, 0, 0, 0, _, 3, _, _, 0, 0),  # 103
+    ("周丽", "售后客服", "良", 0.025, "优", "中", "良", 0, 0, 1, 1, 10, _, _, _, 0, 0),  # 90: under 91, over 80 (AMB-01)
+    ("吴迪", "售后客服", "中", 0.03, "中", "良", "中", 1, 1, 0, 0, _, _, _, _, 0, 0),  # 85
+    ("郑凯", "售后客服", "差", 0.04, "中", "中", "差", 3, 1, 1, 0, _, _, _, _, 2, 0),  # attendance floor 0: 40
+    ("冯雪", "售后客服", "良", 0.07, "良", "良", "良", 0, 0, 0, 0, _, _, _, _, 0, 0),  # refund 7 %: rule missing (AMB-02)
+    ("褚燕", "售后客服", "良", 0.02, "良", "优", "良", 0, 0, 0, 0, _, 5, _, _, 0, 0),  # outstanding: the most, 5 (AMB-06)
+    ("卫东", "售后客服", "良", 0.03, "良", "良", "良", 0, 0, 0, 0, _, _, 30, 38, 0, 0),  # field staff: 30 days and 38 machines, both short: −5 once (AMB-10) → 105
+    ("蒋琴", "售后客服", "良", 0.03, "良", "良", "良", 0, 0, 0, 0, _, _, 36, 40, 0, 0),  # field staff: 40 machines is 「40台以下」 (AMB-09) → 105
+    ("沈阳", "售后客服", "优", 0.035, "良", "良", "良", 1, 0, 0, 0, _, _, _, _, 0, 0),  # 110: three-way tie
+    ("韩梅", "售后客服", "中", 0.04, "良", "中", "良", 0, 0, 0, 1, 5, _, _, _, 0, 0),  # 95
+    ("杨光", "售后客服", "良", 0.02, "良", "良", "中", 0, 2, 0, 0, _, _, _, _, 0, 0),  # 95, tied
+    ("朱红", "售后客服", "良", 0.03, "中", "良", "良", 0, 0, 0, 0, _, _, _, _, 1, 0),  # 100
+    ("秦岚", "售后客服", _, _, _, _, _, _, _, _, _, _, _, _, _, _, _),  # joined this month: blank
+    ("尤佳", "售后客服", "良", 0.04, "良", "良", "良", 0, 0, 0, 0, _, 2, _, _, 0, 0),  # 112
+    ("许诺", "售后客服", "中", 0.05, "中", "中", "中", 0, 0, 0, 0, _, _, _, _, 0, 0),  # 90
+    ("何平", "售后组长", "优", 0.02, "优", "优", "良", 0, 0, 0, 0, _, _, _, _, 0, 2),  # 129
+    ("吕梁", "售后客服", "良", 0.03, "良", "良", "良", 0, 0, 0, 1, 19, _, _, _, 0, 0),  # 91: exactly at the gate
 )
 
 
-def generate(r, n: int) -> list[tuple]:
-    """n plausible after-sales staff (mostly 良/优, refund 0–5 %, few attendance events)."""
+
+
+def generate(r, i: int, name: str) -> tuple:
+    """A plausible after-sales employee (mostly 良/优, refund 0–5 %, few attendance events)."""
     rating = ("优", "良", "良", "中", "差")
-    rows = []
-    for i, name in enumerate(names(r, n)):
-        complaints = r.choice((0, 0, 0, 1))
-        rows.append((
-            name, "售后组长" if i == 0 else "售后客服", r.choice(rating), round(r.uniform(0, 0.05), 3),
-            r.choice(rating), r.choice(rating), r.choice(rating), r.choice((0, 0, 1)), r.choice((0, 0, 1)), 0,
-            complaints, r.randint(5, 20) if complaints else _, r.choice((_, _, 2, 3)), r.choice((0, 0, 1)),
-            r.choice((0, 1, 2)),
-        ))
-    return rows
+    complaints = r.choice((0, 0, 0, 1))
+    return (
+        name, "售后组长" if i == 0 else "售后客服", r.choice(rating), round(r.uniform(0, 0.05), 3),
+        r.choice(rating), r.choice(rating), r.choice(rating), r.choice((0, 0, 1)), r.choice((0, 0, 1)), 0,
+        complaints, r.randint(5, 20) if complaints else _, r.choice((_, _, 2, 3)), _, _, r.choice((0, 0, 1)),
+        r.choice((0, 1, 2)),
+    )
 
 
 TEMPLATE = Template(
@@ -269,6 +303,7 @@ TEMPLATE = Template(
     columns=COLUMNS,
     sample=SAMPLE,
     generate=generate,
+    history=HISTORY,
     summary=Summary(
         Distribution("KPI奖金分布", "Bonus distribution", "bonus", (1000, 800, 600, 400, 200, 0),
                      count="=COUNTIF({column*},{label})"),

@@ -9,6 +9,7 @@ rating and teamwork → KPI_WEIGHTED with the weights left blank as the seed lea
 from __future__ import annotations
 
 from ..blocks import (
+    PAY_HISTORY,
     PAY_RESULTS,
     PERCENT,
     PERCENT1,
@@ -16,13 +17,13 @@ from ..blocks import (
     band_section,
     map_table,
     pay_columns,
+    pay_past,
     pay_rules,
     pay_summary,
     weighted_formula,
     weights_section,
 )
-from ..people import names
-from ..spec import BLANK, Between, Calc, Input, Pick, Section, Template
+from ..spec import BLANK, Between, Calc, Input, Past, Pick, Section, Template
 
 _ = BLANK
 COUNT = Between(0, 1_000_000, whole=True)
@@ -90,7 +91,6 @@ RULES = (
         rows=[("旺旺回复率 Z", _), ("旺旺响应时间 T", _), ("答问比 Q", _), ("店铺评分 P", _), ("团队合作", _)],
         literal=["(无)", "(无)", "(无)", "(无)", "(无)"],
         required=True,
-        check_note="ERROR: 合计≠100% 报错 (默认); NORMALIZE; AS_IS",
     ),
     *pay_rules(
         zh="表4.8 等级与绩效工资基数 / 表4.9 系数与人员比例",
@@ -114,7 +114,7 @@ RULES = (
 )
 
 COLUMNS = (
-    Input("name", "姓名", "Name", width=10),
+    Input("name", "姓名", "Name", width=10, keep=True),
     Input("replied", "回复过的客户", "Buyers replied to", valid=COUNT),
     Input("received", "接待人数", "Buyers received", valid=COUNT),
     Input("resp", "平均响应时间(秒)", "Avg response time (s)", "0.0", Between(0, 3600)),
@@ -133,47 +133,57 @@ COLUMNS = (
     *pay_columns(),
 )
 
-# name, replied, received, resp (s), CS messages, buyer messages, shop rating, teamwork, m2, m1, special.
+# name, replied, received, resp (s), CS messages, buyer messages, shop rating, teamwork, special.
 # Points and (with 20 % weights) totals by hand are in tests/test_templates.py.
 SAMPLE = (
-    ("王芳", 495, 500, 28, 270, 200, 4.92, "优秀", "A", "A", _),  # all 100
-    ("李强", 490, 500, 38, 250, 200, 4.85, "良好", "B", "B", _),  # all 80; Q 125 % overlaps the literal last band
-    ("张伟", 485, 500, 33, 240, 200, 4.80, "良好", "B", "C", _),  # T = 33 s: gap (30, 35] (AMB-30)
-    ("刘敏", 480, 500, 48, 230, 200, 4.75, "合格", "C", "C", _),  # T = 48 s: gap (45, 50]
-    ("陈静", 500, 500, 25, 190, 200, 4.90, "优秀", "A", "B", _),  # Q = 95 %: no band (AMB-33)
-    ("杨帆", 470, 500, 52, 210, 200, 4.60, "差", "D", "D", _),  # all 50: below 65, no grade
-    ("赵丽", 495, 500, 30, 200, 200, 4.95, "优秀", "B", "A", _),  # Q = 100 % exactly: 「Q>100%」 excludes it
-    ("黄涛", 490, 500, 40, 260, 200, 4.90, "良好", "B", "B", _),  # boundaries 40 s, 130 %, 4.9
-    ("吴梅", 485, 500, 42, 224, 200, 4.80, "合格", "C", "C", _),
-    ("周杰", 497, 500, 29, 262, 200, 4.88, "优秀", "A", "A", 200),
-    ("徐晨", 476, 500, 44, 236, 200, 4.72, "合格", "D", "C", _),
-    ("孙悦", 490, 500, 30, 244, 200, 4.86, "良好", "B", "B", _),
-    ("马超", 495, 500, 36, 270, 200, 4.91, "良好", "A", "B", _),
-    ("朱琳", 495, 500, 24, 238, 200, 4.90, "优秀", "B", "A", _),
-    ("胡斌", 488, 500, 45, 226, 200, 4.70, "良好", "C", "C", _),  # boundaries 45 s (inclusive), 4.7
-    ("郭静怡", 450, 500, 51, 215, 200, 4.78, "合格", "D", "D", _),
-    ("何俊", 499, 500, 26, 255, 200, 4.83, "优秀", "B", "B", _),
-    ("林悦", 493, 500, 39, 246, 200, 4.87, "良好", "C", "B", _),
-    ("罗斌", _, _, _, _, _, _, _, _, _, _),  # joined this month: no data, blank results
-    ("郑洁", 490, 500, 27, 250, 200, 4.90, _, "B", "B", _),  # teamwork not rated yet
-    ("梁宇", 496, 500, 27, 280, 200, 4.95, "良好", "A", "A", _),
-    ("宋雨", 487, 500, 41, 232, 200, 4.76, "合格", "C", "D", _),
-    ("谢婷", 491, 500, 37, 252, 200, 4.90, "良好", "B", "C", _),
+    ("王芳", 495, 500, 28, 270, 200, 4.92, "优秀", _),  # all 100
+    ("李强", 490, 500, 38, 250, 200, 4.85, "良好", _),  # all 80; Q 125 % overlaps the literal last band
+    ("张伟", 485, 500, 33, 240, 200, 4.80, "良好", _),  # T = 33 s: gap (30, 35] (AMB-30)
+    ("刘敏", 480, 500, 48, 230, 200, 4.75, "合格", _),  # T = 48 s: gap (45, 50]
+    ("陈静", 500, 500, 25, 190, 200, 4.90, "优秀", _),  # Q = 95 %: no band (AMB-33)
+    ("杨帆", 470, 500, 52, 210, 200, 4.60, "差", _),  # all 50: below 65, no grade
+    ("赵丽", 495, 500, 30, 200, 200, 4.95, "优秀", _),  # Q = 100 % exactly: 「Q>100%」 excludes it
+    ("黄涛", 490, 500, 40, 260, 200, 4.90, "良好", _),  # boundaries 40 s, 130 %, 4.9
+    ("吴梅", 485, 500, 42, 224, 200, 4.80, "合格", _),
+    ("周杰", 497, 500, 29, 262, 200, 4.88, "优秀", 200),
+    ("徐晨", 476, 500, 44, 236, 200, 4.72, "合格", _),
+    ("孙悦", 490, 500, 30, 244, 200, 4.86, "良好", _),
+    ("马超", 495, 500, 36, 270, 200, 4.91, "良好", _),
+    ("朱琳", 495, 500, 24, 238, 200, 4.90, "优秀", _),
+    ("胡斌", 488, 500, 45, 226, 200, 4.70, "良好", _),  # boundaries 45 s (inclusive), 4.7
+    ("郭静怡", 450, 500, 51, 215, 200, 4.78, "合格", _),
+    ("何俊", 499, 500, 26, 255, 200, 4.83, "优秀", _),
+    ("林悦", 493, 500, 39, 246, 200, 4.87, "良好", _),
+    ("罗斌", _, _, _, _, _, _, _, _),  # joined this month: no data, blank results
+    ("郑洁", 490, 500, 27, 250, 200, 4.90, _, _),  # teamwork not rated yet
+    ("梁宇", 496, 500, 27, 280, 200, 4.95, "良好", _),
+    ("宋雨", 487, 500, 41, 232, 200, 4.76, "合格", _),
+    ("谢婷", 491, 500, 37, 252, 200, 4.90, "良好", _),
 )
 
+# Pay grades of the two months before, as their workbooks computed them (History).
+GRADES = {
+    "王芳": ("A", "A"), "李强": ("B", "B"), "张伟": ("B", "C"), "刘敏": ("C", "C"), "陈静": ("A", "B"),
+    "杨帆": ("D", "D"), "赵丽": ("B", "A"), "黄涛": ("B", "B"), "吴梅": ("C", "C"), "周杰": ("A", "A"),
+    "徐晨": ("D", "C"), "孙悦": ("B", "B"), "马超": ("A", "B"), "朱琳": ("B", "A"), "胡斌": ("C", "C"),
+    "郭静怡": ("D", "D"), "何俊": ("B", "B"), "林悦": ("C", "B"), "郑洁": ("B", "B"), "梁宇": ("A", "A"),
+    "宋雨": ("C", "D"), "谢婷": ("B", "C"),
+}
 
-def generate(r, n: int) -> list[tuple]:
-    """n plausible after-sales staff: reply 93–100 %, 20–55 s, Q 0.95–1.45, rating 4.6–5."""
-    rows = []
-    for name in names(r, n):
-        received = r.randint(200, 600)
-        buyer = r.randint(150, 400)
-        rows.append((
-            name, min(received, round(received * r.uniform(0.93, 1.0))), received, r.randint(20, 55),
-            round(buyer * r.uniform(0.95, 1.45)), buyer, round(r.uniform(4.6, 5.0), 2),
-            r.choice(("优秀", "良好", "良好", "合格", "差")), r.choice("ABCD"), r.choice("ABCD"), _,
-        ))
-    return rows
+
+def generate(r, i: int, name: str) -> tuple:
+    """A plausible after-sales employee: reply 93–100 %, 20–55 s, Q 0.95–1.45, rating 4.6–5."""
+    received = r.randint(200, 600)
+    buyer = r.randint(150, 400)
+    return (
+        name, min(received, round(received * r.uniform(0.93, 1.0))), received, r.randint(20, 55),
+        round(buyer * r.uniform(0.95, 1.45)), buyer, round(r.uniform(4.6, 5.0), 2),
+        r.choice(("优秀", "良好", "良好", "合格", "差")), _,
+    )
+
+
+def generate_past(rows: list[tuple], rng_of) -> list[Past]:
+    return list(pay_past({row[0]: tuple(rng_of(i).choices("ABCD", k=2)) for i, row in enumerate(rows)}))
 
 
 TEMPLATE = Template(
@@ -187,6 +197,9 @@ TEMPLATE = Template(
     columns=COLUMNS,
     sample=SAMPLE,
     generate=generate,
+    history=PAY_HISTORY,
+    past=pay_past(GRADES),
+    generate_past=generate_past,
     summary=pay_summary(),
     results=PAY_RESULTS,
 )

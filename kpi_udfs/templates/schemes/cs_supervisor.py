@@ -12,6 +12,7 @@ from __future__ import annotations
 from ..blocks import (
     MONEY,
     PERCENT1,
+    TOTAL_HISTORY,
     item_table,
     report_bands_section,
     sales_formula,
@@ -20,7 +21,7 @@ from ..blocks import (
     step_formula,
     step_section,
 )
-from ..people import names
+from ..policies import policy
 from ..spec import (
     BLANK,
     Between,
@@ -71,8 +72,8 @@ RULES = (
                 ("40*R 封顶 80 分 (原文 literal)", "30*R 封顶 60 (按 30 分折算 scaled to 30)"),
             ),
             Setting("Sales_Preset", "采用方案", "Preset in force", "LITERAL", "AMB-41", valid=Pick("SalesPreset_Key")),
-            Setting("Sales_CapAtWeight", "封顶于标准分", "Cap at the standard value", False,
-                    "TRUE: 不超过标准分 30", valid=Pick(("TRUE", "FALSE"))),
+            policy("Sales_CapAtWeight", "封顶于标准分", "Cap at the standard value", "template.yes_no", False,
+                   "AMB-41: TRUE = 不超过标准分 30"),
             *sales_settings(
                 "Sales",
                 mult="=KPI_MAP(Sales_Preset,SalesPreset_Key,SalesPreset_Mult)",
@@ -93,8 +94,8 @@ RULES = (
 )
 
 COLUMNS = (
-    Input("name", "姓名", "Name", width=10),
-    Input("team", "客服组", "Team", width=12),
+    Input("name", "姓名", "Name", width=10, keep=True),
+    Input("team", "客服组", "Team", width=12, keep=True),
     Input("sales_target", "目标销售额", "Sales target (元)", MONEY, COUNT),
     Input("sales_actual", "实际销售额", "Actual sales (元)", MONEY, COUNT),
     Input("conv_target", "目标询单转化率", "Planned inquiry conversion", PERCENT1, Between(0, 1)),
@@ -133,15 +134,12 @@ SAMPLE = (
 )
 
 
-def generate(r, n: int) -> list[tuple]:
-    """n plausible supervisors: sales 78–140 % of target, conversion within ±6 points of plan."""
-    rows = []
-    for name in names(r, n):
-        target = r.choice((600_000, 800_000, 1_000_000, 1_200_000))
-        conv = round(r.uniform(0.35, 0.5), 2)
-        rows.append((name, r.choice(_TEAMS), target, round(target * r.uniform(0.78, 1.4), -3), conv,
-                     round(conv + r.uniform(-0.06, 0.03), 3)))
-    return rows
+def generate(r, i: int, name: str) -> tuple:
+    """A plausible supervisor: sales 78–140 % of target, conversion within ±6 points of plan."""
+    target = r.choice((600_000, 800_000, 1_000_000, 1_200_000))
+    conv = round(r.uniform(0.35, 0.5), 2)
+    return (name, r.choice(_TEAMS), target, round(target * r.uniform(0.78, 1.4), -3), conv,
+            round(conv + r.uniform(-0.06, 0.03), 3))
 
 
 TEMPLATE = Template(
@@ -155,6 +153,7 @@ TEMPLATE = Template(
     columns=COLUMNS,
     sample=SAMPLE,
     generate=generate,
+    history=TOTAL_HISTORY,
     summary=score_band_summary(
         (Metric("分值检查", "Points check", "=Points_Check", note="AMB-42"),)
     ),

@@ -5,12 +5,26 @@ Each person starts the month with 30 points. Offences cost points after a first 
 +3/+5 and month-end rank points 5/3/1 (KPI_RANK_BONUS, tie-policy cell, AMB-72); at most
 2 deduction events earns +3 (KPI_PASS, AMB-71); the total is capped at 30 (AMB-70). The
 points fall in bands that cut the month's bonus by 0 / 10 / 30 / 100 % (KPI_BAND, AMB-68/69).
+The same shop's plan 1 (S2-A) fines unfollowed after-sales problems 100 元 each and the
+whole team 200 元 each at the third; who is counted and whether the count restarts each
+month are policy cells (AMB-65), the months before read from History.
 """
 
 from __future__ import annotations
 
-from ..blocks import MONEY, PERCENT, band_formula, band_section, error_count, staff_count
-from ..people import names
+from ..blocks import (
+    MONEY,
+    PERCENT,
+    all_months,
+    band_formula,
+    band_section,
+    error_count,
+    floor_policy,
+    money,
+    money_section,
+    staff_count,
+)
+from ..policies import policy
 from ..spec import (
     BLANK,
     Between,
@@ -19,14 +33,14 @@ from ..spec import (
     Field,
     Input,
     Metric,
-    Pick,
+    Past,
+    Ranked,
+    Record,
     Section,
     Setting,
-    Spill,
     Summary,
     Table,
     Template,
-    choices,
 )
 
 _ = BLANK
@@ -54,9 +68,8 @@ RULES = (
                 ("第一次警告, 2次及以上扣1分", "第一次警告, 2次及以上扣1分", "第一次警告, 1次以上扣2分",
                  "第一次警告, 1次以上扣1分", "直接扣10分且留司查看"),
             ),
-            Setting("Pen_Mode", "「以此類推」读法", "Reading of 以此類推", "LINEAR",
-                    "LINEAR: n−1 次各扣一次 (默认); ESCALATING: 第k次扣k倍; FLAT: 只扣一次",
-                    valid=choices("KPI_ADJUST", "mode")),
+            policy("Pen_Mode", "「以此類推」读法", "Reading of 以此類推", "KPI_ADJUST.mode", "LINEAR",
+                   "AMB-66: 3 次态度投诉: LINEAR 扣 2, ESCALATING 扣 1+2 = 3, FLAT 扣 1"),
         ),
     ),
     Section(
@@ -84,9 +97,7 @@ RULES = (
                 ((1, 5), (2, 3), (3, 1)),
                 ("第一名 5 (金牌客服)", "第二名 3", "第三名 1"),
             ),
-            Setting("Rank_TiePolicy", "同分并列", "Ties", "COMPETITION",
-                    "COMPETITION: 并列同拿较高名次 (默认); AVERAGE; DENSE; ORDINAL; ERROR",
-                    valid=choices("KPI_RANK_BONUS", "tie_policy")),
+            policy("Rank_TiePolicy", "同分并列", "Ties", "KPI_RANK_BONUS.tie_policy", "COMPETITION", "AMB-72"),
         ),
     ),
     Section(
@@ -97,7 +108,7 @@ RULES = (
         (
             Setting("Budget_Start", "每月底分", "Points at the start of the month", 30),
             Setting("Budget_Cap", "封顶", "Cap", 30, "空 = 不封顶"),
-            Setting("Budget_Floor", "下限", "Floor", "NONE", "NONE = 不设下限", valid=Pick(("NONE", "0"))),
+            floor_policy("Budget_Floor", "下限", "Floor", "NONE"),
         ),
     ),
     band_section(
@@ -110,11 +121,27 @@ RULES = (
         rows=[(25, _, "[)", 0), (20, 25, "[)", 0.10), (15, 20, "[)", 0.30), (_, 15, "[)", 1.00)],
         literal=["25分以上: 不扣", "低于25分 扣10%", "低于20分到15分 扣30%", "低于15分 奖金报销 (100%)"],
     ),
+    Section(
+        "罚款 (方案一)",
+        "Fines (plan 1, S2-A)",
+        "「(8)…售后問題不跟進…發現1次,罰款100元,累計3次,全組組員各罰款200元。」",
+        "AMB-65: 「累計3次」按个人还是全组计, 每月是否重新累计, 种子没说. 默认按个人、每月重新累计; "
+        "ALL 时把 History 表上以前各月的次数加进来. 每累计满 3 次, 全组每人罚 200 元. 罚款另行扣发, 不影响 30 分制. "
+        "/ Counted per person and anew each month by default; ALL adds the months on History.",
+        (
+            Setting("Fine_PerCase", "每次罚款 (元)", "Fine per case (元)", 100, fmt=MONEY),
+            Setting("Fine_Threshold", "累计次数", "Cases that fine the team", 3, "「累計3次」", valid=Between(1, 100, True)),
+            Setting("Fine_Team", "全组每人罚款 (元)", "Team fine each (元)", 200, fmt=MONEY),
+            policy("Fine_Scope", "累计范围", "Counted over", "template.fine_scope", "PERSON", "AMB-65"),
+            policy("Fine_Period", "累计期间", "Counted during", "template.fine_period", "MONTH", "AMB-65"),
+        ),
+    ),
+    money_section(),
 )
 
 COLUMNS = (
-    Input("name", "姓名", "Name", width=10),
-    Input("bonus_base", "当月奖金", "Month's bonus (元)", MONEY, Between(0, 100_000)),
+    Input("name", "姓名", "Name", width=10, keep=True),
+    Input("bonus_base", "当月奖金", "Month's bonus (元)", MONEY, Between(0, 100_000), keep=True),
     Input("composite", "业绩综合分", "Performance composite", "0.0", Between(0, 1000)),
     Input("att", "态度投诉", "Attitude complaints", valid=COUNT),
     Input("notes", "备注不清", "Unclear order notes", valid=COUNT),
@@ -128,52 +155,74 @@ COLUMNS = (
     Input("praise", "好评表扬", "Praised in reviews", valid=COUNT),
     Input("report", "汇报重大问题", "Major problems reported", valid=COUNT),
     Input("suggest", "建议被采纳", "Suggestions adopted", valid=COUNT),
-    Spill("rank_pts", "排名分", "Rank points", "=KPI_RANK_BONUS({composite*},Rank_Points,,Rank_TiePolicy)"),
+    Ranked("rank_pts", "排名分", "Rank points", "=KPI_RANK_BONUS({composite*},Rank_Points,,Rank_TiePolicy)",
+           by="composite"),
     Calc("gross", "底分+奖励", "Start + rewards",
          '=KPI_ADJUST(Budget_Start,{few..rank_pts},Reward_PerUnit,0,"LINEAR","NONE")'),
     Calc("points", "当月分数", "Month's points", "=KPI_TOTAL({gross},,{pen},Budget_Floor,Budget_Cap)"),
     Calc("cut", "奖金扣减", "Bonus cut", band_formula("points", "Budget"), PERCENT),
-    Calc("payable", "实发奖金", "Bonus paid (元)", '=IF(OR({cut}="",{bonus_base}=""),"",{bonus_base}*(1-{cut}))', MONEY),
+    Calc("payable", "实发奖金", "Bonus paid (元)",
+         '=IF(OR({cut}="",{bonus_base}=""),"",' + money("{bonus_base}*(1-{cut})") + ")", MONEY),
     Calc("probation", "留司查看", "On probation", "=KPI_PASS({major},1)"),
+    Input("follow", "售后未跟进", "After-sales problems not followed up", valid=COUNT),
+    Calc("follow_before", "以前各月未跟进", "Not followed up in earlier months",
+         '=IF(Fine_Period="ALL",' + all_months("follow") + ",0)"),
+    Calc("follow_cum", "累计未跟进", "Not followed up, counted", '=IF({follow}="","",{follow}+{follow_before})'),
+    Calc("team_fines", "触发全组罚款", "Team fines set off",
+         '=IF({follow}="","",INT({follow_cum}/Fine_Threshold)-INT({follow_before}/Fine_Threshold))'),
+    Calc("fine", "罚款", "Fines (元)",
+         '=IF({name}="","",' + money(
+             "{follow}*Fine_PerCase+Fine_Team*IF(Fine_Scope=\"PERSON\",SUM({team_fines*}),"
+             "INT(SUM({follow_cum*})/Fine_Threshold)-INT(SUM({follow_before*})/Fine_Threshold))") + ")", MONEY),
 )
 
-# name, bonus, composite, attitude, notes, price cuts, shirking, major, praise, reports, suggestions.
+HISTORY = (
+    Record("points", "当月分数", "Month's points"),
+    Record("payable", "实发奖金", "Bonus paid (元)", MONEY),
+    Record("follow", "售后未跟进", "Not followed up"),
+    Record("fine", "罚款", "Fines (元)", MONEY),
+)
+
+# name, bonus, composite, attitude, notes, price cuts, shirking, major, praise, reports, suggestions,
+# after-sales problems not followed up.
 SAMPLE = (
-    ("林小雨", 1500, 96.5, 0, 0, 0, 0, 0, 2, 0, 1),  # rank 1: 30 + 3 + 6 + 3 + 5 → capped 30
-    ("陈思思", 1500, 92.0, 1, 0, 0, 0, 0, 1, 0, 0),  # warning only
-    ("王可欣", 1500, 92.0, 2, 1, 0, 0, 0, 0, 0, 0),  # tied 2nd: 3 rank points each
-    ("张一帆", 1200, 88.0, 3, 2, 0, 0, 0, 0, 0, 0),  # 3 deduction events
-    ("李晓东", 1200, 85.5, 0, 0, 3, 0, 0, 0, 0, 0),  # price cuts: 2 charged × 2
-    ("刘佳", 1200, 83.0, 4, 3, 2, 2, 0, 0, 0, 0),  # 25 → −10 %? see tests
-    ("赵雨婷", 1200, 80.0, 5, 4, 2, 1, 0, 0, 0, 0),
-    ("孙铭", 1000, 78.5, 3, 3, 3, 3, 0, 0, 0, 0),
-    ("周子涵", 1000, 77.0, 0, 0, 0, 0, 1, 0, 0, 0),  # major error: −10, probation
-    ("吴昊", 1000, 76.0, 2, 2, 2, 2, 1, 0, 0, 0),
-    ("郑可", 1000, 90.0, 0, 0, 0, 0, 0, 0, 1, 2),
-    ("王宁", 1000, 74.5, 6, 5, 1, 1, 0, 1, 0, 0),
-    ("冯晓", 1000, 73.0, 1, 1, 1, 1, 0, 0, 0, 0),  # four warnings, no deduction
-    ("陈雨", 1000, 72.0, 0, 2, 0, 0, 0, 0, 0, 0),
-    ("褚佳怡", 1000, 70.0, 8, 6, 3, 3, 1, 0, 0, 0),  # far below 15
-    ("卫晨", 1000, 69.0, 2, 0, 0, 1, 0, 1, 1, 0),
-    ("蒋雯", 1000, 88.0, 0, 1, 0, 0, 0, 0, 0, 0),  # tied with 张一帆
-    ("沈梦", 1000, 66.0, 4, 4, 1, 0, 0, 0, 0, 0),
-    ("韩笑", _, _, _, _, _, _, _, _, _, _),  # on leave this month: blank
-    ("杨柳", 1000, 65.0, 3, 2, 2, 2, 0, 0, 0, 0),
-    ("朱琪", 1000, 64.0, 0, 0, 0, 0, 0, 0, 0, 0),
-    ("秦雪", 1000, 63.5, 1, 2, 1, 2, 0, 0, 0, 1),
+    ("林小雨", 1500, 96.5, 0, 0, 0, 0, 0, 2, 0, 1, 0),  # rank 1: 30 + 3 + 6 + 3 + 5 → capped 30
+    ("陈思思", 1500, 92.0, 1, 0, 0, 0, 0, 1, 0, 0, 0),  # warning only
+    ("王可欣", 1500, 92.0, 2, 1, 0, 0, 0, 0, 0, 0, 0),  # tied 2nd: 3 rank points each
+    ("张一帆", 1200, 88.0, 3, 2, 0, 0, 0, 0, 0, 0, 0),  # 3 deduction events
+    ("李晓东", 1200, 85.5, 0, 0, 3, 0, 0, 0, 0, 0, 0),  # price cuts: 2 charged × 2
+    ("刘佳", 1200, 83.0, 4, 3, 2, 2, 0, 0, 0, 0, 0),  # 25 → −10 %? see tests
+    ("赵雨婷", 1200, 80.0, 5, 4, 2, 1, 0, 0, 0, 0, 0),
+    ("孙铭", 1000, 78.5, 3, 3, 3, 3, 0, 0, 0, 0, 0),
+    ("周子涵", 1000, 77.0, 0, 0, 0, 0, 1, 0, 0, 0, 0),  # major error: −10, probation
+    ("吴昊", 1000, 76.0, 2, 2, 2, 2, 1, 0, 0, 0, 0),
+    ("郑可", 1000, 90.0, 0, 0, 0, 0, 0, 0, 1, 2, 0),
+    ("王宁", 1000, 74.5, 6, 5, 1, 1, 0, 1, 0, 0, 1),
+    ("冯晓", 1000, 73.0, 1, 1, 1, 1, 0, 0, 0, 0, 0),  # four warnings, no deduction
+    ("陈雨", 1000, 72.0, 0, 2, 0, 0, 0, 0, 0, 0, 0),
+    ("褚佳怡", 1000, 70.0, 8, 6, 3, 3, 1, 0, 0, 0, 0),  # far below 15
+    ("卫晨", 1000, 69.0, 2, 0, 0, 1, 0, 1, 1, 0, 0),
+    ("蒋雯", 1000, 88.0, 0, 1, 0, 0, 0, 0, 0, 0, 0),  # tied with 张一帆
+    ("沈梦", 1000, 66.0, 4, 4, 1, 0, 0, 0, 0, 0, 2),  # 2 problems not followed up (1 last month: the third under ALL, AMB-65)
+    ("韩笑", _, _, _, _, _, _, _, _, _, _, _),  # on leave this month: blank
+    ("杨柳", 1000, 65.0, 3, 2, 2, 2, 0, 0, 0, 0, 0),
+    ("朱琪", 1000, 64.0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
+    ("秦雪", 1000, 63.5, 1, 2, 1, 2, 0, 0, 0, 1, 0),
 )
 
 
-def generate(r, n: int) -> list[tuple]:
-    """n plausible CS staff: a few offences, occasional praise, a composite of 60–100."""
-    rows = []
-    for name in names(r, n):
-        rows.append((
-            name, r.choice((1000, 1200, 1500)), round(r.uniform(60, 100), 1), r.choice((0, 0, 1, 2, 3)),
-            r.choice((0, 0, 1, 2)), r.choice((0, 0, 0, 1, 2)), r.choice((0, 0, 1)), r.choice((0,) * 9 + (1,)),
-            r.choice((0, 0, 1)), r.choice((0,) * 5 + (1,)), r.choice((0, 0, 0, 1)),
-        ))
-    return rows
+
+# 沈梦 left one after-sales problem unfollowed last month (on History).
+PAST = (Past(1, "沈梦", {"follow": 1}),)
+
+
+def generate(r, i: int, name: str) -> tuple:
+    """A plausible CS employee: a few offences, occasional praise, a composite of 60–100."""
+    return (
+        name, r.choice((1000, 1200, 1500)), round(r.uniform(60, 100), 1), r.choice((0, 0, 1, 2, 3)),
+        r.choice((0, 0, 1, 2)), r.choice((0, 0, 0, 1, 2)), r.choice((0, 0, 1)), r.choice((0,) * 9 + (1,)),
+        r.choice((0, 0, 1)), r.choice((0,) * 5 + (1,)), r.choice((0, 0, 0, 1)), r.choice((0,) * 8 + (1,)),
+    )
 
 
 TEMPLATE = Template(
@@ -187,6 +236,8 @@ TEMPLATE = Template(
     columns=COLUMNS,
     sample=SAMPLE,
     generate=generate,
+    history=HISTORY,
+    past=PAST,
     summary=Summary(
         Distribution("奖金扣减分布", "Bonus cut distribution", "cut", "Budget_Points", 4),
         (
@@ -196,6 +247,7 @@ TEMPLATE = Template(
             Metric("实发奖金合计", "Bonus paid", '=SUMIF({payable*},">=0")', MONEY, "不含错误行 / rows with an error left out"),
             Metric("扣减合计", "Cut in total", '=SUMIF({bonus_base*},">=0")-SUMIF({payable*},">=0")', MONEY),
             Metric("留司查看人数", "On probation", "=COUNTIF({probation*},TRUE)"),
+            Metric("罚款合计 (方案一)", "Fines (plan 1)", '=SUMIF({fine*},">=0")', MONEY, "AMB-65"),
         ),
     ),
     results=(("points", "分数 Points"), ("cut", "扣减 Cut"), ("payable", "实发 Paid")),

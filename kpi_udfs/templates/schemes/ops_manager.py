@@ -11,6 +11,7 @@ from __future__ import annotations
 from ..blocks import (
     MONEY,
     PERCENT1,
+    TOTAL_HISTORY,
     item_table,
     report_bands_section,
     sales_formula,
@@ -19,7 +20,6 @@ from ..blocks import (
     step_formula,
     step_section,
 )
-from ..people import names
 from ..spec import BLANK, Between, Calc, Input, Section, Setting, Template
 
 _ = BLANK
@@ -79,8 +79,8 @@ RULES = (
 )
 
 COLUMNS = (
-    Input("name", "姓名", "Name", width=10),
-    Input("shop", "店铺", "Shop", width=14),
+    Input("name", "姓名", "Name", width=10, keep=True),
+    Input("shop", "店铺", "Shop", width=14, keep=True),
     Input("sales_target", "目标销售额", "Sales target (元)", MONEY, COUNT),
     Input("sales_actual", "实际销售额", "Actual sales (元)", MONEY, COUNT),
     Input("traffic_target", "计划流量", "Planned traffic", valid=COUNT),
@@ -129,20 +129,17 @@ SAMPLE = (
 )
 
 
-def generate(r, n: int) -> list[tuple]:
-    """n plausible shop managers: sales 75–150 % of target, traffic 80–120 %, small report misses."""
-    rows = []
-    for name in names(r, n):
-        target = r.choice((500_000, 800_000, 1_000_000, 1_500_000))
-        traffic = r.choice((50_000, 100_000, 150_000))
-        conv = round(r.uniform(0.02, 0.04), 3)
-        aov = r.choice((80, 120, 150, 200))
-        rows.append((
-            name, r.choice(_SHOPS), target, round(target * r.uniform(0.75, 1.5), -3), traffic,
-            round(traffic * r.uniform(0.8, 1.2)), conv, round(conv * r.uniform(0.8, 1.2), 4), aov,
-            round(aov * r.uniform(0.8, 1.3), 1), r.choice((0, 0, 1, 2)),
-        ))
-    return rows
+def generate(r, i: int, name: str) -> tuple:
+    """A plausible shop manager: sales 75–150 % of target, traffic 80–120 %, small report misses."""
+    target = r.choice((500_000, 800_000, 1_000_000, 1_500_000))
+    traffic = r.choice((50_000, 100_000, 150_000))
+    conv = round(r.uniform(0.02, 0.04), 3)
+    aov = r.choice((80, 120, 150, 200))
+    return (
+        name, r.choice(_SHOPS), target, round(target * r.uniform(0.75, 1.5), -3), traffic,
+        round(traffic * r.uniform(0.8, 1.2)), conv, round(conv * r.uniform(0.8, 1.2), 4), aov,
+        round(aov * r.uniform(0.8, 1.3), 1), r.choice((0, 0, 1, 2)),
+    )
 
 
 TEMPLATE = Template(
@@ -156,6 +153,7 @@ TEMPLATE = Template(
     columns=COLUMNS,
     sample=SAMPLE,
     generate=generate,
+    history=TOTAL_HISTORY,
     summary=score_band_summary(),
     results=(("r", "完成率 R"), ("p_sales", "销售 Sales"), ("total", "总分 Total")),
 )

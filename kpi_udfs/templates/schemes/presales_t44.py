@@ -1,15 +1,19 @@
-"""PreSales_T44 — pre-sales CS team KPI, SEED_RULES S0-F (tables 4.4, 4.5, 4.6).
+"""PreSales_T44 — pre-sales CS team KPI, SEED_RULES S0-F (tables 4.4, 4.5, 4.6), with the
+team's levels and promotion tenure of S0-C.
 
 Raw counts → rates X, Y, Z (KPI_RATE) → band points (KPI_BAND, KPI_MAP) → weighted total
 35/25/15/15/10 (KPI_WEIGHTED) → grade A–D (KPI_GRADE) and forced grades (KPI_FORCE_GRADES)
 → pay base and coefficient (KPI_MAP) → bonus with a visible mode (KPI_PAYOUT) → streak
-rewards (KPI_STREAK); the summary audits the 15/45/30/10 % quotas (KPI_QUOTA_CHECK).
+rewards over the months on History (KPI_STREAK); months at the current level, from
+History, against the promotion tenure (KPI_TENURE_OK, AMB-13/14/15); the summary audits
+the 15/45/30/10 % quotas (KPI_QUOTA_CHECK).
 """
 
 from __future__ import annotations
 
 from ..blocks import (
     MONEY,
+    PAY_HISTORY,
     PAY_RESULTS,
     PERCENT,
     PERCENT1,
@@ -17,13 +21,14 @@ from ..blocks import (
     band_section,
     map_table,
     pay_columns,
+    pay_past,
     pay_rules,
     pay_summary,
     weighted_formula,
     weights_section,
 )
-from ..people import names
-from ..spec import BLANK, Between, Calc, Input, Pick, Section, Template
+from ..layout import MONTH_FORMAT
+from ..spec import BLANK, Between, Calc, Field, Input, Past, Pick, Record, Section, Table, Template
 
 _ = BLANK
 COUNT = Between(0, 1_000_000, whole=True)
@@ -111,10 +116,37 @@ RULES = (
         streak_seed="「1、连续 2 个月为获得金牌客服,额外…奖励300~500 元/ 次;」「2、连续 3 个月为金牌客服底薪调整…200~500 元;」",
         streak_note="「金牌客服」本种子未定义, 取等级 A",
     ),
+    Section(
+        "客服分级与晋升 (S0-C)",
+        "Levels and promotion tenure (S0-C)",
+        "「一、客服分级:分为初级客服、中级客服、高级客服、资深客服四个类别。」「基本工资以客服职称划分」"
+        "「(8)必须在初级客服上工作满3个月以上才可提出晋升申请,并通过考核。」"
+        "「(12)必须在初级客服上工作满半年以上才可提出晋升申请,并通过考核。」",
+        "任职月数 = 本月与 History 上首次记为现职级的月份相差的整月数 (DATEDIF「m」, AMB-15), 满 3 个月含 3 "
+        "(「满3个月以上」). AMB-13: 晋升高级原文写「在初级客服上」满半年, 按明显本意读作在中级满 6 个月. "
+        "AMB-14: 资深的条件和各级底薪种子都没有给出 → 表中留空; 空格被用到时为 #N/A「rule missing」(高级员工的晋升检查), "
+        "填写后即可计算, 绝不默认. 「并通过考核」由主管另行确认. "
+        "/ Months at the level come from History; 资深 criteria and level pay are blank in the seed: #N/A until filled in.",
+        (
+            Table(
+                "Level",
+                "职级与晋升条件",
+                "Levels and promotion",
+                (Field("Key", "职级", "Level"), Field("Next", "可晋升至", "Next level"),
+                 Field("Months", "现职级满月数", "Months at this level"),
+                 Field("Pay", "职级底薪 (元)", "Level base pay (元)", MONEY)),
+                (("初级", "中级", 3, BLANK), ("中级", "高级", 6, BLANK), ("高级", "资深", BLANK, BLANK),
+                 ("资深", BLANK, BLANK, BLANK)),
+                ("「在初级客服上工作满3个月以上」", "「在初级客服上工作满半年以上」→ 读作中级满 6 个月 (AMB-13)",
+                 "资深的条件未给出 not given (AMB-14)", "最高级 top level; 各级底薪均未给出 (AMB-14)"),
+            ),
+        ),
+    ),
 )
 
 COLUMNS = (
-    Input("name", "姓名", "Name", width=10),
+    Input("name", "姓名", "Name", width=10, keep=True),
+    Input("level", "职级", "Level", valid=Pick("Level_Key"), keep=True),
     Input("inquiries", "询单人数", "Inquiring buyers", valid=COUNT),
     Input("payers", "最终付款人数", "Paying buyers", valid=COUNT),
     Input("cs_aov", "客服落实客单价", "CS-realised AOV (元)", MONEY, Between(0, 100_000)),
@@ -133,54 +165,91 @@ COLUMNS = (
     Calc("pp", "表现得分", "Performance points", "=KPI_MAP({perf},Perf_Key,Perf_Value)"),
     Calc("total", "加权总分", "Weighted total", weighted_formula("px", "pp"), "0.0"),
     *pay_columns(),
+    Calc("level_since", "任现职级起", "At this level since",
+         '=IF({level}="","",IF(COUNTIFS({H:name},{name},{H:level},{level})=0,This_Month,'
+         "MINIFS({H:month},{H:name},{name},{H:level},{level})))", MONTH_FORMAT),
+    Calc("level_months", "晋升所需月数", "Months needed to move up", "=KPI_MAP({level},Level_Key,Level_Months)"),
+    Calc("promotable", "可申请晋升", "May apply for promotion",
+         "=KPI_TENURE_OK({level_since},This_Month,{level_months})"),
 )
 
-# name, inquiries, payers, cs_aov, shop_aov, replied, received, resp (s), perf, m2, m1, special.
+HISTORY = (*PAY_HISTORY, Record("level", "职级", "Level"))
+
+# name, level, inquiries, payers, cs_aov, shop_aov, replied, received, resp (s), perf, special.
 # Totals by hand (SEED_RULES §6) are in tests/test_templates.py.
 SAMPLE = (
-    ("王静", 200, 114, 163.5, 150, 490, 500, 24, "良好", "B", "A", _),  # WE-6: 90 → B → 108 元
-    ("李娜", 180, 104, 170, 150, 396, 400, 22, "优秀", "A", "A", 300),  # 100 → A, three A in a row
-    ("张敏", 220, 110, 168, 150, 485, 500, 25, "良好", "B", "B", _),  # boundaries 50 %, 1.12, 97 %, 25 s: 88
-    ("刘洋", 200, 84, 162, 150, 480, 500, 28, "合格", "C", "C", _),  # X = 42 %: gap (AMB-18)
-    ("陈杰", 150, 90, 160, 150, 500, 500, 38, "优秀", "B", "C", _),  # T = 38 s: gap (AMB-19)
-    ("杨雪", 250, 130, 158, 150, 475, 500, 30, "合格", "D", "C", _),  # WE-1 X = 52 %: 68.5 → D
-    ("黄磊", 200, 70, 150, 150, 460, 500, 45, "差", "D", "D", _),  # 50: below 65, no grade, no bonus
-    ("赵婷", 300, 160, 180, 150, 490, 500, 20, "良好", "B", "A", _),  # 88, tied with 张敏
-    ("吴芳", 1000, 399, 162, 150, 485, 500, 28, "优秀", "C", "D", _),  # X = 39.9 % → 50 (WE-2): 71.5
-    ("周勇", 200, 116, 170, 150, 500, 500, 42, "良好", "A", "B", _),  # 90.5: B (CONTINUOUS), A if rounded
-    ("徐丽", 160, 92, 165, 150, 396, 400, 41, "良好", "B", "B", _),  # 85.5: C (CONTINUOUS)
-    ("孙强", 240, 140, 175, 150, 500, 500, 19, "良好", "A", "B", _),  # 98
-    ("马军", 200, 106, 171, 150, 500, 500, 21, "优秀", "B", "A", 500),  # 93
-    ("朱燕", 210, 120, 172, 150, 400, 400, 23, "良好", "B", "A", _),  # 98, three-way tie at the top
-    ("胡慧", 200, 102, 163, 150, 490, 500, 27, "良好", "C", "B", _),  # 80
-    ("郭颖", 200, 100, 162, 150, 480, 500, 30, "合格", "C", "C", _),  # 76: C at its lower bound
-    ("何欣怡", 200, 92, 163, 150, 490, 500, 25, "合格", "D", "C", _),  # 75: D at its upper bound
-    ("林子轩", 200, 90, 160, 150, 475, 500, 26, "良好", "D", "D", _),  # 65: D at its lower bound
-    ("罗浩然", 200, 95, 155, 150, 480, 500, 29, "优秀", "D", "D", _),  # 64.5: no grade; 65 → D if rounded
-    ("高雨桐", _, _, _, _, _, _, _, _, _, _, _),  # new this month: no data yet, blank results
-    ("郑思远", 200, 112, 170, 150, 500, 500, 20, _, "B", "B", _),  # rating not given yet: #VALUE! total
-    ("谢晓雯", 190, 110, 172, 150, 495, 500, 18, "良好", "A", "A", _),  # 98
-    ("宋俊杰", 120, 70, 164, 150, 392, 400, 18, "良好", "B", "B", _),  # 90, tied with 王静
-    ("唐一鸣", 200, 104, 161, 150, 478, 500, 29, "良好", "C", "D", _),  # 72
-    ("许诗涵", 200, 118, 165, 150, 490, 500, 27, "差", "C", "C", _),  # 84
+    ("王静", "初级", 200, 114, 163.5, 150, 490, 500, 24, "良好", _),  # WE-6: 90 → B → 108 元
+    ("李娜", "中级", 180, 104, 170, 150, 396, 400, 22, "优秀", 300),  # 100 → A, three A in a row
+    ("张敏", "初级", 220, 110, 168, 150, 485, 500, 25, "良好", _),  # boundaries 50 %, 1.12, 97 %, 25 s: 88
+    ("刘洋", "初级", 200, 84, 162, 150, 480, 500, 28, "合格", _),  # X = 42 %: gap (AMB-18)
+    ("陈杰", "中级", 150, 90, 160, 150, 500, 500, 38, "优秀", _),  # T = 38 s: gap (AMB-19)
+    ("杨雪", "初级", 250, 130, 158, 150, 475, 500, 30, "合格", _),  # WE-1 X = 52 %: 68.5 → D
+    ("黄磊", "初级", 200, 70, 150, 150, 460, 500, 45, "差", _),  # 50: below 65, no grade, no bonus
+    ("赵婷", "中级", 300, 160, 180, 150, 490, 500, 20, "良好", _),  # 88, tied with 张敏
+    ("吴芳", "初级", 1000, 399, 162, 150, 485, 500, 28, "优秀", _),  # X = 39.9 % → 50 (WE-2): 71.5
+    ("周勇", "中级", 200, 116, 170, 150, 500, 500, 42, "良好", _),  # 90.5: B (CONTINUOUS), A if rounded
+    ("徐丽", "初级", 160, 92, 165, 150, 396, 400, 41, "良好", _),  # 85.5: C (CONTINUOUS)
+    ("孙强", "高级", 240, 140, 175, 150, 500, 500, 19, "良好", _),  # 98; 资深 criteria missing (AMB-14)
+    ("马军", "中级", 200, 106, 171, 150, 500, 500, 21, "优秀", 500),  # 93
+    ("朱燕", "中级", 210, 120, 172, 150, 400, 400, 23, "良好", _),  # 98, three-way tie at the top
+    ("胡慧", "初级", 200, 102, 163, 150, 490, 500, 27, "良好", _),  # 80
+    ("郭颖", "初级", 200, 100, 162, 150, 480, 500, 30, "合格", _),  # 76: C at its lower bound
+    ("何欣怡", "初级", 200, 92, 163, 150, 490, 500, 25, "合格", _),  # 75: D at its upper bound
+    ("林子轩", "初级", 200, 90, 160, 150, 475, 500, 26, "良好", _),  # 65: D at its lower bound
+    ("罗浩然", "初级", 200, 95, 155, 150, 480, 500, 29, "优秀", _),  # 64.5: no grade; 65 → D if rounded
+    ("高雨桐", "初级", _, _, _, _, _, _, _, _, _),  # new this month: no data yet, blank results
+    ("郑思远", "初级", 200, 112, 170, 150, 500, 500, 20, _, _),  # rating not given yet: #VALUE! total
+    ("谢晓雯", "中级", 190, 110, 172, 150, 495, 500, 18, "良好", _),  # 98
+    ("宋俊杰", "初级", 120, 70, 164, 150, 392, 400, 18, "良好", _),  # 90, tied with 王静
+    ("唐一鸣", "初级", 200, 104, 161, 150, 478, 500, 29, "良好", _),  # 72
+    ("许诗涵", "初级", 200, 118, 165, 150, 490, 500, 27, "差", _),  # 84
 )
 
+# Pay grades of the two months before (2016-01, 2016-02), as their workbooks computed them.
+GRADES = {
+    "王静": ("B", "A"), "李娜": ("A", "A"), "张敏": ("B", "B"), "刘洋": ("C", "C"), "陈杰": ("B", "C"),
+    "杨雪": ("D", "C"), "黄磊": ("D", "D"), "赵婷": ("B", "A"), "吴芳": ("C", "D"), "周勇": ("A", "B"),
+    "徐丽": ("B", "B"), "孙强": ("A", "B"), "马军": ("B", "A"), "朱燕": ("B", "A"), "胡慧": ("C", "B"),
+    "郭颖": ("C", "C"), "何欣怡": ("D", "C"), "林子轩": ("D", "D"), "罗浩然": ("D", "D"),
+    "郑思远": ("B", "B"), "谢晓雯": ("A", "A"), "宋俊杰": ("B", "B"), "唐一鸣": ("C", "D"), "许诗涵": ("C", "C"),
+}
+# Months on History at each one's level before this month (longer for some): 王静 初级 since
+# 2015-12 (3 months by March: may apply), 李娜 中级 since 2015-09 (6 months), 张敏 since
+# 2016-01 (2: not yet), 马军 moved up to 中级 this month (no month at 中级 yet).
+SINCE = {"王静": 3, "李娜": 6, "张敏": 2, "孙强": 4, "朱燕": 5, "马军": 0}
+EARLIER = {"马军": "初级"}
 
-def generate(r, n: int) -> list[tuple]:
-    """n plausible pre-sales staff: conversion 35–65 %, AOV ratio 0.98–1.2, reply 93–100 %, 15–45 s."""
-    rows = []
-    for name in names(r, n):
-        inquiries = r.randint(80, 400)
-        payers = round(inquiries * r.uniform(0.35, 0.65))
-        received = r.randint(200, 600)
-        replied = min(received, round(received * r.uniform(0.93, 1.0)))
-        grades = ("A", "B", "C", "D")
-        rows.append((
-            name, inquiries, payers, round(150 * r.uniform(0.98, 1.2), 1), 150, replied, received,
-            r.randint(15, 45), r.choice(("优秀", "良好", "良好", "合格", "差")),
-            r.choice(grades), r.choice(grades), _,
-        ))
-    return rows
+
+def _past() -> tuple[Past, ...]:
+    pay = {(p.name, p.months_back): p.values for p in pay_past(GRADES)}
+    out = []
+    for name, level, *_ in SAMPLE:
+        if name not in GRADES and name not in SINCE:
+            continue  # new this month: nothing on History
+        since = SINCE.get(name, 2)
+        for back in range(max(since, 2), 0, -1):
+            values = dict(pay.get((name, back), {}))
+            values["level"] = level if back <= since else EARLIER[name]
+            out.append(Past(back, name, values))
+    return tuple(out)
+
+
+def generate(r, i: int, name: str) -> tuple:
+    """A plausible pre-sales employee: conversion 35–65 %, AOV ratio 0.98–1.2, reply 93–100 %, 15–45 s."""
+    inquiries = r.randint(80, 400)
+    received = r.randint(200, 600)
+    return (
+        name, r.choice(("初级", "初级", "中级", "中级", "高级")), inquiries, round(inquiries * r.uniform(0.35, 0.65)),
+        round(150 * r.uniform(0.98, 1.2), 1), 150, min(received, round(received * r.uniform(0.93, 1.0))), received,
+        r.randint(15, 45), r.choice(("优秀", "良好", "良好", "合格", "差")), _,
+    )
+
+
+def generate_past(rows: list[tuple], rng_of) -> list[Past]:
+    """Two earlier months each: pay grades as their workbooks computed them, the level unchanged."""
+    grades = {row[0]: tuple(rng_of(i).choices(("A", "B", "B", "C", "D"), k=2)) for i, row in enumerate(rows)}
+    level = {row[0]: row[1] for row in rows}
+    return [Past(p.months_back, p.name, {**p.values, "level": level[p.name]}) for p in pay_past(grades)]
 
 
 TEMPLATE = Template(
@@ -194,6 +263,9 @@ TEMPLATE = Template(
     columns=COLUMNS,
     sample=SAMPLE,
     generate=generate,
+    history=HISTORY,
+    past=_past(),
+    generate_past=generate_past,
     summary=pay_summary(),
     results=PAY_RESULTS,
 )
