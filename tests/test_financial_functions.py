@@ -139,3 +139,74 @@ def test_accrint_errors(tmp_path):
     }
     got = _both(tmp_path, cells)
     assert [got[f"A{i}"].code for i in range(1, 7)] == ["#NUM!", "#NUM!", "#NUM!", "#NUM!", "#VALUE!", "#NUM!"]
+
+
+def test_annuity_functions_microsoft_examples(tmp_path):
+    cells = {
+        "A1": "=PMT(0.08/12,10,10000)",  # MS "PMT function": -1,037.03
+        "A2": "=FV(0.06/12,10,-200,-500,1)",  # MS "FV function": 2,581.40
+        "A3": "=PV(0.08/12,12*20,500,,0)",  # MS "PV function": -59,777.15
+        "A4": "=NPER(0.12/12,-100,-1000,10000,1)",  # MS "NPER function": 59.6738657
+        "A5": "=IPMT(0.1/12,1,3*12,8000)",  # MS "IPMT function": -66.67
+        "A6": "=PPMT(0.1/12,1,2*12,2000)",  # MS "PPMT function": -75.62
+        "A7": "=CUMIPMT(0.09/12,30*12,125000,13,24,0)",  # MS: -11135.23213
+        "A8": "=CUMPRINC(0.09/12,30*12,125000,13,24,0)",  # MS: -934.1071234
+    }
+    got = _both(tmp_path, cells)
+    _close(got["A1"], -1037.03, rel=1e-5)
+    _close(got["A2"], 2581.40, rel=1e-5)
+    _close(got["A3"], -59777.15, rel=1e-7)
+    _close(got["A4"], 59.6738657, rel=1e-8)
+    _close(got["A5"], -66.67, rel=1e-4)
+    _close(got["A6"], -75.62, rel=1e-4)
+    _close(got["A7"], -11135.23213, rel=1e-9)
+    _close(got["A8"], -934.1071234, rel=1e-9)
+
+
+def test_annuity_functions_as_excel_cached_them(tmp_path):
+    # IronCalc FINANCIAL__PMT.xlsx F32/F33/F35, F8/G24, H9; IPMT_PPMT.xlsx G9/G13/G25;
+    # CUMPRINC_CUMIPMT.xlsx H6 (start 1.2 rounds up, end 8.53 is truncated); FV.xlsx
+    cells = {
+        "A1": "=PMT(0.2,3,-200,10,5)",  # any non-zero type is 1
+        "A2": "=PMT(0.2,4,-200,10,-1)",
+        "A3": "=PMT(0.2,5,-200,10,1.234)",
+        "A4": "=PMT(-3,5,100,300,1)",  # a rate at or below -1 is #NUM!
+        "A5": "=PMT(-1,1,-100)",
+        "A6": "=NPER(0,-133.33333333333334,100,300,1)",  # rate 0: -(pv+fv)/pmt
+        "B1": "=IPMT(0.1,-3,36,8000,0,1)",  # a period below 1 is #NUM!
+        "B2": "=IPMT(0.1,3.3,30,8000,10,1)",  # fractional periods are computed
+        "B3": "=IPMT(0.01,0.99999,36,8000,0,1)",
+        "B4": "=IPMT(0.1,4,3,8000,10,1)",  # a period of nper + 1 or more is #NUM!
+        "C1": "=CUMPRINC(0.01,36,8000,1.2,8.53,1)",
+        "C2": "=FV(-1,-2,1)",
+        "C3": "=PV(-1,20,300)",
+    }
+    got = _both(tmp_path, cells)
+    _close(got["A1"], 76.83150183150182)
+    _close(got["A2"], 62.82911077993046)
+    _close(got["A3"], 54.6101196875224)
+    assert got["A4"].code == got["A5"].code == "#NUM!"
+    _close(got["A6"], 3.0)
+    assert got["B1"].code == got["B3"].code == got["B4"].code == "#NUM!"
+    _close(got["B2"], -716.4227794432131)
+    _close(got["C1"], -1339.6579298169904)
+    assert got["C2"].code == got["C3"].code == "#DIV/0!"
+
+
+def test_nper_to_excels_last_digit_and_toolpak_ranges(tmp_path):
+    # formulacompiler FinancialFunctions.xlsx B45/B46 (the book compares them with "=");
+    # formulas test.xlsx DATE & TIME AH27, FINANCIAL AG13: an Analysis ToolPak function
+    # given a range of several cells where one value is expected is #VALUE!
+    cells = {
+        "A1": "=NPER(0.01,-100,-1000)",
+        "A2": "=NPER(0.01,-100,-1000,,1)",
+        "B1": 1, "C1": 2, "D1": 3,
+        "A3": "=YEARFRAC(B1:D1,200,0)",
+        "A4": "=CUMIPMT(B1:D1,5.5,125000,3,5,1)",
+        "A5": "=YEARFRAC(B1,200,0)",
+    }
+    got = _both(tmp_path, cells)
+    assert got["A1"] == -9.578594039813161
+    assert got["A2"] == -9.488095005505821
+    assert got["A3"].code == got["A4"].code == "#VALUE!"
+    assert isinstance(got["A5"], float)

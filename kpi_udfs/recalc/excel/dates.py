@@ -17,7 +17,7 @@ import re
 from typing import Any
 
 import numpy as np
-from formulas.functions import FoundError, wrap_ufunc
+from formulas.functions import FoundError, wrap_func, wrap_ufunc
 from formulas.tokens.operand import Error
 
 from ..evaluate.vec import Vec
@@ -219,7 +219,8 @@ FUNCTIONS = {"TODAY": f_today, "NOW": f_now}
 CORRECTIONS = {
     "DATEVALUE": wrap_ufunc(xdatevalue, input_parser=lambda *a: a),
     "TIMEVALUE": wrap_ufunc(xtimevalue, input_parser=lambda *a: a),
-    "YEARFRAC": wrap_ufunc(xyearfrac, input_parser=lambda *a: a, check_error=lambda *a: None),
+    # an Analysis ToolPak function: a range where one date is expected is #VALUE!
+    "YEARFRAC": wrap_func(xyearfrac),
 }
 
 

@@ -21,15 +21,16 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import math
 from typing import Any
 
 import numpy as np
 import schedula as sh
-from formulas.functions import FoundError, wrap_ufunc
+from formulas.functions import FoundError, wrap_func, wrap_ufunc
 from formulas.tokens.operand import Error
 
 from .bridge import is_omitted
-from .conversions import int_arg, num_arg, single
+from .conversions import int_arg, scalar_number, single
 from .dates import (
     basis_arg,
     date_serial,
@@ -44,9 +45,35 @@ _NUM = Error.errors["#NUM!"]
 _VALUE = Error.errors["#VALUE!"]
 
 
+_DIV0 = Error.errors["#DIV/0!"]
+
+
 def _number(value: Any) -> float:
-    """A numeric argument; TRUE/FALSE count as 1/0 (as Excel reads them in a call)."""
-    return num_arg(value, 0.0)
+    """A numeric argument: numeric text read, TRUE/FALSE 1/0, blank 0, an error raised."""
+    return scalar_number(single(value))
+
+
+def _strict_number(value: Any) -> float:
+    """A numeric argument that may not be TRUE/FALSE (#VALUE!)."""
+    if isinstance(single(value), (bool, np.bool_)):
+        raise FoundError(err=_VALUE)
+    return _number(value)
+
+
+def _power(base: float, exponent: float) -> float:
+    """base**exponent, #NUM! where it is no real number (a negative base to a fraction)."""
+    try:
+        return math.pow(base, exponent)
+    except (ValueError, OverflowError):
+        raise FoundError(err=_NUM) from None
+
+
+def _finite(x: float, error=_NUM) -> float:
+    if math.isnan(x):
+        raise FoundError(err=_NUM)
+    if math.isinf(x):
+        raise FoundError(err=error)
+    return x
 
 
 def _truth(value: Any, default: bool) -> bool:
@@ -183,13 +210,142 @@ def xaccrintm(issue, settlement, rate, par, basis=0):
     return par * rate * yearfrac(issue, settle, basis)
 
 
+# ---------------------------------------------------------------------------
+# Annuities: pv·(1+r)^n + pmt·(1+r·type)·((1+r)^n - 1)/r + fv = 0 (Microsoft's
+# "PV function"), pmt·n + pv + fv = 0 when r = 0; type is 1 for any non-zero value.
+# Each is evaluated in the order of operations that gives Excel's last digit (workbooks
+# compare these results with "="), e.g. NPER divides by ln(1 + r), not log1p(r).
+
+
+def _annuity_type(value: Any) -> int:
+    return 0 if _number(value) == 0 else 1
+
+
+def pmt(rate: float, nper: float, pv: float, fv: float, when: int) -> float:
+    if rate == 0:
+        if nper == 0:
+            raise FoundError(err=_NUM)
+        return -(pv + fv) / nper
+    if rate <= -1 or nper == 0:
+        raise FoundError(err=_NUM)
+    q = _power(1 + rate, nper)
+    return _finite(-(fv + pv * q) / ((1 + rate * when) * (q - 1) / rate))
+
+
+def fv(rate: float, nper: float, payment: float, pv: float, when: int) -> float:
+    if rate == 0:
+        return -pv - payment * nper
+    if rate == -1 and nper < 0:
+        raise FoundError(err=_DIV0)
+    q = _power(1 + rate, nper) if rate != -1 else 0.0 ** nper
+    return _finite(-(pv * q + payment * ((1 + rate * when) * (q - 1) / rate)), _DIV0)
+
+
+def pv(rate: float, nper: float, payment: float, fv: float, when: int) -> float:
+    if rate == 0:
+        return -fv - payment * nper
+    if rate == -1:
+        raise FoundError(err=_DIV0)
+    q = _power(1 + rate, nper)
+    return _finite(-(fv + payment * ((1 + rate * when) * (q - 1) / rate)) / q)
+
+
+def nper(rate: float, payment: float, pv: float, fv: float, when: int) -> float:
+    if rate == 0:
+        if payment == 0:
+            raise FoundError(err=_DIV0)
+        return -(fv + pv) / payment
+    if rate < -1:
+        raise FoundError(err=_NUM)
+    if payment == 0:
+        growth = -fv / pv if pv else math.nan
+    else:
+        term = payment * (1 + rate * when) / rate
+        growth = (term - fv) / (term + pv)
+    if not growth > 0:
+        raise FoundError(err=_NUM)
+    return _finite(math.log(growth) / math.log(1 + rate))
+
+
+def ipmt(rate: float, per: float, nper_: float, pv_: float, fv_: float, when: int) -> float:
+    """The interest part of payment ``per``: the balance after the payments before it,
+    times the rate (``per`` from 1 to below nper + 1, fractions allowed)."""
+    payment = pmt(rate, nper_, pv_, fv_, when)
+    if per < 1 or per >= nper_ + 1:
+        raise FoundError(err=_NUM)
+    if when and per == 1:
+        return 0.0
+    if when:
+        return (fv(rate, per - 2, payment, pv_, 1) - payment) * rate
+    return fv(rate, per - 1, payment, pv_, 0) * rate
+
+
+def ppmt(rate: float, per: float, nper_: float, pv_: float, fv_: float, when: int) -> float:
+    return pmt(rate, nper_, pv_, fv_, when) - ipmt(rate, per, nper_, pv_, fv_, when)
+
+
+def _xpmt(rate, nper_, pv_, fv_=0, when=0):
+    return pmt(_number(rate), _number(nper_), _number(pv_), _number(fv_), _annuity_type(when))
+
+
+def _xfv(rate, nper_, payment, pv_=0, when=0):
+    return fv(_number(rate), _number(nper_), _number(payment), _number(pv_), _annuity_type(when))
+
+
+def _xpv(rate, nper_, payment, fv_=0, when=0):
+    return pv(_number(rate), _number(nper_), _number(payment), _number(fv_), _annuity_type(when))
+
+
+def _xnper(rate, payment, pv_, fv_=0, when=0):
+    return nper(_number(rate), _number(payment), _number(pv_), _number(fv_), _annuity_type(when))
+
+
+def _xipmt(rate, per, nper_, pv_, fv_=0, when=0):
+    args = (_number(rate), _number(per), _number(nper_), _number(pv_), _number(fv_))
+    return ipmt(*args, _annuity_type(when))
+
+
+def _xppmt(rate, per, nper_, pv_, fv_=0, when=0):
+    args = (_number(rate), _number(per), _number(nper_), _number(pv_), _number(fv_))
+    return ppmt(*args, _annuity_type(when))
+
+
+def _cumulative(part):
+    """CUMIPMT / CUMPRINC: the interest or principal parts of payments ``start`` (rounded
+    up) to ``end`` (truncated); type must be 0 or 1, rate, nper and pv positive."""
+
+    def call(rate, nper_, pv_, start, end, when):
+        rate, nper_, pv_ = _strict_number(rate), _strict_number(nper_), _strict_number(pv_)
+        first, last = math.ceil(_strict_number(start)), math.trunc(_strict_number(end))
+        when = _strict_number(when)
+        if when not in (0, 1) or first > last or rate <= 0 or nper_ <= 0 or pv_ <= 0 or first < 1:
+            raise FoundError(err=_NUM)
+        return math.fsum(part(rate, float(k), nper_, pv_, 0.0, int(when)) for k in range(first, last + 1))
+
+    return call
+
+
 def _scalar(fn):
     """A function of single values, element by element over arrays, errors in any
     argument reported by the function's own reading of it."""
     return wrap_ufunc(fn, input_parser=lambda *a: a, check_error=lambda *a: None)
 
 
+def _toolpak(fn):
+    """A function of Excel's Analysis ToolPak (ACCRINT, CUMIPMT, TBILLEQ, …): its
+    arguments take single values only, a range of several cells is #VALUE!."""
+    return wrap_func(fn)
+
+
 CORRECTIONS = {
-    "ACCRINT": _scalar(xaccrint),
-    "ACCRINTM": _scalar(xaccrintm),
+    "ACCRINT": _toolpak(xaccrint),
+    "ACCRINTM": _toolpak(xaccrintm),
+    "PMT": _scalar(_xpmt),
+    "FV": _scalar(_xfv),
+    "PV": _scalar(_xpv),
+    "NPER": _scalar(_xnper),
+    "IPMT": _scalar(_xipmt),
+    "PPMT": _scalar(_xppmt),
+    "CUMIPMT": _toolpak(_cumulative(ipmt)),
+    "CUMPRINC": _toolpak(_cumulative(ppmt)),
 }
