@@ -210,3 +210,36 @@ def test_nper_to_excels_last_digit_and_toolpak_ranges(tmp_path):
     assert got["A2"] == -9.488095005505821
     assert got["A3"].code == got["A4"].code == "#VALUE!"
     assert isinstance(got["A5"], float)
+
+
+def test_mirr_and_treasury_bills(tmp_path):
+    flows = {f"A{i}": v for i, v in enumerate([-120000, 39000, 30000, 21000, 37000, 46000], start=1)}
+    cells = {
+        **flows,
+        "B1": "=MIRR(A1:A6,10%,12%)",  # MS "MIRR function": 12.61 %
+        "B2": "=MIRR(A1:A4,10%,12%)",  # -4.80 %
+        "B3": "=MIRR(A1:A6,10%,14%)",  # 13.48 %
+        # IronCalc MIRR.xlsx: no positive flow -1, no negative one #DIV/0!, a finance
+        # rate of -1 keeps the first (only negative) flow
+        "C1": -6, "D1": -1, "E1": -2, "F1": "=MIRR(C1:E1,0.1,0.2)",
+        "C2": 5, "D2": 6, "E2": 6, "F2": "=MIRR(C2:E2,0.1,0.2)",
+        "C3": -5, "D3": 2, "E3": 4, "F3": "=MIRR(C3:E3,-1,0.2)",
+        # MS "TBILLEQ/TBILLPRICE/TBILLYIELD function"
+        "G1": "=TBILLEQ(DATE(2008,3,31),DATE(2008,6,1),9.14%)",
+        "G2": "=TBILLPRICE(DATE(2008,3,31),DATE(2008,6,1),9%)",
+        "G3": "=TBILLYIELD(DATE(2008,3,31),DATE(2008,6,1),98.45)",
+        # IronCalc TBILLs.xlsx D6, D8: a leap year's 366 days is still one year; a day more is #NUM!
+        "G4": "=TBILLEQ(14640,14640+366,0.5)",
+        "G5": "=TBILLEQ(1000,1366,0.5)",
+    }
+    got = _both(tmp_path, cells)
+    _close(got["B1"], 0.126094, rel=1e-5)
+    _close(got["B2"], -0.048044655, rel=1e-7)
+    _close(got["B3"], 0.134759111, rel=1e-7)
+    assert got["F1"] == -1.0 and got["F2"].code == "#DIV/0!"
+    _close(got["F3"], 0.13137084989847603)
+    _close(got["G1"], 0.094151494, rel=1e-8)
+    _close(got["G2"], 98.45, rel=1e-12)
+    _close(got["G3"], 0.091417, rel=1e-5)  # documented as 9.1417 %
+    _close(got["G4"], 0.8522961312491701)
+    assert got["G5"].code == "#NUM!"

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import schedula as sh
 from formulas.functions import FoundError, wrap_func, wrap_ufunc
-from formulas.tokens.operand import Error
+from formulas.tokens.operand import Error, XlError
 
 from .bridge import is_omitted
 from .conversions import int_arg, scalar_number, single
@@ -325,6 +325,117 @@ def _cumulative(part):
     return call
 
 
+# ---------------------------------------------------------------------------
+# Cash flows
+
+
+def range_numbers(values: Any) -> list[float]:
+    """The numbers of a range or array argument, in order; text, TRUE/FALSE and blanks
+    are skipped, an error is raised (a single value counts as a one-cell range)."""
+    out = []
+    for v in np.asarray(values, dtype=object).ravel():
+        if isinstance(v, XlError):
+            raise FoundError(err=v)
+        if isinstance(v, (bool, np.bool_, str)) or v is sh.EMPTY or v is None:
+            continue
+        out.append(float(v))
+    return out
+
+
+def _npv(rate: float, values: list[float]) -> float:
+    return sum(v / (1 + rate) ** (i + 1) for i, v in enumerate(values))
+
+
+def xmirr(values, finance_rate, reinvest_rate):
+    """MIRR as Microsoft documents it:
+    ((-NPV(reinvest, positives)·(1+reinvest)^n) / (NPV(finance, negatives)·(1+finance)))^(1/(n-1)) - 1,
+    no negative value #DIV/0!, no positive one -1; a rate of -1 keeps the finite limit
+    of its term (the last positive value; the first value when it is the only negative)."""
+    flows = range_numbers(values)
+    finance, reinvest = _number(finance_rate), _number(reinvest_rate)
+    positives = [v if v >= 0 else 0.0 for v in flows]
+    negatives = [v if v < 0 else 0.0 for v in flows]
+    last_negative = max((i for i, v in enumerate(flows) if v < 0), default=-1)
+    n = len(flows)
+    if last_negative < 0 or n < 2:
+        raise FoundError(err=_DIV0)
+    try:
+        top = positives[-1] if reinvest == -1 else -_npv(reinvest, positives) * (1 + reinvest) ** n
+        if finance == -1:
+            bottom = negatives[0] if last_negative == 0 else math.inf
+        else:
+            bottom = _npv(finance, negatives) * (1 + finance)
+        result = math.pow(top / bottom, 1 / (n - 1)) - 1
+    except ValueError:
+        raise FoundError(err=_NUM) from None
+    except (OverflowError, ZeroDivisionError):
+        raise FoundError(err=_DIV0) from None
+    return _finite(result, _DIV0)
+
+
+# ---------------------------------------------------------------------------
+# Treasury bills: settlement and maturity truncated to days, maturity at most one
+# (calendar) year after settlement; a discount or price ≤ 0 is #NUM!.
+
+
+def _tbill_days(settlement: Any, maturity: Any) -> int:
+    for v in (settlement, maturity):
+        if isinstance(single(v), (bool, np.bool_)):
+            raise FoundError(err=_VALUE)
+    start, end = date_serial(settlement), date_serial(maturity)
+    if start >= end:
+        raise FoundError(err=_NUM)
+    a, b = serial_to_date(start), serial_to_date(end)
+    try:
+        year_later = a.replace(year=a.year + 1)
+    except ValueError:  # 29 February
+        year_later = dt.date(a.year + 1, 3, 1)
+    if b > year_later:
+        raise FoundError(err=_NUM)
+    return end - start
+
+
+def xtbillprice(settlement, maturity, discount):
+    days = _tbill_days(settlement, maturity)
+    discount = _strict_number(discount)
+    if discount <= 0:
+        raise FoundError(err=_NUM)
+    price = 100 * (1 - discount * days / 360)
+    if price <= 0:
+        raise FoundError(err=_NUM)
+    return price
+
+
+def xtbillyield(settlement, maturity, price):
+    days = _tbill_days(settlement, maturity)
+    price = _strict_number(price)
+    if price <= 0:
+        raise FoundError(err=_NUM)
+    return (100 - price) / price * 360 / days
+
+
+def xtbilleq(settlement, maturity, discount):
+    """The bond-equivalent yield: 365·d/(360 - d·days) up to 182 days; beyond, the
+    root of the half-year compounding equation (Microsoft's "TBILLEQ function"; the
+    year is 366 days when the bill runs 366)."""
+    days = _tbill_days(settlement, maturity)
+    discount = _strict_number(discount)
+    if discount <= 0:
+        raise FoundError(err=_NUM)
+    if days < 183:
+        return _finite(365 * discount / (360 - discount * days), _DIV0)
+    year = 366.0 if days == 366 else 365.0
+    price = 1 - days * discount / 360  # per 1 of face value
+    extra = days - year / 2
+    a = extra * price / (2 * year)
+    b = price * (0.5 + extra / year)
+    c = price - 1
+    try:
+        return _finite((-b + math.sqrt(b * b - 4 * a * c)) / (2 * a), _DIV0)
+    except (ValueError, ZeroDivisionError):
+        raise FoundError(err=_NUM) from None
+
+
 def _scalar(fn):
     """A function of single values, element by element over arrays, errors in any
     argument reported by the function's own reading of it."""
@@ -348,4 +459,9 @@ CORRECTIONS = {
     "PPMT": _scalar(_xppmt),
     "CUMIPMT": _toolpak(_cumulative(ipmt)),
     "CUMPRINC": _toolpak(_cumulative(ppmt)),
+    "MIRR": wrap_func(xmirr),
+    "_XLFN.MIRR": wrap_func(xmirr),
+    "TBILLEQ": _toolpak(xtbilleq),
+    "TBILLPRICE": _toolpak(xtbillprice),
+    "TBILLYIELD": _toolpak(xtbillyield),
 }
