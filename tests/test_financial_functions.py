@@ -243,3 +243,43 @@ def test_mirr_and_treasury_bills(tmp_path):
     _close(got["G3"], 0.091417, rel=1e-5)  # documented as 9.1417 %
     _close(got["G4"], 0.8522961312491701)
     assert got["G5"].code == "#NUM!"
+
+
+def test_depreciation(tmp_path):
+    cells = {
+        # MS "VDB function"
+        "A1": "=VDB(2400,300,10*365,0,1)",
+        "A2": "=VDB(2400,300,10*12,0,1)",
+        "A3": "=VDB(2400,300,10,0,1)",
+        "A4": "=VDB(2400,300,10*12,6,18)",
+        "A5": "=VDB(2400,300,10*12,6,18,1.5)",
+        "A6": "=VDB(2400,300,10,0,0.875,1.5)",
+        # xlcalculator VDB.xlsx D26, D27, F23: periods counted from a fractional start,
+        # straight line over the life left from there
+        "A7": "=VDB(1,0,14,2.5,3.5,1.25,FALSE)",
+        "A8": "=VDB(1,0,14,11.5,12.5,1.25,FALSE)",
+        "A9": "=VDB(1,0,14,13.5,14,1.25,FALSE)",
+        "A10": "=VDB(1,0,14,13,14,1.25,FALSE)",
+        # MS "DB function", "DDB function"
+        "B1": "=DB(1000000,100000,6,1,7)",
+        "B2": "=DB(1000000,100000,6,7,7)",
+        "B3": "=DDB(2400,300,10,2,1.5)",
+        "B4": "=DDB(2400,300,10,10)",
+        # IronCalc DB_DDB.xlsx G30, H36, H42: a cost of 0 or a salvage above the cost
+        # depreciates nothing; a period beyond the life is #NUM!
+        "B5": "=DB(0,10,4,1,2)",
+        "B6": "=DDB(23.89,34.78,4,3,2)",
+        "B7": "=DDB(23,10,4,5,2)",
+    }
+    got = _both(tmp_path, cells)
+    for ref, want in (("A1", 1.32), ("A2", 40.0), ("A3", 480.0), ("A4", 396.31), ("A5", 311.81), ("A6", 315.0)):
+        _close(got[ref], want, rel=5e-3 if ref == "A1" else 2e-5)
+    _close(got["A7"], 0.07074765193864536)
+    _close(got["A8"], 0.06872629045468406)
+    _close(got["A9"], 0.03436314522734203)
+    _close(got["A10"], 0.06866789938377948)
+    _close(got["B1"], 186083.33, rel=1e-7)
+    _close(got["B2"], 15845.10, rel=1e-6)
+    _close(got["B3"], 306.00, rel=1e-12)
+    _close(got["B4"], 22.12, rel=1e-3)
+    assert got["B5"] == 0.0 and got["B6"] == 0.0 and got["B7"].code == "#NUM!"
