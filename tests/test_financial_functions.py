@@ -283,3 +283,26 @@ def test_depreciation(tmp_path):
     _close(got["B3"], 306.00, rel=1e-12)
     _close(got["B4"], 22.12, rel=1e-3)
     assert got["B5"] == 0.0 and got["B6"] == 0.0 and got["B7"].code == "#NUM!"
+
+
+def test_xnpv(tmp_path):
+    # MS "XNPV function": 2,086.65 (values A1:A5, dates B1:B5, 9 %)
+    flows = [-10000, 2750, 4250, 3250, 2750]
+    dates = [dt.datetime(2008, 1, 1), dt.datetime(2008, 3, 1), dt.datetime(2008, 10, 30),
+             dt.datetime(2009, 2, 15), dt.datetime(2009, 4, 1)]
+    cells = {f"A{i}": v for i, v in enumerate(flows, start=1)}
+    cells.update({f"B{i}": d for i, d in enumerate(dates, start=1)})
+    cells.update({
+        "C1": "=XNPV(0.09,A1:A5,B1:B5)",
+        # IronCalc XNPV.xlsx Q7/Q8, S2: a blank or text value, or fewer values than
+        # dates, is #NUM!; formulas test.xlsx Z56: a rate TRUE is #VALUE!
+        "C2": "=XNPV(0.09,A1:A6,B1:B6)",
+        "A7": "x", "B7": dt.datetime(2009, 5, 1),
+        "C3": "=XNPV(0.09,A1:A7,B1:B7)",
+        "C4": "=XNPV(0.09,A1:A4,B1:B5)",
+        "C5": "=XNPV(TRUE,A1:A5,B1:B5)",
+        "C6": "=XNPV(0,A1:A5,B1:B5)",
+    })
+    got = _both(tmp_path, cells)
+    _close(got["C1"], 2086.65, rel=5e-6)
+    assert [got[f"C{i}"].code for i in range(2, 7)] == ["#NUM!", "#NUM!", "#NUM!", "#VALUE!", "#NUM!"]

@@ -32,6 +32,7 @@ from formulas.tokens.operand import Error, XlError
 from .bridge import is_omitted
 from .conversions import int_arg, scalar_number, single
 from .dates import (
+    MAX_SERIAL,
     basis_arg,
     date_serial,
     days_360,
@@ -446,6 +447,35 @@ def range_numbers(values: Any) -> list[float]:
     return out
 
 
+def _flow_numbers(values: Any, other) -> list[float]:
+    """XNPV's values or dates: every cell a number; an error is passed on, a blank is
+    #NUM!, text or TRUE/FALSE ``other``."""
+    out = []
+    for v in np.asarray(values, dtype=object).ravel():
+        if isinstance(v, XlError):
+            raise FoundError(err=v)
+        if v is sh.EMPTY or v is None:
+            raise FoundError(err=_NUM)
+        if isinstance(v, (bool, np.bool_, str)):
+            raise FoundError(err=other)
+        out.append(float(v))
+    return out
+
+
+def xxnpv(rate, values, dates):
+    """XNPV (Microsoft's "XNPV function"): Σ vᵢ/(1+rate)^((dᵢ-d₁)/365), dates truncated
+    to days; #NUM! for a rate ≤ 0, values and dates of different counts, a date before
+    the first or outside Excel's dates, a blank or text value; a rate TRUE/FALSE #VALUE!."""
+    rate = _strict_number(rate)
+    flows = _flow_numbers(values, _NUM)
+    days = [math.floor(d) for d in _flow_numbers(dates, _VALUE)]
+    if not flows or len(flows) != len(days) or rate <= 0:
+        raise FoundError(err=_NUM)
+    if any(d < days[0] or d < 0 or d > MAX_SERIAL for d in days):
+        raise FoundError(err=_NUM)
+    return _finite(sum(v / (1 + rate) ** ((d - days[0]) / 365) for v, d in zip(flows, days, strict=True)))
+
+
 def _npv(rate: float, values: list[float]) -> float:
     return sum(v / (1 + rate) ** (i + 1) for i, v in enumerate(values))
 
@@ -564,6 +594,7 @@ CORRECTIONS = {
     "CUMIPMT": _toolpak(_cumulative(ipmt)),
     "CUMPRINC": _toolpak(_cumulative(ppmt)),
     "MIRR": wrap_func(xmirr),
+    "XNPV": wrap_func(xxnpv),
     "DB": _scalar(xdb),
     "DDB": _scalar(xddb),
     "VDB": _scalar(xvdb),
