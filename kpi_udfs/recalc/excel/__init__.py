@@ -1,7 +1,8 @@
 """Excel's functions, by family, as the evaluator calls them.
 
 Each family module (:mod:`.logic`, :mod:`.math`, :mod:`.statistics`, :mod:`.text`,
-:mod:`.lookup`, :mod:`.information`, :mod:`.dates`, :mod:`.engineering`, :mod:`.regression`, with :mod:`.criteria` and
+:mod:`.lookup`, :mod:`.information`, :mod:`.dates`, :mod:`.engineering`, :mod:`.regression`,
+:mod:`.sorting`, with :mod:`.criteria` and
 :mod:`.database`) holds:
 
 * ``FUNCTIONS``: functions computed here over whole blocks of rows
@@ -21,12 +22,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from ..evaluate.vec import Unsupported, Vec
-from . import dates, engineering, information, logic, lookup, math, regression, statistics, text
+from . import dates, engineering, information, logic, lookup, math, regression, sorting, statistics, text
 
 #: Functions whose value changes without any input changing.
 VOLATILE = frozenset({"TODAY", "NOW", "RAND", "RANDBETWEEN", "RANDARRAY"})
 
-_FAMILIES = (logic, math, engineering, statistics, regression, text, lookup, information, dates)
+_FAMILIES = (logic, math, engineering, statistics, regression, text, lookup, sorting, information, dates)
 
 
 def corrections() -> dict:

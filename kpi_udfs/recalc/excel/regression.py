@@ -14,7 +14,7 @@ pycel test book's cached values show.
 Shapes (Microsoft's LINEST page): known_y in one column makes each column of known_x a
 variable, in one row each row; a single variable may be of any shape equal to
 known_y's. Sizes that do not fit are #REF!, anything but a number in the data
-#VALUE! (an error in it, that error), a y ≤ 0 for LOGEST/GROWTH #NUM!. The statistics
+#VALUE! (an error too, as the formulas test book shows), a y ≤ 0 for LOGEST/GROWTH #NUM!. The statistics
 array is {mp…m1,b; sep…se1,seb; r²,sey; F,df; ssreg,ssresid}, #N/A elsewhere and for
 seb without a constant; F is #NUM! where ssresid is 0 (a residual within rounding of
 the fit, 1e-12 of y's spread, counts as 0: Excel's F for y = x - 1 is #NUM!). LOGEST's statistics are those
@@ -45,17 +45,15 @@ COLLINEAR = 1e-12
 def _cells(value: Any) -> np.ndarray:
     """A range or array argument as a 2-D object array."""
     if isinstance(value, XlError):
-        raise FoundError(err=value)
+        raise FoundError(err=_VALUE)
     arr = np.asarray(value, dtype=object)
     return arr.reshape(1, 1) if arr.ndim == 0 else arr.reshape(arr.shape[0], -1) if arr.ndim != 2 else arr
 
 
 def _numbers(arr: np.ndarray) -> np.ndarray:
-    """Cells as floats: anything but a number is #VALUE! (an error, that error)."""
+    """Cells as floats: anything but a number (an error too) is #VALUE!."""
     out = np.empty(arr.shape, dtype=float)
     for idx, v in np.ndenumerate(arr):
-        if isinstance(v, XlError):
-            raise FoundError(err=v)
         if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)) or is_omitted(v):
             raise FoundError(err=_VALUE)
         out[idx] = float(v)
@@ -70,7 +68,7 @@ def _flag(value: Any, default: bool) -> bool:
     if is_omitted(value) or value is sh.EMPTY or value is None:
         return default
     if isinstance(value, XlError):
-        raise FoundError(err=value)
+        raise FoundError(err=_VALUE)
     if isinstance(value, str):
         if value.upper() in ("TRUE", "FALSE"):
             return value.upper() == "TRUE"
