@@ -2,7 +2,7 @@
 
 Each family module (:mod:`.logic`, :mod:`.math`, :mod:`.statistics`, :mod:`.text`,
 :mod:`.lookup`, :mod:`.information`, :mod:`.dates`, :mod:`.engineering`, :mod:`.regression`,
-:mod:`.sorting`, with :mod:`.criteria` and
+:mod:`.sorting`, :mod:`.text_search`, with :mod:`.criteria` and
 :mod:`.database`) holds:
 
 * ``FUNCTIONS``: functions computed here over whole blocks of rows
@@ -22,12 +22,24 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from ..evaluate.vec import Unsupported, Vec
-from . import dates, engineering, information, logic, lookup, math, regression, sorting, statistics, text
+from . import (
+    dates,
+    engineering,
+    information,
+    logic,
+    lookup,
+    math,
+    regression,
+    sorting,
+    statistics,
+    text,
+    text_search,
+)
 
 #: Functions whose value changes without any input changing.
 VOLATILE = frozenset({"TODAY", "NOW", "RAND", "RANDBETWEEN", "RANDARRAY"})
 
-_FAMILIES = (logic, math, engineering, statistics, regression, text, lookup, sorting, information, dates)
+_FAMILIES = (logic, math, engineering, statistics, regression, text, text_search, lookup, sorting, information, dates)
 
 
 def corrections() -> dict:
