@@ -248,6 +248,15 @@ def _multiples(q: float, up: bool) -> float:
         return float(r)
     return float(math.ceil(q) if up else math.floor(q))
 
+def _quotient_of(x: float, s: float) -> float:
+    """x / s, #NUM! where it overflows (CEILING(709,1E-307): more multiples than a
+    number holds)."""
+    q = x / s
+    if not math.isfinite(q):
+        raise FoundError(err=_NUM)
+    return q
+
+
 def _floor_ceiling(kind: str) -> Callable[..., Any]:
     def fn(number: Any, significance: Any = None, mode: Any = None) -> Any:
         x = scalar_number(number)
@@ -268,11 +277,11 @@ def _floor_ceiling(kind: str) -> Callable[..., Any]:
                 raise FoundError(err=_NUM)
             # the quotient's ceiling (floor) times the significance: CEILING(-2.5,-2) = -4,
             # CEILING(-2.5,2) = -2, FLOOR(-2.5,2) = -4
-            return _multiples(x / s, up=kind == "CEILING") * s
+            return _multiples(_quotient_of(x, s), up=kind == "CEILING") * s
         s = abs(s)
         if s == 0:
             return 0.0
-        q = x / s
+        q = _quotient_of(x, s)
         if kind in ("CEILING.MATH", "CEILING.PRECISE", "ISO.CEILING"):
             up = not (x < 0 and m != 0 and kind == "CEILING.MATH")
             return (_multiples(q, up=True) if up else _multiples(q, up=False)) * s
