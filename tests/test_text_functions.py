@@ -1,4 +1,4 @@
-"""TEXTBEFORE and TEXTAFTER against Excel's own values.
+"""Text functions (TEXTBEFORE, TEXTAFTER, BAHTTEXT…) against Excel's own values.
 
 Expected values: the cached values Excel saved in IronCalc's TEXT__TEXTBEFORE_TEXTAFTER
 test book and in the `formulas` package's test book (shared corpus), same inputs.
@@ -32,3 +32,14 @@ def test_textafter_and_textbefore_as_excel(tmp_path):
     assert [_show(got[f"C{r}"]) for r in range(1, 12)] == [
         "#N/A", "#VALUE!", "me@example.com", "you@example.com", "UE", "#N/A", "", "#DIV/0!", " 456 the 891",
         "#VALUE!", "#VALUE!"]
+
+
+def test_bahttext_in_thai_words(tmp_path):
+    # Microsoft's BAHTTEXT page: 1234 is หนึ่งพันสองร้อยสามสิบสี่บาทถ้วน; the rest are the
+    # cached values of the `formulas` test book (157, 65.8, -1, TRUE, an empty cell).
+    got = _both(tmp_path, {"A1": "=BAHTTEXT(1234)", "A2": "=BAHTTEXT(157)", "A3": "=BAHTTEXT(65.8)",
+                           "A4": "=BAHTTEXT(-1)", "A5": "=BAHTTEXT(TRUE)", "A6": "=BAHTTEXT(Z1)",
+                           "A7": '=BAHTTEXT("ciao")'})
+    assert [_show(got[f"A{r}"]) for r in range(1, 8)] == [
+        "หนึ่งพันสองร้อยสามสิบสี่บาทถ้วน", "หนึ่งร้อยห้าสิบเจ็ดบาทถ้วน", "หกสิบห้าบาทแปดสิบสตางค์",
+        "ลบหนึ่งบาทถ้วน", "หนึ่งบาทถ้วน", "ศูนย์บาทถ้วน", "#VALUE!"]
