@@ -6,6 +6,8 @@ test book and in the `formulas` package's test book (shared corpus), same inputs
 
 from __future__ import annotations
 
+from openpyxl.worksheet.formula import ArrayFormula
+
 from kpi_udfs.errors import KpiError
 from tests.test_recalc_excel_values import _both
 
@@ -43,3 +45,30 @@ def test_bahttext_in_thai_words(tmp_path):
     assert [_show(got[f"A{r}"]) for r in range(1, 8)] == [
         "หนึ่งพันสองร้อยสามสิบสี่บาทถ้วน", "หนึ่งร้อยห้าสิบเจ็ดบาทถ้วน", "หกสิบห้าบาทแปดสิบสตางค์",
         "ลบหนึ่งบาทถ้วน", "หนึ่งบาทถ้วน", "ศูนย์บาทถ้วน", "#VALUE!"]
+
+
+def test_search_with_excel_wildcards(tmp_path):
+    # IronCalc's TEXT__FIND_SEARCH book (cached values).
+    cases = [("ns??i", "Einstein", 3), ("ns?i", "Einstein", "#VALUE!"), ("*~?", "Late?", 1), ("~?", "Late?", 5),
+             ("Lat???", "Late", "#VALUE!"), ("~*", "Ho*la", 3), ("~~", "Hi ~Bang!", 4), ("~", "Hello", 1),
+             ("~d", "My dear", 4), ("~~*", "Ho*la", "#VALUE!"), ("国?港", "中国香港", 2), ("h", "Hello", 1)]
+    cells = {f"A{i + 1}": f'=SEARCH("{f}","{w}")' for i, (f, w, _) in enumerate(cases)}
+    cells |= {"B1": 2, "B2": 123, "B3": "=SEARCH(B1,B2)", "B4": '=SEARCH("ana","ana",2)', "B5": '=SEARCH("Hey","Hey",0)'}
+    got = _both(tmp_path, cells)
+    assert [_show(got[f"A{i + 1}"]) for i in range(len(cases))] == [want for *_, want in cases]
+    assert [_show(got[c]) for c in ("B3", "B4", "B5")] == [2, "#VALUE!", "#VALUE!"]
+
+
+def test_regex_functions(tmp_path):
+    # IronCalc's TEXT__REGEX book and the `formulas` test book (cached values): every
+    # match spills as a row, groups too (#N/A for one that took no part).
+    got = _both(tmp_path, {
+        "A1": "LonelyPlanet", "A2": "JamesBond",
+        "B1": ArrayFormula("B1:C1", '=REGEXEXTRACT(A1,"[A-Z][a-z]+",1)'),
+        "B2": ArrayFormula("B2:D2", '=REGEXEXTRACT("1a2b3c","((\\d)[bc]+|(3c))",2)'),
+        "B3": '=REGEXREPLACE(A2,"([A-Z][a-z]+)([A-Z][a-z]+)","$2, $1 $2")', "B4": '=REGEXTEST("Mr. Sherlock","[A-Z]her")',
+        "B5": '=REGEXEXTRACT("abc","x")', "B6": '=REGEXEXTRACT("abc","b",2)',
+    })
+    assert (got["B1"], got["C1"]) == ("Lonely", "Planet")
+    assert (got["B2"], got["C2"], _show(got["D2"])) == ("2b", "2", "#N/A")
+    assert (got["B3"], got["B4"], _show(got["B5"]), _show(got["B6"])) == ("Bond, James Bond", True, "#N/A", "#VALUE!")

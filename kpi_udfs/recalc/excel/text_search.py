@@ -1,6 +1,11 @@
-"""TEXTBEFORE and TEXTAFTER as Excel computes them.
+"""Searching in text as Excel does: TEXTBEFORE, TEXTAFTER, SEARCH and the REGEX functions.
 
-Microsoft's TEXTBEFORE/TEXTAFTER pages, with the edges read from the cached values of
+SEARCH reads ? * and ~ as Excel's wildcards (:func:`wildcard_pattern`); REGEXEXTRACT
+spills every match (return_mode 1) or the groups (2) as a row, REGEXREPLACE reads
+$1 as a group, REGEXTEST looks anywhere in the text (each function's docstring says
+whose cached values show it).
+
+TEXTBEFORE and TEXTAFTER follow Microsoft's TEXTBEFORE/TEXTAFTER pages, with the edges read from the cached values of
 IronCalc's TEXT__TEXTBEFORE_TEXTAFTER test book (saved by Excel), whose reading
 IronCalc's own implementation follows:
 
@@ -21,6 +26,7 @@ IronCalc's own implementation follows:
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -30,6 +36,7 @@ from formulas.tokens.operand import Error, XlError
 
 from ..evaluate.vec import number_to_text
 from .bridge import is_omitted
+from .text import _elementwise
 
 _VALUE = Error.errors["#VALUE!"]
 _NA = Error.errors["#N/A"]
@@ -147,3 +154,162 @@ def _text_split(after: bool):
 
 
 CORRECTIONS = {"TEXTBEFORE": wrap_func(_text_split(False)), "TEXTAFTER": wrap_func(_text_split(True))}
+
+
+def _regex_values(text: Any, pattern: Any, mode: Any, case: Any) -> list:
+    """REGEXEXTRACT's values for one text: the first match (mode 0), every match (1) or
+    the first match's groups (2; a group that took no part is #N/A, no groups #VALUE!);
+    no match #N/A."""
+    s, p = as_text(text), as_text(pattern)
+    m = math.trunc(_number(mode, 0.0))
+    c = math.trunc(_number(case, 0.0))
+    if m not in (0, 1, 2) or c not in (0, 1):
+        raise FoundError(err=_VALUE)
+    try:
+        rx = re.compile(p, re.IGNORECASE if c == 1 else 0)
+    except re.error:
+        raise FoundError(err=_VALUE) from None
+    if m == 1:
+        found = [x.group(0) for x in rx.finditer(s)]
+        if not found:
+            raise FoundError(err=_NA)
+        return found
+    first = rx.search(s)
+    if first is None:
+        raise FoundError(err=_NA)
+    if m == 0:
+        return [first.group(0)]
+    if not first.groups():
+        raise FoundError(err=_VALUE)
+    return [_NA if g is None else g for g in first.groups()]
+
+
+def xregexextract(text, pattern, return_mode=None, case_sensitivity=None):
+    """REGEXEXTRACT (Microsoft's page; cached values of IronCalc's TEXT__REGEX book and
+    the `formulas` test book): several values spill as a row; over an array of texts,
+    each element gives its first value."""
+    args = [text, pattern, return_mode, case_sensitivity]
+    grids = [np.asarray(a, dtype=object) if isinstance(a, np.ndarray) else None for a in args]
+    if all(g is None or g.size == 1 for g in grids):
+        one = [a.ravel()[0] if isinstance(a, np.ndarray) else a for a in args]
+        for a in one:
+            if isinstance(a, XlError):
+                raise FoundError(err=a)
+        return np.array([_regex_values(*one)], dtype=object).view(Array)
+    shaped = [np.full((1, 1), a, dtype=object) if g is None else (g.reshape(1, -1) if g.ndim < 2 else g)
+              for a, g in zip(args, grids, strict=True)]
+    try:
+        shaped = np.broadcast_arrays(*shaped)
+    except ValueError:
+        raise FoundError(err=_VALUE) from None
+    out = np.empty(shaped[0].shape, dtype=object)
+    for idx in np.ndindex(out.shape):
+        try:
+            cells = [g[idx] for g in shaped]
+            bad = next((c for c in cells if isinstance(c, XlError)), None)
+            if bad is not None:
+                raise FoundError(err=bad)
+            out[idx] = _regex_values(*cells)[0]
+        except FoundError as ex:
+            out[idx] = ex.err
+    return out.view(Array)
+
+
+CORRECTIONS["REGEXEXTRACT"] = wrap_func(xregexextract)
+
+
+def _regex(pattern: Any, case: Any):
+    c = math.trunc(_number(case, 0.0))
+    if c not in (0, 1):
+        raise FoundError(err=_VALUE)
+    try:
+        return re.compile(as_text(pattern), re.IGNORECASE if c == 1 else 0)
+    except re.error:
+        raise FoundError(err=_VALUE) from None
+
+
+def _expand(match, replacement: str) -> str:
+    """A REGEXREPLACE replacement: $n (or ${n}) is group n, $$ a dollar sign."""
+
+    def group(m):
+        if m.group(0) == "$$":
+            return "$"
+        n = m.group(1) or m.group(2)
+        try:
+            return match.group(int(n) if n.isdigit() else n) or ""
+        except (IndexError, re.error):
+            return m.group(0)
+
+    return re.sub(r"\$\$|\$(\d+)|\$\{(\w+)\}", group, replacement)
+
+
+def _one(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        if value.size != 1:
+            raise FoundError(err=_VALUE)
+        value = value.ravel()[0]
+    if isinstance(value, XlError):
+        raise FoundError(err=value)
+    return value
+
+
+def xregexreplace(text, pattern, replacement, occurrence=None, case_sensitivity=None):
+    """REGEXREPLACE (Microsoft's page; IronCalc's TEXT__REGEX book): occurrence 0 (the
+    default) replaces every match, n the n-th, -n the n-th from the end; over arrays,
+    element by element."""
+    s, rx = as_text(_one(text)), _regex(_one(pattern), _one(case_sensitivity))
+    repl = as_text(_one(replacement))
+    n = math.trunc(_number(_one(occurrence), 0.0))
+    matches = list(rx.finditer(s))
+    chosen = matches if n == 0 else ([matches[n - 1]] if 0 < n <= len(matches) else
+                                     [matches[n]] if -len(matches) <= n < 0 else [])
+    out, at = [], 0
+    for m in chosen:
+        out.append(s[at:m.start()])
+        out.append(_expand(m, repl))
+        at = m.end()
+    out.append(s[at:])
+    return "".join(out)
+
+
+def xregextest(text, pattern, case_sensitivity=None):
+    """REGEXTEST: whether the pattern matches anywhere in the text."""
+    return _regex(_one(pattern), _one(case_sensitivity)).search(as_text(_one(text))) is not None
+
+
+CORRECTIONS["REGEXREPLACE"] = wrap_func(_elementwise(xregexreplace))
+CORRECTIONS["REGEXTEST"] = wrap_func(_elementwise(xregextest))
+
+
+def wildcard_pattern(find: str) -> str:
+    """A SEARCH pattern as a regular expression: ? any one character, * any run, ~
+    makes the next character literal (a final ~ stands for nothing)."""
+    out, i = [], 0
+    while i < len(find):
+        ch = find[i]
+        if ch == "~":
+            if i + 1 < len(find):
+                out.append(re.escape(find[i + 1]))
+            i += 2
+            continue
+        out.append("." if ch == "?" else ".*?" if ch == "*" else re.escape(ch))
+        i += 1
+    return "".join(out)
+
+
+def xsearch(find_text, within_text, start_num=None):
+    """SEARCH: where find_text first occurs in within_text from start_num on, ignoring
+    case, with wildcards (IronCalc's TEXT__FIND_SEARCH book: SEARCH("~","Hello") is 1,
+    SEARCH("~d","My dear") 4, SEARCH(2,123) 2); not found, or a start_num below 1 or
+    past the text, #VALUE!."""
+    find, within = as_text(_one(find_text)), as_text(_one(within_text))
+    start = math.trunc(_number(_one(start_num), 1.0))
+    if start < 1 or start > len(within) + (0 if find else 1):
+        raise FoundError(err=_VALUE)
+    m = re.compile(wildcard_pattern(find), re.IGNORECASE | re.DOTALL).search(within, start - 1)
+    if m is None:
+        raise FoundError(err=_VALUE)
+    return float(m.start() + 1)
+
+
+CORRECTIONS["SEARCH"] = wrap_func(_elementwise(xsearch))
