@@ -23,3 +23,12 @@ def test_ceiling_with_more_multiples_than_a_number_holds_is_num(tmp_path):
                            "A5": "=CEILING(709,1E-300)"})
     assert [_show(got[f"A{r}"]) for r in range(1, 5)] == ["#NUM!"] * 4
     assert got["A5"] == 709
+
+
+def test_round_of_text_that_is_no_number_is_value(tmp_path):
+    # IronCalc's MATH_AND_TRIGONOMETRY__ROUND book: ROUND(1.745,"Zero") and
+    # ROUND("uno",0) are #VALUE!; numeric text is read, and the first argument's error
+    # comes first.
+    got = _both(tmp_path, {"A1": '=ROUND(1.745,"Zero")', "A2": '=ROUND("uno",0)', "A3": '=ROUNDUP("ciao",0)',
+                           "A4": '=ROUNDDOWN("2.55",1)', "A5": '=ROUND(1/0,"x")'})
+    assert [_show(got[f"A{r}"]) for r in range(1, 6)] == ["#VALUE!", "#VALUE!", "#VALUE!", 2.5, "#DIV/0!"]

@@ -25,7 +25,7 @@ from formulas.tokens.operand import Error
 
 from ...errors import KpiError
 from ...numeric import excel_round
-from ..evaluate.vec import ERR_VALUE, NUMBER, Vec, as_numbers, first_error, native_error, text_to_number
+from ..evaluate.vec import ERR_VALUE, NUMBER, Vec, as_numbers, native_error, text_to_number
 from .arguments import aggregate_numbers, arg_count, flat_rows, number_column, row_first_error, rows_of
 from .bridge import OMITTED, is_omitted
 from .conversions import int_arg, num_arg, scalar_number, single, text_number
@@ -80,10 +80,14 @@ def _round(ctx, args, mode: str) -> Vec:
     arg_count("ROUND", args, 1, 2)
     a = args[0].ev(ctx)
     b = args[1].ev(ctx) if len(args) > 1 else Vec.const(0.0)
-    x, _ = as_numbers(a)
-    d, _ = as_numbers(b)
-    errors = first_error(a, b)
+    x, ex = as_numbers(a)
+    d, ed = as_numbers(b)
     shape = np.broadcast_shapes(a.shape, b.shape)
+    errors = None  # the first argument's error (text that is no number: #VALUE!) first
+    for e in (ex, ed):
+        if e is not None:
+            e = np.broadcast_to(e, shape)
+            errors = np.array(e, dtype=object) if errors is None else np.where(errors == None, e, errors)  # noqa: E711
     with np.errstate(all="ignore"):
         xs = np.where(np.isfinite(x), x, 0.0)
         ds = np.where(np.isfinite(d), d, 0.0)
