@@ -461,7 +461,7 @@ class Index(ReferenceFunction):
         if not 2 <= len(args) <= 4:
             return Vec.const(_VALUE)
         if ctx.m == 1:
-            many = [a.ev(ctx) for a in args[1:3] if not a.is_missing]
+            many = [a.ev(ctx) for a in args[1:4] if not a.is_missing]
             if any(v.size > 1 for v in many):  # INDEX(range, {1;3}): one result per number
                 return _elementwise(ctx, args, self)
         if args[0].refs(ctx) is not None:
@@ -470,6 +470,18 @@ class Index(ReferenceFunction):
                 return fast
             return read_refs(ctx, self.refs(ctx, args))
         arr = args[0].ev(ctx)
+        if len(args) > 3 and not args[3].is_missing:  # an array has one area: another is #REF!
+            area, ea = _numbersper_row(ctx, args[3], ctx.m, 1.0)
+            if ea is not None or (area != 1).any():
+                bad = [ea[i] if ea is not None and ea[i] is not None else (_REF if area[i] != 1 else None)
+                       for i in range(ctx.m)]
+                if ctx.m == 1:
+                    return Vec.const(bad[0]) if bad[0] is not None else self._array(ctx, args, arr)
+                return _stack([Vec.const(b) if b is not None else self._array(ctx, args, arr).row(i)
+                               for i, b in enumerate(bad)])
+        return self._array(ctx, args, arr)
+
+    def _array(self, ctx, args, arr) -> Vec:
         picks = self._picks(ctx, args, lambda i: arr.shape[1:])
         vecs = []
         for i, p in enumerate(picks):
