@@ -32,3 +32,23 @@ def test_round_of_text_that_is_no_number_is_value(tmp_path):
     got = _both(tmp_path, {"A1": '=ROUND(1.745,"Zero")', "A2": '=ROUND("uno",0)', "A3": '=ROUNDUP("ciao",0)',
                            "A4": '=ROUNDDOWN("2.55",1)', "A5": '=ROUND(1/0,"x")'})
     assert [_show(got[f"A{r}"]) for r in range(1, 6)] == ["#VALUE!", "#VALUE!", "#VALUE!", 2.5, "#DIV/0!"]
+
+
+def test_seriessum(tmp_path):
+    # IronCalc's MATH_AND_TRIGONOMETRY__SERIESSUM book (cached values).
+    got = _both(tmp_path, {"A1": "=SERIESSUM(2,0,1,{1,2,3})", "A2": "=SERIESSUM(0.5,1,2,{2,2,2})",
+                           "A3": "=SERIESSUM(0,0,2,{1,2,3})", "A4": "=SERIESSUM(TRUE,0,1,{1,2})",
+                           "A5": "=SERIESSUM(-1,0,2,{1,2,3})"})
+    assert [_show(got[f"A{r}"]) for r in range(1, 6)] == [17, 1.3125, "#NUM!", "#VALUE!", 6]
+
+
+def test_number_systems_between_radixes(tmp_path):
+    # IronCalc's ENGINEERING__NUMBER_SYSTEMS book (cached values): a negative number
+    # (ten digits, top bit set) gives ten digits whatever places says, but places is
+    # still checked; HEX2BIN beyond 511 is #NUM! as Microsoft's page documents.
+    got = _both(tmp_path, {"A1": '=BIN2HEX("1110111011",4)', "A2": '=BIN2OCT("1100011011",2.3)',
+                           "A3": '=OCT2HEX("4000000000",2)', "A4": '=BIN2HEX("1100011011",11)',
+                           "A5": '=BIN2HEX("1100011011",TRUE)', "A6": "=BIN2OCT(Z1)", "A7": '=HEX2BIN("1FF")',
+                           "A8": '=HEX2BIN("200")', "A9": "=BIN2HEX(1111,6)"})
+    assert [_show(got[f"A{r}"]) for r in range(1, 10)] == [
+        "FFFFFFFFBB", "7777777433", "FFE0000000", "#NUM!", "#VALUE!", "0", "111111111", "#NUM!", "00000F"]

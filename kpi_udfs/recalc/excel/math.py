@@ -6,7 +6,7 @@ ROUNDDOWN (on the decimal value Excel shows: ROUND((41.9+58.8)/2, 1) is 50.4), A
 SUMPRODUCT (text, booleans and empty cells count 0; arrays of different shapes are
 #VALUE!).
 
-Corrected in `formulas`' table (:data:`CORRECTIONS`, called row by row): TRUNC;
+Corrected in `formulas`' table (:data:`CORRECTIONS`, called row by row): TRUNC; SERIESSUM;
 FLOOR, CEILING and their .MATH/.PRECISE/ISO variants (signs, modes, quotients within
 binary noise of a whole number); QUOTIENT, COMBIN, COMBINA, BASE; DEC2BIN/DEC2OCT/DEC2HEX with two's complement as documented; the
 number-system and COMPLEX functions taking a one-cell range; SEQUENCE.
@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import schedula as sh
 from formulas.functions import Array, FoundError, wrap_func, wrap_ufunc
-from formulas.tokens.operand import Error
+from formulas.tokens.operand import Error, XlError
 
 from ...errors import KpiError
 from ...numeric import excel_round
@@ -201,10 +201,45 @@ def _scalar_lifted(fn: Callable[..., Any]) -> Callable[..., Any]:
     return lifted
 
 #: `formulas` functions that fail on a 1×1 range where a single value works.
-SCALAR_ONLY = (
-    "BIN2HEX", "BIN2OCT", "HEX2BIN", "HEX2OCT",
-    "OCT2BIN", "OCT2HEX", "COMPLEX",
-)  # fmt: skip
+SCALAR_ONLY = ("COMPLEX",)
+
+#: Each radix's range as ten digits of two's complement (DEC2BIN's -512..511…).
+_BITS = {2: 9, 8: 29, 16: 39}
+
+
+def _radix_to_radix(source: int, target: int) -> Callable[..., Any]:
+    """BIN2HEX, BIN2OCT, HEX2BIN, HEX2OCT, OCT2BIN and OCT2HEX as Microsoft documents
+    them: up to ten digits, ten with the top bit set being negative (two's complement);
+    a negative result is ten digits whatever ``places`` says (IronCalc's
+    ENGINEERING__NUMBER_SYSTEMS book: BIN2HEX("1110111011",4) is FFFFFFFFBB), though
+    ``places`` is still checked as in DEC2BIN (:func:`_dec_to`)."""
+    to_decimal = _dec_to(target, _BITS[target])
+
+    def convert(number: Any, places: Any = OMITTED) -> str:
+        number = single(number)
+        if isinstance(number, (bool, np.bool_)):
+            raise FoundError(err=_VALUE)
+        if number is sh.EMPTY or is_omitted(number) or number == "":
+            text = "0"  # an empty cell (xlcalculator's BASES book: BIN2OCT of one is "0")
+        elif isinstance(number, str):
+            text = number
+        else:
+            if float(number) != math.trunc(float(number)) or float(number) < 0:
+                raise FoundError(err=_NUM)
+            text = str(math.trunc(float(number)))
+        if not text or len(text) > 10:
+            raise FoundError(err=_NUM)
+        try:
+            n = int(text, source)
+        except ValueError:
+            raise FoundError(err=_NUM) from None
+        if text.startswith("-") or text.startswith("+"):
+            raise FoundError(err=_NUM)
+        if len(text) == 10 and n >= source**10 // 2:
+            n -= source**10
+        return to_decimal(float(n), places)
+
+    return convert
 
 def _dec_to(radix: int, bits: int) -> Callable[..., Any]:
     """DEC2BIN (radix 2, -512..511), DEC2OCT (8, 2**29) and DEC2HEX (16, 2**39) as
@@ -251,6 +286,40 @@ def _multiples(q: float, up: bool) -> float:
     if abs(q - r) <= 1e-12 * abs(q):
         return float(r)
     return float(math.ceil(q) if up else math.floor(q))
+
+def _plain_number(v: Any) -> float:
+    """A number argument where TRUE/FALSE are #VALUE! (SERIESSUM)."""
+    v = single(v)
+    if isinstance(v, (bool, np.bool_)):
+        raise FoundError(err=_VALUE)
+    return scalar_number(v)
+
+
+def xseriessum(x: Any, n: Any, m: Any, coefficients: Any) -> float:
+    """SERIESSUM: a1·x^n + a2·x^(n+m) + …, Microsoft's page; TRUE for x, or a coefficient
+    that is no number, is #VALUE!; 0 to a power ≤ 0 #NUM! (IronCalc's
+    MATH_AND_TRIGONOMETRY__SERIESSUM book: SERIESSUM(0,0,2,{1,2,3}) is #NUM!)."""
+    xv, nv, mv = _plain_number(x), _plain_number(n), _plain_number(m)
+    total = 0.0
+    cells = np.asarray(coefficients, dtype=object).ravel() if isinstance(coefficients, np.ndarray) else [coefficients]
+    for i, a in enumerate(cells):
+        if a is sh.EMPTY:
+            continue
+        if isinstance(a, XlError):
+            raise FoundError(err=a)
+        if isinstance(a, (bool, np.bool_, str)):
+            raise FoundError(err=_VALUE)
+        power = nv + i * mv
+        if xv == 0 and power <= 0:
+            raise FoundError(err=_NUM)
+        try:
+            total += float(a) * xv**power
+        except (OverflowError, ZeroDivisionError):
+            raise FoundError(err=_NUM) from None
+        if isinstance(total, complex) or not math.isfinite(total):
+            raise FoundError(err=_NUM)
+    return total
+
 
 def _quotient_of(x: float, s: float) -> float:
     """x / s, #NUM! where it overflows (CEILING(709,1E-307): more multiples than a
@@ -379,9 +448,15 @@ def _corrections() -> dict[str, Any]:
         "COMBIN": wrap_ufunc(_combin),
         "COMBINA": wrap_ufunc(_combina),
         "BASE": wrap_ufunc(_base),
+        "SERIESSUM": wrap_func(xseriessum),
     }
     for name, radix, bits in (("DEC2BIN", 2, 9), ("DEC2OCT", 8, 29), ("DEC2HEX", 16, 39)):
         out[name] = wrap_func(_dec_to(radix, bits))
+    names = {2: "BIN", 8: "OCT", 16: "HEX"}
+    for source in names:
+        for target in names:
+            if source != target:
+                out[f"{names[source]}2{names[target]}"] = wrap_func(_radix_to_radix(source, target))
     for kind in ("FLOOR", "CEILING", "FLOOR.MATH", "CEILING.MATH", "FLOOR.PRECISE", "CEILING.PRECISE", "ISO.CEILING"):
         out[kind] = wrap_ufunc(_floor_ceiling(kind), input_parser=lambda *a: a, check_error=lambda *a: None)
     for name in SCALAR_ONLY:
