@@ -6,6 +6,8 @@ in each test) for the same inputs.
 
 from __future__ import annotations
 
+import pytest
+
 from kpi_udfs.errors import KpiError
 from tests.test_recalc_excel_values import _both
 
@@ -52,3 +54,12 @@ def test_number_systems_between_radixes(tmp_path):
                            "A8": '=HEX2BIN("200")', "A9": "=BIN2HEX(1111,6)"})
     assert [_show(got[f"A{r}"]) for r in range(1, 10)] == [
         "FFFFFFFFBB", "7777777433", "FFE0000000", "#NUM!", "#VALUE!", "0", "111111111", "#NUM!", "00000F"]
+
+
+def test_imargument_of_imaginary_numbers(tmp_path):
+    # IronCalc's ENGINEERING__COMPLEXs book: IMARGUMENT("5i") is π/2, of "1.2E-45-3i"
+    # -π/2, of "1E-20" 0; of 0, #DIV/0! (Microsoft's page).
+    got = _both(tmp_path, {"A1": '=IMARGUMENT("5i")', "A2": '=IMARGUMENT("1.2E-45-3i")', "A3": '=IMARGUMENT("1E-20")',
+                           "A4": '=IMARGUMENT("0")', "A5": '=IMARGUMENT("1-2j")'})
+    assert [_show(got[f"A{r}"]) for r in range(1, 5)] == [1.5707963267948966, -1.5707963267948966, 0, "#DIV/0!"]
+    assert got["A5"] == pytest.approx(-1.1071487177940906, rel=1e-14)

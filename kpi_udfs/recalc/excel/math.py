@@ -9,7 +9,7 @@ SUMPRODUCT (text, booleans and empty cells count 0; arrays of different shapes a
 Corrected in `formulas`' table (:data:`CORRECTIONS`, called row by row): TRUNC; SERIESSUM;
 FLOOR, CEILING and their .MATH/.PRECISE/ISO variants (signs, modes, quotients within
 binary noise of a whole number); QUOTIENT, COMBIN, COMBINA, BASE; DEC2BIN/DEC2OCT/DEC2HEX with two's complement as documented; the
-number-system and COMPLEX functions taking a one-cell range; SEQUENCE.
+number-system and COMPLEX functions taking a one-cell range; IMARGUMENT; SEQUENCE.
 """
 
 from __future__ import annotations
@@ -183,6 +183,21 @@ def _complex_suffix(original: Callable[..., Any]) -> Callable[..., Any]:
         return original(real, imag, suffix)
 
     return fn
+
+
+def _imargument():
+    """IMARGUMENT: the angle atan2(imaginary, real), #DIV/0! only for 0 itself
+    (IronCalc's ENGINEERING__COMPLEXs book: IMARGUMENT("5i") is π/2, of "1E-20" 0)."""
+    import functools
+
+    from formulas.functions.eng import _xim2num
+
+    def angle(z: complex) -> Any:
+        if z == 0:
+            return _DIV0
+        return math.atan2(z.imag, z.real)
+
+    return wrap_func(functools.partial(_xim2num, angle))
 
 
 def _scalar_lifted(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -464,4 +479,5 @@ def _corrections() -> dict[str, Any]:
     from formulas.functions.eng import xcomplex
 
     out["COMPLEX"] = wrap_func(_scalar_lifted(_complex_suffix(xcomplex)))
+    out["IMARGUMENT"] = _imargument()
     return out
