@@ -30,3 +30,24 @@ def test_index_area_numbers_one_by_one_and_arrays_have_one_area(tmp_path):
     # area 3 of two areas is #REF!; area 1 gives C1, area 2 D1
     assert [_show(got[f"G{r}"]) for r in (1, 2, 3)] == ["#REF!", -1.1, 2.1]
     assert [_show(got[f"H{r}"]) for r in (1, 2, 3)] == ["#REF!", "#DIV/0!", 3]
+
+
+def test_vlookup_and_hlookup_check_their_arguments_first(tmp_path):
+    # IronCalc's LOOKUP_AND_REFERENCE__HVLOOKUP book and formulacompiler's LookupFunctions
+    # book (cached values): an index of 0 is #VALUE! (not the last column), an error as the
+    # index or match type is that error, a single text as the table #VALUE!, TRUE #N/A.
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "S"
+    for r, (a, b) in enumerate([(10, "ten"), (20, "twenty"), (30, "thirty")], start=1):
+        ws[f"A{r}"], ws[f"B{r}"] = a, b
+    cells = {"D1": "=VLOOKUP(20,A1:B3,0)", "D2": "=VLOOKUP(20,A1:B3,1/0)", "D3": '=VLOOKUP(20,"Nothing",1)',
+             "D4": "=HLOOKUP(20,TRUE,1)", "D5": "=VLOOKUP(20,A1:B3,2,1/0)", "D6": "=VLOOKUP(20,A1:B3,2)",
+             "D7": "=VLOOKUP(25,A1:B3,{2,1})"}
+    for ref, f in cells.items():
+        ws[ref] = f
+    path = tmp_path / "book.xlsx"
+    wb.save(path)
+    got = _evaluate_both(path)
+    assert [_show(got[f"D{r}"]) for r in range(1, 8)] == [
+        "#VALUE!", "#DIV/0!", "#VALUE!", "#N/A", "#DIV/0!", "twenty", "twenty"]

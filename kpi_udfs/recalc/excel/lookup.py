@@ -10,7 +10,8 @@ VLOOKUP and MATCH over a constant table have whole-block forms (the keys sorted 
 ``searchsorted`` for every row); inputs they do not cover (wildcards, approximate
 lookups over mixed keys, booleans…) go to the row form, `formulas`' function.
 LOOKUP (both forms, Excel's binary search), XLOOKUP and XMATCH are corrected in
-`formulas`' table (:data:`CORRECTIONS`).
+`formulas`' table (:data:`CORRECTIONS`); VLOOKUP and HLOOKUP's row form checks the
+index and match type as Excel does before `formulas` looks up.
 """
 
 from __future__ import annotations
@@ -41,8 +42,8 @@ from ..graph.compile import read_refs
 from .arguments import arg_count, constant, per_row, with_row_errors
 from .arguments import check_not_near as _check_not_near
 from .arguments import has_wildcard as _has_wildcard
-from .bridge import is_omitted
-from .conversions import single
+from .bridge import OMITTED, is_omitted
+from .conversions import single, text_number
 
 _NA = native_error(NA)
 _REF = native_error(REF)
@@ -909,7 +910,45 @@ FUNCTIONS = {
 #: Whole-block forms for common inputs; other inputs go to the row form.
 WHOLE_BLOCK_FORMS = {"VLOOKUP": f_vlookup, "MATCH": f_match}
 
+def _checked_table_lookup(name: str):
+    """VLOOKUP/HLOOKUP of `formulas` with Excel's argument checks first (IronCalc's
+    LOOKUP_AND_REFERENCE__HVLOOKUP book, formulacompiler's LookupFunctions book): an
+    error as the index or match type is that error, an index below 1 #VALUE! (`formulas`
+    read 0 as the last column), a table that is a single text #VALUE! (TRUE #N/A)."""
+
+    def fn(value, table, index, match_type=OMITTED):
+        try:
+            return checked(value, table, index, match_type)
+        except FoundError as ex:
+            return ex.err
+
+    def checked(value, table, index, match_type):
+        from formulas.functions import get_functions
+
+        original = get_functions()[name]
+        i = np.ravel(np.asarray(index, dtype=object))[0]  # an array of indexes: its first, as Excel
+        if isinstance(i, XlError):
+            return i
+        m = np.ravel(np.asarray(match_type, dtype=object))[0]
+        if isinstance(m, XlError):
+            return m
+        if not isinstance(table, np.ndarray):  # a single value as the table
+            return table if isinstance(table, XlError) else _XL_VALUE if isinstance(table, str) else _XL_NA
+        if isinstance(i, str):
+            x = text_number(i)
+            if x is None:
+                return _XL_VALUE
+            i = x
+        if i is sh.EMPTY or math.trunc(float(i)) < 1:
+            return _XL_VALUE
+        return original(value, table, index) if is_omitted(match_type) else original(value, table, index, match_type)
+
+    return fn
+
+
 CORRECTIONS = {
+    "VLOOKUP": _checked_table_lookup("VLOOKUP"),
+    "HLOOKUP": _checked_table_lookup("HLOOKUP"),
     "LOOKUP": wrap_func(xlookup_legacy, ranges=True),
     "XLOOKUP": wrap_func(xlookup, ranges=True),
     "XMATCH": wrap_func(xxmatch, ranges=True),
