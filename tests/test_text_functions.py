@@ -72,3 +72,10 @@ def test_regex_functions(tmp_path):
     assert (got["B1"], got["C1"]) == ("Lonely", "Planet")
     assert (got["B2"], got["C2"], _show(got["D2"])) == ("2b", "2", "#N/A")
     assert (got["B3"], got["B4"], _show(got["B5"]), _show(got["B6"])) == ("Bond, James Bond", True, "#N/A", "#VALUE!")
+
+
+def test_dollar_in_the_us_currency_format(tmp_path):
+    # formulacompiler's ConversionFunctions_en_US book (cached values).
+    got = _both(tmp_path, {"A1": "=DOLLAR(123)", "A2": "=DOLLAR(-1234.567)", "A3": "=DOLLAR(-1234.5678,-3)",
+                           "A4": "=DOLLAR(-1234.5678,3)"})
+    assert [got[f"A{r}"] for r in range(1, 5)] == ["$123.00", "($1,234.57)", "($1,000)", "($1,234.568)"]

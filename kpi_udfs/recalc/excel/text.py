@@ -5,7 +5,7 @@ numbers, percentages, currency, times and dates written as text, element by elem
 over arrays); TEXT rendered by :mod:`.number_format` (``"yyyy年m月d日"``, ``"0.0%"``,
 ``"#,##0_)"``…); CHAR and CODE in Windows-1252 (Mac Roman for a workbook saved by Excel
 for Mac); REPT refusing results longer than a cell holds; CONCATENATE, CONCAT and
-TEXTJOIN giving #VALUE! past 32,767 characters; BAHTTEXT in Thai words. Numbers become text with the 15
+TEXTJOIN giving #VALUE! past 32,767 characters; BAHTTEXT in Thai words; DOLLAR. Numbers become text with the 15
 significant digits Excel keeps in every text function (:func:`install_number_text`).
 """
 
@@ -139,6 +139,22 @@ def _bahttext(value: Any) -> str:
     return ("ลบ" if x < 0 else "") + words
 
 
+def _dollar(number: Any, decimals: Any = None) -> str:
+    """DOLLAR (en-US): the number rounded to ``decimals`` (2 by default; negative rounds
+    left of the point) in the currency format $#,##0.00_);($#,##0.00), Microsoft's DOLLAR
+    page (formulacompiler's ConversionFunctions_en_US book: DOLLAR(-1234.5678,-3) is
+    ($1,000))."""
+    from ...numeric import excel_round
+
+    x = scalar_number(single(number))
+    d = 2 if decimals is None or is_omitted(decimals) else math.trunc(scalar_number(single(decimals)))
+    if d > 127:
+        raise FoundError(err=_VALUE)
+    r = float(excel_round(x, max(d, -308)))
+    body = f"{abs(r):,.{max(d, 0)}f}"
+    return f"(${body})" if r < 0 else f"${body}"
+
+
 def _charset() -> str:
     book = CURRENT_BOOK.get()
     return "mac_roman" if book is not None and book.mac else "cp1252"
@@ -233,6 +249,7 @@ def _corrections() -> dict[str, Any]:
         "REPT": wrap_ufunc(_rept, input_parser=lambda *a: a, check_error=lambda *a: None),
         "TEXT": wrap_func(_elementwise(_text_function)),
         "BAHTTEXT": wrap_func(_elementwise(lambda v: _bahttext(single(v)))),
+        "DOLLAR": wrap_func(_elementwise(_dollar)),
     }
     for name in ("CONCATENATE", "CONCAT", "TEXTJOIN"):
         out[name] = _text_capped(table[name])
