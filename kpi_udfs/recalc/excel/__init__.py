@@ -1,8 +1,9 @@
 """Excel's functions, by family, as the evaluator calls them.
 
 Each family module (:mod:`.logic`, :mod:`.math`, :mod:`.statistics`, :mod:`.text`,
-:mod:`.lookup`, :mod:`.information`, :mod:`.dates`, :mod:`.engineering`, :mod:`.financial`, :mod:`.grouping`,
-with :mod:`.criteria` and :mod:`.database`) holds:
+:mod:`.lookup`, :mod:`.information`, :mod:`.dates`, :mod:`.engineering`, :mod:`.financial`,
+:mod:`.grouping`, :mod:`.regression`, :mod:`.sorting`, :mod:`.text_search`, with
+:mod:`.criteria` and :mod:`.database`) holds:
 
 * ``FUNCTIONS``: functions computed here over whole blocks of rows
   (``impl(ctx, args) -> Vec``, the arguments compiled nodes);
@@ -21,12 +22,29 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from ..evaluate.vec import Unsupported, Vec
-from . import dates, engineering, financial, grouping, information, logic, lookup, math, statistics, text
+from . import (
+    dates,
+    engineering,
+    financial,
+    grouping,
+    information,
+    logic,
+    lookup,
+    math,
+    regression,
+    sorting,
+    statistics,
+    text,
+    text_search,
+)
 
 #: Functions whose value changes without any input changing.
 VOLATILE = frozenset({"TODAY", "NOW", "RAND", "RANDBETWEEN", "RANDARRAY"})
 
-_FAMILIES = (logic, math, engineering, statistics, text, lookup, grouping, information, dates, financial)
+_FAMILIES = (
+    logic, math, engineering, statistics, regression, text, text_search, lookup, sorting, grouping, information,
+    dates, financial,
+)  # fmt: skip
 
 
 def corrections() -> dict:

@@ -10,7 +10,8 @@ VLOOKUP and MATCH over a constant table have whole-block forms (the keys sorted 
 ``searchsorted`` for every row); inputs they do not cover (wildcards, approximate
 lookups over mixed keys, booleans…) go to the row form, `formulas`' function.
 LOOKUP (both forms, Excel's binary search), XLOOKUP and XMATCH are corrected in
-`formulas`' table (:data:`CORRECTIONS`).
+`formulas`' table (:data:`CORRECTIONS`); VLOOKUP and HLOOKUP's row form checks the
+index and match type as Excel does before `formulas` looks up.
 """
 
 from __future__ import annotations
@@ -41,8 +42,8 @@ from ..graph.compile import read_refs
 from .arguments import arg_count, constant, per_row, with_row_errors
 from .arguments import check_not_near as _check_not_near
 from .arguments import has_wildcard as _has_wildcard
-from .bridge import is_omitted
-from .conversions import single
+from .bridge import OMITTED, is_omitted
+from .conversions import single, text_number
 
 _NA = native_error(NA)
 _REF = native_error(REF)
@@ -461,7 +462,7 @@ class Index(ReferenceFunction):
         if not 2 <= len(args) <= 4:
             return Vec.const(_VALUE)
         if ctx.m == 1:
-            many = [a.ev(ctx) for a in args[1:3] if not a.is_missing]
+            many = [a.ev(ctx) for a in args[1:4] if not a.is_missing]
             if any(v.size > 1 for v in many):  # INDEX(range, {1;3}): one result per number
                 return _elementwise(ctx, args, self)
         if args[0].refs(ctx) is not None:
@@ -470,6 +471,18 @@ class Index(ReferenceFunction):
                 return fast
             return read_refs(ctx, self.refs(ctx, args))
         arr = args[0].ev(ctx)
+        if len(args) > 3 and not args[3].is_missing:  # an array has one area: another is #REF!
+            area, ea = _numbersper_row(ctx, args[3], ctx.m, 1.0)
+            if ea is not None or (area != 1).any():
+                bad = [ea[i] if ea is not None and ea[i] is not None else (_REF if area[i] != 1 else None)
+                       for i in range(ctx.m)]
+                if ctx.m == 1:
+                    return Vec.const(bad[0]) if bad[0] is not None else self._array(ctx, args, arr)
+                return _stack([Vec.const(b) if b is not None else self._array(ctx, args, arr).row(i)
+                               for i, b in enumerate(bad)])
+        return self._array(ctx, args, arr)
+
+    def _array(self, ctx, args, arr) -> Vec:
         picks = self._picks(ctx, args, lambda i: arr.shape[1:])
         vecs = []
         for i, p in enumerate(picks):
@@ -905,8 +918,46 @@ def xhyperlink(link_location: Any, friendly_name: Any = None) -> Any:
     return 0.0 if value is sh.EMPTY else value
 
 
+def _checked_table_lookup(name: str):
+    """VLOOKUP/HLOOKUP of `formulas` with Excel's argument checks first (IronCalc's
+    LOOKUP_AND_REFERENCE__HVLOOKUP book, formulacompiler's LookupFunctions book): an
+    error as the index or match type is that error, an index below 1 #VALUE! (`formulas`
+    read 0 as the last column), a table that is a single text #VALUE! (TRUE #N/A)."""
+
+    def fn(value, table, index, match_type=OMITTED):
+        try:
+            return checked(value, table, index, match_type)
+        except FoundError as ex:
+            return ex.err
+
+    def checked(value, table, index, match_type):
+        from formulas.functions import get_functions
+
+        original = get_functions()[name]
+        i = np.ravel(np.asarray(index, dtype=object))[0]  # an array of indexes: its first, as Excel
+        if isinstance(i, XlError):
+            return i
+        m = np.ravel(np.asarray(match_type, dtype=object))[0]
+        if isinstance(m, XlError):
+            return m
+        if not isinstance(table, np.ndarray):  # a single value as the table
+            return table if isinstance(table, XlError) else _XL_VALUE if isinstance(table, str) else _XL_NA
+        if isinstance(i, str):
+            x = text_number(i)
+            if x is None:
+                return _XL_VALUE
+            i = x
+        if i is sh.EMPTY or math.trunc(float(i)) < 1:
+            return _XL_VALUE
+        return original(value, table, index) if is_omitted(match_type) else original(value, table, index, match_type)
+
+    return fn
+
+
 CORRECTIONS = {
     "HYPERLINK": wrap_func(xhyperlink),
+    "VLOOKUP": _checked_table_lookup("VLOOKUP"),
+    "HLOOKUP": _checked_table_lookup("HLOOKUP"),
     "LOOKUP": wrap_func(xlookup_legacy, ranges=True),
     "XLOOKUP": wrap_func(xlookup, ranges=True),
     "XMATCH": wrap_func(xxmatch, ranges=True),

@@ -6,10 +6,10 @@ ROUNDDOWN (on the decimal value Excel shows: ROUND((41.9+58.8)/2, 1) is 50.4), A
 SUMPRODUCT (text, booleans and empty cells count 0; arrays of different shapes are
 #VALUE!).
 
-Corrected in `formulas`' table (:data:`CORRECTIONS`, called row by row): TRUNC;
+Corrected in `formulas`' table (:data:`CORRECTIONS`, called row by row): TRUNC; SERIESSUM;
 FLOOR, CEILING and their .MATH/.PRECISE/ISO variants (signs, modes, quotients within
 binary noise of a whole number); QUOTIENT, COMBIN, COMBINA, BASE; DEC2BIN/DEC2OCT/DEC2HEX with two's complement as documented; the
-number-system functions taking a one-cell range; SEQUENCE.
+number-system functions (BIN2HEX…: two's complement, ten digits); SEQUENCE.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from formulas.tokens.operand import Error, XlError
 
 from ...errors import KpiError
 from ...numeric import excel_round
-from ..evaluate.vec import ERR_VALUE, NUMBER, Vec, as_numbers, first_error, native_error, text_to_number
+from ..evaluate.vec import ERR_VALUE, NUMBER, Vec, as_numbers, native_error, text_to_number
 from .arguments import aggregate_numbers, arg_count, flat_rows, number_column, row_first_error, rows_of
 from .bridge import OMITTED, is_omitted
 from .conversions import int_arg, num_arg, scalar_number, single, text_number
@@ -80,10 +80,14 @@ def _round(ctx, args, mode: str) -> Vec:
     arg_count("ROUND", args, 1, 2)
     a = args[0].ev(ctx)
     b = args[1].ev(ctx) if len(args) > 1 else Vec.const(0.0)
-    x, _ = as_numbers(a)
-    d, _ = as_numbers(b)
-    errors = first_error(a, b)
+    x, ex = as_numbers(a)
+    d, ed = as_numbers(b)
     shape = np.broadcast_shapes(a.shape, b.shape)
+    errors = None  # the first argument's error (text that is no number: #VALUE!) first
+    for e in (ex, ed):
+        if e is not None:
+            e = np.broadcast_to(e, shape)
+            errors = np.array(e, dtype=object) if errors is None else np.where(errors == None, e, errors)  # noqa: E711
     with np.errstate(all="ignore"):
         xs = np.where(np.isfinite(x), x, 0.0)
         ds = np.where(np.isfinite(d), d, 0.0)
@@ -186,10 +190,43 @@ def scalar_lifted(fn: Callable[..., Any]) -> Callable[..., Any]:
     return lifted
 
 #: `formulas` functions that fail on a 1×1 range where a single value works.
-SCALAR_ONLY = (
-    "BIN2HEX", "BIN2OCT", "HEX2BIN", "HEX2OCT",
-    "OCT2BIN", "OCT2HEX",
-)  # fmt: skip
+#: Each radix's range as ten digits of two's complement (DEC2BIN's -512..511…).
+_BITS = {2: 9, 8: 29, 16: 39}
+
+
+def _radix_to_radix(source: int, target: int) -> Callable[..., Any]:
+    """BIN2HEX, BIN2OCT, HEX2BIN, HEX2OCT, OCT2BIN and OCT2HEX as Microsoft documents
+    them: up to ten digits, ten with the top bit set being negative (two's complement);
+    a negative result is ten digits whatever ``places`` says (IronCalc's
+    ENGINEERING__NUMBER_SYSTEMS book: BIN2HEX("1110111011",4) is FFFFFFFFBB), though
+    ``places`` is still checked as in DEC2BIN (:func:`_dec_to`)."""
+    to_decimal = _dec_to(target, _BITS[target])
+
+    def convert(number: Any, places: Any = OMITTED) -> str:
+        number = single(number)
+        if isinstance(number, (bool, np.bool_)):
+            raise FoundError(err=_VALUE)
+        if number is sh.EMPTY or is_omitted(number) or number == "":
+            text = "0"  # an empty cell (xlcalculator's BASES book: BIN2OCT of one is "0")
+        elif isinstance(number, str):
+            text = number
+        else:
+            if float(number) != math.trunc(float(number)) or float(number) < 0:
+                raise FoundError(err=_NUM)
+            text = str(math.trunc(float(number)))
+        if not text or len(text) > 10:
+            raise FoundError(err=_NUM)
+        try:
+            n = int(text, source)
+        except ValueError:
+            raise FoundError(err=_NUM) from None
+        if text.startswith("-") or text.startswith("+"):
+            raise FoundError(err=_NUM)
+        if len(text) == 10 and n >= source**10 // 2:
+            n -= source**10
+        return to_decimal(float(n), places)
+
+    return convert
 
 def _dec_to(radix: int, bits: int) -> Callable[..., Any]:
     """DEC2BIN (radix 2, -512..511), DEC2OCT (8, 2**29) and DEC2HEX (16, 2**39) as
@@ -237,6 +274,49 @@ def _multiples(q: float, up: bool) -> float:
         return float(r)
     return float(math.ceil(q) if up else math.floor(q))
 
+def _plain_number(v: Any) -> float:
+    """A number argument where TRUE/FALSE are #VALUE! (SERIESSUM)."""
+    v = single(v)
+    if isinstance(v, (bool, np.bool_)):
+        raise FoundError(err=_VALUE)
+    return scalar_number(v)
+
+
+def xseriessum(x: Any, n: Any, m: Any, coefficients: Any) -> float:
+    """SERIESSUM: a1·x^n + a2·x^(n+m) + …, Microsoft's page; TRUE for x, or a coefficient
+    that is no number, is #VALUE!; 0 to a power ≤ 0 #NUM! (IronCalc's
+    MATH_AND_TRIGONOMETRY__SERIESSUM book: SERIESSUM(0,0,2,{1,2,3}) is #NUM!)."""
+    xv, nv, mv = _plain_number(x), _plain_number(n), _plain_number(m)
+    total = 0.0
+    cells = np.asarray(coefficients, dtype=object).ravel() if isinstance(coefficients, np.ndarray) else [coefficients]
+    for i, a in enumerate(cells):
+        if a is sh.EMPTY:
+            continue
+        if isinstance(a, XlError):
+            raise FoundError(err=a)
+        if isinstance(a, (bool, np.bool_, str)):
+            raise FoundError(err=_VALUE)
+        power = nv + i * mv
+        if xv == 0 and power <= 0:
+            raise FoundError(err=_NUM)
+        try:
+            total += float(a) * xv**power
+        except (OverflowError, ZeroDivisionError):
+            raise FoundError(err=_NUM) from None
+        if isinstance(total, complex) or not math.isfinite(total):
+            raise FoundError(err=_NUM)
+    return total
+
+
+def _quotient_of(x: float, s: float) -> float:
+    """x / s, #NUM! where it overflows (CEILING(709,1E-307): more multiples than a
+    number holds)."""
+    q = x / s
+    if not math.isfinite(q):
+        raise FoundError(err=_NUM)
+    return q
+
+
 def _floor_ceiling(kind: str) -> Callable[..., Any]:
     def fn(number: Any, significance: Any = None, mode: Any = None) -> Any:
         x = scalar_number(number)
@@ -257,11 +337,11 @@ def _floor_ceiling(kind: str) -> Callable[..., Any]:
                 raise FoundError(err=_NUM)
             # the quotient's ceiling (floor) times the significance: CEILING(-2.5,-2) = -4,
             # CEILING(-2.5,2) = -2, FLOOR(-2.5,2) = -4
-            return _multiples(x / s, up=kind == "CEILING") * s
+            return _multiples(_quotient_of(x, s), up=kind == "CEILING") * s
         s = abs(s)
         if s == 0:
             return 0.0
-        q = x / s
+        q = _quotient_of(x, s)
         if kind in ("CEILING.MATH", "CEILING.PRECISE", "ISO.CEILING"):
             up = not (x < 0 and m != 0 and kind == "CEILING.MATH")
             return (_multiples(q, up=True) if up else _multiples(q, up=False)) * s
@@ -297,25 +377,6 @@ def _mround(number: Any, multiple: Any) -> Any:
         return Error.errors["#NUM!"]
     r = float(excel_round(n / m, 0)) * m
     return r if math.isfinite(r) else Error.errors["#NUM!"]
-
-
-def _seriessum(x: Any, n: Any, m: Any, coefficients: Any) -> Any:
-    """SERIESSUM: a1·x^n + a2·x^(n+m) + a3·x^(n+2m) + …, the coefficients in order
-    (TRUE/FALSE, a blank or text coefficient #VALUE!; 0^0 #NUM!, as POWER(0,0))."""
-    if any(isinstance(single(v), (bool, np.bool_)) for v in (x, n, m)):
-        return _VALUE
-    x, n, m = (num_arg(v, 0.0) for v in (x, n, m))
-    total = 0.0
-    for i, a in enumerate(np.ravel(np.asarray(coefficients, dtype=object))):
-        if isinstance(a, XlError):
-            return a
-        if isinstance(a, bool) or not isinstance(a, (int, float, np.integer, np.floating)):
-            return _VALUE
-        power = n + i * m
-        if x == 0 and power <= 0:
-            return Error.errors["#NUM!"] if power == 0 else Error.errors["#DIV/0!"]
-        total += float(a) * x**power
-    return total if math.isfinite(total) else Error.errors["#NUM!"]
 
 
 def _gcd_lcm(lcm: bool):
@@ -382,24 +443,24 @@ FUNCTIONS = {
 
 
 def _corrections() -> dict[str, Any]:
-    from formulas.functions import get_functions
-
-    table = get_functions()
     out: dict[str, Any] = {
         "TRUNC": wrap_ufunc(_rounder("DOWN", "TRUNC")),
         "INT": wrap_ufunc(lambda x: float(math.floor(x))),  # as a float: INT(1E+100) is 1E+100
         "MROUND": wrap_func(_mround),
-        "SERIESSUM": wrap_func(_seriessum),
         "SEQUENCE": wrap_func(xsequence),
         "QUOTIENT": wrap_ufunc(_quotient),
         "COMBIN": wrap_ufunc(_combin),
         "COMBINA": wrap_ufunc(_combina),
         "BASE": wrap_ufunc(_base),
+        "SERIESSUM": wrap_func(xseriessum),
     }
     for name, radix, bits in (("DEC2BIN", 2, 9), ("DEC2OCT", 8, 29), ("DEC2HEX", 16, 39)):
         out[name] = wrap_func(_dec_to(radix, bits))
+    names = {2: "BIN", 8: "OCT", 16: "HEX"}
+    for source in names:
+        for target in names:
+            if source != target:
+                out[f"{names[source]}2{names[target]}"] = wrap_func(_radix_to_radix(source, target))
     for kind in ("FLOOR", "CEILING", "FLOOR.MATH", "CEILING.MATH", "FLOOR.PRECISE", "CEILING.PRECISE", "ISO.CEILING"):
         out[kind] = wrap_ufunc(_floor_ceiling(kind), input_parser=lambda *a: a, check_error=lambda *a: None)
-    for name in SCALAR_ONLY:
-        out[name] = wrap_func(scalar_lifted(table[name]))
     return out

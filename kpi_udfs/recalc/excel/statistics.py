@@ -66,14 +66,17 @@ def _sample(fn: Callable[[np.ndarray], float], minimum: int) -> Callable[[list],
     return stat
 
 def _mode(values: list) -> Any:
+    """The most frequent number; among equally frequent ones, the one seen first
+    (AGGREGATE(13,…) over 15, 77, 0, 28, 2.8/0.1, 28, 77… is 77 in ClosedXML's
+    functions-excel-2010 book: 77 occurs first)."""
     x = _numbers(values)
-    best, count = None, 1
     seen: dict[float, int] = {}
-    for v in x:  # Excel: the first value reaching the highest count
+    for v in x:
         seen[v] = seen.get(v, 0) + 1
-        if seen[v] > count:
-            best, count = v, seen[v]
-    return _XL_NA if best is None else best
+    best = max(seen.values(), default=1)
+    if best < 2:
+        return _XL_NA
+    return next(v for v, c in seen.items() if c == best)
 
 def _kth(largest: bool) -> Callable[[list, Any], Any]:
     def kth(values: list, k: Any) -> Any:
@@ -435,3 +438,17 @@ def f_countblank(ctx, args) -> Vec:
 
 
 FUNCTIONS["COUNTBLANK"] = CountingBeyondUsed("COUNTBLANK", f_countblank)
+
+
+def _corrections() -> dict[str, Any]:
+    """POISSON.DIST and POISSON with x truncated to a whole number, as Microsoft's page
+    says (POISSON.DIST(20/15,2,FALSE) is POISSON.DIST(1,2,FALSE), 0.2707…, in ClosedXML's
+    functions-excel-2010 book)."""
+    from formulas.functions import wrap_ufunc
+    from formulas.functions.stat import _convert_args, _parse_cumulative, xpoisson_dist
+
+    def poisson(x, mean, cumulative):
+        return xpoisson_dist(math.trunc(x) if math.isfinite(x) and x >= 0 else x, mean, cumulative)  # -1E-6: #NUM!
+
+    fixed = wrap_ufunc(poisson, input_parser=lambda *a: (*map(_convert_args, a[:-1]), *map(_parse_cumulative, a[-1:])))
+    return {"POISSON.DIST": fixed, "POISSON": fixed}

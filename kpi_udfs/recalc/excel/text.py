@@ -5,7 +5,7 @@ numbers, percentages, currency, times and dates written as text, element by elem
 over arrays); TEXT rendered by :mod:`.number_format` (``"yyyy年m月d日"``, ``"0.0%"``,
 ``"#,##0_)"``…); CHAR and CODE in Windows-1252 (Mac Roman for a workbook saved by Excel
 for Mac); REPT refusing results longer than a cell holds; CONCATENATE, CONCAT and
-TEXTJOIN giving #VALUE! past 32,767 characters. Numbers become text with the 15
+TEXTJOIN giving #VALUE! past 32,767 characters; BAHTTEXT in Thai words; DOLLAR. Numbers become text with the 15
 significant digits Excel keeps in every text function (:func:`install_number_text`).
 """
 
@@ -95,6 +95,66 @@ def _text_function(value: Any, format_text: Any) -> Any:
         raise FoundError(err=_VALUE) from None
 
 
+_THAI_DIGITS = ("ศูนย์", "หนึ่ง", "สอง", "สาม", "สี่", "ห้า", "หก", "เจ็ด", "แปด", "เก้า")
+_THAI_PLACES = ("", "สิบ", "ร้อย", "พัน", "หมื่น", "แสน")
+
+
+def _thai_group(n: int) -> str:
+    """0 < n < 1,000,000 in Thai words: 1 in the tens is สิบ, 2 ยี่สิบ, a final 1 after
+    other digits เอ็ด (21 ยี่สิบเอ็ด, 101 หนึ่งร้อยเอ็ด)."""
+    digits = [int(c) for c in str(n)]
+    out = []
+    for i, d in enumerate(digits):
+        place = len(digits) - 1 - i
+        if d == 0:
+            continue
+        if place == 1:
+            out.append({1: "", 2: "ยี่"}.get(d, _THAI_DIGITS[d]) + "สิบ")
+        elif place == 0 and d == 1 and n > 1:
+            out.append("เอ็ด")
+        else:
+            out.append(_THAI_DIGITS[d] + _THAI_PLACES[place])
+    return "".join(out)
+
+
+def _thai_number(n: int) -> str:
+    """n > 0 in Thai words, millions as ล้าน (repeated for each six digits)."""
+    high, low = divmod(n, 1_000_000)
+    words = _thai_number(high) + "ล้าน" if high else ""
+    return words + (_thai_group(low) if low else "")
+
+
+def _bahttext(value: Any) -> str:
+    """BAHTTEXT: a number as Thai baht (บาท) and satang (สตางค์) words, rounded to the
+    satang; ถ้วน ("exactly") when there are no satang, ลบ before a negative amount.
+    Thai number words as Microsoft's BAHTTEXT page shows them (1234 หนึ่งพันสองร้อย
+    สามสิบสี่บาทถ้วน); the `formulas` test book's cached values (157, 65.8, -1, TRUE)."""
+    x = scalar_number(value)
+    satang_total = round(abs(x) * 100)
+    baht, satang = divmod(satang_total, 100)
+    if baht == 0 and satang == 0:
+        return "ศูนย์บาทถ้วน"
+    words = (_thai_number(baht) + "บาท") if baht else ""
+    words += (_thai_number(satang) + "สตางค์") if satang else "ถ้วน"
+    return ("ลบ" if x < 0 else "") + words
+
+
+def _dollar(number: Any, decimals: Any = None) -> str:
+    """DOLLAR (en-US): the number rounded to ``decimals`` (2 by default; negative rounds
+    left of the point) in the currency format $#,##0.00_);($#,##0.00), Microsoft's DOLLAR
+    page (formulacompiler's ConversionFunctions_en_US book: DOLLAR(-1234.5678,-3) is
+    ($1,000))."""
+    from ...numeric import excel_round
+
+    x = scalar_number(single(number))
+    d = 2 if decimals is None or is_omitted(decimals) else math.trunc(scalar_number(single(decimals)))
+    if d > 127:
+        raise FoundError(err=_VALUE)
+    r = float(excel_round(x, max(d, -308)))
+    body = f"{abs(r):,.{max(d, 0)}f}"
+    return f"(${body})" if r < 0 else f"${body}"
+
+
 def _charset() -> str:
     book = CURRENT_BOOK.get()
     return "mac_roman" if book is not None and book.mac else "cp1252"
@@ -178,29 +238,6 @@ def install_number_text() -> None:
     ftext._str = operators._str = to_text
 
 
-def _dollar(number: Any, decimals: Any = 2) -> Any:
-    """DOLLAR: the number rounded to ``decimals`` (2 if omitted; negative rounds left of
-    the point) and written as en-US currency, "$1,234.57" or "($1,234.57)"."""
-    from ...numeric import excel_round
-    from .conversions import int_arg, text_as_number
-
-    x = single(number)
-    if isinstance(x, (bool, np.bool_)):
-        raise FoundError(err=Error.errors["#VALUE!"])
-    if x is sh.EMPTY or is_omitted(x):
-        x = 0.0
-    if isinstance(x, str):
-        x = text_as_number(x)
-        if x is None:
-            raise FoundError(err=Error.errors["#VALUE!"])
-    d = int_arg(decimals, 2)
-    if d > 127:
-        raise FoundError(err=Error.errors["#VALUE!"])
-    x = float(excel_round(float(x), d))
-    body = "$#,##0" + ("." + "0" * d if d > 0 else "")
-    return _text_function(x, f"{body};({body})")
-
-
 def _corrections() -> dict[str, Any]:
     from formulas.functions import get_functions
 
@@ -211,7 +248,8 @@ def _corrections() -> dict[str, Any]:
         "CODE": wrap_ufunc(_char_code, input_parser=lambda *a: a),
         "REPT": wrap_ufunc(_rept, input_parser=lambda *a: a, check_error=lambda *a: None),
         "TEXT": wrap_func(_elementwise(_text_function)),
-        "DOLLAR": wrap_func(_dollar),
+        "BAHTTEXT": wrap_func(_elementwise(lambda v: _bahttext(single(v)))),
+        "DOLLAR": wrap_func(_elementwise(_dollar)),
     }
     for name in ("CONCATENATE", "CONCAT", "TEXTJOIN"):
         out[name] = _text_capped(table[name])
