@@ -736,7 +736,8 @@ def _rows_note(arg: Argument | None) -> str:
     first row): `` (table row 1 is Rules row 11)``, or empty."""
     if arg is None or arg.area is None:
         return ""
-    return " " + _("(table row 1 is {sheet} row {row})", sheet=arg.area.sheet, row=arg.area.r1)
+    note = _("(table row 1 is {sheet} row {row})", sheet=arg.area.sheet, row=arg.area.r1)
+    return note if note.startswith("（") else " " + note  # no space before a full-width parenthesis
 
 
 def _band_problems(verdict: Any, args: list[Any]) -> list[tuple[str, str]]:
@@ -1019,7 +1020,8 @@ def audit_quotas(ck: Checker, site: Site) -> None:
         quota_fractions(cells, mode)
     except KpiError as e:
         where = str(quotas.area) if quotas.area else site.fn.name
-        ck.add(ERROR, "quotas", where, f"{e.code} {e.reason or _('a quota is an error value')}", site.cells)
+        reason = e.reason or _("a quota is an error value")
+        ck.add(ERROR, "quotas", where, f"{e.code} {reason}", site.cells)
 
 
 def audit_map_keys(ck: Checker, site: Site) -> None:
@@ -1387,7 +1389,10 @@ def print_report(report: CheckReport, strict: bool = False) -> None:
 
     console = Console(soft_wrap=True, highlight=False)
     for f in report.findings:
-        mark = f"[bold red]{escape(_('error'))}[/]" if f.severity == ERROR else f"[yellow]{escape(_('warning'))}[/]"
+        if f.severity == ERROR:
+            mark = "[bold red]" + escape(_("error")) + "[/]"
+        else:
+            mark = "[yellow]" + escape(_("warning")) + "[/]"
         users = ""
         if f.uses:
             shown = ", ".join(f.used_by)

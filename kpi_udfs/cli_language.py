@@ -12,6 +12,7 @@ click/Typer.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -28,6 +29,16 @@ HELP_OPTION_HELP = N_("Show this message and exit.")
 _NOT_HERE = ("kpi_udfs.templates_cli",)
 
 _SOURCE = "_kpi_source_help"
+#: Where a long run of Chinese help may break: after a full-width punctuation mark, before
+#: an opening parenthesis. Rich breaks lines at spaces only, and crops a longer run of
+#: characters in the options table ("…"), which a narrow terminal shows often.
+_BREAK = re.compile(r"(?<=[，、；：。）])(?=[^\s，、；：。）])|(?<=[^\s（])(?=（)")
+_LONG_RUN = re.compile(r"\S{13,}")
+
+
+def _breakable(text: str) -> str:
+    """``text`` with a space at the break points of each run too long for a narrow column."""
+    return _LONG_RUN.sub(lambda m: _BREAK.sub(" ", m.group()), text)
 
 
 def _commands(command: Any) -> Iterator[Any]:
@@ -66,7 +77,8 @@ def _translated(obj: Any, attr: str) -> None:
         sources[attr] = getattr(obj, attr, None)
     source = sources[attr]
     if source:
-        setattr(obj, attr, i18n.translate(source))
+        text = i18n.translate(source)
+        setattr(obj, attr, text if text == source else _breakable(text))
 
 
 def localize(command: Any, ctx: Any = None) -> None:

@@ -122,10 +122,12 @@ def print_summary(result, console) -> None:
         used = ", ".join(f"{sheet_prefix(b.sheet)}{ranges(b.col, b.rows)}" for b in t.blocks)
         console.print(f"  {t.name:<10} {t.function:<12} {escape(_clip(used, 80))}")
     for b, why in result.refused:
-        console.print(f"  [yellow]{escape(_('not adopted'))}[/] "
-                      f"{escape(sheet_prefix(b.sheet) + ranges(b.col, b.rows))}: {escape(why)}")
+        label = _("not adopted")
+        console.print(f"  [yellow]{escape(label)}[/] {escape(sheet_prefix(b.sheet) + ranges(b.col, b.rows))}: "
+                      f"{escape(why)}")
     for x in result.limits:
-        console.print(f"  [yellow]{escape(_('not reproducible'))}[/] {escape(x)}")
+        label = _("not reproducible")
+        console.print(f"  [yellow]{escape(label)}[/] {escape(x)}")
     for x in result.notes:
         console.print(f"  [dim]{escape(x)}[/]")
     lines = difference_lines(result)

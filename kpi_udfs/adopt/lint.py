@@ -241,8 +241,10 @@ def block_findings(book: Workbook, block: RuleBlock) -> list[Finding]:
         for h in unknown:
             h.note = _("not a key: gets the ELSE")
     unsaved = sum(1 for v in values.values() if v is UNKNOWN)
-    note = (" " + _("({count} row(s) have no saved value to look up: run kpi recalc first to list them)",
-                    count=unsaved) if unsaved else "")
+    note = _("({count} row(s) have no saved value to look up: run kpi recalc first to list them)",
+             count=unsaved) if unsaved else ""
+    if note and not note.startswith("（"):  # no space before a full-width parenthesis
+        note = " " + note
     head = _finding(block, "band-logic", f"{shape_text(block)}: {table.describe()}{note}", unknown)
     head.table = table.describe()
     head.bands = table_json(table)

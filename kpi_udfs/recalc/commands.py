@@ -410,9 +410,9 @@ def _print_report(console: Console, r: FileReport) -> bool:
     for cause in causes_of.group(r.errors):
         cut |= _print_cause(console, cause, f"[red]{escape(cause.code)}[/]")
     for cause in causes_of.group([dict(w, code="warning") for w in r.warnings]):
-        cut |= _print_cause(console, cause, f"[yellow]{escape(_('warning'))}[/]")
+        cut |= _print_cause(console, cause, "[yellow]" + escape(_("warning")) + "[/]")
     for cause in causes_of.group([dict(n, code="not written") for n in r.not_written]):
-        cut |= _print_cause(console, cause, f"[yellow]{escape(_('not written'))}[/]")
+        cut |= _print_cause(console, cause, "[yellow]" + escape(_("not written")) + "[/]")
     return cut
 
 

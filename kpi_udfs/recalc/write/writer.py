@@ -662,7 +662,7 @@ def _sheet_cells(pkg: Package, sheet: str, parts: dict) -> dict | str:
     except KeyError:
         return _("no such sheet")
     if sref.kind != "worksheet":
-        return _(_NO_CELLS.get(sref.kind, _NO_CELLS["sheet"]))
+        return _(_NO_CELLS[sref.kind if sref.kind in _NO_CELLS else "sheet"])
     return parts.setdefault(sref.part, (sref.name, {}))[1]
 
 
