@@ -237,7 +237,7 @@ def _check_sheet(pkg, part: str, sheet: str, strings: int) -> None:
                     raise PackageError(f"{pkg.path.name}: " + _(
                         "cell {cell} of sheet {sheet} points to shared string {index}, outside the table's {count} "
                         "strings (damaged)", cell=el.get("r", "?"), sheet=repr(sheet), index=repr((v or "").strip()),
-                        count=f"{strings:,}"))
+                        count=format(strings, ",")))
             el.clear()
         elif tag == "row":
             el.clear()
@@ -1434,7 +1434,7 @@ def check(book: Path, as_json: bool = False, strict: bool = False) -> int:
     from .recalc.read.archive import PackageError
 
     if not book.exists():
-        sys.stderr.write(_("error: {message}", message=f"{book}: " + _("no such file")) + "\n")
+        sys.stderr.write(_("error: {message}", message=str(book) + ": " + _("no such file")) + "\n")
         return EXIT_USAGE
 
     def refused(code: int, unreadable: bool, message: str) -> int:
@@ -1461,7 +1461,7 @@ def check(book: Path, as_json: bool = False, strict: bool = False) -> int:
         return refused(EXIT_BAD_FILE, True, f"{book.name}: " + _("the workbook is too large to check in memory"))
     except Exception as e:  # a bug of the checks must not become a traceback
         return refused(EXIT_INTERNAL, False, _("{error} (a bug: please report it with the workbook)",
-                                                error=f"{type(e).__name__}: {e}"))
+                                                error=type(e).__name__ + ": " + str(e)))
     try:
         if as_json:
             sys.stdout.write(json.dumps(report.as_json(strict), ensure_ascii=False, indent=2) + "\n")

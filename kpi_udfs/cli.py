@@ -190,7 +190,7 @@ def run(argv: list[str] | None = None) -> int:
         if os.environ.get("KPI_DEBUG"):
             raise
         sys.stderr.write(_("error: internal error: {error} (a bug: please report it; KPI_DEBUG=1 shows the "
-                           "traceback)", error=f"{type(e).__name__}: {' '.join(str(e).split())}") + "\n")
+                           "traceback)", error=type(e).__name__ + ": " + " ".join(str(e).split())) + "\n")
         return EXIT_INTERNAL
     return code if isinstance(code, int) else 0
 

@@ -52,17 +52,17 @@ def markdown(result) -> str:
                else _("**{count} cell(s) differ** (listed below)", count=len(result.differences)))
     if result.unsaved:
         verdict = _("{verdict}; {count} formula cell(s) had no saved value and were not compared (run kpi recalc on "
-                    "the original first)", verdict=verdict, count=f"{result.unsaved:,}")
+                    "the original first)", verdict=verdict, count=format(result.unsaved, ","))
     out += [
         "- " + _("kpi lint found {blocks} block(s) of hand-written band logic and {defects} defect(s); {moved} block(s) "
                  "now call KPI_ functions ({cells} cells rewritten), {refused} left as they were.", blocks=blocks,
-                 defects=len(lint.defects), moved=moved, cells=f"{result.cells_rewritten:,}",
+                 defects=len(lint.defects), moved=moved, cells=format(result.cells_rewritten, ","),
                  refused=len(result.refused)),
         "- " + _("Sheet **{sheet}** holds {tables} table(s) with named ranges and one policy cell per setting; each "
                  "policy reproduces today's behaviour (its note says how to change it deliberately).",
                  sheet=result.rules_sheet, tables=len(result.tables)),
         "- " + _("Recalculated with the engine: {count} formula cells compared with the values the original shows: "
-                 "{verdict}.", count=f"{result.compared:,}", verdict=verdict),
+                 "{verdict}.", count=format(result.compared, ","), verdict=verdict),
         "",
         "## " + _("Tables on the Rules sheet"),
         "",
@@ -116,7 +116,7 @@ def print_summary(result, console) -> None:
     moved = sum(len(t.blocks) for t in result.tables)
     console.print(escape(_("{file}: {moved} block(s) of band logic moved onto KPI_ functions ({cells} cells), "
                            "{tables} table(s) on sheet {sheet}, {refused} block(s) left as they were",
-                           file=str(result.output), moved=moved, cells=f"{result.cells_rewritten:,}",
+                           file=str(result.output), moved=moved, cells=format(result.cells_rewritten, ","),
                            tables=len(result.tables), sheet=result.rules_sheet, refused=len(result.refused))))
     for t in result.tables:
         used = ", ".join(f"{sheet_prefix(b.sheet)}{ranges(b.col, b.rows)}" for b in t.blocks)
@@ -134,16 +134,16 @@ def print_summary(result, console) -> None:
     if lines:
         console.print("[bold red]" + escape(_("{count} cell(s) differ from the original ({compared} formula cells "
                                                "compared):", count=len(result.differences),
-                                               compared=f"{result.compared:,}")) + "[/]")
+                                               compared=format(result.compared, ","))) + "[/]")
         for line in lines:
             console.print(f"  {escape(line)}")
     elif result.compared:
         console.print("[green]" + escape(_("✓ every original value reproduced ({count} formula cells compared)",
-                                           count=f"{result.compared:,}")) + "[/]")
+                                           count=format(result.compared, ","))) + "[/]")
     if result.unsaved:
         console.print("[yellow]" + escape(_("{count} formula cell(s) of the original have no saved value: not compared "
                                             "(run kpi recalc on the original first to compare them)",
-                                            count=f"{result.unsaved:,}")) + "[/]")
+                                            count=format(result.unsaved, ","))) + "[/]")
     if result.engine_differences:
         console.print("  [dim]" + escape(_("{count} cell(s) differ from their saved values already in the original "
                                            "(the engine's own computation, not the adoption)",

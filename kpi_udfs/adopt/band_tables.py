@@ -694,7 +694,7 @@ def lookup_table(shape: Lookup, resolver: Resolver) -> BandTable:
                 continue
             nxt = min((d for d in distinct if d > k), default=INF)
             written = NumberSet.of(Interval(k, nxt, True, False))
-            rows.append(Row(written, effective[i], results[i], f"key {fmt(k)}{where[i]}",
+            rows.append(Row(written, effective[i], results[i], _("key {key}", key=fmt(k)) + where[i],
                             Bound(k, nxt, True, False), number=i + 1))
         table = BandTable(rows, below, KpiError("#N/A", ""), "ladder", shape.function,
                           keys=numeric, sorted_keys=ascending, match_type=1)
@@ -712,13 +712,13 @@ def lookup_table(shape: Lookup, resolver: Resolver) -> BandTable:
         written = NumberSet.of(Interval(nxt, k, False, True))
         eff = written.minus(covered) if descending else NumberSet()
         covered = covered.union(written)
-        rows.append(Row(written, eff, results[i], f"key {fmt(k)}{where[i]}", Bound(nxt, k, False, True),
+        rows.append(Row(written, eff, results[i], _("key {key}", key=fmt(k)) + where[i], Bound(nxt, k, False, True),
                          number=i + 1))
     above = NumberSet.of(Interval(max(numeric), INF, False, False))
     table = BandTable(rows, above, KpiError("#N/A", ""), "ladder", shape.function, keys=numeric,
                       sorted_keys=descending, match_type=-1)
     if not descending:
-        raise Unresolved("MATCH(…,-1) over keys not in descending order (reported, not reconstructed)")
+        raise Unresolved(_("MATCH(…,-1) over keys not in descending order (reported, not reconstructed)"))
     return table
 
 

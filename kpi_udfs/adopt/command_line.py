@@ -61,7 +61,7 @@ def lint(book: Path, as_json: bool = False) -> int:
         return EXIT_UNREADABLE
     except Exception as e:  # noqa: BLE001 - our bug must not become a traceback
         sys.stderr.write(_("✗ {file}: not linted: internal error: {error} (please report it)", file=str(book),
-                           error=f"{type(e).__name__}: {e}") + "\n")
+                           error=type(e).__name__ + ": " + str(e)) + "\n")
         return EXIT_INTERNAL
     if as_json:
         sys.stdout.write(json.dumps(report.as_json(), ensure_ascii=False, indent=2, default=str) + "\n")
@@ -128,7 +128,7 @@ def adopt(book: Path, output: Path, force: bool = False) -> int:
         return ADOPT_EXIT_CANNOT_WRITE
     except Exception as e:  # noqa: BLE001 - our bug must not become a traceback
         sys.stderr.write(_("✗ {file}: not adopted: internal error: {error} (please report it)", file=str(book),
-                           error=f"{type(e).__name__}: {e}") + "\n")
+                           error=type(e).__name__ + ": " + str(e)) + "\n")
         return EXIT_INTERNAL
     print_summary(result, Console(soft_wrap=True, highlight=False))
     return ADOPT_EXIT_DIFFERENT if result.differences else ADOPT_EXIT_OK

@@ -193,7 +193,7 @@ def _run_job(job: Job, progress=None) -> FileReport:
                 tell(_("computing"), 0.0)
                 evaluation = evaluate(pkg, progress=computing)
                 n = evaluation.formula_cells
-                tell(_("writing 1 cell") if n == 1 else _("writing {count} cells", count=f"{n:,}"), None)
+                tell(_("writing 1 cell") if n == 1 else _("writing {count} cells", count=format(n, ",")), None)
                 with atomic_output(out) as fh:
                     written = write_values(pkg, evaluation, fh, limits=job.limits)
                     source.check_unchanged()  # nothing replaces the output if the input changed
@@ -231,7 +231,7 @@ def _run_job(job: Job, progress=None) -> FileReport:
         report.message = f"{src.name}: " + _("the workbook is too large to evaluate in memory")
     except Exception as e:  # the evaluator's bug must not become a traceback
         report.exit_code, report.output = EXIT_INTERNAL, None
-        report.message = f"{src.name}: " + _("internal error: {error}", error=f"{type(e).__name__}: {e}")
+        report.message = f"{src.name}: " + _("internal error: {error}", error=type(e).__name__ + ": " + str(e))
     report.seconds = round(time.perf_counter() - started, 3)
     return report
 
@@ -420,8 +420,8 @@ def _print_cause(console: Console, cause: causes_of.Cause, label: str) -> bool:
     cells = ", ".join(cause.cells)
     more = cause.count - len(cause.cells)
     if more:
-        cells = _("{cells} and {count} more", cells=cells, count=f"{more:,}")
-    count = _("{count} cells", count=f"{cause.count:,}") if cause.count > 1 else _("1 cell")
+        cells = _("{cells} and {count} more", cells=cells, count=format(more, ","))
+    count = _("{count} cells", count=format(cause.count, ",")) if cause.count > 1 else _("1 cell")
     console.print(f"    {label}  " + escape(_("{reason}: {count} ({cells})", reason=cause.reason,
                                               count=count, cells=cells)))
     return more > 0
@@ -441,19 +441,19 @@ def _summary_json(reports: list[FileReport], code: int) -> dict:
 
 def _megabytes(value: float) -> float:
     if not math.isfinite(value) or value * MiB < 1:
-        raise typer.BadParameter(_("{value} is not a size: give a positive number of MiB", value=f"{value:g}"))
+        raise typer.BadParameter(_("{value} is not a size: give a positive number of MiB", value=format(value, "g")))
     return value
 
 
 def _ratio(value: float) -> float:
     if not math.isfinite(value) or value < 1:
-        raise typer.BadParameter(_("{value} is not a ratio: give a number of at least 1", value=f"{value:g}"))
+        raise typer.BadParameter(_("{value} is not a ratio: give a number of at least 1", value=format(value, "g")))
     return value
 
 
 def _seconds(value: float) -> float:
     if not math.isfinite(value) or value < 0:
-        raise typer.BadParameter(_("{value} is not a wait: give a number of seconds, 0 or more", value=f"{value:g}"))
+        raise typer.BadParameter(_("{value} is not a wait: give a number of seconds, 0 or more", value=format(value, "g")))
     return value
 
 
@@ -531,7 +531,7 @@ def _print_summary(reports: list[FileReport], code: int, default_outputs: bool) 
         console.print(escape(_(
             "{count} workbooks: {done} recalculated, {failed} failed; {cells} formula cells, {errors} ending in an "
             "error", count=len(reports), done=len(reports) - failed, failed=failed,
-            cells=f"{sum(r.cells_computed for r in reports):,}", errors=f"{sum(len(r.errors) for r in reports):,}")))
+            cells=format(sum(r.cells_computed for r in reports), ","), errors=format(sum(len(r.errors) for r in reports), ","))))
     if cut:
         console.print("[dim]" + escape(_("(--json lists every cell with its reason)")) + "[/]")
     if default_outputs and any(r.output for r in reports):

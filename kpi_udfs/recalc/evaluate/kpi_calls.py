@@ -87,7 +87,7 @@ def _call(fn: KpiFunction, raw: list):
     try:
         return invoke(fn, tuple(args), kwargs)
     except Exception as exc:  # a bug in one function must not stop the workbook
-        return KpiError(VALUE, _("{function} failed: {error}", function=fn.name, error=f"{type(exc).__name__}: {exc}"))
+        return KpiError(VALUE, _("{function} failed: {error}", function=fn.name, error=type(exc).__name__ + ": " + str(exc)))
 
 
 def _result_vec(result, m: int) -> Vec:

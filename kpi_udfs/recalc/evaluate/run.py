@@ -287,7 +287,7 @@ class Engine:
             except (KeyboardInterrupt, MemoryError):
                 raise
             except Exception as e:
-                vec = self._error_vec(b, KpiError(VALUE, _("internal error: {error}", error=f"{type(e).__name__}: {e}")))
+                vec = self._error_vec(b, KpiError(VALUE, _("internal error: {error}", error=type(e).__name__ + ": " + str(e))))
             self._store(b, row, vec)
         finally:
             self.in_progress.discard(cell)

@@ -570,7 +570,7 @@ def _literal(node):
         return node.value
     if isinstance(node, Err):
         return native_error(node.code)
-    raise FormulaSyntax("array constant element")  # pragma: no cover
+    raise FormulaSyntax(_("array constant element"))  # pragma: no cover
 
 
 # ---------------------------------------------------------------------------
@@ -744,7 +744,7 @@ class _Compiler:
             return self.invoke(n, mode)
         if isinstance(n, Spill):
             return self.spill(n, mode)
-        raise FormulaSyntax(f"syntax {type(n).__name__}")  # pragma: no cover
+        raise FormulaSyntax(_("syntax {name}", name=type(n).__name__))  # pragma: no cover
 
     def reference_op(self, n: Binary, mode: str) -> Node:
         # the operands are references (a range, a name, INDEX(…)): not cut down themselves,

@@ -615,7 +615,7 @@ class _Parser:
 def parse(formula: str):
     """The syntax tree of ``formula`` (with or without its leading ``=``)."""
     if len(formula) > MAX_FORMULA_CHARS + 1:
-        raise FormulaSyntax(_("longer than {count} characters (Excel's limit)", count=f"{MAX_FORMULA_CHARS:,}"))
+        raise FormulaSyntax(_("longer than {count} characters (Excel's limit)", count=format(MAX_FORMULA_CHARS, ",")))
     text = formula.strip()
     if text.startswith("="):
         text = text[1:]

@@ -139,8 +139,8 @@ def _read_regular(path: Path, max_bytes: int) -> tuple[bytes, tuple[int, int, in
         if not stat.S_ISREG(st.st_mode):
             raise PackageError(f"{path.name}: " + _("not a regular file (a pipe, socket or device), not a workbook"))
         if st.st_size > max_bytes:
-            raise PackageError(f"{path.name}: " + _("{size} bytes, over the limit of {limit}", size=f"{st.st_size:,}",
-                                                    limit=f"{max_bytes:,}"))
+            raise PackageError(f"{path.name}: " + _("{size} bytes, over the limit of {limit}", size=format(st.st_size, ","),
+                                                    limit=format(max_bytes, ",")))
         chunks, total = [], 0
         while True:
             chunk = os.read(fd, min(1 << 20, max_bytes + 1 - total))
@@ -150,7 +150,7 @@ def _read_regular(path: Path, max_bytes: int) -> tuple[bytes, tuple[int, int, in
             total += len(chunk)
             if total > max_bytes:
                 raise PackageError(f"{path.name}: " + _("grew past the limit of {limit} bytes while being read",
-                                                        limit=f"{max_bytes:,}"))
+                                                        limit=format(max_bytes, ",")))
         identity = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
         return b"".join(chunks), identity
     except OSError as e:
@@ -294,7 +294,7 @@ def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, path
     if info.file_size > limits.max_part_bytes:
         raise PackageError(f"{path.name}: " + _(
             "part {part} would decompress to {size} bytes, over the limit of {limit}", part=info.filename,
-            size=f"{info.file_size:,}", limit=f"{limits.max_part_bytes:,}"))
+            size=format(info.file_size, ","), limit=format(limits.max_part_bytes, ",")))
     try:
         with zf.open(info) as fh:
             # never ask the decompressor for more than the part declares: a stream that
@@ -344,7 +344,7 @@ def _check_directory(zf: zipfile.ZipFile, limits: Limits, path: Path) -> list[zi
     infos = zf.infolist()
     if len(infos) > limits.max_entries:
         raise PackageError(f"{path.name}: " + _("{count} zip entries, over the limit of {limit}",
-                                                count=f"{len(infos):,}", limit=f"{limits.max_entries:,}"))
+                                                count=format(len(infos), ","), limit=format(limits.max_entries, ",")))
     seen: set[str] = set()
     total = 0
     for info in infos:
@@ -361,18 +361,18 @@ def _check_directory(zf: zipfile.ZipFile, limits: Limits, path: Path) -> list[zi
         if info.file_size > limits.max_part_bytes:
             raise PackageError(f"{path.name}: " + _(
                 "part {part} declares {size} bytes decompressed, over the limit of {limit} (zip bomb?)",
-                part=info.filename, size=f"{info.file_size:,}", limit=f"{limits.max_part_bytes:,}"))
+                part=info.filename, size=format(info.file_size, ","), limit=format(limits.max_part_bytes, ",")))
         if info.file_size >= limits.ratio_min_bytes:
             ratio = info.file_size / max(info.compress_size, 1)
             if ratio > limits.max_ratio:
                 raise PackageError(f"{path.name}: " + _(
                     "part {part} has a compression ratio of {ratio}:1, over the limit of {limit}:1 (zip bomb?)",
-                    part=info.filename, ratio=f"{ratio:,.0f}", limit=f"{limits.max_ratio:,.0f}"))
+                    part=info.filename, ratio=format(ratio, ",.0f"), limit=format(limits.max_ratio, ",.0f")))
         total += info.file_size
     if total > limits.max_total_bytes:
         raise PackageError(f"{path.name}: " + _(
             "parts decompress to {size} bytes in total, over the limit of {limit} (zip bomb?)",
-            size=f"{total:,}", limit=f"{limits.max_total_bytes:,}"))
+            size=format(total, ","), limit=format(limits.max_total_bytes, ",")))
     return infos
 
 
@@ -474,7 +474,7 @@ def check_grid(data: bytes, part: str, path: Path | None = None) -> None:
     last = max(map(int, rows.findall(data)), default=0)
     if last > MAX_ROW:
         raise PackageError(where + _("{part} has a row {row}, beyond Excel's last row {last} (damaged or crafted)",
-                                     part=part, row=f"{last:,}", last=f"{MAX_ROW:,}"))
+                                     part=part, row=format(last, ","), last=format(MAX_ROW, ",")))
     for m in _CELL_COLUMN.finditer(data):  # three letters or more: AAA (703) … XFD (16,384)
         if not data[m.start() - 1:m.start()].isspace():
             continue

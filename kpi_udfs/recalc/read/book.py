@@ -126,7 +126,7 @@ class SheetData:
         """Cells rows row1…row2 × cols col1…col2 as a Vec of shape (rows, cols)."""
         h, w = row2 - row1 + 1, col2 - col1 + 1
         if h * w > MAX_CELLS:
-            raise ReadTooLarge(_("a reference of {rows} × {columns} cells", rows=f"{h:,}", columns=f"{w:,}"))
+            raise ReadTooLarge(_("a reference of {rows} × {columns} cells", rows=format(h, ","), columns=format(w, ",")))
         kind = np.zeros((h, w), dtype=np.int8)
         num = np.full((h, w), np.nan)
         obj = None

@@ -284,7 +284,7 @@ def _lxml_cells(data: bytes, where: str) -> list[tuple]:
         except ValueError:
             raise PackageError(where + _("a row numbered {row} (damaged file)", row=repr(r_attr[:20]))) from None
         if not 1 <= row_no <= MAX_ROW:
-            raise PackageError(where + _("a row {row} beyond Excel's grid (damaged or crafted file)", row=f"{row_no:,}"))
+            raise PackageError(where + _("a row {row} beyond Excel's grid (damaged or crafted file)", row=format(row_no, ",")))
         col_no = 0
         for c in row_el.iter(tag_c):
             ref = c.get("r")
@@ -344,7 +344,7 @@ def read_sheet(
         top = max(int(c[1]) for c in scanned)
         if not 1 <= top <= MAX_ROW:
             raise PackageError(where + _("a cell in row {row}, beyond Excel's grid (damaged or crafted file)",
-                                         row=f"{top:,}"))
+                                         row=format(top, ",")))
     if scanned and min(c[1] for c in scanned) == "0":
         raise PackageError(where + _("a cell in row 0 (damaged file)"))
     rows: list[int] = []
@@ -438,17 +438,17 @@ def read_sheet(
             try:
                 kind, x = NUMBER, _number(v)
             except ValueError:
-                raise PackageError(where + _("cell {cell} holds {value} as a number (damaged file)", cell=f"{letters}{row_no}",
+                raise PackageError(where + _("cell {cell} holds {value} as a number (damaged file)", cell=letters + str(row_no),
                                              value=repr(v[:30]))) from None
             if not np.isfinite(x):
-                raise PackageError(where + _("cell {cell} holds {value} as a number (damaged file)", cell=f"{letters}{row_no}",
+                raise PackageError(where + _("cell {cell} holds {value} as a number (damaged file)", cell=letters + str(row_no),
                                              value=repr(v[:30])))
         elif t == "s":
             index = int(v) if v.strip().isdigit() else -1
             if not 0 <= index < len(strings):
                 raise PackageError(where + _(
                     "cell {cell} refers to shared string {index}, which does not exist ({count} strings; damaged file)",
-                    cell=f"{letters}{row_no}", index=repr(v.strip()[:20]), count=f"{len(strings):,}")
+                    cell=letters + str(row_no), index=repr(v.strip()[:20]), count=format(len(strings), ","))
                 )
             kind, x = TEXT, strings[index]
         elif t == "str":

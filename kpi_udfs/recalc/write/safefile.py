@@ -157,7 +157,7 @@ def target_lock(target: Path, timeout: float = 60.0) -> Iterator[None]:
                 if time.monotonic() >= deadline:
                     raise LockedError(f"{target}: " + _(
                         "another kpi recalc is writing this file (waited {seconds} s); try again later",
-                        seconds=f"{timeout:g}"))
+                        seconds=format(timeout, "g")))
                 time.sleep(0.05)
         except BaseException:
             os.close(fd)
