@@ -487,3 +487,18 @@ def test_the_conformance_probe_reads_reasons_in_english_whatever_the_language(tm
     for r in (want, got):
         r.pop("seconds"), r.pop("engine_seconds")
     assert got == want and got["unsupported"] == {"FOOBAR": 1}
+
+
+def test_the_lite_bundle_carries_the_translations_of_the_engine_only():
+    """main.py embeds the messages its engine can show (every function's help, every
+    reason) and leaves the kpi command's own messages out (most of the catalogue)."""
+    from kpi_udfs import lite_bundle
+
+    kept = i18n_build.compiled(lite_bundle.engine_catalogue("zh-TW"))
+    full = i18n_build.compiled(i18n.catalogue_path("zh-TW").read_bytes())
+    for fn in catalogue():
+        for text in (fn.help, fn.returns, *(p.help for p in fn.params)):
+            assert kept[text] == full[text]
+    assert kept["denominator is 0"] == "分母為 0"
+    assert "writing {count} cells" not in kept and "from {cell}: {reason}" not in kept
+    assert len(kept) < len(full) / 2
