@@ -39,13 +39,21 @@ def default_addin_dir(config: Path) -> Path:
     return config.parent / MODULE
 
 
-def _ensure_module(folder: Path) -> None:
-    from .xlwings_addin import SHIM
+def _addin_module():
+    """:mod:`kpi_udfs.xlwings_addin`, imported without letting it change the language: on
+    import it sets the add-in's own (from xlwings.conf or KPI_LANG), not `kpi --lang`'s."""
+    from . import i18n
 
+    with i18n.using(i18n.language()):
+        from . import xlwings_addin
+    return xlwings_addin
+
+
+def _ensure_module(folder: Path) -> None:
     module = folder / f"{MODULE}.py"
     if not module.is_file():
         folder.mkdir(parents=True, exist_ok=True)
-        module.write_text(SHIM, encoding="utf-8")
+        module.write_text(_addin_module().SHIM, encoding="utf-8")
 
 
 @app.command()
@@ -69,16 +77,17 @@ def install(
     """Set up xlwings so that Excel's "Import Functions" brings in every KPI_ function,
     in the language of `kpi --lang` (or KPI_LANG)."""
     from . import i18n, xlwings_config
-    from .xlwings_addin import ERROR_MODES, ERRORS_KEY
+
+    addin = _addin_module()
 
     console = Console()
     path = config or xlwings_config.default_path()
     folder = (addin_dir or default_addin_dir(path)).resolve()
-    if errors not in ERROR_MODES:
-        console.print("[red]" + escape(_("--errors must be one of {modes}, not {value}", modes=", ".join(ERROR_MODES),
+    if errors not in addin.ERROR_MODES:
+        console.print("[red]" + escape(_("--errors must be one of {modes}, not {value}", modes=", ".join(addin.ERROR_MODES),
                                            value=repr(errors))) + "[/red]")
         raise typer.Exit(2)
-    settings = {i18n.ENV: i18n.language(), ERRORS_KEY: errors}
+    settings = {i18n.ENV: i18n.language(), addin.ERRORS_KEY: errors}
     try:
         _ensure_module(folder)
         changes = xlwings_config.install(path, MODULE, folder, interpreter or sys.executable, settings)

@@ -502,3 +502,21 @@ def test_the_lite_bundle_carries_the_translations_of_the_engine_only():
     assert kept["denominator is 0"] == "分母為 0"
     assert "writing {count} cells" not in kept and "from {cell}: {reason}" not in kept
     assert len(kept) < len(full) / 2
+
+
+def test_kpi_addin_install_bakes_in_the_language_of_lang_in_a_fresh_process(tmp_path):
+    """Was: the add-in module, imported by `kpi addin install`, set its own language (English,
+    from the empty configuration) on import, so a fresh `kpi --lang zh-CN addin install`
+    wrote KPI_LANG=en and printed English."""
+    import os
+    import subprocess
+    import sys
+
+    config = tmp_path / "xlwings.conf"
+    env = {k: v for k, v in os.environ.items() if k not in ("KPI_LANG", "KPI_ERRORS")} | {"COLUMNS": "300"}
+    done = subprocess.run([sys.executable, "-m", "kpi_udfs.cli", "--lang", "zh-CN", "addin", "install", "--config",
+                           str(config), "--addin-dir", str(tmp_path / "addin")],
+                          capture_output=True, text=True, encoding="utf-8", env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"已将 KPI 加载项的设置写入 {config}：")
+    assert '"KPI_LANG","zh-CN"' in config.read_text(encoding="utf-8")
