@@ -88,8 +88,9 @@ class Job:
     evaluator: str = EVALUATOR
     #: Exit 1 (EXIT_ERROR_CELLS) when a cell ends in an error.
     strict: bool = False
-    #: The language of the reasons and messages (a pool worker does not inherit ``--lang``).
-    language: str = i18n.DEFAULT
+    #: The language of the reasons and messages (a pool worker does not inherit ``--lang``);
+    #: None: the language in force where the job runs.
+    language: str | None = None
 
 
 @dataclass
@@ -168,6 +169,8 @@ def run_job(job: Job, progress=None) -> FileReport:
     "computing" (with the evaluator's fraction done, from 0.0) and "writing N cells", in
     that language; only "computing" comes with a fraction.
     """
+    if job.language is None:
+        return _run_job(job, progress)
     with i18n.using(job.language):
         return _run_job(job, progress)
 
@@ -239,7 +242,7 @@ def _run_job(job: Job, progress=None) -> FileReport:
 # -- many files -------------------------------------------------------------------------
 
 def _worker_died(job: Job, how: str) -> FileReport:
-    with i18n.using(job.language):
+    with i18n.using(job.language or i18n.language()):
         message = f"{Path(job.src).name}: " + _(
             "the worker process recalculating it {how}; the other workbooks are not affected", how=how)
     return FileReport(input=job.src, output=None, exit_code=EXIT_INTERNAL, message=message)
