@@ -13,6 +13,9 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+
+from .i18n import _
 
 #: The module name xlwings imports (the file ``kpi_addin.py`` in the add-in folder).
 MODULE = "kpi_addin"
@@ -36,13 +39,21 @@ def default_addin_dir(config: Path) -> Path:
     return config.parent / MODULE
 
 
-def _ensure_module(folder: Path) -> None:
-    from .xlwings_addin import SHIM
+def _addin_module():
+    """:mod:`kpi_udfs.xlwings_addin`, imported without letting it change the language: on
+    import it sets the add-in's own (from xlwings.conf or KPI_LANG), not `kpi --lang`'s."""
+    from . import i18n
 
+    with i18n.using(i18n.language()):
+        from . import xlwings_addin
+    return xlwings_addin
+
+
+def _ensure_module(folder: Path) -> None:
     module = folder / f"{MODULE}.py"
     if not module.is_file():
         folder.mkdir(parents=True, exist_ok=True)
-        module.write_text(SHIM, encoding="utf-8")
+        module.write_text(_addin_module().SHIM, encoding="utf-8")
 
 
 @app.command()
@@ -66,39 +77,41 @@ def install(
     """Set up xlwings so that Excel's "Import Functions" brings in every KPI_ function,
     in the language of `kpi --lang` (or KPI_LANG)."""
     from . import i18n, xlwings_config
-    from .xlwings_addin import ERROR_MODES, ERRORS_KEY
+
+    addin = _addin_module()
 
     console = Console()
     path = config or xlwings_config.default_path()
     folder = (addin_dir or default_addin_dir(path)).resolve()
-    if errors not in ERROR_MODES:
-        console.print(f"[red]--errors must be one of {', '.join(ERROR_MODES)}[/red], not {errors!r}")
+    if errors not in addin.ERROR_MODES:
+        console.print("[red]" + escape(_("--errors must be one of {modes}, not {value}", modes=", ".join(addin.ERROR_MODES),
+                                           value=repr(errors))) + "[/red]")
         raise typer.Exit(2)
-    settings = {i18n.ENV: i18n.language(), ERRORS_KEY: errors}
+    settings = {i18n.ENV: i18n.language(), addin.ERRORS_KEY: errors}
     try:
         _ensure_module(folder)
         changes = xlwings_config.install(path, MODULE, folder, interpreter or sys.executable, settings)
     except (ValueError, UnicodeError, OSError) as e:
-        console.print(f"[red]Could not write {path}:[/red] {e}")
+        console.print("[red]" + escape(_("Could not write {path}: {error}", path=str(path), error=str(e))) + "[/red]")
         raise typer.Exit(1) from e
-    console.print(f"Wrote the KPI add-in settings to [bold]{path}[/bold]:")
+    console.print(escape(_("Wrote the KPI add-in settings to {path}:", path=str(path))))
     for c in changes:
-        console.print(
-            f"  {c.key:<16} {c.after}" + ("" if c.before in (None, c.after) else f"   (was {c.before})")
-        )
+        if c.before in (None, c.after):
+            console.print(escape(f"  {c.key:<16} {c.after}"))
+        else:
+            console.print(escape(f"  {c.key:<16} {c.after}   " + _("(was {value})", value=c.before)))
     backup = xlwings_config.backup_path(path)
     if backup.exists():
-        console.print(f"The previous file is kept in {backup}; `kpi addin uninstall` puts it back.")
+        console.print(escape(_("The previous file is kept in {path}; `kpi addin uninstall` puts it back.",
+                               path=str(backup))))
     if not sys.platform.startswith("win"):
-        console.print(
-            "[yellow]Classic xlwings functions run in Excel on Windows only;[/yellow] on a Mac or "
-            "Excel on the web use `kpi addin lite`."
-        )
-    console.print(
+        console.print("[yellow]" + escape(_("Classic xlwings functions run in Excel on Windows only; on a Mac or "
+                                            "Excel on the web use `kpi addin lite`.")) + "[/yellow]")
+    console.print(escape(_(
         'Next, in Excel: open the workbook (saved as .xlsm), tab "xlwings", "Import Functions". '
         "Type =KPI_ in a cell to see the functions. After changing the language or --errors, "
         'install again and click "Import Functions" again.'
-    )
+    )))
 
 
 @app.command()
@@ -144,19 +157,21 @@ def lite(
     from .registry import catalogue
 
     if out.exists() and not out.is_dir():
-        fail(f"{out}: is a file; -o names the folder to write main.py and requirements.txt to", 2)
+        fail(_("{path}: is a file; -o names the folder to write main.py and requirements.txt to", path=str(out)), 2)
     main, reqs = out / "main.py", out / "requirements.txt"
     if main.exists() and not force and not _ours(main):
-        fail(f"{main} exists and was not written by kpi addin lite; use --force to replace it", 2)
+        fail(_("{path} exists and was not written by kpi addin lite; use --force to replace it", path=str(main)), 2)
     try:
         write_file(main, main_py().encode("utf-8"))
         write_file(reqs, requirements_txt().encode("utf-8"))
     except OutputError as e:
         fail(str(e), 4)
     console = Console()
-    console.print(f"Wrote [bold]{main}[/bold] ({len(catalogue())} KPI_ functions, engine included)")
-    console.print(f"  and [bold]{reqs}[/bold]: {', '.join(reqs.read_text(encoding='utf-8').split())}")
-    console.print(
+    console.print(escape(_("Wrote {path} ({count} KPI_ functions, engine included)", path=str(main),
+                           count=len(catalogue()))))
+    console.print(escape(_("  and {path}: {lines}", path=str(reqs),
+                           lines=", ".join(reqs.read_text(encoding="utf-8").split()))))
+    console.print(escape(_(
         "In Excel: open the xlwings Lite task pane; replace the content of its main.py with this "
         "main.py, add the lines of requirements.txt to its requirements.txt, then save (Ctrl+S)."
-    )
+    )))

@@ -46,8 +46,10 @@ from typing import Any
 import numpy as np
 import typer
 
+from . import i18n
 from .coerce import as_grid, coerce_cells, label_key, to_number
 from .errors import KpiError, parse_error_text
+from .i18n import N_, _
 from .numeric import fmt
 from .registry import EACH, LIST, RECORD, REGISTRY, SCALAR, KpiFunction, Param, catalogue
 
@@ -205,9 +207,10 @@ def _iterparse(pkg, part: str):
         yield from (el for _event, el in SafeET.iterparse(io.BytesIO(pkg.read(part)), forbid_dtd=True,
                                                           forbid_entities=True, forbid_external=True))
     except SafeET.ParseError as e:
-        raise PackageError(f"{pkg.path.name}: {part} is not well-formed XML ({e})") from None
+        raise PackageError(f"{pkg.path.name}: " + _("{part} is not well-formed XML ({reason})", part=part,
+                                                    reason=str(e))) from None
     except DefusedXmlException as e:
-        raise PackageError(f"{pkg.path.name}: {part} is refused ({e})") from None
+        raise PackageError(f"{pkg.path.name}: " + _("{part} is refused ({reason})", part=part, reason=str(e))) from None
 
 
 def _xml_elements(pkg, part: str, name: str | None) -> int:
@@ -234,11 +237,13 @@ def _check_sheet(pkg, part: str, sheet: str, strings: int) -> None:
                     index = -1
                 if not 0 <= index < strings:
                     if not strings:
-                        raise PackageError(f"{pkg.path.name}: cell {el.get('r', '?')} of sheet {sheet!r} is a "
-                                           "shared string, but the workbook has no shared string table (damaged)")
-                    raise PackageError(
-                        f"{pkg.path.name}: cell {el.get('r', '?')} of sheet {sheet!r} points to shared string "
-                        f"{(v or '').strip()!r}, outside the table's {strings:,} strings (damaged)")
+                        raise PackageError(f"{pkg.path.name}: " + _(
+                            "cell {cell} of sheet {sheet} is a shared string, but the workbook has no shared string "
+                            "table (damaged)", cell=el.get("r", "?"), sheet=repr(sheet)))
+                    raise PackageError(f"{pkg.path.name}: " + _(
+                        "cell {cell} of sheet {sheet} points to shared string {index}, outside the table's {count} "
+                        "strings (damaged)", cell=el.get("r", "?"), sheet=repr(sheet), index=repr((v or "").strip()),
+                        count=format(strings, ",")))
             el.clear()
         elif tag == "row":
             el.clear()
@@ -257,9 +262,9 @@ def _load(source, data_only: bool):
             warnings.simplefilter("ignore")
             return openpyxl.load_workbook(io.BytesIO(source.data), data_only=data_only)
     except MemoryError:
-        raise PackageError(f"{path.name}: the workbook is too large to read in memory") from None
+        raise PackageError(f"{path.name}: " + _("the workbook is too large to read in memory")) from None
     except Exception as e:  # openpyxl raises whatever its parsers meet: KeyError, ValueError, TypeError…
-        raise PackageError(f"{path.name}: cannot be read as a workbook: {_reason(e)}") from None
+        raise PackageError(f"{path.name}: " + _("cannot be read as a workbook: {reason}", reason=_reason(e))) from None
 
 
 _MISSING = re.compile(r"There is no item named '([^']+)' in the archive")
@@ -271,11 +276,11 @@ def _reason(e: BaseException) -> str:
         e = e.__cause__ or e.__context__
     text = " ".join(str(e).split()).strip("\"'")
     if m := _MISSING.search(text):
-        return f"part {m.group(1)} is missing"
+        return _("part {part} is missing", part=m.group(1))
     if "no valid workbook part" in text:
-        return "no part has the workbook's content type in [Content_Types].xml"
+        return _("no part has the workbook's content type in [Content_Types].xml")
     if isinstance(e, KeyError):
-        return f"{text} is missing"
+        return _("{name} is missing", name=text)
     text = text if len(text) <= 200 else text[:199] + "…"
     return f"{type(e).__name__}: {text}" if text else type(e).__name__
 
@@ -432,8 +437,8 @@ def _bounded(ws, area: Area) -> Area | None:
     inside = [(r, c) for r, c in present_cells(ws) if area.r1 <= r <= area.r2 and area.c1 <= c <= area.c2]
     if not inside:
         return Area(area.sheet, area.c1, area.r1, area.c1, area.r1)
-    last_row = max(r for r, _ in inside)
-    last_col = max(c for _, c in inside)
+    last_row = max(r for r, _skip in inside)
+    last_col = max(c for _skip, c in inside)
     cut = Area(area.sheet, area.c1, area.r1, last_col, last_row)
     return cut if (cut.r2 - cut.r1 + 1) * (cut.c2 - cut.c1 + 1) <= AREA_BUDGET else None
 
@@ -658,14 +663,15 @@ class Checker:
         fn, args = site.fn, site.args
         for name, arg in args.items():
             if arg.value is _UNRESOLVED and _param(fn, name).shape in (LIST, SCALAR):
-                note = f"{fn.name} argument {name} = {arg.text} (computed; used by {site.cells[0]})"
+                note = _("{function} argument {name} = {text} (computed; used by {cell})", function=fn.name, name=name,
+                         text=arg.text, cell=site.cells[0])
                 if note not in self.report.not_audited:
                     self.report.not_audited.append(note)
         if any(_is_unknown(a.value) for a in args.values()):
             where = ", ".join(str(a.area) for a in args.values() if _is_unknown(a.value) and a.area)
             self.add(WARNING, "not_checked", where or fn.name,
-                     f"{fn.name}: a table cell is a formula without a cached value (run kpi recalc first)",
-                     site.cells)
+                     _("{function}: a table cell is a formula without a cached value (run kpi recalc first)",
+                       function=fn.name), site.cells)
             return
         before = self.report.errors
         for audit in AUDITS.get(fn.name, ()):
@@ -700,20 +706,28 @@ class Checker:
         self.report.calls_probed += 1
         if isinstance(result, KpiError):
             where = _where(args, fn) or fn.name
-            reason = result.reason or f"an input holds {result.code}"
-            blanks = _blank_rule_cells(fn, args) if "blank" in reason else []
+            reason = result.reason or _("an input holds {code}", code=result.code)
+            blanks = _blank_rule_cells(fn, args) if _blank_reason(fn, values) else []
             if blanks and any(b.rsplit("(", 1)[-1].rstrip(")") in f.where for b in blanks
                               for f in self.report.findings):
                 return  # an audit of this table already says it is blank
             if blanks:
                 self.add(WARNING, "rule_table", ", ".join(blanks),
-                         f"{fn.name}: {result.code} {reason}: rule cells left blank to fill in "
-                         "(the cells that use them fail until then)", site.cells)
+                         _("{function}: {code} {reason}: rule cells left blank to fill in (the cells that use "
+                           "them fail until then)", function=fn.name, code=result.code, reason=reason), site.cells)
             else:
                 self.add(ERROR, "rule_table", where, f"{fn.name}: {result.code} {reason}", site.cells)
 
 
 _OMIT = object()
+
+
+def _blank_reason(fn: KpiFunction, values: list) -> bool:
+    """Whether the probe's error is about a blank input, read from its English reason (the
+    shown reason is in the user's language)."""
+    with i18n.using("en"):
+        english = fn(*[None if v is _OMIT else v for v in values])
+    return isinstance(english, KpiError) and "blank" in english.reason
 
 
 def _blank_rule_cells(fn: KpiFunction, args: dict[str, Argument]) -> list[str]:
@@ -792,9 +806,21 @@ def _table(site: Site, name: str) -> Argument | None:
 
 
 def _rows_note(arg: Argument | None) -> str:
+    """Where the table's rows are on their sheet (the rows of a problem count from the table's
+    first row): `` (table row 1 is Rules row 11)``, or empty."""
     if arg is None or arg.area is None:
         return ""
-    return f" (table row 1 is {arg.area.sheet} row {arg.area.r1})"
+    note = _("(table row 1 is {sheet} row {row})", sheet=arg.area.sheet, row=arg.area.r1)
+    return note if note.startswith("（") else " " + note  # no space before a full-width parenthesis
+
+
+def _band_problems(verdict: Any, args: list[Any]) -> list[tuple[str, str]]:
+    """(English, shown) of each problem in KPI_CHECK_BANDS' verdict: the English one tells a
+    gap from an overlap in every language, the shown one is in the user's language."""
+    with i18n.using("en"):
+        english = str(REGISTRY["KPI_CHECK_BANDS"](*args)).split("; ")
+    shown = str(verdict).split(_("; "))
+    return list(zip(english, shown if len(shown) == len(english) else english, strict=True))
 
 
 def audit_bands(ck: Checker, site: Site) -> None:
@@ -823,29 +849,33 @@ def audit_bands(ck: Checker, site: Site) -> None:
     on_gap = _setting(site, "on_gap") if banded else "ERROR"
     on_overlap = _setting(site, "on_overlap") if banded else "ERROR"
     note = _rows_note(lower)
-    for problem in str(verdict).split("; "):
-        if site.within_band and not problem.startswith("gap"):
+    for english, problem in _band_problems(verdict, args):
+        if site.within_band and not english.startswith("gap"):
             continue  # the overlaps of the rows as written: the whole table's audit names them
         if not banded:  # a KPI_CHECK_BANDS cell alone: no policy to name
             ck.add(ERROR, "band_table", where, f"{problem}{note}", site.cells)
             continue
         cell = ""
-        if problem.startswith("gap"):
+        if english.startswith("gap"):
             covered = on_gap != "ERROR"
             policy = f"on_gap {fmt(on_gap) if isinstance(on_gap, float) else on_gap}"
             cell = _policy_cell(site, "on_gap")
-        elif "overlap" in problem:
+        elif "overlap" in english:
             covered = on_overlap != "ERROR"
             policy = f"on_overlap {on_overlap}"
             cell = _policy_cell(site, "on_overlap")
         else:
             covered, policy = False, ""
         if covered:
-            message = f"{problem}{note}: values there follow {policy}"
+            # i18n: {note} is empty or " (table row 1 is Rules row 11)"; {policy} a setting, e.g. on_gap WORSE
+            message = _("{problem}{note}: values there follow {policy}", problem=problem, note=note, policy=policy)
         elif policy and cell:  # decided in the open: the policy cell says ERROR
-            message = f"{problem}{note}: values there are #N/A with the reason, as the policy cell {cell} says ({policy})"
+            # i18n: {cell} is the policy cell, e.g. "X_OnGap (Rules!C20)"; {policy} e.g. on_gap ERROR
+            message = _("{problem}{note}: values there are #N/A with the reason, as the policy cell {cell} says "
+                        "({policy})", problem=problem, note=note, cell=cell, policy=policy)
         elif policy:
-            message = f"{problem}{note}: values there are #N/A ({policy})"
+            # i18n: {note} is empty or " (table row 1 is Rules row 11)"; {policy} a setting, e.g. on_gap ERROR
+            message = _("{problem}{note}: values there are #N/A ({policy})", problem=problem, note=note, policy=policy)
         else:
             message = f"{problem}{note}"
         ck.add(WARNING if covered or cell else ERROR, "band_table", where, message, site.cells)
@@ -878,8 +908,9 @@ def _never_applies(ck: Checker, site: Site, lower: Argument, upper: Argument, bo
             continue
         if earlier.covers(mine):
             ck.add(WARNING, "band_table", where,
-                   f"band row {i + 1}{_rows_note(lower)} {mine} never applies: rows before it take all its values "
-                   "(on_overlap FIRST)", site.cells)
+                   # i18n: {note} is empty or " (table row 1 is Rules row 11)"
+                   _("band row {row}{note} {interval} never applies: rows before it take all its values "
+                     "(on_overlap FIRST)", row=i + 1, note=_rows_note(lower), interval=str(mine)), site.cells)
         earlier = earlier.union(mine)
 
 
@@ -904,22 +935,49 @@ def _uncovered_ends(ck: Checker, site: Site, lower: Argument, upper: Argument, b
         return
     low = min(live, key=lambda i: (table.lower[i], not table.lo_closed[i]))
     high = max(live, key=lambda i: (table.upper[i], table.hi_closed[i]))
-    ends = []
+    ends = []  # (which end, the bound)
     if np.isfinite(table.lower[low]):
-        x = fmt(table.lower[low])
-        ends.append(f"values below {x}" if table.lo_closed[low] else f"values up to {x} (included)")
+        ends.append(("below" if table.lo_closed[low] else "up to", fmt(table.lower[low])))
     if np.isfinite(table.upper[high]):
-        x = fmt(table.upper[high])
-        ends.append(f"values above {x}" if table.hi_closed[high] else f"values from {x} (included) up")
+        ends.append(("above" if table.hi_closed[high] else "from", fmt(table.upper[high])))
     if site.within_band:
         then = ""  # the rows below the bands as written say what such values get
     elif site.fn.name != "KPI_BAND" or _setting(site, "on_gap") == "ERROR":
-        then = ": #N/A if they occur"
+        then = "error"
     else:
         on_gap = _setting(site, "on_gap")
-        then = f": they follow on_gap {fmt(on_gap) if isinstance(on_gap, float) else on_gap}"
-    for end in ends:
-        ck.add(WARNING, "band_table", where, f"{end} fall in no band{then}", site.cells)
+        then = f"on_gap {fmt(on_gap) if isinstance(on_gap, float) else on_gap}"
+    for end, x in ends:
+        if then == "error":
+            message = _(_UNCOVERED_ERROR[end], bound=x)
+        elif then:
+            message = _(_UNCOVERED_POLICY[end], bound=x, policy=then)
+        else:
+            message = _(_UNCOVERED[end], bound=x)
+        ck.add(WARNING, "band_table", where, message, site.cells)
+
+
+#: The values beyond a band table's lowest or highest bound, by end: as such, …
+_UNCOVERED = {
+    "below": N_("values below {bound} fall in no band"),
+    "up to": N_("values up to {bound} (included) fall in no band"),
+    "above": N_("values above {bound} fall in no band"),
+    "from": N_("values from {bound} (included) up fall in no band"),
+}
+#: … when they are #N/A, …
+_UNCOVERED_ERROR = {
+    "below": N_("values below {bound} fall in no band: #N/A if they occur"),
+    "up to": N_("values up to {bound} (included) fall in no band: #N/A if they occur"),
+    "above": N_("values above {bound} fall in no band: #N/A if they occur"),
+    "from": N_("values from {bound} (included) up fall in no band: #N/A if they occur"),
+}
+#: … and when a policy says what they get ({policy}: on_gap WORSE, on_gap 0 …).
+_UNCOVERED_POLICY = {
+    "below": N_("values below {bound} fall in no band: they follow {policy}"),
+    "up to": N_("values up to {bound} (included) fall in no band: they follow {policy}"),
+    "above": N_("values above {bound} fall in no band: they follow {policy}"),
+    "from": N_("values from {bound} (included) up fall in no band: they follow {policy}"),
+}
 
 
 def _missing_points(ck: Checker, site: Site, lower: Argument, upper: Argument) -> None:
@@ -938,8 +996,9 @@ def _missing_points(ck: Checker, site: Site, lower: Argument, upper: Argument) -
                 cell = str(Area(points.area.sheet, points.area.c1, points.area.r1 + i, points.area.c1,
                                 points.area.r1 + i))
             ck.add(WARNING, "band_table", cell,
-                   f"band row {i + 1}{_rows_note(points)} has bounds but no points: values there are #N/A "
-                   "(rule missing) until this cell is filled in", site.cells)
+                   # i18n: {note} is empty or " (table row 1 is Rules row 11)"
+                   _("band row {row}{note} has bounds but no points: values there are #N/A (rule missing) until "
+                     "this cell is filled in", row=i + 1, note=_rows_note(points)), site.cells)
 
 
 def _blank(v: Any) -> bool:
@@ -965,42 +1024,55 @@ def audit_grades(ck: Checker, site: Site) -> None:
         if (steps > 0).any() and (steps < 0).any():
             shown = ", ".join(fmt(x) for x in numbers)
             ck.add(ERROR, "grade_table", where,
-                   f"lower bounds are not in order ({shown}): a typo? sort them from the best grade down",
-                   site.cells)
+                   _("lower bounds are not in order ({bounds}): a typo? sort them from the best grade down",
+                     bounds=shown), site.cells)
     repeated = sorted({x for x in numbers if numbers.count(x) > 1})
     if repeated:
         ck.add(ERROR, "grade_table", where,
-               f"lower bound {', '.join(fmt(x) for x in repeated)} is given to two grades", site.cells)
+               _("lower bound {bounds} is given to two grades", bounds=", ".join(fmt(x) for x in repeated)), site.cells)
     if site.fn.name == "KPI_LEVEL_HISTORY" and len(set(numbers)) >= 2:
         # 「90分以上」 and 「80~90分」 both hold 90: every inner bound is in two levels (AMB-90)
         shared = ", ".join(fmt(x) for x in sorted(set(numbers))[1:])
         policy = _setting(site, "overlap")
         cell = _policy_cell(site, "overlap")
         if policy == "ERROR":
-            ck.add(WARNING if cell else ERROR, "grade_table", where,
-                   f"scores exactly on the shared bounds {shared} are #N/A (overlap ERROR"
-                   + (f", the policy cell {cell})" if cell else ")"), site.cells)
+            if cell:
+                message = _("scores exactly on the shared bounds {bounds} are #N/A (overlap ERROR, the policy cell "
+                            "{cell})", bounds=shared, cell=cell)
+            else:
+                message = _("scores exactly on the shared bounds {bounds} are #N/A (overlap ERROR)", bounds=shared)
+            ck.add(WARNING if cell else ERROR, "grade_table", where, message, site.cells)
         else:
             ck.add(WARNING, "grade_table", where,
-                   f"scores exactly on the shared bounds {shared} are in two levels: overlap {policy} decides",
-                   site.cells)
+                   _("scores exactly on the shared bounds {bounds} are in two levels: overlap {policy} decides",
+                     bounds=shared, policy=policy), site.cells)
     upper = _table(site, "upper_bounds") if site.fn.name == "KPI_GRADE" else None
     if upper is None or all(v is None for v in _flat(upper.value)):
         return  # lower bounds only: every score from the lowest bound up has a grade
-    verdict = REGISTRY["KPI_CHECK_BANDS"](_plain(lower.value), _plain(upper.value), "[]")
+    args = [_plain(lower.value), _plain(upper.value), "[]"]
+    verdict = REGISTRY["KPI_CHECK_BANDS"](*args)
     if isinstance(verdict, KpiError) or verdict == "OK":
         return
     policy = _setting(site, "gap_policy")
     cell = _policy_cell(site, "gap_policy")
     where = ", ".join(str(a.area) for a in (lower, upper) if a.area) or where
     note = _rows_note(lower)
-    for problem in str(verdict).split("; "):
-        if problem.startswith("gap"):
+    for english, problem in _band_problems(verdict, args):
+        if english.startswith("gap"):
             covered = policy != "ERROR"
-            how = f"gap_policy {policy} grades them" if covered else (
-                "they are #N/A (gap_policy ERROR" + (f", the policy cell {cell})" if cell else ")"))
-            ck.add(WARNING if covered or cell else ERROR, "grade_table", where,
-                   f"scores in the {problem}{note}: {how}", site.cells)
+            if covered:
+                # i18n: {problem} is a gap ("gap (60, 70) between rows 2 and 3"); {note} empty or " (table row 1 is …)"
+                message = _("scores in the {problem}{note}: gap_policy {policy} grades them", problem=problem,
+                            note=note, policy=policy)
+            elif cell:
+                # i18n: {cell} is the policy cell, e.g. "Grade_GapPolicy (Rules!C30)"
+                message = _("scores in the {problem}{note}: they are #N/A (gap_policy ERROR, the policy cell {cell})",
+                            problem=problem, note=note, cell=cell)
+            else:
+                # i18n: {problem} is a gap ("gap (60, 70) between rows 2 and 3"); {note} empty or " (table row 1 is …)"
+                message = _("scores in the {problem}{note}: they are #N/A (gap_policy ERROR)", problem=problem,
+                            note=note)
+            ck.add(WARNING if covered or cell else ERROR, "grade_table", where, message, site.cells)
         else:
             ck.add(ERROR, "grade_table", where, f"{problem}{note}", site.cells)
 
@@ -1012,17 +1084,22 @@ def audit_weights(ck: Checker, site: Site) -> None:
         return
     ck.report.tables_audited += 1
     policy = _setting(site, "weight_check")
-    probe = site.fn([[None] * len(_flat(weights.value))], _plain(weights.value), "ERROR",
-                    _plain(site.args["tolerance"].value) if _table(site, "tolerance") else None)
+    args = ([[None] * len(_flat(weights.value))], _plain(weights.value), "ERROR",
+            _plain(site.args["tolerance"].value) if _table(site, "tolerance") else None)
+    probe = site.fn(*args)
     if isinstance(probe, KpiError):
+        with i18n.using("en"):  # the English reason tells a sum from another defect in every language
+            english = site.fn(*args)
         where = str(weights.area) if weights.area else site.fn.name
         if any(_blank(v) for v in _flat(weights.value)) and weights.area is not None:
-            ck.add(WARNING, "weights", where, f"{probe.code} {probe.reason}: weights left blank to fill in "
-                   "(the totals fail until then)", site.cells)
-        elif policy == "ERROR" or "sum to" not in probe.reason:
+            ck.add(WARNING, "weights", where,
+                   _("{code} {reason}: weights left blank to fill in (the totals fail until then)",
+                     code=probe.code, reason=probe.reason), site.cells)
+        elif policy == "ERROR" or "sum to" not in getattr(english, "reason", ""):
             ck.add(ERROR, "weights", where, f"{probe.code} {probe.reason}", site.cells)
         else:
-            ck.add(WARNING, "weights", where, f"{probe.reason}: weight_check {policy} is applied", site.cells)
+            ck.add(WARNING, "weights", where,
+                   _("{reason}: weight_check {policy} is applied", reason=probe.reason, policy=policy), site.cells)
 
 
 def audit_quotas(ck: Checker, site: Site) -> None:
@@ -1047,7 +1124,8 @@ def audit_quotas(ck: Checker, site: Site) -> None:
             quota_fractions(cells, mode)
     except KpiError as e:
         where = str(quotas.area) if quotas.area else site.fn.name
-        ck.add(ERROR, "quotas", where, f"{e.code} {e.reason or 'a quota is an error value'}", site.cells)
+        reason = e.reason or _("a quota is an error value")
+        ck.add(ERROR, "quotas", where, f"{e.code} {reason}", site.cells)
 
 
 def audit_map_keys(ck: Checker, site: Site) -> None:
@@ -1071,8 +1149,9 @@ def audit_map_keys(ck: Checker, site: Site) -> None:
             continue  # two different values: KPI_MAP's own error says so
         if norm in seen:
             ck.add(WARNING, "rule_table", where,
-                   f"key {_show(k)} is listed twice (rows {seen[norm] + 1} and {i + 1}{_rows_note(keys)}): the second "
-                   "never applies; another key meant?", site.cells)
+                   # i18n: {note} is empty or " (table row 1 is Rules row 11)"
+                   _("key {key} is listed twice (rows {first} and {second}{note}): the second never applies; another "
+                     "key meant?", key=_show(k), first=seen[norm] + 1, second=i + 1, note=_rows_note(keys)), site.cells)
         else:
             seen[norm] = i
 
@@ -1131,9 +1210,14 @@ _OPERATORS = {
     "lessThanOrEqual": lambda v, a, b: v <= a,
 }
 _OPERATOR_TEXT = {
-    "between": "between {a} and {b}", "notBetween": "not between {a} and {b}", "equal": "= {a}",
+    "between": N_("between {a} and {b}"), "notBetween": N_("not between {a} and {b}"), "equal": "= {a}",
     "notEqual": "≠ {a}", "greaterThan": "> {a}", "lessThan": "< {a}", "greaterThanOrEqual": "≥ {a}",
     "lessThanOrEqual": "≤ {a}",
+}
+#: What a data validation allows, as Excel's Data Validation dialog calls it.
+_ALLOWS = {
+    "whole": N_("whole"), "decimal": N_("decimal"), "date": N_("date"), "time": N_("time"),
+    "textLength": N_("textLength"),
 }
 
 
@@ -1151,8 +1235,8 @@ def check_validation(ck: Checker) -> None:
             rule = _validation_rule(book, ws.title, dv)
             if rule is None:
                 ck.add(WARNING, "not_checked", f"{ws.title}!{dv.sqref}",
-                       f"data validation ({kind} {dv.formula1!r}) is not a constant, a range or a name: not checked",
-                       [])
+                       _("data validation ({kind} {formula}) is not a constant, a range or a name: not checked",
+                         kind=kind, formula=repr(dv.formula1)), [])
                 continue
             test, text = rule
             # only the cells the sheet holds are inputs (a validation over whole columns, or
@@ -1169,7 +1253,7 @@ def check_validation(ck: Checker) -> None:
                 if not test(v):
                     where = f"{ws.title}!{c.coordinate}"
                     ck.add(ERROR, "validation", where,
-                           f"{_show(v)} is outside its data validation ({text})", [])
+                           _("{value} is outside its data validation ({rule})", value=_show(v), rule=text), [])
 
 
 def _show(v: Any) -> str:
@@ -1186,14 +1270,16 @@ def _validation_rule(book: Book, sheet: str, dv) -> tuple[Any, str] | None:
             return None
         keys = {_list_key(v) for v in allowed}
         shown = ", ".join(_show(v) for v in allowed[:8]) + (" …" if len(allowed) > 8 else "")
-        return (lambda v: _list_key(v) in keys), f"one of {shown}"
+        return (lambda v: _list_key(v) in keys), _("one of {values}", values=shown)
     a = _bound(book, sheet, dv.formula1)
     b = _bound(book, sheet, dv.formula2) if dv.formula2 is not None else None
     op = dv.operator or "between"
     if a is None or (op in ("between", "notBetween") and b is None) or op not in _OPERATORS:
         return None
     compare = _OPERATORS[op]
-    text = f"{kind} " + _OPERATOR_TEXT[op].format(a=fmt(a), b=fmt(b) if b is not None else "")
+    # i18n: a data validation's rule: {kind} what it allows (whole, date …), {condition} e.g. "between 1 and 5"
+    text = _("{kind} {condition}", kind=_(_ALLOWS[kind]) if kind in _ALLOWS else kind,
+             condition=_(_OPERATOR_TEXT[op], a=fmt(a), b=fmt(b) if b is not None else ""))
 
     def test(v: Any) -> bool:
         if kind == "textLength":
@@ -1281,9 +1367,11 @@ def check_workbook(path: Path | str, limits=None) -> CheckReport:
         missing = unknown_functions(text, known, special)
         if missing:
             names = ", ".join(missing)
-            ck.add(ERROR, "unknown_function", names,
-                   f"unknown function{'s' if len(missing) > 1 else ''} {names}: the cell would be #NAME?",
-                   [cell])
+            if len(missing) > 1:
+                message = _("unknown functions {names}: the cell would be #NAME?", names=names)
+            else:
+                message = _("unknown function {names}: the cell would be #NAME?", names=names)
+            ck.add(ERROR, "unknown_function", names, message, [cell])
         for call in calls_in(text):
             fn = registry_function(call.name)
             if fn is None:
@@ -1291,7 +1379,8 @@ def check_workbook(path: Path | str, limits=None) -> CheckReport:
             report.kpi_calls += 1
             if len(call.args) > len(fn.params) and call.args != [[]]:
                 ck.add(ERROR, "rule_table", cell,
-                       f"{fn.name} takes at most {len(fn.params)} arguments, got {len(call.args)}", [cell])
+                       _("{function} takes at most {most} arguments, got {count}", function=fn.name,
+                         most=len(fn.params), count=len(call.args)), [cell])
                 continue
             args: dict[str, Argument] = {}
             for p, tokens in zip(fn.params, call.args, strict=False):
@@ -1357,16 +1446,17 @@ def inconsistent_columns(ck: Checker, columns: dict[tuple, dict[tuple, list[str]
             rows = [int(c[len(letters):]) for c in cells]
             where = f"{prefix}!{ranges(col, rows)}"
             ck.add(WARNING, "inconsistent_rows", where,
-                   f"{fn} in rows {ranges(col, rows)} uses {_tables_text(sites[key])}, where the other "
-                   f"{len(major_rows)} rows of column {letters} ({ranges(col, major_rows)}) use "
-                   f"{_tables_text(sites[major_key])}: a rule typed differently in some rows?",
+                   _("{function} in rows {rows} uses {tables}, where the other {count} rows of column {column} "
+                     "({other_rows}) use {other_tables}: a rule typed differently in some rows?", function=fn,
+                     rows=ranges(col, rows), tables=_tables_text(sites[key]), count=len(major_rows), column=letters,
+                     other_rows=ranges(col, major_rows), other_tables=_tables_text(sites[major_key])),
                    [f"{prefix}!{c}" for c in cells])
 
 
 def _tables_text(site: Site) -> str:
     shown = [a.text or str(a.area) for n, a in site.args.items()
              if _param(site.fn, n).shape == LIST and a.value is not _OMITTED]
-    return ", ".join(dict.fromkeys(shown)) or "other settings"
+    return ", ".join(dict.fromkeys(shown)) or _("other settings")
 
 
 def _starts(part: Site, whole: Site) -> bool:
@@ -1403,18 +1493,32 @@ def print_report(report: CheckReport, strict: bool = False) -> None:
 
     console = Console(soft_wrap=True, highlight=False)
     for f in report.findings:
-        mark = "[bold red]error[/]" if f.severity == ERROR else "[yellow]warning[/]"
+        if f.severity == ERROR:
+            mark = "[bold red]" + escape(_("error")) + "[/]"
+        else:
+            mark = "[yellow]" + escape(_("warning")) + "[/]"
         users = ""
         if f.uses:
             shown = ", ".join(f.used_by)
-            more = f" and {f.uses - len(f.used_by)} more" if f.uses > len(f.used_by) else ""
-            users = f"  [dim](used by {escape(shown)}{more})[/]"
+            if f.uses > len(f.used_by):
+                used = _("(used by {cells} and {count} more)", cells=shown, count=f.uses - len(f.used_by))
+            else:
+                used = _("(used by {cells})", cells=shown)
+            users = f"  [dim]{escape(used)}[/]"
         console.print(f"{mark} {escape(f.where)}: {escape(f.message)}{users}")
-    verdict = "[green]✓ no problem found[/]" if not report.findings else (
-        f"[bold]{report.errors} error(s), {report.warnings} warning(s)[/]")
-    console.print(f"{verdict} in {escape(report.file)}: {report.formulas:,} formulas, {report.kpi_calls:,} KPI_ calls, "
-                  f"{report.tables_audited:,} rule tables audited, {report.calls_probed:,} distinct calls probed, "
-                  f"{report.inputs_checked:,} inputs checked against their validation")
+    counts = {"file": report.file, "formulas": f"{report.formulas:,}", "calls": f"{report.kpi_calls:,}",
+              "tables": f"{report.tables_audited:,}", "probed": f"{report.calls_probed:,}",
+              "inputs": f"{report.inputs_checked:,}"}
+    if not report.findings:
+        verdict = _("✓ no problem found in {file}: {formulas} formulas, {calls} KPI_ calls, {tables} rule tables "
+                    "audited, {probed} distinct calls probed, {inputs} inputs checked against their validation",
+                    **counts)
+        console.print(f"[green]{escape(verdict)}[/]")
+    else:
+        verdict = _("{errors} error(s), {warnings} warning(s) in {file}: {formulas} formulas, {calls} KPI_ calls, "
+                    "{tables} rule tables audited, {probed} distinct calls probed, {inputs} inputs checked against "
+                    "their validation", errors=report.errors, warnings=report.warnings, **counts)
+        console.print(f"[bold]{escape(verdict)}[/]")
 
 
 def check_command(
@@ -1434,31 +1538,34 @@ def check(book: Path, as_json: bool = False, strict: bool = False) -> int:
     from .recalc.read.archive import PackageError
 
     if not book.exists():
-        sys.stderr.write(f"error: {book}: no such file\n")
+        sys.stderr.write(_("error: {message}", message=str(book) + ": " + _("no such file")) + "\n")
         return EXIT_USAGE
 
-    def refused(code: int, status: str, message: str) -> int:
+    def refused(code: int, unreadable: bool, message: str) -> int:
         message = " ".join(message.split())
         if as_json:
             sys.stdout.write(json.dumps({"file": str(book), "ok": False, "exit_code": code,
                                          "message": message}, ensure_ascii=False) + "\n")
+        elif unreadable:
+            sys.stderr.write(_("✗ {file}: not checked (unreadable): {reason}", file=str(book), reason=message) + "\n")
         else:
-            sys.stderr.write(f"✗ {book}: not checked ({status}): {message}\n")
+            sys.stderr.write(_("✗ {file}: not checked (internal error): {reason}", file=str(book), reason=message)
+                             + "\n")
         return code
 
     if not book.is_file():  # a FIFO would block the reader, a device never end
-        return refused(EXIT_BAD_FILE, "unreadable", f"{book.name}: not a regular file")
+        return refused(EXIT_BAD_FILE, True, f"{book.name}: " + _("not a regular file"))
     try:
         report = check_workbook(book)
     except PackageError as e:
-        return refused(EXIT_BAD_FILE, "unreadable", str(e))
+        return refused(EXIT_BAD_FILE, True, str(e))
     except RecursionError:
-        return refused(EXIT_BAD_FILE, "unreadable", f"{book.name}: a formula is nested too deeply to read")
+        return refused(EXIT_BAD_FILE, True, f"{book.name}: " + _("a formula is nested too deeply to read"))
     except MemoryError:
-        return refused(EXIT_BAD_FILE, "unreadable", f"{book.name}: the workbook is too large to check in memory")
+        return refused(EXIT_BAD_FILE, True, f"{book.name}: " + _("the workbook is too large to check in memory"))
     except Exception as e:  # a bug of the checks must not become a traceback
-        return refused(EXIT_INTERNAL, "internal error",
-                       f"{type(e).__name__}: {e} (a bug: please report it with the workbook)")
+        return refused(EXIT_INTERNAL, False, _("{error} (a bug: please report it with the workbook)",
+                                                error=type(e).__name__ + ": " + str(e)))
     try:
         if as_json:
             sys.stdout.write(json.dumps(report.as_json(strict), ensure_ascii=False, indent=2) + "\n")

@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from . import i18n
+from .cli_language import LocalizedGroup, usage_message
 from .cli_output import fail, stdout_closed
 from .i18n import _, translate
 from .registry import catalogue
@@ -41,6 +42,7 @@ def _usage_errors() -> tuple[type[BaseException], ...]:
     return tuple(kinds)
 
 app = typer.Typer(
+    cls=LocalizedGroup,
     help="KPI appraisal functions for Excel workbooks: catalogue, headless recalculation, templates, add-in.",
     no_args_is_help=True,
     add_completion=False,
@@ -175,10 +177,11 @@ def run(argv: list[str] | None = None) -> int:
             e.show()  # `kpi` or `kpi addin` alone: the help, as usual
             return e.exit_code
         where = e.ctx.command_path if getattr(e, "ctx", None) else "kpi"
-        sys.stderr.write(f"error: {' '.join(e.format_message().split())} (see {where} --help)\n")
+        sys.stderr.write(_("error: {message} (see {command} --help)", message=" ".join(usage_message(e).split()),
+                           command=where) + "\n")
         return e.exit_code
     except (typer.Abort, KeyboardInterrupt):
-        sys.stderr.write("interrupted\n")
+        sys.stderr.write(_("interrupted") + "\n")
         return 130
     except BrokenPipeError:
         stdout_closed()
@@ -186,8 +189,8 @@ def run(argv: list[str] | None = None) -> int:
     except Exception as e:  # a bug: one line, unless the developer asks for the traceback
         if os.environ.get("KPI_DEBUG"):
             raise
-        sys.stderr.write(f"error: internal error: {type(e).__name__}: {' '.join(str(e).split())} "
-                         "(a bug: please report it; KPI_DEBUG=1 shows the traceback)\n")
+        sys.stderr.write(_("error: internal error: {error} (a bug: please report it; KPI_DEBUG=1 shows the "
+                           "traceback)", error=type(e).__name__ + ": " + " ".join(str(e).split())) + "\n")
         return EXIT_INTERNAL
     return code if isinstance(code, int) else 0
 

@@ -9,10 +9,12 @@ from typing import NoReturn
 
 import typer
 
+from .i18n import _
+
 
 def fail(message: str, code: int) -> NoReturn:
-    """Print ``error: message`` as one line on stderr and exit with ``code``."""
-    sys.stderr.write(f"error: {' '.join(message.split())}\n")
+    """Print ``error: message`` (in the language in force) as one line on stderr and exit with ``code``."""
+    sys.stderr.write(_("error: {message}", message=" ".join(message.split())) + "\n")
     raise typer.Exit(code)
 
 

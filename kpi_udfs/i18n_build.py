@@ -17,7 +17,9 @@ Where messages come from:
 * every ``_("…")`` and ``N_("…")`` in the whole ``kpi_udfs`` package (Babel's Python
   extractor), so a module that starts using :mod:`kpi_udfs.i18n` is covered as it is;
 * every text of the registry (each function's help and returns, each argument's help),
-  read from the registry itself, with the function and argument as a translator comment.
+  read from the registry itself, with the function and argument as a translator comment;
+* every help text of the ``kpi`` command (each command's help and exit codes, each
+  option's help), read from the command tree (:func:`kpi_udfs.cli_language.help_texts`).
 """
 
 from __future__ import annotations
@@ -75,10 +77,22 @@ def _registry_messages() -> Iterable[tuple[str, str, int, list[str]]]:
             yield p.help, file, line, [f"{fn.name}, argument {p.name}: its help. {limit}"]
 
 
+def _command_messages() -> Iterable[tuple[str, str, int, list[str]]]:
+    """(text, file, line, comment) of every help text of the ``kpi`` command."""
+    import typer.main
+
+    from .cli import app
+    from .cli_language import help_texts
+
+    for text, module, where in help_texts(typer.main.get_command(app)):
+        file = module.replace(".", "/") + ".py"
+        yield text, file, 0, [f"kpi {where} (keep the options, such as --force, as they are)"]
+
+
 def template() -> Catalog:
     """Every message of the package, as a catalogue template."""
     catalog = Catalog(project="kpi-udfs", header_comment=f"# {_HEADER}", fuzzy=False)
-    for message, file, line, comments in [*_code_messages(), *_registry_messages()]:
+    for message, file, line, comments in [*_code_messages(), *_registry_messages(), *_command_messages()]:
         if not message:
             continue
         existing = catalog.get(message)

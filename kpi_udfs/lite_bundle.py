@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import ast
 import base64
+import gettext
 import importlib.metadata
+import struct
 import sys
 from pathlib import Path
 
@@ -260,11 +262,43 @@ def _kpi(name, *values):
 '''
 
 
-def _catalogue_literal(language: str) -> str:
-    """The compiled catalogue of ``language`` as a base64 literal (None for English)."""
+def _mo(messages: dict[str, str]) -> bytes:
+    """A compiled gettext catalogue (GNU .mo) of ``messages`` (the header under "")."""
+    keys = sorted(messages)
+    ids, strs, spans = b"", b"", []
+    for k in keys:
+        key, value = k.encode("utf-8"), messages[k].encode("utf-8")
+        spans.append((len(ids), len(key), len(strs), len(value)))
+        ids += key + b"\0"
+        strs += value + b"\0"
+    n = len(keys)
+    id_start = 7 * 4 + 16 * n
+    str_start = id_start + len(ids)
+    table = [x for o, length, _o, _l in spans for x in (length, o + id_start)]
+    table += [x for _o, _l, o, length in spans for x in (length, o + str_start)]
+    head = struct.pack("<7I", 0x950412DE, 0, n, 7 * 4, 7 * 4 + 8 * n, 0, 0)
+    return head + struct.pack(f"<{4 * n}I", *table) + ids + strs
+
+
+def engine_catalogue(language: str, sources: dict[str, tuple[bool, str, str]] | None = None) -> bytes:
+    """The compiled catalogue of ``language`` cut to what the embedded engine can show: the
+    texts of its modules (messages, help) and of the registry; the kpi command's own
+    messages, most of the catalogue, stay out of ``main.py``."""
+    sources = engine_sources() if sources is None else sources
+    texts = {node.value for _name, (_pkg, _file, source) in sources.items() for node in ast.walk(ast.parse(source))
+             if isinstance(node, ast.Constant) and isinstance(node.value, str)}
+    for fn in catalogue():
+        texts |= {fn.help, fn.returns, *(p.help for p in fn.params)}
+    with open(i18n.catalogue_path(language), "rb") as f:
+        full = gettext.GNUTranslations(f)._catalog
+    return _mo({k: v for k, v in full.items() if isinstance(k, str) and (k == "" or k in texts)})
+
+
+def _catalogue_literal(language: str, sources: dict[str, tuple[bool, str, str]] | None = None) -> str:
+    """The compiled catalogue of the engine in ``language`` as a base64 literal (None for English)."""
     if language == i18n.DEFAULT:
         return "None"
-    data = base64.b64encode(i18n.catalogue_path(language).read_bytes()).decode("ascii")
+    data = base64.b64encode(engine_catalogue(language, sources)).decode("ascii")
     lines = [data[i : i + 96] for i in range(0, len(data), 96)]
     return "(\n" + "".join(f"    {line!r}\n" for line in lines) + ")"
 
@@ -297,7 +331,7 @@ def main_py() -> str:
     ]
     for name, (is_package, file, source) in sources.items():
         parts.append(f"    {name!r}: ({is_package!r}, {file!r}, {_text_block(source, '    ')}),\n")
-    parts.append(_LOADER.format(catalogue=_catalogue_literal(language)))
+    parts.append(_LOADER.format(catalogue=_catalogue_literal(language, sources)))
     for fn in fns:
         parts.append("\n\n" + _function_code(fn) + "\n")
     return "".join(parts)

@@ -33,6 +33,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from .i18n import _
+
 UDF_MODULES = "UDF MODULES"
 PYTHONPATH = "PYTHONPATH"
 #: Settings holding a ";"-separated list, to which we add one item.
@@ -89,7 +91,7 @@ def set_value(text: str, key: str, value: str | None) -> str:
     The first line of the key is replaced in place and any further ones dropped, so that
     Python (last line wins) and VBA (first line wins) read the same value."""
     if value is not None and '"' in value:
-        raise ValueError(f"{key}: xlwings.conf cannot hold a double quote: {value}")
+        raise ValueError(_("{key}: xlwings.conf cannot hold a double quote: {value}", key=key, value=value))
     out, done = [], False
     for line in text.splitlines(keepends=True):
         if _key(line) == key.lower():
@@ -197,21 +199,20 @@ def uninstall(config: Path) -> str:
     """Take the add-in out of the xlwings configuration; say what was done."""
     state_file = state_path(config)
     if not state_file.exists():
-        return f"The KPI add-in is not installed in {config}; nothing to do."
+        return _("The KPI add-in is not installed in {path}; nothing to do.", path=str(config))
     state = json.loads(state_file.read_text(encoding="utf-8"))
     backup = backup_path(config)
     if not config.exists():
         state_file.unlink()
-        kept = f" The file as it was before is kept in {backup}." if backup.exists() else ""
-        return f"{config} no longer exists; left it so.{kept}"
+        return _("{path} no longer exists; left it so.", path=str(config)) + _kept(backup)
     if _digest(config) == state["written"]:
         if state["existed"]:
             config.write_bytes(backup.read_bytes())
             backup.unlink()
-            message = f"Restored {config} as it was before `kpi addin install`."
+            message = _("Restored {path} as it was before `kpi addin install`.", path=str(config))
         else:
             config.unlink()
-            message = f"Removed {config} (there was none before `kpi addin install`)."
+            message = _("Removed {path} (there was none before `kpi addin install`).", path=str(config))
         state_file.unlink()
         for folder in map(Path, state["created_dirs"]):  # deepest first
             if folder.is_dir() and not any(folder.iterdir()):
@@ -219,8 +220,12 @@ def uninstall(config: Path) -> str:
         return message
     _write(config, _undo(_read(config), state["entries"]))
     state_file.unlink()
-    kept = f" The file as it was before is kept in {backup}." if backup.exists() else ""
-    return (
-        f"{config} was edited after `kpi addin install`: took out only the KPI add-in's "
-        f"entries and kept the other changes.{kept}"
-    )
+    return _(
+        "{path} was edited after `kpi addin install`: took out only the KPI add-in's entries and kept the "
+        "other changes.", path=str(config)
+    ) + _kept(backup)
+
+
+def _kept(backup: Path) -> str:
+    """The sentence saying where the file as it was is kept (empty when it is not)."""
+    return " " + _("The file as it was before is kept in {path}.", path=str(backup)) if backup.exists() else ""

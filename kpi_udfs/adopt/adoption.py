@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import KpiError
+from ..i18n import _
 from ..recalc.a1 import col_letters
 from ..recalc.model import Evaluation
 from ..recalc.read.archive import PackageError, open_package
@@ -205,15 +206,16 @@ def adopt(source: Path, output: Path, force: bool = False) -> Adoption:
 
     source, output = Path(source), Path(output)
     if output.resolve() == source.resolve():
-        raise AdoptError("the output is the input: kpi adopt never writes its input; choose another -o")
+        raise AdoptError(_("the output is the input: kpi adopt never writes its input; choose another -o"))
     if output.exists() and not force:
-        raise AdoptError(f"{output} exists: use --force to replace it")
+        raise AdoptError(_("{path} exists: use --force to replace it", path=str(output)))
     if output.suffix.lower() not in (".xlsx", ".xlsm"):
-        raise AdoptError(f"{output}: the output must be an .xlsx or .xlsm file")
+        raise AdoptError(_("{path}: the output must be an .xlsx or .xlsm file", path=str(output)))
     book = read(source)
     lint = lint_book(book)
     if not lint.blocks:
-        raise NothingToAdopt(f"{source.name}: no hand-written band logic found: nothing to adopt, no file written")
+        raise NothingToAdopt(f"{source.name}: " + _("no hand-written band logic found: nothing to adopt, no file "
+                                                    "written"))
     tables, refused = plan_tables(lint.blocks)
     with open_package(source) as pkg:
         wb_xml = pkg.read(pkg.workbook_part)
@@ -230,7 +232,7 @@ def adopt(source: Path, output: Path, force: bool = False) -> Adoption:
         try:
             evaluation = evaluate(edited)
         except PackageError as e:
-            raise EditError(f"the adopted copy cannot be recalculated: {e}") from None
+            raise EditError(_("the adopted copy cannot be recalculated: {reason}", reason=str(e))) from None
         result.compared, result.unsaved, diffs = compare(book, evaluation, formulas)
         _attribute(source, diffs, result)
         keep = _values_to_write(evaluation, formulas, sheet, result.differences)

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import KpiError
+from ..i18n import _
 from ..numeric import fmt
 from ..recalc.graph.parse import (
     ArrayConst,
@@ -55,6 +56,10 @@ UNKNOWN = object()
 
 class Unresolved(Exception):
     """A threshold or result that is not a number/constant as the shape needs."""
+
+
+class FewKeys(Unresolved):
+    """A lookup with fewer than two numeric keys: not band logic at all (an exact lookup)."""
 
 
 # -- reading cells ---------------------------------------------------------------------------
@@ -120,7 +125,7 @@ class Resolver:
             target = self._target(node)
             return UNKNOWN if target is None else self.value(target, depth + 1)
         if isinstance(node, Ref) and node.is_cell:
-            r1, _ = self._rows(node)
+            r1, _skip = self._rows(node)
             return self._cell(node.sheet or self.sheet, r1, node.col1)
         return UNKNOWN
 
@@ -203,7 +208,7 @@ def show(v: Any) -> str:
     if isinstance(v, str):
         return f'"{v}"'
     if v is None:
-        return "blank"
+        return _("blank")
     return str(v)
 
 
@@ -306,7 +311,7 @@ class BandTable:
     def describe(self) -> str:
         parts = [f"{_set_text(r.effective)} → {show(r.result)}" for r in self.rows if not r.effective.empty]
         if not self.uncovered.empty:
-            parts.append(f"else ({_set_text(self.uncovered)}) → {show(self.else_result)}")
+            parts.append(_("else ({values}) → {result}", values=_set_text(self.uncovered), result=show(self.else_result)))
         return "; ".join(parts)
 
     # -- what is wrong ------------------------------------------------------------------
@@ -316,31 +321,52 @@ class BandTable:
         for row in self.rows:
             if row.is_else:
                 continue
-            written_as = row.text or f"row {row.number}"
+            band = {"number": row.number, "written": row.text or _("row {number}", number=row.number),
+                    "result": show(row.result)}
             if row.written.empty:
                 region = None
                 if row.bound is not None and row.bound.lo > row.bound.hi:
                     region = NumberSet.of(Interval(row.bound.hi, row.bound.lo, True, True))
-                shown = f" {row.bound.interval()}" if row.bound is not None else ""
-                out.append(Defect("empty-band", f"band {row.number} ({written_as} → {show(row.result)}) holds no "
-                                  f"value:{shown} is empty, so it never applies", region, row.number))
+                if row.bound is not None:
+                    message = _("band {number} ({written} → {result}) holds no value: {interval} is empty, so it "
+                                "never applies", interval=str(row.bound.interval()), **band)
+                else:
+                    message = _("band {number} ({written} → {result}) holds no value: is empty, so it never applies",
+                                **band)
+                out.append(Defect("empty-band", message, region, row.number))
             elif row.effective.empty and self.keys:
-                out.append(Defect("unreachable", f"row {row.number} ({written_as} → {show(row.result)}) is never "
-                                  "returned: the approximate match finds another row for every value",
+                out.append(Defect("unreachable", _("row {number} ({written} → {result}) is never returned: the "
+                                                   "approximate match finds another row for every value", **band),
                                   row.written, row.number))
             elif row.effective.empty:
                 takers = self._takers(row)
-                verbs = "comes first and takes" if takers.startswith("band ") else "come first and take"
-                out.append(Defect("unreachable", f"band {row.number} ({written_as} → {show(row.result)}) never "
-                                  f"applies: {takers} {verbs} all of {_set_text(row.written)}",
-                                  row.written, row.number))
+                values = _set_text(row.written)
+                if not takers:
+                    message = _("band {number} ({written} → {result}) never applies: earlier bands come first and "
+                                "take all of {values}", values=values, **band)
+                elif len(takers) == 1:
+                    message = _("band {number} ({written} → {result}) never applies: band {bands} comes first and "
+                                "takes all of {values}", bands=takers[0], values=values, **band)
+                else:
+                    message = _("band {number} ({written} → {result}) never applies: bands {bands} come first and "
+                                "take all of {values}", bands=", ".join(map(str, takers)), values=values, **band)
+                out.append(Defect("unreachable", message, row.written, row.number))
             elif self.style == "bands":
                 shared = row.written.intersect(earlier)
                 if not shared.empty:
                     takers = self._takers(row, shared)
-                    out.append(Defect("overlap", f"band {row.number} ({written_as} → {show(row.result)}) overlaps "
-                                      f"{takers} on {_set_text(shared)}: values there get the earlier "
-                                      "band's result", shared, row.number))
+                    values = _set_text(shared)
+                    if not takers:
+                        message = _("band {number} ({written} → {result}) overlaps earlier bands on {values}: values "
+                                    "there get the earlier band's result", values=values, **band)
+                    elif len(takers) == 1:
+                        message = _("band {number} ({written} → {result}) overlaps band {bands} on {values}: values "
+                                    "there get the earlier band's result", bands=takers[0], values=values, **band)
+                    else:
+                        message = _("band {number} ({written} → {result}) overlaps bands {bands} on {values}: values "
+                                    "there get the earlier band's result", bands=", ".join(map(str, takers)),
+                                    values=values, **band)
+                    out.append(Defect("overlap", message, shared, row.number))
             earlier = earlier.union(row.written)
         # in a table written as separate bands every value outside them is a gap; in a ladder the
         # ELSE is its last band, unless it gives FALSE or empty text where points are expected
@@ -349,23 +375,30 @@ class BandTable:
         for piece in self.uncovered.pieces:
             if piece.bounded or silent or (self.style == "bands" and not self.keys):
                 region = NumberSet.of(piece)
-                what = "the formula's last ELSE" if self.origin not in ("IFS",) else "IFS with no condition true"
-                out.append(Defect("gap", f"values in {piece} fall in no band: they get "
-                                  f"{show(self.else_result)} ({what})", region))
+                if self.origin not in ("IFS",):
+                    message = _("values in {values} fall in no band: they get {result} (the formula's last ELSE)",
+                                values=str(piece), result=show(self.else_result))
+                else:
+                    message = _("values in {values} fall in no band: they get {result} (IFS with no condition true)",
+                                values=str(piece), result=show(self.else_result))
+                out.append(Defect("gap", message, region))
         if not self.sorted_keys:
             keys = ", ".join(fmt(k) for k in self.keys)
-            order = "ascending" if self.match_type == 1 else "descending"
-            out.append(Defect("unsorted-lookup", f"the lookup keys are not in {order} order ({keys}): the "
-                              "approximate match then returns rows nobody meant"))
+            if self.match_type == 1:
+                message = _("the lookup keys are not in ascending order ({keys}): the approximate match then returns "
+                            "rows nobody meant", keys=keys)
+            else:
+                message = _("the lookup keys are not in descending order ({keys}): the approximate match then returns "
+                            "rows nobody meant", keys=keys)
+            out.append(Defect("unsorted-lookup", message))
         return out
 
-    def _takers(self, row: Row, region: NumberSet | None = None) -> str:
+    def _takers(self, row: Row, region: NumberSet | None = None) -> list[int]:
+        """The earlier bands that take values of ``row`` (in ``region``); empty when none is
+        known (the values go to bands before it all the same)."""
         region = row.written if region is None else region
-        hits = [r.number for r in self.rows if r.number < row.number and not r.is_else
+        return [r.number for r in self.rows if r.number < row.number and not r.is_else
                 and not r.written.intersect(region).empty]
-        if not hits:
-            return "earlier bands"
-        return ("band " if len(hits) == 1 else "bands ") + ", ".join(str(h) for h in hits)
 
     def intended(self, x: float) -> Any:
         """What a sorted lookup table would give (for rows hit by an unsorted one)."""
@@ -441,8 +474,10 @@ def if_table(shape: IfBands, resolver: Resolver) -> BandTable:
     def threshold(node) -> float:
         v = resolver.value(node)
         if isinstance(v, bool) or not isinstance(v, float):
-            where = node.name if isinstance(node, Name) else "a threshold"
-            raise Unresolved(f"{where} is not a number ({show(v) if v is not UNKNOWN else 'computed'})")
+            shown = show(v) if v is not UNKNOWN else _("computed")
+            if isinstance(node, Name):
+                raise Unresolved(_("{name} is not a number ({value})", name=node.name, value=shown))
+            raise Unresolved(_("a threshold is not a number ({value})", value=shown))
         return v
 
     rows: list[Row] = []
@@ -450,7 +485,7 @@ def if_table(shape: IfBands, resolver: Resolver) -> BandTable:
     uncovered = NumberSet()
     # a chain (each branch's own condition, then ELSE) or a tree (the THEN branch nests too):
     # in a tree a branch's own condition means little on its own, what it gets is what counts
-    chain = all(leaf.is_else or (sum(t for _, t in leaf.path) == 1 and leaf.path[-1][1]) for leaf in shape.leaves)
+    chain = all(leaf.is_else or (sum(t for _skip, t in leaf.path) == 1 and leaf.path[-1][1]) for leaf in shape.leaves)
     for i, leaf in enumerate(shape.leaves, start=1):
         effective = NumberSet.everything()
         taken = []
@@ -461,7 +496,7 @@ def if_table(shape: IfBands, resolver: Resolver) -> BandTable:
                 taken.append(cond)
         result = result_value(resolver.value(leaf.result))
         if result is UNKNOWN:
-            raise Unresolved("a result is not a constant or a cell")
+            raise Unresolved(_("a result is not a constant or a cell"))
         if leaf.is_else:
             else_result = result
             uncovered = uncovered.union(effective)
@@ -499,8 +534,10 @@ class KeyTable:
             fold = k.casefold()
             if fold in seen:
                 first = seen[fold]
-                out.append(Defect("unreachable", f"key {show(k)} → {show(self.results[i])} never applies: key "
-                                  f"{show(self.keys[first])} → {show(self.results[first])} comes first", row=i + 1))
+                out.append(Defect("unreachable", _("key {key} → {result} never applies: key {first} → {first_result} "
+                                                   "comes first", key=show(k), result=show(self.results[i]),
+                                                   first=show(self.keys[first]), first_result=show(self.results[first])),
+                                  row=i + 1))
             else:
                 seen[fold] = i
         return out
@@ -523,7 +560,7 @@ class KeyTable:
 
     def describe(self) -> str:
         parts = [f"{show(k)} → {show(r)}" for k, r in zip(self.keys, self.results, strict=True)]
-        return "; ".join(parts + [f"else → {show(self.else_result)}"])
+        return "; ".join(parts + [_("else → {result}", result=show(self.else_result))])
 
 
 def map_table(shape: IfBands, resolver: Resolver) -> KeyTable:
@@ -532,21 +569,21 @@ def map_table(shape: IfBands, resolver: Resolver) -> KeyTable:
     for leaf in shape.leaves:
         result = result_value(resolver.value(leaf.result))
         if result is UNKNOWN:
-            raise Unresolved("a result is not a constant or a cell")
+            raise Unresolved(_("a result is not a constant or a cell"))
         if leaf.is_else:
             else_result = result
             continue
         taken = [c for c, t in leaf.path if t]
         if len(taken) != 1:
-            raise Unresolved("a key is tested in a nested way")
+            raise Unresolved(_("a key is tested in a nested way"))
         cond = taken[0]
         parts = cond.parts if isinstance(cond, AnyOf) else (cond,)
         for c in parts:
             if not (isinstance(c, Cmp) and c.op == "="):
-                raise Unresolved("a key test is not an equality")
+                raise Unresolved(_("a key test is not an equality"))
             k = resolver.value(c.threshold)
             if not isinstance(k, str):
-                raise Unresolved("a key is not text")
+                raise Unresolved(_("a key is not text"))
             keys.append(k)
             results.append(result)
             texts.append(leaf.written)
@@ -586,7 +623,7 @@ def _flat(grid: list[list[Any]]) -> list[Any]:
         return list(grid[0])
     if all(len(r) == 1 for r in grid):
         return [r[0] for r in grid]
-    raise Unresolved("a key or result range is not one row or one column")
+    raise Unresolved(_("a key or result range is not one row or one column"))
 
 
 def lookup_columns(shape: Lookup, resolver: Resolver) -> tuple[list[Any], list[Any]]:
@@ -595,7 +632,7 @@ def lookup_columns(shape: Lookup, resolver: Resolver) -> tuple[list[Any], list[A
     if shape.function in ("VLOOKUP", "HLOOKUP", "LOOKUP") and shape.table is not None:
         grid = resolver.grid(shape.table)
         if not grid or not grid[0]:
-            raise Unresolved("the lookup table cannot be read")
+            raise Unresolved(_("the lookup table cannot be read"))
         by_rows = shape.function == "HLOOKUP" or (shape.function == "LOOKUP" and len(grid[0]) > len(grid))
         if by_rows:
             keys = list(grid[0])
@@ -608,7 +645,7 @@ def lookup_columns(shape: Lookup, resolver: Resolver) -> tuple[list[Any], list[A
         return keys, [result_value(v) for v in results]
     keys_grid = resolver.grid(shape.keys)
     if not keys_grid:
-        raise Unresolved("the lookup keys cannot be read")
+        raise Unresolved(_("the lookup keys cannot be read"))
     keys = _flat(keys_grid)
     if shape.function == "CHOOSE/MATCH":
         results = [result_value(resolver.value(c)) for c in shape.choices]
@@ -616,7 +653,7 @@ def lookup_columns(shape: Lookup, resolver: Resolver) -> tuple[list[Any], list[A
     else:
         grid = resolver.grid(shape.results)
         if not grid:
-            raise Unresolved("the lookup results cannot be read")
+            raise Unresolved(_("the lookup results cannot be read"))
         if shape.index:
             results = [r[shape.index - 1] if shape.index - 1 < len(r) else KpiError("#REF!", "") for r in grid]
         elif shape.function == "LOOKUP":
@@ -626,7 +663,7 @@ def lookup_columns(shape: Lookup, resolver: Resolver) -> tuple[list[Any], list[A
         results = [result_value(v) for v in results]
         results += [KpiError("#REF!" if shape.function == "INDEX/MATCH" else "#N/A", "")] * (len(keys) - len(results))
     if any(v is UNKNOWN for v in results):
-        raise Unresolved("a result is not a constant or a cell")
+        raise Unresolved(_("a result is not a constant or a cell"))
     return keys, results[: len(keys)]
 
 
@@ -634,14 +671,14 @@ def lookup_table(shape: Lookup, resolver: Resolver) -> BandTable:
     keys, results = lookup_columns(shape, resolver)
     numeric = [k for k in keys if _is_number(k)]
     if len(numeric) < 2:
-        raise Unresolved("fewer than two numeric keys")
+        raise FewKeys(_("fewer than two numeric keys"))
     where = _key_cells(shape, resolver, len(keys))
     if shape.match_type == 1:
         ascending = all(a <= b for a, b in zip(numeric, numeric[1:], strict=False))
         strictly = all(a < b for a, b in zip(numeric, numeric[1:], strict=False))
         # what each row is for, read as the sorted table HR meant; what it gets, as Excel searches
         distinct = sorted(set(numeric))
-        effective = [NumberSet() for _ in keys]
+        effective = [NumberSet() for _skip in keys]
         below = NumberSet.of(Interval(-INF, distinct[0], False, False))
         for j, k in enumerate(distinct):
             nxt = distinct[j + 1] if j + 1 < len(distinct) else INF
@@ -657,7 +694,7 @@ def lookup_table(shape: Lookup, resolver: Resolver) -> BandTable:
                 continue
             nxt = min((d for d in distinct if d > k), default=INF)
             written = NumberSet.of(Interval(k, nxt, True, False))
-            rows.append(Row(written, effective[i], results[i], f"key {fmt(k)}{where[i]}",
+            rows.append(Row(written, effective[i], results[i], _("key {key}", key=fmt(k)) + where[i],
                             Bound(k, nxt, True, False), number=i + 1))
         table = BandTable(rows, below, KpiError("#N/A", ""), "ladder", shape.function,
                           keys=numeric, sorted_keys=ascending, match_type=1)
@@ -675,13 +712,13 @@ def lookup_table(shape: Lookup, resolver: Resolver) -> BandTable:
         written = NumberSet.of(Interval(nxt, k, False, True))
         eff = written.minus(covered) if descending else NumberSet()
         covered = covered.union(written)
-        rows.append(Row(written, eff, results[i], f"key {fmt(k)}{where[i]}", Bound(nxt, k, False, True),
+        rows.append(Row(written, eff, results[i], _("key {key}", key=fmt(k)) + where[i], Bound(nxt, k, False, True),
                          number=i + 1))
     above = NumberSet.of(Interval(max(numeric), INF, False, False))
     table = BandTable(rows, above, KpiError("#N/A", ""), "ladder", shape.function, keys=numeric,
                       sorted_keys=descending, match_type=-1)
     if not descending:
-        raise Unresolved("MATCH(…,-1) over keys not in descending order (reported, not reconstructed)")
+        raise Unresolved(_("MATCH(…,-1) over keys not in descending order (reported, not reconstructed)"))
     return table
 
 
@@ -695,7 +732,7 @@ def _key_cells(shape: Lookup, resolver: Resolver, n: int) -> list[str]:
         node = target if isinstance(target, Ref) else node
     if not isinstance(node, Ref):
         return [""] * n
-    r1, _ = resolver._rows(node)
+    r1, _skip = resolver._rows(node)
     by_rows = shape.function == "HLOOKUP" or (node.col2 - node.col1 > node.row2 - node.row1
                                               and shape.function == "LOOKUP")
     cells = []
@@ -726,27 +763,28 @@ class WeightVector:
         if abs(self.total - 1) <= 1e-9:
             return []
         shown = " + ".join(fmt(w * 100) + "%" for w in self.weights)
-        return [Defect("weights", f"weights {shown} add up to {fmt(self.total * 100)}%, not 100%: every total "
-                       f"is on a {fmt(self.total * 100)}-point scale", every_row=True)]
+        return [Defect("weights", _("weights {weights} add up to {total}%, not 100%: every total is on a "
+                                    "{total}-point scale", weights=shown, total=fmt(self.total * 100)), every_row=True)]
 
     def behaviour(self) -> tuple:
         return tuple(round(w, 12) for w in self.weights)
 
     def describe(self) -> str:
-        return ", ".join(fmt(w * 100) + "%" for w in self.weights) + f" (sum {fmt(self.total * 100)}%)"
+        return _("{weights} (sum {total}%)", weights=", ".join(fmt(w * 100) + "%" for w in self.weights),
+                 total=fmt(self.total * 100))
 
 
 def weight_vector(shape: Weights, resolver: Resolver) -> WeightVector:
     if shape.weights is not None:
         grid = resolver.grid(shape.weights)
         if not grid:
-            raise Unresolved("the weights cannot be read")
+            raise Unresolved(_("the weights cannot be read"))
         written = [0.0 if v is None else v for v in _flat(grid)]
     else:
-        written = [resolver.value(w) for _, w in shape.terms]
+        written = [resolver.value(w) for _skip, w in shape.terms]
         written = [0.0 if v is None else v for v in written]
     if not all(isinstance(v, float) and not isinstance(v, bool) for v in written):
-        raise Unresolved("a weight is not a number")
+        raise Unresolved(_("a weight is not a number"))
     return WeightVector([w * shape.factor for w in written], written, shape.factor)
 
 

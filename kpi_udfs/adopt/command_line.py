@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from ..i18n import _
 from .lint import EXIT_CLEAN, EXIT_DEFECT, EXIT_UNREADABLE, EXIT_USAGE
 
 #: A bug of ours (as for kpi recalc): reported in one line, never as a traceback.
@@ -23,17 +24,17 @@ LINT_EXIT_CODES_HELP = f"""Exit codes:
 
 
 def _usage(message: str) -> int:
-    sys.stderr.write(f"error: {message}\n")
+    sys.stderr.write(_("error: {message}", message=message) + "\n")
     return EXIT_USAGE
 
 
 def _check_input(book: Path) -> str | None:
     if not book.exists():
-        return f"{book}: no such file"
+        return f"{book}: " + _("no such file")
     if book.is_dir():
-        return f"{book}: is a folder, not a workbook"
+        return f"{book}: " + _("is a folder, not a workbook")
     if book.suffix.lower() not in (".xlsx", ".xlsm"):
-        return f"{book}: not an .xlsx/.xlsm workbook"
+        return f"{book}: " + _("not an .xlsx/.xlsm workbook")
     return None
 
 
@@ -52,13 +53,15 @@ def lint(book: Path, as_json: bool = False) -> int:
             sys.stdout.write(json.dumps({"file": str(book), "exit_code": EXIT_UNREADABLE, "message": str(e),
                                          "findings": []}, ensure_ascii=False) + "\n")
         else:
-            sys.stderr.write(f"✗ {book}: not linted (unreadable): {e}\n")
+            sys.stderr.write(_("✗ {file}: not linted (unreadable): {reason}", file=str(book), reason=str(e)) + "\n")
         return EXIT_UNREADABLE
     except (RecursionError, MemoryError):
-        sys.stderr.write(f"✗ {book}: not linted: a formula is nested too deeply or the workbook is too large\n")
+        sys.stderr.write(_("✗ {file}: not linted: a formula is nested too deeply or the workbook is too large",
+                           file=str(book)) + "\n")
         return EXIT_UNREADABLE
     except Exception as e:  # noqa: BLE001 - our bug must not become a traceback
-        sys.stderr.write(f"✗ {book}: not linted: internal error: {type(e).__name__}: {e} (please report it)\n")
+        sys.stderr.write(_("✗ {file}: not linted: internal error: {error} (please report it)", file=str(book),
+                           error=type(e).__name__ + ": " + str(e)) + "\n")
         return EXIT_INTERNAL
     if as_json:
         sys.stdout.write(json.dumps(report.as_json(), ensure_ascii=False, indent=2, default=str) + "\n")
@@ -114,16 +117,18 @@ def adopt(book: Path, output: Path, force: bool = False) -> int:
         sys.stdout.write(f"{e}\n")
         return ADOPT_EXIT_OK
     except PackageError as e:
-        sys.stderr.write(f"✗ {book}: not adopted (unreadable): {e}\n")
+        sys.stderr.write(_("✗ {file}: not adopted (unreadable): {reason}", file=str(book), reason=str(e)) + "\n")
         return EXIT_UNREADABLE
     except (RecursionError, MemoryError):
-        sys.stderr.write(f"✗ {book}: not adopted: a formula is nested too deeply or the workbook is too large\n")
+        sys.stderr.write(_("✗ {file}: not adopted: a formula is nested too deeply or the workbook is too large",
+                           file=str(book)) + "\n")
         return EXIT_UNREADABLE
     except (EditError, OutputError, OSError) as e:
-        sys.stderr.write(f"✗ {output}: not written: {e}\n")
+        sys.stderr.write(_("✗ {file}: not written: {reason}", file=str(output), reason=str(e)) + "\n")
         return ADOPT_EXIT_CANNOT_WRITE
     except Exception as e:  # noqa: BLE001 - our bug must not become a traceback
-        sys.stderr.write(f"✗ {book}: not adopted: internal error: {type(e).__name__}: {e} (please report it)\n")
+        sys.stderr.write(_("✗ {file}: not adopted: internal error: {error} (please report it)", file=str(book),
+                           error=type(e).__name__ + ": " + str(e)) + "\n")
         return EXIT_INTERNAL
     print_summary(result, Console(soft_wrap=True, highlight=False))
     return ADOPT_EXIT_DIFFERENT if result.differences else ADOPT_EXIT_OK

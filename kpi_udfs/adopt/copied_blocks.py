@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from ..recalc.a1 import col_letters
 from ..recalc.graph.parse import ArrayConst, FormulaSyntax, Name, parse
 from ..recalc.read.cells import r1c1_key
-from .band_tables import BandTable, KeyTable, Resolver, Unresolved, WeightVector, reconstruct
+from .band_tables import BandTable, FewKeys, KeyTable, Resolver, Unresolved, WeightVector, reconstruct
 from .formula_render import render
 from .shapes import AllOf, AnyOf, Cmp, IfBands, Lookup, Not, Shape, Weights, moves_down, recognise
 from .sheet_reader import Sheet, Workbook
@@ -174,11 +174,14 @@ def _split(book, sheet, col, key, rows, rep, text, tree, shape, index, array) ->
     by_behaviour: dict[tuple, list[int]] = {}
     tables: dict[tuple, object] = {}
     problems: dict[str, list[int]] = defaultdict(list)
+    few_keys: set[str] = set()  # the problems that say a lookup is not band logic at all
     for r in rows:
         try:
             table = reconstruct(shape, Resolver(book, sheet.name, r - rep))
         except Unresolved as e:
             problems[str(e)].append(r)
+            if isinstance(e, FewKeys):
+                few_keys.add(str(e))
             continue
         if isinstance(table, WeightVector) and not table.plausible():
             problems["implausible"].append(r)
@@ -190,5 +193,5 @@ def _split(book, sheet, col, key, rows, rep, text, tree, shape, index, array) ->
         return []
     out = [block(rs, tables[b]) for b, rs in by_behaviour.items()]
     out += [block(rs, None, why) for why, rs in problems.items()
-            if why != "implausible" and not (isinstance(shape, Lookup) and "numeric keys" in why)]
+            if why != "implausible" and not (isinstance(shape, Lookup) and why in few_keys)]
     return out

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import KpiError
+from ..i18n import _
 from ..recalc.a1 import col_letters
 from .band_tables import UNKNOWN, BandTable, KeyTable, Resolver, WeightVector, same_value, show
 from .copied_blocks import RuleBlock, rule_blocks
@@ -129,15 +130,20 @@ def shape_text(block: RuleBlock) -> str:
     shape = block.shape
     dr = block.rows[0] - block.rep_row
     if isinstance(shape, IfBands):
-        what = "categorical IF chain" if shape.kind == "map" else f"nested {shape.function}"
-        n = shape.conditions
-        guard = ", blank guard" if shape.guard_result is not None else ""
-        return f"{what} on {render(moved(shape.subject, dr))} ({n} conditions{guard})"
+        subject, n, guard = render(moved(shape.subject, dr)), shape.conditions, shape.guard_result is not None
+        if shape.kind == "map" and guard:
+            return _("categorical IF chain on {value} ({count} conditions, blank guard)", value=subject, count=n)
+        if shape.kind == "map":
+            return _("categorical IF chain on {value} ({count} conditions)", value=subject, count=n)
+        if guard:
+            return _("nested {function} on {value} ({count} conditions, blank guard)", function=shape.function,
+                     value=subject, count=n)
+        return _("nested {function} on {value} ({count} conditions)", function=shape.function, value=subject, count=n)
     if isinstance(shape, Lookup):
-        return f"approximate {shape.function} of {render(moved(shape.subject, dr))}"
+        return _("approximate {function} of {value}", function=shape.function, value=render(moved(shape.subject, dr)))
     if shape.scores is not None:
-        return f"SUMPRODUCT weights over {render(moved(shape.scores, dr))}"
-    return f"weighted sum of {len(shape.terms)} terms"
+        return _("SUMPRODUCT weights over {scores}", scores=render(moved(shape.scores, dr)))
+    return _("weighted sum of {count} terms", count=len(shape.terms))
 
 
 def subject_values(book: Workbook, block: RuleBlock) -> dict[int, Any]:
@@ -179,7 +185,7 @@ def _hits(book: Workbook, block: RuleBlock, values: dict[int, Any], region, guar
             blank = _is_blank_ref(book, block, r)
             hits.append(RowHit(f"{col_letters(block.col)}{r}", None if blank else x,
                                sheet.values.get((r, block.col)) if sheet else None,
-                               "blank (read as 0)" if blank else ""))
+                               _("blank (read as 0)") if blank else ""))
     return hits
 
 
@@ -225,17 +231,20 @@ def _first_row(cells: str) -> int:
 def block_findings(book: Workbook, block: RuleBlock) -> list[Finding]:
     table = block.table
     if table is None:
-        return [_finding(block, "band-logic", f"{shape_text(block)}; its table cannot be read: {block.problem}")]
+        return [_finding(block, "band-logic", _("{shape}; its table cannot be read: {reason}", shape=shape_text(block),
+                                                reason=block.problem))]
     values = subject_values(book, block)
     unknown = []
     if isinstance(table, KeyTable):  # ratings the chain does not list: they get its ELSE
         unknown = [h for h in _hits(book, block, values, None, False)
                    if isinstance(h.value, str) and h.value.strip() and not table.has(h.value)]
         for h in unknown:
-            h.note = "not a key: gets the ELSE"
+            h.note = _("not a key: gets the ELSE")
     unsaved = sum(1 for v in values.values() if v is UNKNOWN)
-    note = (f" ({unsaved} row(s) have no saved value to look up: run kpi recalc first to list them)"
-            if unsaved else "")
+    note = _("({count} row(s) have no saved value to look up: run kpi recalc first to list them)",
+             count=unsaved) if unsaved else ""
+    if note and not note.startswith("（"):  # no space before a full-width parenthesis
+        note = " " + note
     head = _finding(block, "band-logic", f"{shape_text(block)}: {table.describe()}{note}", unknown)
     head.table = table.describe()
     head.bands = table_json(table)
@@ -253,7 +262,7 @@ def block_findings(book: Workbook, block: RuleBlock) -> list[Finding]:
                 meant = table.intended(x)
                 got = table.result_for(x)
                 if not same_value(meant, got):
-                    h.note = f"a sorted table gives {show(meant)}, the search gives {show(got)}"
+                    h.note = _("a sorted table gives {meant}, the search gives {got}", meant=show(meant), got=show(got))
                     hits.append(h)
             out.append(_finding(block, d.kind, d.message, hits))
         else:
@@ -284,11 +293,16 @@ def inconsistent_rows(book: Workbook, blocks: list[RuleBlock]) -> list[Finding]:
         for minority in ranked[1:]:
             rows = sorted(r for b in minority for r in b.rows)
             b0 = minority[0]
-            message = (f"rows {ranges(b0.col, rows)} use {_table_text(b0.table)}, where the other "
-                       f"{len(major_rows)} rows of column {col_letters(b0.col)} ({ranges(b0.col, major_rows)}) use "
-                       f"{_table_text(major_table)}")
+            parts = {"rows": ranges(b0.col, rows), "table": _table_text(b0.table), "count": len(major_rows),
+                     "column": col_letters(b0.col), "other_rows": ranges(b0.col, major_rows),
+                     "other_table": _table_text(major_table)}
             if all(b.key == major[0].key for b in minority):
-                message += " (the same formula reads its table from rows that move down with it: a $ forgotten?)"
+                message = _("rows {rows} use {table}, where the other {count} rows of column {column} ({other_rows}) "
+                            "use {other_table} (the same formula reads its table from rows that move down with it: a $ "
+                            "forgotten?)", **parts)
+            else:
+                message = _("rows {rows} use {table}, where the other {count} rows of column {column} ({other_rows}) "
+                            "use {other_table}", **parts)
             hits = []
             for b in minority:
                 values = subject_values(book, b)
@@ -300,7 +314,7 @@ def inconsistent_rows(book: Workbook, blocks: list[RuleBlock]) -> list[Finding]:
                     x = 0.0 if h.value is None else h.value
                     theirs, others = b.table.result_for(x), major_table.result_for(x)
                     if not same_value(theirs, others):
-                        h.note = f"the other rows' rule gives {show(others)}"
+                        h.note = _("the other rows' rule gives {result}", result=show(others))
                         hits.append(h)
             out.append(Finding(b0.sheet, ranges(b0.col, rows), "inconsistent-rows", message,
                                hits[:MAX_ROWS_LISTED], len(hits)))
@@ -329,7 +343,7 @@ def table_json(table) -> list[dict]:
 
 def _table_text(table) -> str:
     if isinstance(table, WeightVector):
-        return "weights " + table.describe()
+        return _("weights {weights}", weights=table.describe())
     return table.describe()
 
 
@@ -345,26 +359,36 @@ def print_report(report: LintReport, console=None) -> None:
         where = f"{sheet_prefix(f.sheet)}{f.cells}"
         console.print(f"{mark} [bold]{f.kind}[/] {escape(where)}: {escape(f.message)}")
         if f.rows_count and all(h.value is None and not h.note for h in f.rows):
-            console.print(f"    [dim]rows now: all {f.rows_count} rows ({escape(f.cells)})[/]")
+            console.print("    [dim]" + escape(_("rows now: all {count} rows ({cells})", count=f.rows_count,
+                                                  cells=f.cells)) + "[/]")
         elif f.rows_count:
             notes = {h.note for h in f.rows}
             common = notes.pop() if len(notes) == 1 else ""
             shown = ", ".join(_hit_text(h, with_note=not common) for h in f.rows[:8])
-            more = f" … {f.rows_count} rows" if f.rows_count > 8 else ""
-            head = f"rows now ({common})" if common else "rows now"
-            console.print(f"    [dim]{escape(head)}: {escape(shown)}{more}[/]")
+            if common:
+                line = _("rows now ({note}): {rows}", note=common, rows=shown)
+            else:
+                line = _("rows now: {rows}", rows=shown)
+            if f.rows_count > 8:
+                line = _("{rows} … {count} rows", rows=line, count=f.rows_count)
+            console.print(f"    [dim]{escape(line)}[/]")
     blocks = sum(f.kind == "band-logic" for f in report.findings)
+    where = {"file": report.file, "formulas": f"{report.formulas:,}"}
     if not report.findings:
-        verdict = "[green]✓ no hand-written band logic found[/]"
+        verdict = _("✓ no hand-written band logic found in {file} ({formulas} formula cells)", **where)
+        console.print(f"[green]{escape(verdict)}[/]")
     elif not report.defects:
-        verdict = f"[green]✓ {blocks} band-logic block(s), no defect[/]"
+        verdict = _("✓ {blocks} band-logic block(s), no defect in {file} ({formulas} formula cells)", blocks=blocks,
+                    **where)
+        console.print(f"[green]{escape(verdict)}[/]")
     else:
-        verdict = f"[bold]{blocks} band-logic block(s), {len(report.defects)} defect(s)[/]"
-    console.print(f"{verdict} in {escape(report.file)} ({report.formulas:,} formula cells)")
+        verdict = _("{blocks} band-logic block(s), {defects} defect(s) in {file} ({formulas} formula cells)",
+                    blocks=blocks, defects=len(report.defects), **where)
+        console.print(f"[bold]{escape(verdict)}[/]")
 
 
 def _hit_text(h: RowHit, with_note: bool = True) -> str:
-    value = "blank" if h.value is None else show(h.value)
-    gets = show(h.gets) if h.gets is not None else "blank"
+    value = _("blank") if h.value is None else show(h.value)
+    gets = show(h.gets) if h.gets is not None else _("blank")
     extra = f" ({h.note})" if h.note and with_note else ""
     return f"{h.cell} {value} → {gets}{extra}"

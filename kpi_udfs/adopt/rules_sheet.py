@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import KpiError
+from ..i18n import _
 from ..numeric import fmt
 from ..recalc.graph.parse import Call, Name, Ref
 from .band_tables import BandTable, KeyTable, Row, WeightVector, show
@@ -103,30 +104,30 @@ def weights_refusal(block: RuleBlock) -> str | None:
     shape = block.shape
     if shape.scores is not None:
         if shape.scores.row1 != shape.scores.row2:
-            return "the scores of the SUMPRODUCT are not one row"
+            return _("the scores of the SUMPRODUCT are not one row")
         return None
-    cells = [s for s, _ in shape.terms]
+    cells = [s for s, _skip in shape.terms]
     if not all(isinstance(s, Ref) and s.is_cell and s.sheet is None for s in cells):
-        return "a weighted term is not a single cell of the row (KPI_WEIGHTED takes a row of scores)"
+        return _("a weighted term is not a single cell of the row (KPI_WEIGHTED takes a row of scores)")
     if len({s.row1 for s in cells}) != 1:
-        return "the weighted cells are not in one row"
+        return _("the weighted cells are not in one row")
     cols = [s.col1 for s in cells]
     if cols != list(range(cols[0], cols[0] + len(cols))):
-        return "the weighted cells are not side by side in order (KPI_WEIGHTED takes one range)"
+        return _("the weighted cells are not side by side in order (KPI_WEIGHTED takes one range)")
     return None
 
 
 def refusal(block: RuleBlock) -> str | None:
     """Why a block is not moved onto a KPI_ function (None: it is)."""
     if block.table is None:
-        return f"its table cannot be read ({block.problem})"
+        return _("its table cannot be read ({reason})", reason=block.problem)
     if block.array:
-        return "it is inside an array formula"
+        return _("it is inside an array formula")
     if block.family == "weights":
         return weights_refusal(block)
     if isinstance(block.table, BandTable):
         if any(isinstance(r.result, KpiError) for r in block.table.rows if not r.effective.empty):
-            return "a band's result is an error value (a KPI_BAND table cannot hold one)"
+            return _("a band's result is an error value (a KPI_BAND table cannot hold one)")
     return None
 
 
@@ -205,7 +206,8 @@ def _head(t: RulesTable, block: RuleBlock, what: str) -> None:
     copied = read_cells(block)
     if copied:
         t.put(_SOURCE, 4, f"取自 Copied from {', '.join(copied)} (不再读取 no longer read: change them here)")
-        t.notes.append(f"thresholds or results copied from {', '.join(copied)}: those cells are no longer read")
+        t.notes.append(_("thresholds or results copied from {cells}: those cells are no longer read",
+                         cells=", ".join(copied)))
 
 
 def read_cells(block: RuleBlock) -> list[str]:
@@ -325,8 +327,9 @@ def _layout_band(t: RulesTable, block: RuleBlock, table: BandTable) -> None:
                     "choose a policy here to decide deliberately.") if gaps else (
             "没有空档 No gap: ERROR applies to nothing today.")
     else:
-        t.limits.append(f"values in {', '.join(str(p) for p in table.uncovered.pieces)} get {show(e)} today "
-                        "(the formula's ELSE); no KPI_BAND policy gives that: they become #N/A (on_gap ERROR)")
+        t.limits.append(_("values in {values} get {result} today (the formula's ELSE); no KPI_BAND policy gives "
+                          "that: they become #N/A (on_gap ERROR)",
+                          values=", ".join(str(p) for p in table.uncovered.pieces), result=show(e)))
         gap_note = (f"今天这些值得 {show(e)}, KPI_BAND 无法给出。Today these values get {show(e)}, which no KPI_BAND "
                     "policy gives: ERROR shows #N/A naming the gap. Choose a number, WORSE or BETTER deliberately.")
     r = _HEAD + 1
@@ -404,8 +407,8 @@ def _guard_limit(t: RulesTable, block: RuleBlock) -> None:
 
     v = constant(g)
     if not (v == "" or v is None):
-        t.limits.append(f"a blank value gives {show(v)} today (the blank guard); KPI_ functions leave a blank "
-                        "row blank")
+        t.limits.append(_("a blank value gives {result} today (the blank guard); KPI_ functions leave a blank row "
+                          "blank", result=show(v)))
 
 
 def _layout_grade(t: RulesTable, block: RuleBlock, table: BandTable) -> None:
@@ -458,8 +461,8 @@ def _layout_map(t: RulesTable, block: RuleBlock, table: KeyTable) -> None:
     e = table.else_result
     default = "ERROR" if isinstance(e, KpiError) and e.code == "#N/A" else e
     if e == "" or (isinstance(e, KpiError) and e.code != "#N/A"):
-        t.limits.append(f"a key not in the table gets {show(e)} today (the ELSE); KPI_MAP cannot give that: "
-                        "it becomes #N/A naming the key")
+        t.limits.append(_("a key not in the table gets {result} today (the ELSE); KPI_MAP cannot give that: it "
+                          "becomes #N/A naming the key", result=show(e)))
         default = "ERROR"
     _policy(t, r, "未知键", "Default", "Default", default,
             f"今天表中没有的键得 {show(e)} (原公式的 ELSE)。Today a key not in the table gets {show(e)}: this "

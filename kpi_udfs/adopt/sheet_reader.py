@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CODES, KpiError
+from ..i18n import _
 from ..recalc.a1 import col_letters, col_number
 from ..recalc.read.archive import Limits, PackageError, check_grid, check_no_dtd, open_package
 from ..recalc.read.cells import copy_down, r1c1_key, scan_cells
@@ -110,7 +111,8 @@ def read(path: Path | str, limits: Limits | None = None) -> Workbook:
             try:
                 book.sheets[sref.name] = _read_sheet(sref.name, data, strings)
             except (SyntaxError, ValueError, UnicodeDecodeError) as e:  # lxml's XMLSyntaxError is a SyntaxError
-                raise PackageError(f"{path.name}: {sref.part} cannot be read ({e})") from None
+                raise PackageError(f"{path.name}: " + _("{part} cannot be read ({reason})", part=sref.part,
+                                                        reason=str(e))) from None
     return book
 
 

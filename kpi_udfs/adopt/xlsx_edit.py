@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from ..errors import KpiError
+from ..i18n import _
 from ..recalc.a1 import col_letters
 from ..recalc.read.archive import STRICT_MAIN_NS, Package, check_no_dtd
 from .formula_render import number_text, sheet_prefix
@@ -181,7 +182,8 @@ def patch_formulas(xml: bytes, changes: dict[tuple[int, int], str]) -> tuple[byt
             try:
                 new = Translator("=" + text, _a1(master)).translate_formula(_a1(cell))[1:]
             except Exception as e:  # noqa: BLE001 - a shift Excel would show as #REF!
-                raise EditError(f"cannot write out the shared formula of {_a1(cell)}: {e}") from None
+                raise EditError(_("cannot write out the shared formula of {cell}: {reason}", cell=_a1(cell),
+                                  reason=str(e))) from None
         if new is None:
             continue
         prefix = m.group(1)
@@ -213,7 +215,7 @@ def _prefix_of(xml: bytes, local: bytes) -> bytes:
 
 def add_sheet_to_workbook(xml: bytes, name: str, rid: str, names: dict[str, str]) -> bytes:
     if STRICT_MAIN_NS.encode() in xml[:2000]:
-        raise EditError("a Strict Open XML workbook (save it as an ordinary .xlsx first)")
+        raise EditError(_("a Strict Open XML workbook (save it as an ordinary .xlsx first)"))
     p = _prefix_of(xml, b"sheets")
     ids = [int(x) for x in re.findall(rb"""sheetId\s*=\s*["'](\d+)["']""", xml)]
     # the relationships prefix declared on the element itself (openpyxl does so on every <sheet>)
@@ -221,7 +223,7 @@ def add_sheet_to_workbook(xml: bytes, name: str, rid: str, names: dict[str, str]
                 + b'" sheetId="' + str(max(ids, default=0) + 1).encode() + b'" r:id="' + rid.encode() + b'"/>')
     close = re.search(rb"</" + re.escape(p) + rb"sheets\s*>", xml)
     if close is None:
-        raise EditError("workbook.xml has no <sheets> list")
+        raise EditError(_("workbook.xml has no <sheets> list"))
     xml = xml[:close.start()] + sheet_el + xml[close.start():]
     if not names:
         return xml
@@ -257,7 +259,7 @@ def add_relationship(xml: bytes, target: str) -> tuple[bytes, str]:
           + target.encode("utf-8") + b'"/>')
     close = re.search(rb"</" + re.escape(p) + rb"Relationships\s*>", xml)
     if close is None:
-        raise EditError("workbook.xml.rels is not a relationships part")
+        raise EditError(_("workbook.xml.rels is not a relationships part"))
     return xml[:close.start()] + el + xml[close.start():], rid
 
 
@@ -266,7 +268,7 @@ def add_content_type(xml: bytes, part: str) -> bytes:
     el = b"<" + p + b'Override PartName="/' + part.encode("utf-8") + b'" ContentType="' + WORKSHEET_CT.encode() + b'"/>'
     close = re.search(rb"</" + re.escape(p) + rb"Types\s*>", xml)
     if close is None:
-        raise EditError("[Content_Types].xml is not a content types part")
+        raise EditError(_("[Content_Types].xml is not a content types part"))
     return xml[:close.start()] + el + xml[close.start():]
 
 
@@ -286,7 +288,8 @@ def write_copy(pkg: Package, dest: str | BinaryIO, formulas: dict[str, dict[tupl
         check_no_dtd(xml, sref.part, pkg.path)
         new, n = patch_formulas(xml, changes)
         if n != len(changes):
-            raise EditError(f"{sheet}: {len(changes) - n} of the cells to rewrite were not found in the sheet XML")
+            raise EditError(f"{sheet}: " + _("{count} of the cells to rewrite were not found in the sheet XML",
+                                             count=len(changes) - n))
         patched[sref.part] = new
         changed += n
     folder = posixpath.dirname(pkg.workbook_part)

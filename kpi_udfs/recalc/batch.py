@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from ..i18n import _
+
 #: ``process(job, progress)`` → result, where ``progress(phase, fraction)`` may be called.
 Process = Callable[[Any, Callable[[str, float | None], None]], Any]
 
@@ -80,15 +82,20 @@ class _Worker:
 
 
 def exit_description(exitcode: int | None) -> str:
-    """How a worker process ended, in words (a negative exit code is the signal)."""
+    """How a worker process ended, in words (a negative exit code is the signal): the
+    end of the sentence "the worker process recalculating it …"."""
     if exitcode is not None and exitcode < 0:
         try:
             name = signal.Signals(-exitcode).name
         except ValueError:
             name = f"signal {-exitcode}"
-        why = " (out of memory, or stopped by someone)" if -exitcode == getattr(signal, "SIGKILL", 9) else ""
-        return f"killed by {name}{why}"
-    return f"exited with code {exitcode}"
+        if -exitcode == getattr(signal, "SIGKILL", 9):
+            # i18n: completes "the worker process recalculating it …"
+            return _("killed by {signal} (out of memory, or stopped by someone)", signal=name)
+        # i18n: completes "the worker process recalculating it …"
+        return _("killed by {signal}", signal=name)
+    # i18n: completes "the worker process recalculating it …"
+    return _("exited with code {code}", code=exitcode)
 
 
 def run_pool(
@@ -157,7 +164,7 @@ def run_pool(
             assign(start())
 
     try:
-        for _ in range(max(1, min(workers, len(jobs)))):
+        for _skip in range(max(1, min(workers, len(jobs)))):
             assign(start())
         while not all(finished):
             by_handle: dict[Any, tuple[_Worker, str]] = {}

@@ -26,8 +26,10 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from .. import i18n
 from ..cli_output import stdout_closed
 from ..errors import KpiError
+from ..i18n import N_, _, translate
 from . import causes as causes_of
 from .read.archive import Limits, MiB, PackageError, limits_in_force, open_package, read_source
 from .write.safefile import (
@@ -48,13 +50,16 @@ EXIT_BAD_FILE = 3
 EXIT_CANNOT_WRITE = 4
 EXIT_INTERNAL = 5
 
+#: A file's status: these English words in ``--json`` (for programs), translated when printed.
 STATUS = {
-    EXIT_OK: "ok",
-    EXIT_ERROR_CELLS: "error cells (--strict)",
-    EXIT_BAD_FILE: "unreadable",
-    EXIT_CANNOT_WRITE: "cannot write",
-    EXIT_INTERNAL: "internal error",
+    EXIT_OK: N_("ok"),
+    EXIT_ERROR_CELLS: N_("error cells (--strict)"),
+    EXIT_BAD_FILE: N_("unreadable"),
+    EXIT_CANNOT_WRITE: N_("cannot write"),
+    EXIT_INTERNAL: N_("internal error"),
 }
+OK_WITH_ERROR_CELLS = N_("ok, with error cells")
+FAILED = N_("failed")
 
 #: The evaluator, as "module:function" so that pool workers can import it: it takes the
 #: opened package and returns the Evaluation.
@@ -83,6 +88,9 @@ class Job:
     evaluator: str = EVALUATOR
     #: Exit 1 (EXIT_ERROR_CELLS) when a cell ends in an error.
     strict: bool = False
+    #: The language of the reasons and messages (a pool worker does not inherit ``--lang``);
+    #: None: the language in force where the job runs.
+    language: str | None = None
 
 
 @dataclass
@@ -105,8 +113,8 @@ class FileReport:
     @property
     def status(self) -> str:
         if self.exit_code == EXIT_OK and self.errors:
-            return "ok, with error cells"
-        return STATUS.get(self.exit_code, "failed")
+            return OK_WITH_ERROR_CELLS
+        return STATUS.get(self.exit_code, FAILED)
 
     @property
     def failed(self) -> bool:
@@ -149,38 +157,46 @@ def _cell_order(sheets: list[str]):
 
 
 def _load_evaluator(spec: str):
-    module, _, name = spec.partition(":")
+    module, _skip, name = spec.partition(":")
     return getattr(importlib.import_module(module), name)
 
 
 def run_job(job: Job, progress=None) -> FileReport:
     """Recalculate one workbook; every failure becomes a report with its exit code.
 
-    This is the whole of one workbook's work, in this process or in a pool worker.
-    ``progress(phase, fraction)``, when given, hears "checking", "computing" (with the
-    evaluator's fraction done) and "writing N cells".
+    This is the whole of one workbook's work, in this process or in a pool worker, in the
+    job's language. ``progress(phase, fraction)``, when given, hears "checking",
+    "computing" (with the evaluator's fraction done, from 0.0) and "writing N cells", in
+    that language; only "computing" comes with a fraction.
     """
+    if job.language is None:
+        return _run_job(job, progress)
+    with i18n.using(job.language):
+        return _run_job(job, progress)
+
+
+def _run_job(job: Job, progress=None) -> FileReport:
     started = time.perf_counter()
     src, out = Path(job.src), Path(job.out)
     report = FileReport(input=str(src), output=str(out))
     tell = progress or (lambda phase, fraction=None: None)
 
-    def computing(done, total=None, *_):  # one pass, counted in formula cells
-        tell("computing", min(done / total, 1.0) if total else None)
+    def computing(done, total=None, *_args):  # one pass, counted in formula cells
+        tell(_("computing"), min(done / total, 1.0) if total else 1.0)
 
     try:
         with limits_in_force(job.limits), target_lock(out, job.lock_timeout):
             remove_stale_temps(out)
-            tell("checking", None)
+            tell(_("checking"), None)
             source = read_source(src, job.limits)  # under the lock: a run before us may rewrite it
             with open_package(source, job.limits) as pkg:
                 pkg.validate()
                 sheets = [s.name for s in pkg.sheets]
                 evaluate = _load_evaluator(job.evaluator)
-                tell("computing", 0.0)
+                tell(_("computing"), 0.0)
                 evaluation = evaluate(pkg, progress=computing)
                 n = evaluation.formula_cells
-                tell(f"writing {n:,} cell{'' if n == 1 else 's'}", None)
+                tell(_("writing 1 cell") if n == 1 else _("writing {count} cells", count=format(n, ",")), None)
                 with atomic_output(out) as fh:
                     written = write_values(pkg, evaluation, fh, limits=job.limits)
                     source.check_unchanged()  # nothing replaces the output if the input changed
@@ -212,13 +228,13 @@ def run_job(job: Job, progress=None) -> FileReport:
         report.exit_code, report.message, report.output = EXIT_CANNOT_WRITE, str(e), None
     except RecursionError:
         report.exit_code, report.output = EXIT_BAD_FILE, None
-        report.message = f"{src.name}: a formula is nested too deeply to evaluate"
+        report.message = f"{src.name}: " + _("a formula is nested too deeply to evaluate")
     except MemoryError:
         report.exit_code, report.output = EXIT_BAD_FILE, None
-        report.message = f"{src.name}: the workbook is too large to evaluate in memory"
+        report.message = f"{src.name}: " + _("the workbook is too large to evaluate in memory")
     except Exception as e:  # the evaluator's bug must not become a traceback
         report.exit_code, report.output = EXIT_INTERNAL, None
-        report.message = f"{src.name}: internal error: {type(e).__name__}: {e}"
+        report.message = f"{src.name}: " + _("internal error: {error}", error=type(e).__name__ + ": " + str(e))
     report.seconds = round(time.perf_counter() - started, 3)
     return report
 
@@ -226,9 +242,10 @@ def run_job(job: Job, progress=None) -> FileReport:
 # -- many files -------------------------------------------------------------------------
 
 def _worker_died(job: Job, how: str) -> FileReport:
-    return FileReport(input=job.src, output=None, exit_code=EXIT_INTERNAL,
-                      message=f"{Path(job.src).name}: the worker process recalculating it {how}; "
-                              "the other workbooks are not affected")
+    with i18n.using(job.language or i18n.language()):
+        message = f"{Path(job.src).name}: " + _(
+            "the worker process recalculating it {how}; the other workbooks are not affected", how=how)
+    return FileReport(input=job.src, output=None, exit_code=EXIT_INTERNAL, message=message)
 
 
 def run_batch(jobs: list[Job], workers: int, on_done=None, on_progress=None) -> list[FileReport]:
@@ -278,16 +295,17 @@ def expand_inputs(paths: list[Path]) -> list[Path]:
             try:
                 entries = list(p.iterdir())
             except OSError as e:
-                raise UsageError(f"{p}: cannot list this folder ({e.strerror or e})") from None
+                raise UsageError(_("{path}: cannot list this folder ({error})", path=str(p),
+                                   error=e.strerror or e)) from None
             found = sorted(q for q in entries
                            if q.is_file() and q.suffix.lower() in SUFFIXES and not _is_output_or_temp(q))
             if not found:
-                raise UsageError(f"{p}: no .xlsx/.xlsm workbook in this folder")
+                raise UsageError(_("{path}: no .xlsx/.xlsm workbook in this folder", path=str(p)))
             out.extend(found)
         elif p.exists():
             out.append(p)
         else:
-            raise UsageError(f"{p}: no such file or folder")
+            raise UsageError(_("{path}: no such file or folder", path=str(p)))
     seen: set[Path] = set()
     unique = []
     for p in out:
@@ -308,7 +326,7 @@ def plan_outputs(inputs: list[Path], output: str | Path | None, in_place: bool,
                  folder_given: bool = False) -> list[Path]:
     """Where each input's result goes (see ``kpi recalc --help``)."""
     if in_place and output is not None:
-        raise UsageError("use either -o/--output or --in-place, not both")
+        raise UsageError(_("use either -o/--output or --in-place, not both"))
     if in_place:
         return list(inputs)
     if output is None:
@@ -317,11 +335,13 @@ def plan_outputs(inputs: list[Path], output: str | Path | None, in_place: bool,
     if _names_a_folder(text, inputs, folder_given):
         folder = Path(text)
         if folder.exists() and not folder.is_dir():
-            raise UsageError(f"-o {folder}: is a file; with several workbooks (or a folder) -o names a folder")
+            raise UsageError(_("-o {path}: is a file; with several workbooks (or a folder) -o names a folder",
+                               path=str(folder)))
         outs = [folder / p.name for p in inputs]
         names = [o.name.lower() for o in outs]
         if len(set(names)) != len(names):
-            raise UsageError(f"-o {folder}: two workbooks have the same name; recalculate them separately")
+            raise UsageError(_("-o {path}: two workbooks have the same name; recalculate them separately",
+                               path=str(folder)))
         return outs
     return [Path(text)]
 
@@ -329,10 +349,11 @@ def plan_outputs(inputs: list[Path], output: str | Path | None, in_place: bool,
 def _check_suffixes(inputs: list[Path], outputs: list[Path]) -> None:
     for src, out in zip(inputs, outputs, strict=True):
         if out.suffix.lower() != src.suffix.lower():
-            raise UsageError(
-                f"{out}: the output must keep the input's extension ({src.suffix}), as Excel refuses a "
-                f"workbook whose extension does not match its content; to write into a folder, end -o with /"
-            )
+            raise UsageError(_(
+                "{path}: the output must keep the input's extension ({extension}), as Excel refuses a "
+                "workbook whose extension does not match its content; to write into a folder, end -o with /",
+                path=str(out), extension=src.suffix,
+            ))
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -347,17 +368,19 @@ def _check_overwrites(inputs: list[Path], outputs: list[Path], explicit: bool, f
     for src, out in zip(inputs, outputs, strict=True):
         for other in inputs:
             if other is not src and _same_file(out, other):
-                raise UsageError(f"{out}: is also an input; recalculate it separately or use --in-place")
+                raise UsageError(_("{path}: is also an input; recalculate it separately or use --in-place",
+                                   path=str(out)))
         if explicit and _same_file(out, src):
-            raise UsageError(f"{out}: is the input itself; use --in-place to replace it")
+            raise UsageError(_("{path}: is the input itself; use --in-place to replace it", path=str(out)))
     if not explicit or force:
         return
     existing = [o for o in outputs if o.exists() or o.is_symlink()]
     if len(existing) == 1:
-        raise UsageError(f"{existing[0]} exists; use --force to overwrite it")
+        raise UsageError(_("{path} exists; use --force to overwrite it", path=str(existing[0])))
     if existing:
         shown = ", ".join(str(o) for o in existing[:3]) + (", …" if len(existing) > 3 else "")
-        raise UsageError(f"{len(existing)} outputs exist ({shown}); use --force to overwrite them")
+        raise UsageError(_("{count} outputs exist ({paths}); use --force to overwrite them", count=len(existing),
+                           paths=shown))
 
 
 def _make_folders(outputs: list[Path]) -> None:
@@ -370,24 +393,29 @@ def _make_folders(outputs: list[Path]) -> None:
 
 def _print_report(console: Console, r: FileReport) -> bool:
     """One workbook's lines; True when some line left cells out (--json lists them all)."""
-    name = escape(r.input)
     if r.failed:
         message = r.message or ""
         for prefix in (f"{r.input}: ", f"{Path(r.input).name}: "):
             message = message.removeprefix(prefix)
-        console.print(f"[bold red]✗[/] {name}: not recalculated ({r.status}): {escape(message)}")
+        console.print("[bold red]✗[/] " + escape(_("{file}: not recalculated ({status}): {reason}", file=r.input,
+                                                   status=translate(r.status), reason=message)))
         return False
     mark = "[yellow]![/]" if r.errors else "[green]✓[/]"
-    where = "replaced in place" if r.output and Path(r.output) == Path(r.input) else f"→ {escape(r.output or '')}"
-    console.print(f"{mark} {name} {where}: {r.cells_computed:,} formula cells computed, "
-                  f"{len(r.errors):,} ending in an error")
+    computed, failed = f"{r.cells_computed:,}", f"{len(r.errors):,}"
+    if r.output and Path(r.output) == Path(r.input):
+        line = _("{file} replaced in place: {computed} formula cells computed, {failed} ending in an error",
+                 file=r.input, computed=computed, failed=failed)
+    else:
+        line = _("{file} → {output}: {computed} formula cells computed, {failed} ending in an error",
+                 file=r.input, output=r.output or "", computed=computed, failed=failed)
+    console.print(f"{mark} {escape(line)}")
     cut = False
     for cause in causes_of.group(r.errors):
         cut |= _print_cause(console, cause, f"[red]{escape(cause.code)}[/]")
     for cause in causes_of.group([dict(w, code="warning") for w in r.warnings]):
-        cut |= _print_cause(console, cause, "[yellow]warning[/]")
+        cut |= _print_cause(console, cause, "[yellow]" + escape(_("warning")) + "[/]")
     for cause in causes_of.group([dict(n, code="not written") for n in r.not_written]):
-        cut |= _print_cause(console, cause, "[yellow]not written[/]")
+        cut |= _print_cause(console, cause, "[yellow]" + escape(_("not written")) + "[/]")
     return cut
 
 
@@ -395,9 +423,10 @@ def _print_cause(console: Console, cause: causes_of.Cause, label: str) -> bool:
     cells = ", ".join(cause.cells)
     more = cause.count - len(cause.cells)
     if more:
-        cells += f" and {more:,} more"
-    count = f"{cause.count:,} cells" if cause.count > 1 else "1 cell"
-    console.print(f"    {label}  {escape(cause.reason)}: {count} ({escape(cells)})")
+        cells = _("{cells} and {count} more", cells=cells, count=format(more, ","))
+    count = _("{count} cells", count=format(cause.count, ",")) if cause.count > 1 else _("1 cell")
+    console.print(f"    {label}  " + escape(_("{reason}: {count} ({cells})", reason=cause.reason,
+                                              count=count, cells=cells)))
     return more > 0
 
 
@@ -415,19 +444,19 @@ def _summary_json(reports: list[FileReport], code: int) -> dict:
 
 def _megabytes(value: float) -> float:
     if not math.isfinite(value) or value * MiB < 1:
-        raise typer.BadParameter(f"{value:g} is not a size: give a positive number of MiB")
+        raise typer.BadParameter(_("{value} is not a size: give a positive number of MiB", value=format(value, "g")))
     return value
 
 
 def _ratio(value: float) -> float:
     if not math.isfinite(value) or value < 1:
-        raise typer.BadParameter(f"{value:g} is not a ratio: give a number of at least 1")
+        raise typer.BadParameter(_("{value} is not a ratio: give a number of at least 1", value=format(value, "g")))
     return value
 
 
 def _seconds(value: float) -> float:
     if not math.isfinite(value) or value < 0:
-        raise typer.BadParameter(f"{value:g} is not a wait: give a number of seconds, 0 or more")
+        raise typer.BadParameter(_("{value} is not a wait: give a number of seconds, 0 or more", value=format(value, "g")))
     return value
 
 
@@ -471,15 +500,15 @@ def recalc(
         _check_overwrites(inputs, outputs, explicit=output is not None, force=force)
         _make_folders(outputs)
     except UsageError as e:
-        err.print(f"[bold red]error:[/] {escape(str(e))}", soft_wrap=True)
+        err.print("[bold red]" + escape(_("error: {message}", message=str(e))) + "[/]", soft_wrap=True)
         raise typer.Exit(EXIT_USAGE) from None
     except CannotWrite as e:
-        err.print(f"[bold red]error:[/] {escape(str(e))}", soft_wrap=True)
+        err.print("[bold red]" + escape(_("error: {message}", message=str(e))) + "[/]", soft_wrap=True)
         raise typer.Exit(EXIT_CANNOT_WRITE) from None
     limits = Limits(max_part_bytes=int(max_part_mb * MiB), max_total_bytes=int(max_total_mb * MiB),
                     max_ratio=max_ratio)
     job_list = [Job(src=str(s), out=str(o), limits=limits, lock_timeout=lock_timeout, evaluator=EVALUATOR,
-                    strict=strict)
+                    strict=strict, language=i18n.language())
                 for s, o in zip(inputs, outputs, strict=True)]
     workers = min(len(job_list), jobs if jobs > 0 else (os.cpu_count() or 1))
     reports = _run_with_progress(job_list, workers, err)
@@ -502,16 +531,17 @@ def _print_summary(reports: list[FileReport], code: int, default_outputs: bool) 
         cut |= _print_report(console, r)
     if len(reports) > 1:
         failed = sum(r.failed for r in reports)
-        console.print(f"[bold]{len(reports)} workbooks:[/] {len(reports) - failed} recalculated, "
-                      f"{failed} failed; {sum(r.cells_computed for r in reports):,} formula cells, "
-                      f"{sum(len(r.errors) for r in reports):,} ending in an error")
+        console.print(escape(_(
+            "{count} workbooks: {done} recalculated, {failed} failed; {cells} formula cells, {errors} ending in an "
+            "error", count=len(reports), done=len(reports) - failed, failed=failed,
+            cells=format(sum(r.cells_computed for r in reports), ","), errors=format(sum(len(r.errors) for r in reports), ","))))
     if cut:
-        console.print("[dim](--json lists every cell with its reason)[/]")
+        console.print("[dim]" + escape(_("(--json lists every cell with its reason)")) + "[/]")
     if default_outputs and any(r.output for r in reports):
-        console.print("[dim](the input is untouched: results go to BOOK.recalc.xlsx beside it; "
-                      "use --in-place to replace it or -o to choose)[/]")
+        console.print("[dim]" + escape(_("(the input is untouched: results go to BOOK.recalc.xlsx beside it; "
+                                         "use --in-place to replace it or -o to choose)")) + "[/]")
     if code == EXIT_ERROR_CELLS:
-        console.print("[red]--strict: error cells found[/]")
+        console.print("[red]" + escape(_("--strict: error cells found")) + "[/]")
     sys.stdout.flush()
 
 
@@ -526,7 +556,7 @@ def _run_with_progress(job_list: list[Job], workers: int, err: Console) -> list[
     with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
                   console=err, transient=True) as bar:
         if len(job_list) == 1:
-            name = escape(Path(job_list[0].src).name)
+            name = Path(job_list[0].src).name
             shown: dict[str, Any] = {"phase": None, "task": None}
 
             def progress(phase: str, fraction: float | None = None) -> None:
@@ -536,28 +566,31 @@ def _run_with_progress(job_list: list[Job], workers: int, err: Console) -> list[
                     if shown["task"] is not None:
                         bar.update(shown["task"], visible=False)
                     shown["phase"] = phase
-                    shown["task"] = bar.add_task(f"{name}: {phase}", total=None if fraction is None else 1.0)
+                    shown["task"] = bar.add_task(escape(_("{file}: {phase}", file=name, phase=phase)),
+                                                 total=None if fraction is None else 1.0)
                 if fraction is not None:
                     bar.update(shown["task"], completed=fraction)
 
             return [run_job(job_list[0], progress=progress)]
         n = len(job_list)
-        task = bar.add_task(f"recalculating {n} workbooks", total=n)
+        task = bar.add_task(escape(_("recalculating {count} workbooks", count=n)), total=n)
         done: set[int] = set()
         running: dict[int, float] = {}
 
         def show() -> None:
             bar.update(task, completed=len(done) + sum(running.values()),
-                       description=f"recalculating {n} workbooks ({len(done)} done)")
+                       description=escape(_("recalculating {count} workbooks ({done} done)", count=n,
+                                            done=len(done))))
 
         def on_progress(index: int, phase: str, fraction: float | None = None) -> None:
-            # a workbook's share of the bar: computing takes it to 0.9, writing to 0.95
-            if phase == "checking":
-                share = 0.0
-            elif phase.startswith("computing"):
-                share = 0.9 * (fraction or 0.0)
-            else:
+            # a workbook's share of the bar: computing (the one phase with a fraction) takes it
+            # to 0.9, writing (after computing) to 0.95; the phase's words are the user's language
+            if fraction is not None:
+                share = 0.9 * fraction
+            elif index in running:
                 share = 0.95
+            else:
+                share = 0.0
             running[index] = max(running.get(index, 0.0), share)
             show()
 

@@ -190,7 +190,14 @@ def _cached_values(pkg) -> dict[tuple[str, str], Any]:
 
 def check_workbook(path: Path, send=None) -> dict:
     """Recompute one workbook with the engine of ``kpi recalc`` and compare it with
-    Excel's cached values."""
+    Excel's cached values (in English: the causes are read from the reasons' text)."""
+    from .. import i18n
+
+    with i18n.using("en"):
+        return _check_workbook(path, send)
+
+
+def _check_workbook(path: Path, send=None) -> dict:
     from .a1 import col_letters
     from .evaluate.run import Engine, run_deep
     from .graph.order import dependencies

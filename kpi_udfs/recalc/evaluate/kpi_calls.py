@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import VALUE, KpiError
+from ...i18n import _
 from ...registry import EACH, LIST, RECORD, REGISTRY, KpiFunction, invoke, result_grid
 from ..graph.compile import Node
 from .vec import EMPTY, NUMBER, Unsupported, Vec
@@ -86,7 +87,7 @@ def _call(fn: KpiFunction, raw: list):
     try:
         return invoke(fn, tuple(args), kwargs)
     except Exception as exc:  # a bug in one function must not stop the workbook
-        return KpiError(VALUE, f"{fn.name} failed: {type(exc).__name__}: {exc}")
+        return KpiError(VALUE, _("{function} failed: {error}", function=fn.name, error=type(exc).__name__ + ": " + str(exc)))
 
 
 def _result_vec(result, m: int) -> Vec:
@@ -98,7 +99,7 @@ def _result_vec(result, m: int) -> Vec:
     if m == 1:
         return Vec.from_values(grid.reshape(1, *grid.shape))
     if grid.size != m:
-        raise Unsupported("KPI_ result of another size than the block")
+        raise Unsupported(_("KPI_ result of another size than the block"))
     return Vec.from_values(grid.reshape(m, 1, 1))
 
 
@@ -169,7 +170,7 @@ class KpiCallNode(Node):
             out = _call(self.fn, raw)
             if isinstance(out, np.ndarray):
                 if out.size != 1:
-                    raise Unsupported("KPI_ call giving an array in a single cell")
+                    raise Unsupported(_("KPI_ call giving an array in a single cell"))
                 out = out.reshape(-1)[0]
             results[r, 0, 0] = out
         return Vec.from_values(results)

@@ -22,6 +22,7 @@ import numpy as np
 
 from ...errors import KpiError
 from ..a1 import col_letters
+from ..causes import is_passed_on, passed_on
 from ..graph.formula_blocks import Block
 from .vec import ERROR, Vec
 
@@ -67,7 +68,7 @@ def _from_inputs(block: Block, code: str, row: int, values: dict) -> str:
                 ref = f"{col_letters(c)}{r}"
                 src = values.get((name, ref))
                 if isinstance(src, KpiError) and src.code == code and src.reason:
-                    return src.reason if src.reason.startswith("from ") else f"from {name}!{ref}: {src.reason}"
+                    return src.reason if is_passed_on(src.reason) else passed_on(f"{name}!{ref}", src.reason)
     return ""
 
 

@@ -30,6 +30,7 @@ from itertools import repeat
 import numpy as np
 
 from ...errors import NA, NAME, VALUE, KpiError
+from ...i18n import N_, _
 from ..a1 import col_letters
 from ..graph.compile import Compiled, blank_as_shown, compile_formula
 from ..graph.formula_blocks import Block, find_blocks
@@ -41,7 +42,7 @@ from .reasons import explain_errors
 from .vec import EMPTY, ERROR, NUMBER, PENDING, Unsupported, Vec, native_error, pad
 
 NOT_STARTED, VECTOR_RUNNING, ROWS_RUNNING, DONE = range(4)
-CIRCULAR_NOTE = "circular reference: shows 0, as Excel does without iterative calculation"
+CIRCULAR_NOTE = N_("circular reference: shows 0, as Excel does without iterative calculation")
 
 
 class NeedsRows(Exception):
@@ -123,10 +124,11 @@ class Engine:
                 self._component_by_rows(members)
             elif self.state[members[0]] != DONE:
                 self._block(members[0])
+        circular = _(CIRCULAR_NOTE)
         for sheet, row, col in self.circular:
             key = (sheet, f"{col_letters(col)}{row}")
             self.evaluation.values[key] = 0.0
-            self.evaluation.notes[key] = CIRCULAR_NOTE
+            self.evaluation.notes[key] = circular
         t3 = time.perf_counter()
         self.seconds = {"compile": t1 - t0, "order": t2 - t1, "evaluate": t3 - t2}
         if self.progress is not None:
@@ -282,13 +284,13 @@ class Engine:
             except NeedsRows:
                 raise
             except (Unsupported, ReadTooLarge) as e:
-                vec = self._error_vec(b, KpiError(VALUE, f"cannot be computed: {e}"))
+                vec = self._error_vec(b, KpiError(VALUE, _("cannot be computed: {reason}", reason=str(e))))
             except RecursionError:
-                vec = self._error_vec(b, KpiError(VALUE, "a chain of references too long to follow"))
+                vec = self._error_vec(b, KpiError(VALUE, _("a chain of references too long to follow")))
             except (KeyboardInterrupt, MemoryError):
                 raise
             except Exception as e:
-                vec = self._error_vec(b, KpiError(VALUE, f"internal error: {type(e).__name__}: {e}"))
+                vec = self._error_vec(b, KpiError(VALUE, _("internal error: {error}", error=type(e).__name__ + ": " + str(e))))
             self._store(b, row, vec)
         finally:
             self.in_progress.discard(cell)
@@ -312,9 +314,10 @@ class Engine:
     def _unreadable(self, i: int) -> None:
         b = self.blocks[i]
         if b.text is None and b.width * b.rows > 0:
-            err = KpiError(NA, "a data table (What-If analysis) or a formula the file does not spell out is not computed")
+            err = KpiError(NA, _("a data table (What-If analysis) or a formula the file does not spell out is not "
+                                  "computed"))
         else:
-            err = KpiError(NAME, "formula not readable")
+            err = KpiError(NAME, _("formula not readable"))
         vec = Vec.const(err).broadcast((1, b.rows, b.width) if b.array or b.width > 1 or b.text is None else (b.rows, 1, 1))
         if b.text is None:
             vec = Vec.const(err).broadcast((1, b.rows, b.width))
@@ -401,13 +404,13 @@ def fit_area(vec: Vec, rows: int, cols: int) -> Vec:
     """An array formula's result over its range, as Excel fills it: a single row or
     column repeats, cells beyond a smaller result are #N/A; a larger result is cut to
     the range."""
-    _, h, w = vec.shape
+    _skip, h, w = vec.shape
     if (h, w) == (rows, cols):
         return vec
     if h > rows or w > cols:
         obj = None if vec.obj is None else vec.obj[:, :rows, :cols]
         vec = Vec(vec.kind[:, :rows, :cols], vec.num[:, :rows, :cols], obj)
-        _, h, w = vec.shape
+        _skip, h, w = vec.shape
         if (h, w) == (rows, cols):
             return vec
     return pad(vec, (1, rows, cols))

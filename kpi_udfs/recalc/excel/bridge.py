@@ -23,6 +23,7 @@ from formulas.functions import Array
 from formulas.tokens.operand import Error, XlError
 
 from ...errors import CODES, VALUE, KpiError
+from ...i18n import _
 from ..evaluate.vec import Vec, native_error, pad
 
 #: The workbook being computed (CHAR and CODE read whether Excel for Mac saved it,
@@ -212,7 +213,7 @@ class Borrowed:
         except RecursionError:
             raise
         except Exception:  # `formulas` raises for some inputs where Excel shows #VALUE!
-            return Vec.const(KpiError(VALUE, f"{self.name} cannot take these arguments"))
+            return Vec.const(KpiError(VALUE, _("{function} cannot take these arguments", function=self.name)))
         return result(raw)
 
 

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ...errors import NAME, NULL, REF, VALUE, KpiError
+from ...i18n import _
 from ..a1 import MAX_COL, MAX_ROW
 from ..evaluate.vec import EMPTY, NUMBER, Unsupported, Vec, native_error, pad
 from .parse import (
@@ -90,11 +91,11 @@ class Reach:
 
     def area(self, row0: int, col: int, m: int) -> tuple[str, int, int, int, int]:
         """(sheet, top, bottom, left, right) read by a block of ``m`` rows at (row0, col)."""
-        top, _, left, right = self.bounds(row0, col)
-        _, bottom, _, _ = self.bounds(row0 + m - 1, col)
+        top, _skip, left, right = self.bounds(row0, col)
+        _skip, bottom, _skip, _skip = self.bounds(row0 + m - 1, col)
         if self.wrap:
-            t2, b2, _, _ = self.bounds(row0 + m - 1, col)
-            _, b1, _, _ = self.bounds(row0, col)
+            t2, b2, _skip, _skip = self.bounds(row0 + m - 1, col)
+            _skip, b1, _skip, _skip = self.bounds(row0, col)
             top, bottom = min(top, t2), max(b1, b2)
         return (self.sheet, top, bottom, left, right)
 
@@ -189,16 +190,16 @@ class RefNode(Node):
             area = ctx.read(r.sheet, top, bottom, left, right)
             return Vec(area.kind[None], area.num[None], None if area.obj is None else area.obj[None])
         if r.row1_abs or r.row2_abs:
-            raise Unsupported("range whose size changes from row to row")
+            raise Unsupported(_("range whose size changes from row to row"))
         height = bottom - top + 1
         last = top + ctx.m - 1 + height - 1
         if top < 1 or last > MAX_ROW or left < 1 or right > MAX_COL:
-            raise Unsupported("reference leaving the sheet in some rows")
+            raise Unsupported(_("reference leaving the sheet in some rows"))
         area = ctx.read(r.sheet, top, last, left, right)
         if height == 1:
             return Vec(area.kind[:, None, :], area.num[:, None, :], None if area.obj is None else area.obj[:, None, :])
         if ctx.m * height * (right - left + 1) > 5_000_000:
-            raise Unsupported("per-row ranges too large")
+            raise Unsupported(_("per-row ranges too large"))
         return _windows(area, height)
 
     def _one(self, ctx, i: int) -> Vec:
@@ -368,7 +369,7 @@ class SpillNode(Node):
             if isinstance(item, KpiError):
                 out.append(item)
                 continue
-            sheet, r1, c1, _, _ = item[0]
+            sheet, r1, c1, _skip, _skip = item[0]
             size = ctx.book.array_areas.get((sheet, r1, c1))
             out.append(KpiError(REF, "") if size is None else ((sheet, r1, c1, r1 + size[0] - 1, c1 + size[1] - 1),))
         return out
@@ -491,7 +492,7 @@ class BoundNode(Node):
 
     def ev(self, ctx) -> Vec:
         if self.value is None:
-            return Vec.const(KpiError(VALUE, f"LAMBDA parameter {self.name} has no value"))
+            return Vec.const(KpiError(VALUE, _("LAMBDA parameter {name} has no value", name=self.name)))
         return self.value
 
 
@@ -505,11 +506,12 @@ class Lambda(Node):
         self.body = body
 
     def ev(self, ctx) -> Vec:
-        return Vec.const(KpiError(VALUE, "a LAMBDA that is not called"))
+        return Vec.const(KpiError(VALUE, _("a LAMBDA that is not called")))
 
     def apply(self, ctx, values: list[Vec]) -> Vec:
         if len(values) != len(self.params):
-            return Vec.const(KpiError(VALUE, f"LAMBDA takes {len(self.params)} arguments, given {len(values)}"))
+            return Vec.const(KpiError(VALUE, _("LAMBDA takes {count} arguments, given {given}", count=len(self.params),
+                                                 given=len(values))))
         saved = [p.value for p in self.params]
         for p, v in zip(self.params, values, strict=True):
             p.value = v
@@ -530,7 +532,7 @@ class EtaLambda(Node):
         self.name, self.impl = name, impl
 
     def ev(self, ctx) -> Vec:
-        return Vec.const(KpiError(VALUE, f"{self.name} used as a value"))
+        return Vec.const(KpiError(VALUE, _("{name} used as a value", name=self.name)))
 
     def apply(self, ctx, values: list[Vec]) -> Vec:
         return self.impl(ctx, tuple(_ValueNode(v) for v in values))
@@ -568,7 +570,7 @@ def _literal(node):
         return node.value
     if isinstance(node, Err):
         return native_error(node.code)
-    raise FormulaSyntax("array constant element")  # pragma: no cover
+    raise FormulaSyntax(_("array constant element"))  # pragma: no cover
 
 
 # ---------------------------------------------------------------------------
@@ -609,10 +611,10 @@ class _Compiler:
 
     def ref(self, r: Ref, mode: str) -> Node:
         if r.book is not None:
-            return ErrorNode(REF, "a reference to another workbook (external links are not read)")
+            return ErrorNode(REF, _("a reference to another workbook (external links are not read)"))
         sheet = self.sheet if r.sheet is None else self.book.sheet_name(r.sheet)
         if sheet is None:
-            return ErrorNode(REF, f"no sheet named {r.sheet!r}")
+            return ErrorNode(REF, _("no sheet named {sheet}", sheet=repr(r.sheet)))
         if r.sheet2 is not None:
             return self.ref3d(r, mode)
         reach = self.reach_of(sheet, r.row1, r.col1, r.row2, r.col2, r.row1_abs, r.col1_abs, r.row2_abs, r.col2_abs)
@@ -630,7 +632,7 @@ class _Compiler:
         try:
             i, j = folded.index(r.sheet.casefold()), folded.index(r.sheet2.casefold())
         except ValueError:
-            return ErrorNode(REF, f"no sheets {r.sheet}:{r.sheet2}")
+            return ErrorNode(REF, _("no sheets {first}:{last}", first=r.sheet, last=r.sheet2))
         parts = []
         for s in order[min(i, j) : max(i, j) + 1]:
             if self.book.sheet(s) is None:  # a chartsheet in between
@@ -646,21 +648,21 @@ class _Compiler:
         if s.table is None:
             table = self.book.table_at(self.sheet, self.row, self.col)
             if table is None:
-                return ErrorNode(REF, "a structured reference outside any Table")
+                return ErrorNode(REF, _("a structured reference outside any Table"))
         else:
             table = self.book.table(s.table)
             if table is None:
-                return ErrorNode(REF, f"no Table named {s.table}")
+                return ErrorNode(REF, _("no Table named {table}", table=s.table))
         try:
             if THIS_ROW in s.items:
                 first, last = table.data_rows
-                _, c1, _, c2 = table.resolve(tuple(i for i in s.items if i != THIS_ROW) or ("#DATA",), s.col1, s.col2, None)
+                _skip, c1, _skip, c2 = table.resolve(tuple(i for i in s.items if i != THIS_ROW) or ("#DATA",), s.col1, s.col2, None)
                 row = self.base[0]  # the formula's own row, wherever the block is
                 self.reaches.append(self.reach_of(table.sheet, row, c1, row, c2, False, True, False, True))
                 return ThisRowNode(table.sheet, first, last, c1, c2)
             r1, c1, r2, c2 = table.resolve(s.items, s.col1, s.col2, None)
         except StructuredRefError as e:
-            return ErrorNode(e.code, f"structured reference to {table.name}: no such column or part")
+            return ErrorNode(e.code, _("structured reference to {table}: no such column or part", table=table.name))
         reach = self.reach_of(table.sheet, r1, c1, r2, c2, True, True, True, True)
         self.reaches.append(reach)
         node = RefNode(reach)
@@ -675,9 +677,9 @@ class _Compiler:
 
             fname = function_name(n.name)
             impl = FUNCTIONS.get(fname)
-            return ErrorNode(NAME, f"unknown function {fname}") if impl is None else EtaLambda(fname, impl)
+            return ErrorNode(NAME, _("unknown function {name}", name=fname)) if impl is None else EtaLambda(fname, impl)
         if n.book is not None:
-            return ErrorNode(REF, f"name {n.name} of another workbook (external links are not read)")
+            return ErrorNode(REF, _("name {name} of another workbook (external links are not read)", name=n.name))
         if n.sheet is None:
             for scope in reversed(self.bindings):
                 bound = scope.get(n.name.upper())
@@ -686,14 +688,14 @@ class _Compiler:
         scope_sheet = self.sheet if n.sheet is None else (self.book.sheet_name(n.sheet) or n.sheet)
         text = self.book.name(scope_sheet, n.name)
         if text is None:
-            return ErrorNode(NAME, f"unknown name {n.name}")
+            return ErrorNode(NAME, _("unknown name {name}", name=n.name))
         key = n.name.upper()
         if key in self.names_seen:
-            return ErrorNode(NAME, f"name {n.name} refers to itself")
+            return ErrorNode(NAME, _("name {name} refers to itself", name=n.name))
         try:
             tree = parse(text)
         except FormulaSyntax as e:
-            return ErrorNode(NAME, f"name {n.name} cannot be read: {e}")
+            return ErrorNode(NAME, _("name {name} cannot be read: {reason}", name=n.name, reason=str(e)))
         self.names_seen.append(key)
         saved = (self.base, self.wrap)
         self.base, self.wrap = (1, 1), True  # a name's relative references count from A1
@@ -742,7 +744,7 @@ class _Compiler:
             return self.invoke(n, mode)
         if isinstance(n, Spill):
             return self.spill(n, mode)
-        raise FormulaSyntax(f"syntax {type(n).__name__}")  # pragma: no cover
+        raise FormulaSyntax(_("syntax {name}", name=type(n).__name__))  # pragma: no cover
 
     def reference_op(self, n: Binary, mode: str) -> Node:
         # the operands are references (a range, a name, INDEX(…)): not cut down themselves,
@@ -767,17 +769,17 @@ class _Compiler:
         anchor = _plain(self.node(n.anchor, ARRAY_MODE))
         if isinstance(anchor, RefNode) and anchor.reach.fixed_rows and not anchor.reach.wrap:
             a = anchor.reach
-            top, _, left, _ = a.bounds(self.row, self.col)
+            top, _skip, left, _skip = a.bounds(self.row, self.col)
             size = self.book.array_areas.get((a.sheet, top, left))
             if size is None:
-                return ErrorNode(REF, "the cell of a spilled range (#) holds no dynamic array")
+                return ErrorNode(REF, _("the cell of a spilled range (#) holds no dynamic array"))
             reach = self.reach_of(a.sheet, top, left, top + size[0] - 1, left + size[1] - 1, True, True, True, True)
             self.reaches.append(reach)
             return RefNode(reach)
         if isinstance(anchor, RefNode) and not anchor.reach.wrap:
             # relative anchor: resolved for the anchor cell of this formula only
             a = anchor.reach
-            top, _, left, _ = a.bounds(self.row, self.col)
+            top, _skip, left, _skip = a.bounds(self.row, self.col)
             size = self.book.array_areas.get((a.sheet, top, left))
             if size is not None:
                 reach = self.reach_of(a.sheet, top, left, top + size[0] - 1, left + size[1] - 1, True, True, True, True)
@@ -814,8 +816,9 @@ class _Compiler:
             if text is not None:  # a defined name holding a LAMBDA
                 return self.invoke(Invoke(Name(name), c.args), mode)
             if self.book.has_vba:
-                return ErrorNode(NAME, f"{name} is not an Excel function; if it is the workbook's own VBA function, macros are not run")
-            return ErrorNode(NAME, f"unknown function {name}")
+                return ErrorNode(NAME, _("{name} is not an Excel function; if it is the workbook's own VBA function, macros "
+                                   "are not run", name=name))
+            return ErrorNode(NAME, _("unknown function {name}", name=name))
         if name in VOLATILE:
             self.volatile = True
         if getattr(impl, "dynamic", False):
@@ -842,13 +845,13 @@ class _Compiler:
     def let(self, c: Call, mode: str) -> Node:
         args = c.args
         if len(args) < 3 or len(args) % 2 == 0:
-            return ErrorNode(VALUE, "LET takes name, value pairs and a result")
+            return ErrorNode(VALUE, _("LET takes name, value pairs and a result"))
         scope: dict[str, Node] = {}
         self.bindings.append(scope)
         try:
             for name_tree, value_tree in zip(args[:-1:2], args[1:-1:2], strict=True):
                 if not isinstance(name_tree, Name):
-                    return ErrorNode(NAME, "LET names must be names")
+                    return ErrorNode(NAME, _("LET names must be names"))
                 scope[name_tree.name.upper()] = _Shared(self.node(value_tree, ARRAY_MODE))
             return self.node(args[-1], mode)
         finally:
@@ -856,11 +859,11 @@ class _Compiler:
 
     def lambda_(self, c: Call) -> Node:
         if not c.args:
-            return ErrorNode(VALUE, "LAMBDA without a body")
+            return ErrorNode(VALUE, _("LAMBDA without a body"))
         params = []
         for p in c.args[:-1]:
             if not isinstance(p, Name):
-                return ErrorNode(VALUE, "LAMBDA parameters must be names")
+                return ErrorNode(VALUE, _("LAMBDA parameters must be names"))
             params.append(BoundNode(p.name.upper()))
         self.bindings.append({p.name: p for p in params})
         try:
@@ -874,7 +877,7 @@ class _Compiler:
         if isinstance(callee, _Shared):
             callee = callee.node
         if not isinstance(callee, Lambda):
-            return ErrorNode(VALUE, "a call of something that is not a LAMBDA")
+            return ErrorNode(VALUE, _("a call of something that is not a LAMBDA"))
         return self.apply_lambda(callee, n.args, mode)
 
     def apply_lambda(self, fn: Lambda, arg_trees, mode: str) -> Node:
@@ -939,13 +942,13 @@ def compile_formula(book, sheet: str, formula: str, anchor_row: int, anchor_col:
     try:
         tree = parse(formula)
     except FormulaSyntax as e:
-        node = ErrorNode(NAME, f"cannot read formula ={formula[:60]}: {e}")
+        node = ErrorNode(NAME, _("cannot read formula ={formula}: {reason}", formula=formula[:60], reason=str(e)))
         return Compiled(node, failure=node.error)
     c = _Compiler(book, sheet, anchor_row, anchor_col, array)
     try:
         root = c.node(tree, ARRAY_MODE if array else VALUE_MODE)
     except RecursionError:
-        return Compiled(ErrorNode(NAME, "formula nested too deeply"))
+        return Compiled(ErrorNode(NAME, _("formula nested too deeply")))
     outer = root.is_kpi and formula.lstrip(" =")[:1] not in ("(", "+", "-", "")
     return Compiled(root, c.reaches, c.singles, outer, c.dynamic, c.volatile, c.failure)
 

@@ -32,6 +32,7 @@ import re
 from dataclasses import dataclass
 
 from ...errors import CODES
+from ...i18n import _
 from ..a1 import col_number
 
 MAX_ROW = 1_048_576
@@ -297,7 +298,7 @@ def _structured(text: str, pos: int) -> tuple[tuple[str, ...], str | None, str |
                 break
         i += 1
     if end is None:
-        raise FormulaSyntax("unclosed '[' in a structured reference")
+        raise FormulaSyntax(_("unclosed '[' in a structured reference"))
     inner = text[pos + 1 : end]
     parts: list[str] = []
     if not _unescaped(inner, "["):  # Table[Column], Table[#All], [@Column], Table[]
@@ -321,7 +322,7 @@ def _structured(text: str, pos: int) -> tuple[tuple[str, ...], str | None, str |
                     parts.append(":")
                 k += 1
             else:
-                raise FormulaSyntax(f"cannot read structured reference [{inner}]")
+                raise FormulaSyntax(_("cannot read structured reference [{text}]", text=inner))
     items: list[str] = []
     cols: list[str] = []
     for p in parts:
@@ -363,7 +364,7 @@ def tokenize(text: str) -> list[tuple[str, object]]:
     while pos < n:
         m = _TOKEN.match(text, pos)
         if not m:
-            raise FormulaSyntax(f"cannot read {text[pos:pos + 20]!r}")
+            raise FormulaSyntax(_("cannot read {text}", text=repr(text[pos:pos + 20])))
         kind = m.lastgroup
         if kind in ("sheet", "cell1", "cell2", "cols", "rows"):
             kind = "ref"
@@ -372,10 +373,10 @@ def tokenize(text: str) -> list[tuple[str, object]]:
             if ref is None:  # looks like a cell but is beyond the grid: a name (TAX2023)
                 m2 = _NAME_AT.match(text, pos)
                 if not m2:
-                    raise FormulaSyntax(f"{m.group(0)} is outside the sheet")
+                    raise FormulaSyntax(_("{ref} is outside the sheet", ref=m.group(0)))
                 pos = m2.end()
                 if m2.group("prefix"):
-                    book, sheet, _ = _sheet_parts(m2.group("prefix"))
+                    book, sheet, _skip = _sheet_parts(m2.group("prefix"))
                     out.append(("name", Name(_bare_name(m2.group("word")), sheet, book)))
                 else:
                     out.append(("name", _bare_name(m2.group("word"))))
@@ -395,8 +396,8 @@ def tokenize(text: str) -> list[tuple[str, object]]:
         elif kind == "func":
             out.append(("func", function_name(m.group("func"))))
         elif kind == "qname":
-            prefix, _, word = m.group("qname").rpartition("!")
-            book, sheet, _ = _sheet_parts(prefix + "!")
+            prefix, _skip, word = m.group("qname").rpartition("!")
+            book, sheet, _skip = _sheet_parts(prefix + "!")
             out.append(("name", Name(_bare_name(word), sheet, book)))
         elif kind in ("table", "bracket"):
             table = m.group("table") if kind == "table" else None
@@ -461,12 +462,12 @@ class _Parser:
     def expect(self, op):
         tok = self.take()
         if tok != ("op", op):
-            raise FormulaSyntax(f"expected {op!r}")
+            raise FormulaSyntax(_("expected {text}", text=repr(op)))
 
     def nest(self):
         self.depth += 1
         if self.depth > MAX_NESTING:
-            raise FormulaSyntax(f"nested more than {MAX_NESTING} levels deep (Excel's limit)")
+            raise FormulaSyntax(_("nested more than {count} levels deep (Excel's limit)", count=MAX_NESTING))
 
     def expr(self, level=0):
         if level == len(_LEVELS):
@@ -556,7 +557,7 @@ class _Parser:
             return node
         if (kind, val) == ("op", "{"):
             return self.array()
-        raise FormulaSyntax(f"unexpected {val!r}" if kind else "formula ends too early")
+        raise FormulaSyntax(_("unexpected {text}", text=repr(val)) if kind else _("formula ends too early"))
 
     def arguments(self):
         args = []
@@ -571,10 +572,10 @@ class _Parser:
             kind, val = self.take()
             if (kind, val) == ("op", ")"):
                 if len(args) > 255:
-                    raise FormulaSyntax("more than 255 arguments (Excel's limit)")
+                    raise FormulaSyntax(_("more than 255 arguments (Excel's limit)"))
                 return tuple(args)
             if (kind, val) != ("op", ","):
-                raise FormulaSyntax("expected ',' or ')'")
+                raise FormulaSyntax(_("expected ',' or ')'"))
 
     def array(self):
         rows, row = [], []
@@ -585,7 +586,7 @@ class _Parser:
                 sign = -1.0 if val == "-" else 1.0
                 kind, val = self.take()
                 if kind != "num":
-                    raise FormulaSyntax("bad array constant")
+                    raise FormulaSyntax(_("bad array constant"))
             if kind == "num":
                 row.append(Num(sign * val))
             elif kind == "str":
@@ -595,7 +596,7 @@ class _Parser:
             elif kind == "err":
                 row.append(Err(val))
             else:
-                raise FormulaSyntax("bad array constant")
+                raise FormulaSyntax(_("bad array constant"))
             kind, val = self.take()
             if (kind, val) == ("op", ","):
                 continue
@@ -606,25 +607,25 @@ class _Parser:
             if (kind, val) == ("op", "}"):
                 rows.append(tuple(row))
                 if len({len(r) for r in rows}) != 1:
-                    raise FormulaSyntax("ragged array constant")
+                    raise FormulaSyntax(_("ragged array constant"))
                 return ArrayConst(tuple(rows))
-            raise FormulaSyntax("bad array constant")
+            raise FormulaSyntax(_("bad array constant"))
 
 
 def parse(formula: str):
     """The syntax tree of ``formula`` (with or without its leading ``=``)."""
     if len(formula) > MAX_FORMULA_CHARS + 1:
-        raise FormulaSyntax(f"longer than {MAX_FORMULA_CHARS:,} characters (Excel's limit)")
+        raise FormulaSyntax(_("longer than {count} characters (Excel's limit)", count=format(MAX_FORMULA_CHARS, ",")))
     text = formula.strip()
     if text.startswith("="):
         text = text[1:]
     if not text:
-        raise FormulaSyntax("empty formula")
+        raise FormulaSyntax(_("empty formula"))
     tokens = tokenize(text)
     p = _Parser(tokens)
     node = p.expr()
     if p.i != len(tokens):
-        raise FormulaSyntax("unexpected text after the formula")
+        raise FormulaSyntax(_("unexpected text after the formula"))
     return node
 
 

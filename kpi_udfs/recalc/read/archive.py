@@ -38,6 +38,8 @@ from pathlib import Path
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
+from ...i18n import _
+
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 DOC_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -112,12 +114,12 @@ class Source:
         try:
             now = _read_regular(self.path, len(self.data) + 1)
         except PackageError as e:
-            raise PackageError(f"{self.path.name}: changed while it was being recalculated ({e})") from None
+            raise PackageError(f"{self.path.name}: " + _("changed while it was being recalculated ({reason})",
+                                                          reason=str(e))) from None
         if now[1] != self.identity or hashlib.sha256(now[0]).hexdigest() != self.digest:
-            raise PackageError(
-                f"{self.path.name}: changed while it was being recalculated (another program wrote it); "
-                "nothing was written, run again"
-            )
+            raise PackageError(f"{self.path.name}: " + _(
+                "changed while it was being recalculated (another program wrote it); nothing was written, run again"
+            ))
 
 
 def _read_regular(path: Path, max_bytes: int) -> tuple[bytes, tuple[int, int, int, int]]:
@@ -125,19 +127,20 @@ def _read_regular(path: Path, max_bytes: int) -> tuple[bytes, tuple[int, int, in
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
-        raise PackageError(f"{path}: no such file") from None
+        raise PackageError(f"{path}: " + _("no such file")) from None
     except IsADirectoryError:
-        raise PackageError(f"{path}: is a folder, not a workbook") from None
+        raise PackageError(f"{path}: " + _("is a folder, not a workbook")) from None
     except OSError as e:
-        raise PackageError(f"{path}: cannot be read ({e.strerror or e})") from None
+        raise PackageError(f"{path}: " + _("cannot be read ({error})", error=e.strerror or e)) from None
     try:
         st = os.fstat(fd)
         if stat.S_ISDIR(st.st_mode):
-            raise PackageError(f"{path}: is a folder, not a workbook")
+            raise PackageError(f"{path}: " + _("is a folder, not a workbook"))
         if not stat.S_ISREG(st.st_mode):
-            raise PackageError(f"{path.name}: not a regular file (a pipe, socket or device), not a workbook")
+            raise PackageError(f"{path.name}: " + _("not a regular file (a pipe, socket or device), not a workbook"))
         if st.st_size > max_bytes:
-            raise PackageError(f"{path.name}: {st.st_size:,} bytes, over the limit of {max_bytes:,}")
+            raise PackageError(f"{path.name}: " + _("{size} bytes, over the limit of {limit}", size=format(st.st_size, ","),
+                                                    limit=format(max_bytes, ",")))
         chunks, total = [], 0
         while True:
             chunk = os.read(fd, min(1 << 20, max_bytes + 1 - total))
@@ -146,11 +149,12 @@ def _read_regular(path: Path, max_bytes: int) -> tuple[bytes, tuple[int, int, in
             chunks.append(chunk)
             total += len(chunk)
             if total > max_bytes:
-                raise PackageError(f"{path.name}: grew past the limit of {max_bytes:,} bytes while being read")
+                raise PackageError(f"{path.name}: " + _("grew past the limit of {limit} bytes while being read",
+                                                        limit=format(max_bytes, ",")))
         identity = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
         return b"".join(chunks), identity
     except OSError as e:
-        raise PackageError(f"{path}: cannot be read ({e.strerror or e})") from None
+        raise PackageError(f"{path}: " + _("cannot be read ({error})", error=e.strerror or e)) from None
     finally:
         os.close(fd)
 
@@ -204,7 +208,7 @@ class Package:
         """Decompressed bytes of one part (bounded by the limits, CRC checked)."""
         name = self._names.get(part.lower())
         if name is None:
-            raise PackageError(f"{self.path.name}: part {part} is missing from the package")
+            raise PackageError(f"{self.path.name}: " + _("part {part} is missing from the package", part=part))
         data = self._parts.get(name)
         if data is None:
             data = _read_entry(self.zf, self.zf.getinfo(name), self.limits, self.path)
@@ -270,37 +274,37 @@ def parse_xml(data: bytes, part: str, path: Path | None = None):
     """defusedxml parse: no DTD, no entities, no external resources."""
     where = f"{path.name}: " if path else ""
     if _DTD.search(data):
-        raise PackageError(f"{where}{part} declares a DTD or entities (refused: entity expansion risk)")
+        raise PackageError(where + _("{part} declares a DTD or entities (refused: entity expansion risk)", part=part))
     try:
         return SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as e:
-        raise PackageError(f"{where}{part} is refused: {e}") from None
+        raise PackageError(where + _("{part} is refused: {reason}", part=part, reason=str(e))) from None
     except SafeET.ParseError as e:
-        raise PackageError(f"{where}{part} is not well-formed XML: {e}") from None
+        raise PackageError(where + _("{part} is not well-formed XML: {reason}", part=part, reason=str(e))) from None
 
 
 def check_no_dtd(data: bytes, part: str, path: Path | None = None) -> None:
     """Refuse an XML part that declares a DTD or entities (Excel never writes one)."""
     if _DTD.search(data):
         where = f"{path.name}: " if path else ""
-        raise PackageError(f"{where}{part} declares a DTD or entities (refused: entity expansion risk)")
+        raise PackageError(where + _("{part} declares a DTD or entities (refused: entity expansion risk)", part=part))
 
 
 def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, path: Path) -> bytes:
     if info.file_size > limits.max_part_bytes:
-        raise PackageError(
-            f"{path.name}: part {info.filename} would decompress to {info.file_size:,} bytes, "
-            f"over the limit of {limits.max_part_bytes:,}"
-        )
+        raise PackageError(f"{path.name}: " + _(
+            "part {part} would decompress to {size} bytes, over the limit of {limit}", part=info.filename,
+            size=format(info.file_size, ","), limit=format(limits.max_part_bytes, ",")))
     try:
         with zf.open(info) as fh:
             # never ask the decompressor for more than the part declares: a stream that
             # goes on past its declared size must not be inflated into memory first
             data = fh.read(min(info.file_size, limits.max_part_bytes) + 1)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as e:
-        raise PackageError(f"{path.name}: part {info.filename} is damaged ({e})") from None
+        raise PackageError(f"{path.name}: " + _("part {part} is damaged ({reason})", part=info.filename,
+                                                reason=str(e))) from None
     if len(data) > limits.max_part_bytes:  # belt and braces: zipfile already stops at file_size
-        raise PackageError(f"{path.name}: part {info.filename} exceeds the size limit")
+        raise PackageError(f"{path.name}: " + _("part {part} exceeds the size limit", part=info.filename))
     return data
 
 
@@ -339,38 +343,36 @@ def relationships(pkg: Package, part: str) -> list[tuple[str, str, str, str]]:
 def _check_directory(zf: zipfile.ZipFile, limits: Limits, path: Path) -> list[zipfile.ZipInfo]:
     infos = zf.infolist()
     if len(infos) > limits.max_entries:
-        raise PackageError(f"{path.name}: {len(infos):,} zip entries, over the limit of {limits.max_entries:,}")
+        raise PackageError(f"{path.name}: " + _("{count} zip entries, over the limit of {limit}",
+                                                count=format(len(infos), ","), limit=format(limits.max_entries, ",")))
     seen: set[str] = set()
     total = 0
     for info in infos:
         key = info.filename.lower()
         if key in seen:
-            raise PackageError(f"{path.name}: duplicate zip entry {info.filename} (refused: ambiguous)")
+            raise PackageError(f"{path.name}: " + _("duplicate zip entry {part} (refused: ambiguous)",
+                                                    part=info.filename))
         seen.add(key)
         if info.flag_bits & 0x1:
-            raise PackageError(f"{path.name}: zip entry {info.filename} is encrypted")
+            raise PackageError(f"{path.name}: " + _("zip entry {part} is encrypted", part=info.filename))
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise PackageError(
-                f"{path.name}: zip entry {info.filename} uses an unsupported compression ({info.compress_type})"
-            )
+            raise PackageError(f"{path.name}: " + _("zip entry {part} uses an unsupported compression ({method})",
+                                                    part=info.filename, method=info.compress_type))
         if info.file_size > limits.max_part_bytes:
-            raise PackageError(
-                f"{path.name}: part {info.filename} declares {info.file_size:,} bytes decompressed, "
-                f"over the limit of {limits.max_part_bytes:,} (zip bomb?)"
-            )
+            raise PackageError(f"{path.name}: " + _(
+                "part {part} declares {size} bytes decompressed, over the limit of {limit} (zip bomb?)",
+                part=info.filename, size=format(info.file_size, ","), limit=format(limits.max_part_bytes, ",")))
         if info.file_size >= limits.ratio_min_bytes:
             ratio = info.file_size / max(info.compress_size, 1)
             if ratio > limits.max_ratio:
-                raise PackageError(
-                    f"{path.name}: part {info.filename} has a compression ratio of {ratio:,.0f}:1, "
-                    f"over the limit of {limits.max_ratio:,.0f}:1 (zip bomb?)"
-                )
+                raise PackageError(f"{path.name}: " + _(
+                    "part {part} has a compression ratio of {ratio}:1, over the limit of {limit}:1 (zip bomb?)",
+                    part=info.filename, ratio=format(ratio, ",.0f"), limit=format(limits.max_ratio, ",.0f")))
         total += info.file_size
     if total > limits.max_total_bytes:
-        raise PackageError(
-            f"{path.name}: parts decompress to {total:,} bytes in total, "
-            f"over the limit of {limits.max_total_bytes:,} (zip bomb?)"
-        )
+        raise PackageError(f"{path.name}: " + _(
+            "parts decompress to {size} bytes in total, over the limit of {limit} (zip bomb?)",
+            size=format(total, ","), limit=format(limits.max_total_bytes, ",")))
     return infos
 
 
@@ -393,17 +395,19 @@ def open_package(source: Source | Path | str, limits: Limits | None = None) -> P
         source = read_source(source, limits)
     path, head = source.path, source.data[:8]
     if head == _OLE_MAGIC:
-        raise PackageError(
-            f"{path.name}: an OLE compound file (a password-protected workbook or a legacy .xls), "
-            "not an .xlsx/.xlsm package; save it as .xlsx without a password"
-        )
+        raise PackageError(f"{path.name}: " + _(
+            "an OLE compound file (a password-protected workbook or a legacy .xls), not an .xlsx/.xlsm package; "
+            "save it as .xlsx without a password"))
     try:
         zf = zipfile.ZipFile(io.BytesIO(source.data))
     except zipfile.BadZipFile as e:
-        kind = "truncated or damaged zip" if head.startswith(b"PK") else "not a zip package"
-        raise PackageError(f"{path.name}: {kind}, not a readable .xlsx/.xlsm ({e})") from None
+        if head.startswith(b"PK"):
+            message = _("truncated or damaged zip, not a readable .xlsx/.xlsm ({reason})", reason=str(e))
+        else:
+            message = _("not a zip package, not a readable .xlsx/.xlsm ({reason})", reason=str(e))
+        raise PackageError(f"{path.name}: {message}") from None
     except (OSError, EOFError, ValueError) as e:
-        raise PackageError(f"{path.name}: cannot be read as a zip package ({e})") from None
+        raise PackageError(f"{path.name}: " + _("cannot be read as a zip package ({reason})", reason=str(e))) from None
     try:
         infos = _check_directory(zf, limits, path)
         pkg = Package(path=path, zf=zf, limits=limits, infos=infos, workbook_part="", source=source)
@@ -418,11 +422,11 @@ def open_package(source: Source | Path | str, limits: Limits | None = None) -> P
 def _locate_parts(pkg: Package) -> None:
     for name in ("[Content_Types].xml", "_rels/.rels"):
         if not pkg.has(name):
-            raise PackageError(f"{pkg.path.name}: {name} is missing: not an Office Open XML package")
+            raise PackageError(f"{pkg.path.name}: " + _("{part} is missing: not an Office Open XML package", part=name))
     check_no_dtd(pkg.read("[Content_Types].xml"), "[Content_Types].xml", pkg.path)
     office = [t for _id, typ, t, _m in relationships(pkg, "") if typ.endswith("/officeDocument")]
     if not office or not pkg.has(office[0]):
-        raise PackageError(f"{pkg.path.name}: no workbook part (xl/workbook.xml) in the package")
+        raise PackageError(f"{pkg.path.name}: " + _("no workbook part (xl/workbook.xml) in the package"))
     pkg.workbook_part = pkg._names[office[0].lower()]
     rels = {rid: (typ, target) for rid, typ, target, _m in relationships(pkg, pkg.workbook_part)}
     for typ, target in rels.values():
@@ -433,16 +437,18 @@ def _locate_parts(pkg: Package) -> None:
     rel_ns = STRICT_DOC_REL_NS if ns == STRICT_MAIN_NS else DOC_REL_NS
     sheets_el = root.find(f"{{{ns}}}sheets")
     if sheets_el is None:
-        raise PackageError(f"{pkg.path.name}: workbook.xml lists no sheets")
+        raise PackageError(f"{pkg.path.name}: " + _("workbook.xml lists no sheets"))
     for sh in sheets_el.findall(f"{{{ns}}}sheet"):
         name = sh.get("name", "")
         rid = sh.get(f"{{{rel_ns}}}id", "")
         if rid not in rels:
-            raise PackageError(f"{pkg.path.name}: sheet {name!r} has no relationship {rid!r} in workbook.xml.rels")
+            raise PackageError(f"{pkg.path.name}: " + _("sheet {sheet} has no relationship {id} in workbook.xml.rels",
+                                                        sheet=repr(name), id=repr(rid)))
         typ, target = rels[rid]
         kind = next((k for suffix, k in _SHEET_KINDS.items() if typ.endswith(suffix)), "worksheet")
         if not pkg.has(target):
-            raise PackageError(f"{pkg.path.name}: sheet {name!r} points to missing part {target}")
+            raise PackageError(f"{pkg.path.name}: " + _("sheet {sheet} points to missing part {part}", sheet=repr(name),
+                                                        part=target))
         pkg.sheets.append(SheetRef(name=name, part=pkg._names[target.lower()], kind=kind,
                                    state=sh.get("state", "visible")))
 
@@ -467,8 +473,8 @@ def check_grid(data: bytes, part: str, path: Path | None = None) -> None:
     rows = _ROW_NUMBER if b":row" in data else _PLAIN_ROW_NUMBER
     last = max(map(int, rows.findall(data)), default=0)
     if last > MAX_ROW:
-        raise PackageError(f"{where}{part} has a row {last:,}, beyond Excel's last row {MAX_ROW:,} "
-                           "(damaged or crafted)")
+        raise PackageError(where + _("{part} has a row {row}, beyond Excel's last row {last} (damaged or crafted)",
+                                     part=part, row=format(last, ","), last=format(MAX_ROW, ",")))
     for m in _CELL_COLUMN.finditer(data):  # three letters or more: AAA (703) … XFD (16,384)
         if not data[m.start() - 1:m.start()].isspace():
             continue
@@ -477,8 +483,8 @@ def check_grid(data: bytes, part: str, path: Path | None = None) -> None:
         for ch in letters:
             n = n * 26 + ch - 64
         if n > MAX_COLUMN:
-            raise PackageError(f"{where}{part} has a cell in column {letters.decode('ascii')}, "
-                               "beyond Excel's last column XFD (damaged or crafted)")
+            raise PackageError(where + _("{part} has a cell in column {column}, beyond Excel's last column XFD "
+                                         "(damaged or crafted)", part=part, column=letters.decode("ascii")))
 
 
 def validate(source: Source | Path | str, limits: Limits | None = None) -> list[SheetRef]:

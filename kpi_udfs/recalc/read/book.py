@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ...i18n import _
 from ..evaluate.vec import BOOL, ERROR, NUMBER, PENDING, TEXT, Vec, classify
 from .tables import TableDef
 
@@ -86,7 +87,7 @@ class SheetData:
 
     def store_area(self, row0: int, col0: int, vec: Vec) -> None:
         """Put a computed area (shape (1, h, w)) with its top-left cell at (row0, col0)."""
-        _, h, w = vec.shape
+        _skip, h, w = vec.shape
         for j in range(w):
             c = self.column(col0 + j)
             rows = slice(row0, row0 + h)
@@ -125,7 +126,7 @@ class SheetData:
         """Cells rows row1…row2 × cols col1…col2 as a Vec of shape (rows, cols)."""
         h, w = row2 - row1 + 1, col2 - col1 + 1
         if h * w > MAX_CELLS:
-            raise ReadTooLarge(f"a reference of {h:,} × {w:,} cells")
+            raise ReadTooLarge(_("a reference of {rows} × {columns} cells", rows=format(h, ","), columns=format(w, ",")))
         kind = np.zeros((h, w), dtype=np.int8)
         num = np.full((h, w), np.nan)
         obj = None

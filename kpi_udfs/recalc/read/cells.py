@@ -28,6 +28,7 @@ import numpy as np
 from lxml import etree
 
 from ...errors import CODES, KpiError
+from ...i18n import _
 from ..a1 import MAX_COL, MAX_ROW, col_letters, col_number
 from ..evaluate.vec import BOOL, ERROR, NUMBER, PENDING, TEXT
 from .archive import PackageError
@@ -178,15 +179,15 @@ _REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
 def _cell_ref(ref: str, where: str = "") -> tuple[int, int]:
     m = _REF.match(ref)
     if not m:
-        raise PackageError(f"{where}a cell reference {ref[:40]!r} that is no cell (damaged file)")
+        raise PackageError(where + _("a cell reference {ref} that is no cell (damaged file)", ref=repr(ref[:40])))
     row, col = int(m.group(2)), _col(m.group(1).upper())
     if not (1 <= row <= MAX_ROW and 1 <= col <= MAX_COL):
-        raise PackageError(f"{where}a cell {ref[:40]} beyond Excel's grid (damaged or crafted file)")
+        raise PackageError(where + _("a cell {ref} beyond Excel's grid (damaged or crafted file)", ref=ref[:40]))
     return row, col
 
 
 def _area(ref: str, where: str = "") -> tuple[int, int, int, int]:
-    a, _, b = ref.partition(":")
+    a, _skip, b = ref.partition(":")
     r1, c1 = _cell_ref(a, where)
     r2, c2 = _cell_ref(b, where) if b else (r1, c1)
     return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
@@ -227,7 +228,7 @@ def _entity(m: re.Match) -> str:
         return _ENTITIES[name]
     code = int(name[2:], 16) if name[1] in "xX" else int(name[1:])
     if not (0x9 <= code <= 0x10FFFF) or 0xD800 <= code <= 0xDFFF:
-        raise PackageError(f"a character reference &{name}; to no XML character (damaged file)")
+        raise PackageError(_("a character reference &{name}; to no XML character (damaged file)", name=name))
     return chr(code)
 
 
@@ -302,7 +303,7 @@ def _lxml_cells(data: bytes, where: str) -> list[tuple]:
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as e:
-        raise PackageError(f"{where}not well-formed XML: {e}") from None
+        raise PackageError(where + _("not well-formed XML: {reason}", reason=str(e))) from None
     ns = root.tag[1:].split("}", 1)[0] if root.tag.startswith("{") else ""
     p = f"{{{ns}}}" if ns else ""
     tag_c, tag_v, tag_f, tag_is, tag_row = p + "c", p + "v", p + "f", p + "is", p + "row"
@@ -314,9 +315,9 @@ def _lxml_cells(data: bytes, where: str) -> list[tuple]:
         try:
             row_no = int(r_attr) if r_attr else row_no + 1
         except ValueError:
-            raise PackageError(f"{where}a row numbered {r_attr[:20]!r} (damaged file)") from None
+            raise PackageError(where + _("a row numbered {row} (damaged file)", row=repr(r_attr[:20]))) from None
         if not 1 <= row_no <= MAX_ROW:
-            raise PackageError(f"{where}a row {row_no:,} beyond Excel's grid (damaged or crafted file)")
+            raise PackageError(where + _("a row {row} beyond Excel's grid (damaged or crafted file)", row=format(row_no, ",")))
         col_no = 0
         for c in row_el.iter(tag_c):
             ref = c.get("r")
@@ -325,7 +326,7 @@ def _lxml_cells(data: bytes, where: str) -> list[tuple]:
             else:
                 col_no += 1
                 if col_no > MAX_COL:
-                    raise PackageError(f"{where}a row with cells beyond column XFD (damaged file)")
+                    raise PackageError(where + _("a row with cells beyond column XFD (damaged file)"))
             f_el, v_el, is_el = c.find(tag_f), c.find(tag_v), c.find(tag_is)
             f = ftext = v = inline = ""
             if f_el is not None:
@@ -370,13 +371,15 @@ def read_sheet(
     cols_of = _COLS
     for letters in {c[0] for c in scanned}:
         if _col(letters) > MAX_COL:
-            raise PackageError(f"{where}a cell in column {letters}, beyond Excel's last column XFD (damaged or crafted file)")
+            raise PackageError(where + _("a cell in column {column}, beyond Excel's last column XFD (damaged or crafted "
+                                         "file)", column=letters))
     if scanned and max(len(c[1]) for c in scanned) >= 7:
         top = max(int(c[1]) for c in scanned)
         if not 1 <= top <= MAX_ROW:
-            raise PackageError(f"{where}a cell in row {top:,}, beyond Excel's grid (damaged or crafted file)")
+            raise PackageError(where + _("a cell in row {row}, beyond Excel's grid (damaged or crafted file)",
+                                         row=format(top, ",")))
     if scanned and min(c[1] for c in scanned) == "0":
-        raise PackageError(f"{where}a cell in row 0 (damaged file)")
+        raise PackageError(where + _("a cell in row 0 (damaged file)"))
     rows: list[int] = []
     cols: list[int] = []
     kinds: list[int] = []
@@ -468,15 +471,17 @@ def read_sheet(
             try:
                 kind, x = NUMBER, _number(v)
             except ValueError:
-                raise PackageError(f"{where}cell {letters}{row_no} holds {v[:30]!r} as a number (damaged file)") from None
+                raise PackageError(where + _("cell {cell} holds {value} as a number (damaged file)", cell=letters + str(row_no),
+                                             value=repr(v[:30]))) from None
             if not np.isfinite(x):
-                raise PackageError(f"{where}cell {letters}{row_no} holds {v[:30]!r} as a number (damaged file)")
+                raise PackageError(where + _("cell {cell} holds {value} as a number (damaged file)", cell=letters + str(row_no),
+                                             value=repr(v[:30])))
         elif t == "s":
             index = int(v) if v.strip().isdigit() else -1
             if not 0 <= index < len(strings):
-                raise PackageError(
-                    f"{where}cell {letters}{row_no} refers to shared string {v.strip()[:20]!r}, "
-                    f"which does not exist ({len(strings):,} strings; damaged file)"
+                raise PackageError(where + _(
+                    "cell {cell} refers to shared string {index}, which does not exist ({count} strings; damaged file)",
+                    cell=letters + str(row_no), index=repr(v.strip()[:20]), count=format(len(strings), ","))
                 )
             kind, x = TEXT, strings[index]
         elif t == "str":
@@ -513,7 +518,7 @@ def _columns(name, rows, cols, kinds, nums, objs, areas) -> SheetData:
     c = np.asarray(cols, dtype=np.int64)
     max_row = int(r.max()) if r.size else 0
     max_col = int(c.max()) if c.size else 0
-    for _, _, r2, c2 in areas:
+    for _skip, _skip, r2, c2 in areas:
         max_row, max_col = max(max_row, r2), max(max_col, c2)
     sheet = SheetData(name, max_row, max_col)
     k = np.asarray(kinds, dtype=np.int8)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ...i18n import _
 from .archive import Package, PackageError, check_no_dtd
 from .book import Book
 from .cells import ARRAY, FormulaCell, PlainFormulas, hidden_rows, read_sheet, shared_string, translate
@@ -43,7 +44,7 @@ def read_workbook(pkg: Package) -> Workbook:
         book.sheet_order.append(sref.name)
         if sref.kind != "worksheet":
             continue
-        where = f"{pkg.path.name}: sheet {sref.name!r}: "
+        where = f"{pkg.path.name}: " + _("sheet {sheet}", sheet=repr(sref.name)) + ": "
         data = pkg.read(sref.part)
         check_no_dtd(data, sref.part, pkg.path)
         sheet, cells, plain = read_sheet(sref.name, data, strings, where)

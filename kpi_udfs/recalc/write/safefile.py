@@ -31,6 +31,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
+from ...i18n import _
+
 
 class OutputError(Exception):
     """The output file cannot be written (read-only, a folder, no permission, disk full)."""
@@ -48,17 +50,17 @@ def check_writable(target: Path) -> None:
     """
     folder = target.parent
     if not folder.is_dir():
-        raise OutputError(f"{target}: folder {folder} does not exist")
+        raise OutputError(f"{target}: " + _("folder {folder} does not exist", folder=str(folder)))
     try:
         st = target.stat()
     except FileNotFoundError:
         return
     except OSError as e:
-        raise OutputError(f"{target}: cannot be inspected ({e.strerror or e})") from None
+        raise OutputError(f"{target}: " + _("cannot be inspected ({error})", error=e.strerror or e)) from None
     if stat.S_ISDIR(st.st_mode):
-        raise OutputError(f"{target}: is a folder")
+        raise OutputError(f"{target}: " + _("is a folder"))
     if not st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
-        raise OutputError(f"{target}: is read-only; make it writable or write elsewhere with -o")
+        raise OutputError(f"{target}: " + _("is read-only; make it writable or write elsewhere with -o"))
 
 
 #: Longest file name (bytes) on the file systems we write to (ext4, APFS, NTFS: 255).
@@ -142,21 +144,20 @@ def target_lock(target: Path, timeout: float = 60.0) -> Iterator[None]:
     """
     path = lock_path(target)
     if not path.parent.is_dir():
-        raise OutputError(f"{target}: folder {path.parent} does not exist")
+        raise OutputError(f"{target}: " + _("folder {folder} does not exist", folder=str(path.parent)))
     deadline = time.monotonic() + max(timeout, 0.0)
     while True:
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
         except OSError as e:
-            raise OutputError(f"{target}: cannot create the lock file {path.name} in {path.parent} "
-                              f"({e.strerror or e})") from None
+            raise OutputError(f"{target}: " + _("cannot create the lock file {name} in {folder} ({error})",
+                                                name=path.name, folder=str(path.parent), error=e.strerror or e)) from None
         try:
             while not _try_lock(fd):
                 if time.monotonic() >= deadline:
-                    raise LockedError(
-                        f"{target}: another kpi recalc is writing this file (waited {timeout:g} s); "
-                        "try again later"
-                    )
+                    raise LockedError(f"{target}: " + _(
+                        "another kpi recalc is writing this file (waited {seconds} s); try again later",
+                        seconds=format(timeout, "g")))
                 time.sleep(0.05)
         except BaseException:
             os.close(fd)
@@ -234,7 +235,8 @@ def atomic_output(target: Path) -> Iterator[BinaryIO]:
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f"{_PREFIX}{side_name(target)}-", suffix=".tmp", dir=target.parent)
     except OSError as e:
-        raise OutputError(f"{target}: cannot write in {target.parent} ({e.strerror or e})") from None
+        raise OutputError(f"{target}: " + _("cannot write in {folder} ({error})", folder=str(target.parent),
+                                            error=e.strerror or e)) from None
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "w+b") as fh:
@@ -245,13 +247,12 @@ def atomic_output(target: Path) -> Iterator[BinaryIO]:
         try:
             os.replace(tmp, target)
         except PermissionError as e:
-            raise OutputError(
-                f"{target}: cannot be replaced ({e.strerror or e}); is it open in another program?"
-            ) from None
+            raise OutputError(f"{target}: " + _("cannot be replaced ({error}); is it open in another program?",
+                                                error=e.strerror or e)) from None
         _fsync_folder(target.parent)
     except OSError as e:
         tmp.unlink(missing_ok=True)
-        raise OutputError(f"{target}: writing failed ({e.strerror or e})") from None
+        raise OutputError(f"{target}: " + _("writing failed ({error})", error=e.strerror or e)) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -274,6 +275,9 @@ def make_folder(folder: Path, for_: Path | None = None) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
-        why = f"{blocker} is a file" if blocker is not None else (e.strerror or str(e))
         where = f"{for_}: " if for_ is not None else ""
-        raise OutputError(f"{where}the folder {folder} cannot be made ({why})") from None
+        if blocker is not None:
+            why = _("the folder {folder} cannot be made ({path} is a file)", folder=str(folder), path=str(blocker))
+        else:
+            why = _("the folder {folder} cannot be made ({error})", folder=str(folder), error=e.strerror or str(e))
+        raise OutputError(where + why) from None

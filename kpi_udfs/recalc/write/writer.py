@@ -47,6 +47,7 @@ from typing import BinaryIO
 import numpy as np
 
 from ...errors import KpiError
+from ...i18n import N_, _
 from ..a1 import col_letters, col_number
 from ..model import CellValue, Evaluation
 from ..read.archive import Limits, Package, check_no_dtd, open_package
@@ -86,7 +87,7 @@ def split_ref(ref: str) -> tuple[int, int]:
 def _range(ref: bytes) -> tuple[int, int, int, int] | None:
     try:
         text = ref.decode("ascii").strip()
-        a, _, b = text.partition(":")
+        a, _skip, b = text.partition(":")
         r1, c1 = split_ref(a)
         r2, c2 = split_ref(b) if b else (r1, c1)
     except (UnicodeDecodeError, ValueError):
@@ -145,7 +146,7 @@ def encode_value(value: CellValue) -> tuple[bytes | None, bytes | None]:
         if not math.isfinite(x):
             return b"e", b"#NUM!"
         return None, format_number(x).encode("ascii")
-    raise WriteError(f"cannot write a value of type {type(value).__name__}: {value!r}")
+    raise WriteError(_("cannot write a value of type {type}: {value}", type=type(value).__name__, value=repr(value)))
 
 
 # -- sheet XML patching ---------------------------------------------------------------
@@ -310,7 +311,7 @@ def _patch_row_cells(prefix: bytes, rownum: int, content: bytes, todo: dict[int,
                 out.written += 1
                 out.note_created(rownum, c)
             else:
-                out.skipped.append((rownum, c, "no such cell (not a formula cell)"))
+                out.skipped.append((rownum, c, _("no such cell (not a formula cell)")))
 
     for m in _CELL.finditer(content):
         rm = _ATTR_R.search(m.group(2))
@@ -318,9 +319,9 @@ def _patch_row_cells(prefix: bytes, rownum: int, content: bytes, todo: dict[int,
             try:
                 r, col = split_ref(rm.group(2).decode("ascii"))
             except (ValueError, UnicodeDecodeError):
-                raise WriteError(f"row {rownum}: bad cell reference {rm.group(2)!r}") from None
+                raise WriteError(_("row {row}: bad cell reference {ref}", row=rownum, ref=repr(rm.group(2)))) from None
             if r != rownum:
-                raise WriteError(f"cell {rm.group(2).decode()} is inside row {rownum}")
+                raise WriteError(_("cell {cell} is inside row {row}", cell=rm.group(2).decode(), row=rownum))
         else:
             col += 1
         while ci < len(cols) and cols[ci] not in todo:
@@ -338,7 +339,7 @@ def _patch_row_cells(prefix: bytes, rownum: int, content: bytes, todo: dict[int,
                 pos = m.end()
                 out.written += 1
             else:
-                out.skipped.append((rownum, col, "not a formula cell (left as it is)"))
+                out.skipped.append((rownum, col, _("not a formula cell (left as it is)")))
         if not todo:
             break
     if todo:
@@ -525,7 +526,7 @@ def _check_utf8(xml: bytes) -> None:
     if xml.startswith((b"\xff\xfe", b"\xfe\xff")) or (
         m and m.group(1).lower() not in (b"utf-8", b"utf8", b"us-ascii", b"ascii")
     ):
-        raise WriteError("worksheet XML is not UTF-8 (unsupported)")
+        raise WriteError(_("worksheet XML is not UTF-8 (unsupported)"))
 
 
 def _patch_row_by_row(xml: bytes, changes: dict[tuple[int, int], CellValue]) -> tuple[bytes, _SheetPatch]:
@@ -533,7 +534,7 @@ def _patch_row_by_row(xml: bytes, changes: dict[tuple[int, int], CellValue]) -> 
     result = _SheetPatch()
     sd = _SHEETDATA_OPEN.search(xml)
     if sd is None:
-        raise WriteError("worksheet XML has no <sheetData>")
+        raise WriteError(_("worksheet XML has no <sheetData>"))
     prefix = (sd.group(1) + b":") if sd.group(1) else b""
     if sd.group(2) == b"/>":  # <sheetData/>: open it up
         head = xml[: sd.end() - 2].rstrip() + b">"
@@ -543,7 +544,7 @@ def _patch_row_by_row(xml: bytes, changes: dict[tuple[int, int], CellValue]) -> 
         body_start = sd.end()
         end = _SHEETDATA_CLOSE.search(xml, body_start)
         if end is None:
-            raise WriteError("worksheet XML: <sheetData> is not closed")
+            raise WriteError(_("worksheet XML: <sheetData> is not closed"))
         body_end = end.start()
         head = xml[:body_start]
         tail = xml[body_end:]
@@ -570,7 +571,7 @@ def _patch_row_by_row(xml: bytes, changes: dict[tuple[int, int], CellValue]) -> 
                     result.written += 1
                     result.note_created(rownum, c)
                 else:
-                    result.skipped.append((rownum, c, "no such cell (not a formula cell)"))
+                    result.skipped.append((rownum, c, _("no such cell (not a formula cell)")))
             if cells:
                 pieces.append(b"<" + prefix + b'row r="' + str(rownum).encode() + b'">'
                               + b"".join(cells) + b"</" + prefix + b"row>")
@@ -585,7 +586,7 @@ def _patch_row_by_row(xml: bytes, changes: dict[tuple[int, int], CellValue]) -> 
             try:
                 rownum = int(rm.group(2))
             except ValueError:
-                raise WriteError(f"bad row number {rm.group(2)!r}") from None
+                raise WriteError(_("bad row number {row}", row=repr(rm.group(2)))) from None
         else:
             rownum += 1
         if pr < len(pending_rows) and pending_rows[pr] < rownum:
@@ -650,11 +651,19 @@ def _group(pkg: Package, evaluation: Evaluation, result: WriteResult) -> dict[st
             try:
                 row, col = split_ref(ref)
             except ValueError:
-                result.skipped.append((sheet, ref, "not a cell reference"))
+                result.skipped.append((sheet, ref, _("not a cell reference")))
                 continue
             ref = col_letters(col) + str(row)
         cells[ref.encode("ascii")] = value
     return parts
+
+
+_NO_CELLS = {
+    "chartsheet": N_("a chartsheet has no cells"),
+    "dialogsheet": N_("a dialogsheet has no cells"),
+    "macrosheet": N_("a macrosheet has no cells"),
+    "sheet": N_("a sheet that is not a worksheet has no cells"),
+}
 
 
 def _sheet_cells(pkg: Package, sheet: str, parts: dict) -> dict | str:
@@ -662,9 +671,9 @@ def _sheet_cells(pkg: Package, sheet: str, parts: dict) -> dict | str:
     try:
         sref = pkg.worksheet(sheet)
     except KeyError:
-        return "no such sheet"
+        return _("no such sheet")
     if sref.kind != "worksheet":
-        return f"a {sref.kind} has no cells"
+        return _(_NO_CELLS[sref.kind if sref.kind in _NO_CELLS else "sheet"])
     return parts.setdefault(sref.part, (sref.name, {}))[1]
 
 
