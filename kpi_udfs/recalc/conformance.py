@@ -13,9 +13,15 @@ tables, cube and web functions, and cells that depend on those) are reported
 separately, not as mismatches. Cells of a file that failed to load, crashed or ran out
 of time count as not matching, under that cause.
 
+The per-cell time is the engine's own seconds on a workbook (the ``evaluate`` call)
+over its formula cells; the report lists the slowest workbooks. The engine is
+pluggable (:data:`Engine`): bench/peers.py runs formualizer and IronCalc through the
+same inventory, scoping and comparison.
+
 Run::
 
     python -m kpi_udfs.recalc.conformance [--sample] [--timeout S] [--jobs N] [--report PATH]
+    python -m kpi_udfs.recalc.conformance FOLDER_OR_BOOK... [--list FILE] --report OTHER.md
 
 The full run writes ``bench/CONFORMANCE.md`` and ``bench/conformance.json``;
 ``tests/test_conformance.py`` runs the sample and checks both against the ratchet in
@@ -34,6 +40,7 @@ import sys
 import time
 import traceback
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
@@ -47,6 +54,9 @@ RATCHET = REPO / "tests" / "conformance_ratchet.json"
 REPORT = REPO / "bench" / "CONFORMANCE.md"
 #: Plain `formulas` 1.3.4 on this corpus (issue 3): share of the cells it could compare.
 PLAIN_FORMULAS_RATE = 0.818
+
+#: Statuses of a workbook that did not finish: all its cells count as not matching.
+FAILED = ("timeout", "crash", "out of memory")
 
 REL_TOL = 1e-9
 ABS_TOL = 1e-12
@@ -80,7 +90,7 @@ def _bare(name: str) -> str:
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
-def _expected(cell) -> Any:
+def cached_value(cell) -> Any:
     """Excel's cached value in JSON form: number, text, bool, {"error": code} or None."""
     v = cell.value
     if cell.data_type == "e":
@@ -220,28 +230,54 @@ def _references(text: str, sheet: str, rewriter) -> list[tuple[str, tuple[int, i
     return out
 
 
-def check_workbook(path: Path, send=None) -> dict:
-    """Recompute one workbook with :func:`~kpi_udfs.recalc.engine.evaluate` and compare it
-    with Excel's cached values."""
+#: An engine for the runner: ``(workbook path, the formula cells as (sheet, "A1") keys)`` →
+#: for each of those cells ``(value, reason)``, the value in the JSON form of Excel's cached
+#: values (number, text, bool, None or ``{"error": code}``) and the engine's reason for an
+#: error ("" if none). An engine whose values are read back by extra work of ours (a peer's
+#: output file read with openpyxl) returns ``(values, seconds)``, ``seconds`` being its own
+#: part; otherwise the whole call is timed. :func:`kpi_engine` is ours; bench/peers.py adds
+#: formualizer and IronCalc.
+Engine = Callable[[Path, list[tuple[str, str]]], Any]
+#: A formula cell an engine gave nothing for.
+MISSING = ({"error": "#VALUE!"}, "not computed: missing from the evaluation")
+
+
+def kpi_engine(path: Path, cells: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[Any, str]]:
+    """`kpi recalc`'s evaluator, :func:`~kpi_udfs.recalc.engine.evaluate`, on one workbook."""
+    from .engine import evaluate
+
+    ev = evaluate(path)
+    out = {}
+    for key in cells:
+        value = ev.values.get(key)
+        reason = ev.notes.get(key) or (value.reason if isinstance(value, KpiError) else "")
+        out[key] = (_got(value), reason) if key in ev.values else MISSING
+    return out
+
+
+def _inventory(path: Path):
+    """Every formula cell of a workbook with Excel's cached value, and what the scoping needs.
+
+    Returns ``(book, inventory, formulas, rewriter)``: ``inventory`` maps (sheet, "A1") to the
+    cell's record (address, formula text, Excel's value, the functions it calls); ``formulas``
+    lists each formula once with the area it fills (an array formula covers its range).
+    """
     import warnings
 
     from formulas.excel.xlreader import load_workbook as xl_load
     from openpyxl.utils.cell import get_column_letter, range_boundaries
 
-    from .engine import _local_names, _plain_names, evaluate, load_workbook
+    from .engine import _local_names, _plain_names, load_workbook
     from .formula_text import function_names
     from .rewrite import FormulaRewriter
     from .tables import workbook_tables
 
-    started = time.monotonic()
-    result: dict[str, Any] = {"file": path.name, "status": "ok"}
     book = load_workbook(path)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         cached = xl_load(str(path), data_only=True)
     rewriter = FormulaRewriter(workbook_tables(book), _local_names(book), {}, _plain_names(book))
 
-    # The inventory first: if evaluation then runs out of time, every cell still counts.
     inventory: dict[tuple[str, str], dict] = {}
     formulas: list[tuple[str, tuple[int, int, int, int], str | None]] = []
     for ws in book.worksheets:
@@ -265,16 +301,24 @@ def check_workbook(path: Path, send=None) -> dict:
                         inventory[(ws.title, ref)] = {
                             "cell": f"{ws.title}!{ref}",
                             "formula": text if text is not None else "<data table>",
-                            "expected": _expected(cws[ref]),
+                            "expected": cached_value(cws[ref]),
                             "functions": sorted({_bare(n) for n in function_names(text or "")}),
+                            **({"array": area} if area != c.coordinate else {}),
                         }
-    result["cells"] = len(inventory)
-    if send is not None:
-        send(("inventory", {"file": path.name, "cells": list(inventory.values())}))
+    return book, inventory, formulas, rewriter
 
-    ev = evaluate(path)
 
-    # out of scope: by the formula itself, then anything reading such cells
+def _date1904(book) -> bool:
+    """The workbook counts dates from 1904 (``<workbookPr date1904="1"/>``)."""
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    return getattr(book, "epoch", None) == CALENDAR_MAC_1904
+
+
+def _scope(book, formulas, rewriter) -> dict[tuple[str, str], str]:
+    """Out-of-scope cells and why: by the formula itself, then anything reading such cells."""
+    from openpyxl.utils.cell import get_column_letter
+
     scope: dict[tuple[str, str], str] = {}
     out_cells: dict[str, set[tuple[int, int]]] = {}
 
@@ -308,16 +352,40 @@ def check_workbook(path: Path, send=None) -> dict:
                     mark(sheet, b, "depends on out-of-scope cells")
                     changed = True
                     break
+    return scope
 
+
+def check_workbook(path: Path, send=None, engine: Engine | None = None) -> dict:
+    """Recompute one workbook with ``engine`` (default :func:`kpi_engine`) and compare it
+    with Excel's cached values.
+
+    ``seconds`` is the whole check (reading Excel's values, scoping, comparing);
+    ``engine_seconds`` the engine's own call, what the per-cell time is made of.
+    """
+    engine = engine or kpi_engine
+    started = time.monotonic()
+    result: dict[str, Any] = {"file": path.name, "status": "ok"}
+    book, inventory, formulas, rewriter = _inventory(path)
+    result["cells"] = len(inventory)
+    if _date1904(book):
+        result["date1904"] = True
+    # The inventory first: if evaluation then runs out of time, every cell still counts.
+    if send is not None:
+        send(("inventory", {"file": path.name, "cells": list(inventory.values())}))
+
+    t0 = time.perf_counter()
+    computed = engine(path, list(inventory))
+    own = None
+    if isinstance(computed, tuple):
+        computed, own = computed
+    result["engine_seconds"] = round(own if own is not None else time.perf_counter() - t0, 4)
+
+    scope = _scope(book, formulas, rewriter)
     tallies = _Tally()
     for key, cell in inventory.items():
-        got = _got(ev.values.get(key))
-        value = ev.values.get(key)
-        reason = ev.notes.get(key) or (value.reason if isinstance(value, KpiError) else "")
+        got, reason = computed.get(key, MISSING)
         cell["reason"] = reason
         cell["unknown"] = _unknown_functions(reason)
-        if key not in ev.values:
-            got, cell["reason"] = {"error": "#VALUE!"}, "not computed: missing from the evaluation"
         tallies.add(cell, got, scope.get(key))
     result.update(tallies.as_dict())
     result["seconds"] = round(time.monotonic() - started, 2)
@@ -340,6 +408,8 @@ class _Tally:
     functions: Counter = field(default_factory=Counter)
     unsupported: Counter = field(default_factory=Counter)
     examples: list = field(default_factory=list)
+    #: Every mismatching cell (a workbook that did not finish lists none: all its cells count).
+    missed: list = field(default_factory=list)
 
     def add(self, cell: dict, got: Any, scope: str | None, cause: str | None = None) -> None:
         if scope:
@@ -355,11 +425,14 @@ class _Tally:
             self.functions[fn] += 1
         for fn in cell.get("unknown") or ():
             self.unsupported[fn] += 1
+        example = {"cell": cell["cell"], "formula": cell["formula"][:200], "expected": _short(cell["expected"]),
+                   "got": _short(got), "cause": cause}  # fmt: skip
         if len(self.examples) < MAX_EXAMPLES:
-            self.examples.append(
-                {"cell": cell["cell"], "formula": cell["formula"][:200], "expected": _short(cell["expected"]),
-                 "got": _short(got), "cause": cause}  # fmt: skip
-            )
+            self.examples.append(example)
+        if cause not in FAILED:
+            self.missed.append({**example, "formula": cell["formula"][:120], "expected": _short(cell["expected"], 60),
+                                "got": _short(got, 60), "functions": cell.get("functions") or [],
+                                **({"array": True} if cell.get("array") else {})})  # fmt: skip
 
     def as_dict(self) -> dict:
         return {
@@ -370,6 +443,7 @@ class _Tally:
             "functions": dict(self.functions),
             "unsupported": dict(self.unsupported),
             "examples": self.examples,
+            "missed": self.missed,
         }
 
 
@@ -396,7 +470,7 @@ def _direct_scope_of_inventory(cell: dict) -> str | None:
 # Worker processes with a per-file time limit
 
 
-def _worker_main(conn, memory_mb: int) -> None:
+def _worker_main(conn, memory_mb: int, engine: Engine | None = None) -> None:
     if memory_mb:
         try:
             import resource
@@ -405,9 +479,10 @@ def _worker_main(conn, memory_mb: int) -> None:
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         except (ImportError, ValueError, OSError):
             pass
-    from .engine import install
+    if engine is None:
+        from .engine import install
 
-    install()
+        install()
     while True:
         try:
             path = conn.recv()
@@ -416,7 +491,7 @@ def _worker_main(conn, memory_mb: int) -> None:
         if path is None:
             return
         try:
-            res = check_workbook(Path(path), send=conn.send)
+            res = check_workbook(Path(path), send=conn.send, engine=engine)
             conn.send(("result", res))
         except MemoryError:
             conn.send(("error", {"status": "out of memory", "detail": "MemoryError"}))
@@ -427,9 +502,9 @@ def _worker_main(conn, memory_mb: int) -> None:
 
 
 class _Worker:
-    def __init__(self, ctx, memory_mb: int):
+    def __init__(self, ctx, memory_mb: int, engine: Engine | None = None):
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child, memory_mb), daemon=True)
+        self.proc = ctx.Process(target=_worker_main, args=(child, memory_mb, engine), daemon=True)
         self.proc.start()
         child.close()
         self.path: Path | None = None
@@ -456,12 +531,16 @@ class _Worker:
         self.conn.close()
 
 
-def run(files: list[Path], timeout: float = 60.0, jobs: int = 2, memory_mb: int = 6000, log=None) -> list[dict]:
-    """Check each file in a worker process (``jobs`` at a time, ``timeout`` s each)."""
+def run(
+    files: list[Path], timeout: float = 60.0, jobs: int = 2, memory_mb: int = 6000, log=None, engine: Engine | None = None
+) -> list[dict]:
+    """Check each file in a worker process (``jobs`` at a time, ``timeout`` s each) with
+    ``engine`` (default: ours, :func:`kpi_engine`; a top-level function, so that a spawned
+    worker can import it)."""
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
     # the biggest workbooks first, so that they do not all meet at the end of the run
     queue = sorted(files, key=lambda f: -f.stat().st_size)
-    workers = [_Worker(ctx, memory_mb) for _ in range(max(1, min(jobs, len(queue))))]
+    workers = [_Worker(ctx, memory_mb, engine) for _ in range(max(1, min(jobs, len(queue))))]
     results: list[dict] = []
     idle = list(workers)
     busy: list[_Worker] = []
@@ -498,12 +577,12 @@ def run(files: list[Path], timeout: float = 60.0, jobs: int = 2, memory_mb: int 
                     finish(w, res)
                     if payload["detail"] == "worker died":
                         w.kill()
-                        w = _Worker(ctx, memory_mb)
+                        w = _Worker(ctx, memory_mb, engine)
                     idle.append(w)
                 elif time.monotonic() - w.started > timeout:
                     w.kill()
                     finish(w, _failed(w.path.name, w.inventory, "timeout", f"over {timeout:g} s", time.monotonic() - w.started))
-                    idle.append(_Worker(ctx, memory_mb))
+                    idle.append(_Worker(ctx, memory_mb, engine))
     finally:
         for w in idle + busy:
             w.stop()
@@ -545,7 +624,55 @@ def summarize(results: list[dict]) -> dict:
         "mismatch_causes": dict(causes.most_common()),
         "mismatch_functions": dict(functions.most_common()),
         "unsupported_functions": {fn: {"cells": n, "files": unsupported_files[fn]} for fn, n in unsupported.most_common()},
+        **timing(results),
     }
+
+
+def engine_time(r: dict) -> tuple[float, bool]:
+    """Seconds the engine spent on one workbook, and whether that is only a lower bound (a
+    workbook that did not finish: the time until it was stopped or failed)."""
+    if r.get("engine_seconds") is not None:
+        return r["engine_seconds"], False
+    return r.get("seconds", 0.0), True
+
+
+def timing(results: list[dict]) -> dict:
+    """Per-cell time: the engine's seconds over the formula cells it computed (every formula
+    cell of the workbook, in scope or not), per workbook and over the run."""
+    per_book = []
+    total_s, total_cells = 0.0, 0
+    for r in results:
+        s, _ = engine_time(r)
+        total_s += s
+        total_cells += r.get("cells", 0)
+        if r.get("cells"):
+            per_book.append(1000 * s / r["cells"])
+    per_book.sort()
+    median = per_book[len(per_book) // 2] if per_book else 0.0
+    return {
+        "engine_seconds": round(total_s, 2),
+        "ms_per_cell": round(1000 * total_s / total_cells, 4) if total_cells else 0.0,
+        "ms_per_cell_median": round(median, 4),
+        "workbooks_over_2ms_per_cell": sum(1 for v in per_book if v > 2.0),
+        "unfinished_seconds_are_lower_bounds": sum(1 for r in results if engine_time(r)[1]),
+    }
+
+
+def slowest(results: list[dict], n: int = 20, key: str = "per_cell") -> list[dict]:
+    """The ``n`` slowest workbooks, by engine time per formula cell or by total engine time."""
+
+    def measure(r: dict) -> float:
+        s, _ = engine_time(r)
+        return s / r["cells"] if key == "per_cell" else s
+
+    return sorted((r for r in results if r.get("cells")), key=measure, reverse=True)[:n]
+
+
+def _time_row(r: dict) -> str:
+    s, lower = engine_time(r)
+    mark = "≥ " if lower else ""
+    return (f"| {r['file']} | {r['status']} | {r['cells']:,} | {mark}{s:,.2f} | {mark}{1000 * s / r['cells']:,.2f} "
+            f"| {r.get('matched', 0):,} / {r.get('compared', 0):,} |")
 
 
 _CAUSE_NOTES = {
@@ -589,6 +716,32 @@ def render(summary: dict, results: list[dict], command: str, seconds: float, tim
         f"| Matching Excel | {s['matched']:,} |",
         f"| **Match rate** | **{rate:.2f} %** (plain `formulas`: {PLAIN_FORMULAS_RATE * 100:.1f} % of the cells it could compare) |",
         "",
+        "## Time per formula cell",
+        "",
+        "The engine's own time on each workbook (the `evaluate` call in a warm worker process: reading",
+        "the package and computing every formula cell, in scope or not; not Python's start-up, not",
+        "the comparison) divided by its formula cells. A workbook that did not finish counts with the",
+        "time until it was stopped (a lower bound, marked ≥).",
+        "",
+        "| Figure | Value |",
+        "|---|---|",
+        f"| Engine time, all workbooks | {s['engine_seconds']:,.1f} s |",
+        f"| **Per formula cell, over the run** | **{s['ms_per_cell']:.3f} ms** |",
+        f"| Per formula cell, median workbook | {s['ms_per_cell_median']:.3f} ms |",
+        f"| Workbooks above 2 ms per formula cell | {s['workbooks_over_2ms_per_cell']} of {s['files']} |",
+        "",
+        "### Slowest workbooks per formula cell",
+        "",
+        "| Workbook | Status | Formula cells | Engine seconds | ms per cell | Matching / compared |",
+        "|---|---|---:|---:|---:|---:|",
+        *[_time_row(r) for r in slowest(results, 25)],
+        "",
+        "### Slowest workbooks in total",
+        "",
+        "| Workbook | Status | Formula cells | Engine seconds | ms per cell | Matching / compared |",
+        "|---|---|---:|---:|---:|---:|",
+        *[_time_row(r) for r in slowest(results, 15, key="total")],
+        "",
         "## Out of scope",
         "",
         "| Cause | Cells |",
@@ -623,12 +776,47 @@ def render(summary: dict, results: list[dict], command: str, seconds: float, tim
 
 
 def sample_files() -> list[str]:
-    return [line.strip() for line in SAMPLE_LIST.read_text(encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")]
+    return list_file(SAMPLE_LIST)
+
+
+def list_file(path: Path) -> list[str]:
+    """The workbooks named in a text file, one a line (``#`` starts a comment line)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+def workbooks(names: list[str], base: Path | None = None) -> list[Path]:
+    """Workbooks from the command line: paths of files, folders (every .xlsx/.xlsm in them,
+    sub-folders included), or names of corpus files."""
+    base = base or corpus_dir()
+    out: list[Path] = []
+    for name in names:
+        path = Path(name)
+        if path.is_dir():
+            out += sorted(f for f in path.rglob("*.xls[xm]") if not f.name.startswith("~$"))
+        else:
+            out.append(path if path.exists() else base / name)
+    return out
+
+
+#: The section of CONFORMANCE.md that bench/peers.py writes (the peer engines side by side);
+#: a full run keeps it as it is, ``python bench/peers.py --report-only`` brings it up to date.
+PEERS_START, PEERS_END = "<!-- peers -->", "<!-- /peers -->"
+
+
+def keep_peers_section(old: str, new: str) -> str:
+    """``new`` with the peers section of ``old``, if ``old`` had one."""
+    if PEERS_START not in old or PEERS_END not in old:
+        return new
+    section = old[old.index(PEERS_START) : old.index(PEERS_END) + len(PEERS_END)]
+    return new.rstrip("\n") + "\n\n" + section + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m kpi_udfs.recalc.conformance", description=__doc__.split("\n\n")[0])
-    ap.add_argument("files", nargs="*", help="Only these workbooks (names in the corpus, or paths).")
+    ap.add_argument("files", nargs="*", help="Only these workbooks: paths, folders (searched for .xlsx/.xlsm), "
+                    "or names of corpus files.")
+    ap.add_argument("--list", type=Path, help="A text file naming the workbooks, one a line (paths or corpus names).")
     ap.add_argument("--sample", action="store_true", help="The fixed sample the test suite runs.")
     ap.add_argument("--timeout", type=float, default=60.0, help="Seconds per workbook (default 60).")
     ap.add_argument("--jobs", type=int, default=2, help="Workbooks evaluated at once (default 2).")
@@ -639,18 +827,22 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     base = corpus_dir()
-    if args.files:
-        files = [Path(f) if Path(f).exists() else base / f for f in args.files]
+    chosen = list(args.files) + (list_file(args.list) if args.list else [])
+    if chosen:
+        files = workbooks(chosen, base)
     elif args.sample:
         files = [base / f for f in sample_files()]
     else:
         files = sorted(base.glob("*.xls[xm]"))
+    if not files:
+        print("no workbooks to check", file=sys.stderr)
+        return 2
     missing = [f for f in files if not f.exists()]
     if missing:
         print(f"missing workbooks: {', '.join(str(m) for m in missing[:5])}", file=sys.stderr)
         return 2
     report = args.report
-    if report is None and not args.files and not args.sample:
+    if report is None and not chosen and not args.sample:
         report = REPORT
     log = None if args.quiet else (lambda m: print(m, flush=True))
     t0 = time.monotonic()
@@ -663,11 +855,20 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"{summary['files']} workbooks, {summary['formula_cells']:,} formula cells, "
         f"{summary['out_of_scope_cells']:,} out of scope, {summary['compared']:,} compared, "
-        f"{summary['matched']:,} matching: {summary['match_rate'] * 100:.2f} %"
+        f"{summary['matched']:,} matching: {summary['match_rate'] * 100:.2f} %; "
+        f"{summary['ms_per_cell']:.3f} ms per formula cell, {summary['workbooks_over_2ms_per_cell']} workbooks above 2 ms"
     )
+    if not args.quiet:
+        print("slowest per formula cell:")
+        for r in slowest(results, 10):
+            s, lower = engine_time(r)
+            print(f"  {'≥' if lower else ''}{1000 * s / r['cells']:9.2f} ms  {r['cells']:>7,} cells  {r['file']}")
     if report is not None:
         report.parent.mkdir(parents=True, exist_ok=True)
-        report.write_text(render(summary, results, command.strip(), seconds, args.timeout), encoding="utf-8")
+        text = render(summary, results, command.strip(), seconds, args.timeout)
+        if report.exists():
+            text = keep_peers_section(report.read_text(encoding="utf-8"), text)
+        report.write_text(text, encoding="utf-8")
         out_json = args.json or report.with_name("conformance.json")
         out_json.write_text(json.dumps({"summary": summary, "files": results}, indent=1, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
     elif args.json is not None:
