@@ -152,3 +152,15 @@ def test_any_engine_goes_through_the_same_comparison(tmp_path):
     assert r["engine_seconds"] == 0.25  # the engine's own part, as it reported it
     assert r["missed"] == [{"cell": "S!A3", "formula": "=A2+1", "expected": None, "got": 5.0,
                             "cause": "type differs", "functions": []}]  # fmt: skip
+
+
+def test_json_keeps_every_mismatching_cell_on_one_line():
+    data = {"summary": {"files": 1}, "files": [
+        {"file": "a.xlsx", "missed": [{"cell": "S!A1", "cause": "text differs", "got": "x\u0000y"},
+                                      {"cell": "S!A2", "cause": "type differs", "got": None}]},
+        {"file": "b.xlsx", "status": "timeout"},
+    ]}  # fmt: skip
+    text = conf.dump_json(data)
+    assert json.loads(text) == data
+    lines = [line.strip().rstrip(",") for line in text.splitlines()]
+    assert '{"cell": "S!A2", "cause": "type differs", "got": null}' in lines

@@ -57,11 +57,13 @@ def test_cells_a_peer_gets_right_and_we_miss():
                                                                    {"cell": "S!A2", "cause": "text differs"}]},
         {"file": "b.xlsx", "status": "timeout", "matched": 0, "missed": []},
     ]}  # fmt: skip
-    fz = {"files": [{"file": "a.xlsx", "status": "ok", "matched": 2, "missed": [["S!A2", "text differs"],
-                                                                                ["S!A3", "type differs"]]},
-                    {"file": "b.xlsx", "status": "ok", "matched": 5, "missed": []}]}  # fmt: skip
-    ic = {"files": [{"file": "a.xlsx", "status": "ok", "matched": 3, "missed": []},
-                    {"file": "b.xlsx", "status": "crash", "matched": 0, "missed": []}]}  # fmt: skip
+    stored = peers._compact({"file": "a.xlsx", "status": "ok", "matched": 2, "missed": [
+        {"cell": "S!A2", "cause": "text differs"}, {"cell": "S!A3", "cause": "type differs"}]})  # fmt: skip
+    assert stored["missed"] == {"text differs": {"S": "A2"}, "type differs": {"S": "A3"}}
+    assert peers.missed_cells(stored) == {"S!A2", "S!A3"}
+    fz = {"files": [stored, {"file": "b.xlsx", "status": "ok", "matched": 5, "missed": {}}]}
+    ic = {"files": [{"file": "a.xlsx", "status": "ok", "matched": 3, "missed": {}},
+                    {"file": "b.xlsx", "status": "crash", "matched": 0, "missed": {}}]}  # fmt: skip
     got = peers.compare(kpi, {"formualizer": fz, "ironcalc": ic})
     assert [(f, e["cell"]) for f, e in got["wins"]["formualizer"]] == [("a.xlsx", "S!A1")]
     assert [(f, e["cell"]) for f, e in got["wins"]["ironcalc"]] == [("a.xlsx", "S!A1"), ("a.xlsx", "S!A2")]
