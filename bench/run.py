@@ -510,6 +510,31 @@ def run_peers(args, work: Path, profile: Path | None) -> dict:
     return {"results": rows, "versions": versions, "once_above": args.once_above}
 
 
+# -- the whole corpus ---------------------------------------------------------------------------
+
+
+def run_corpus(args, work: Path, profile: Path | None) -> dict:
+    """``kpi recalc CORPUS -o OUT -j 2`` over the whole shared conformance corpus, one
+    command as a user runs it on a folder (issue 10: it must get faster, at the same
+    conformance rate). A workbook the command refuses or fails on does not stop it: the
+    exit code and the command's last lines are kept."""
+    from kpi_udfs.recalc.conformance import corpus_dir
+
+    corpus = corpus_dir()
+    books = sorted(corpus.glob("*.xls[xm]"))
+    out = work / "corpus_out"
+    out.mkdir(exist_ok=True)
+    print(f"— kpi recalc on {len(books)} workbooks of {corpus}, -j {args.corpus_jobs}", flush=True)
+    cmd = [PY, "-m", "kpi_udfs.cli", "recalc", str(corpus), "-o", str(out), "-j", str(args.corpus_jobs)]
+    m = measure(cmd, args.corpus_cap, memory_cap_mb=None)
+    code = m.pop("failed", None)  # refused or failed workbooks make the exit code non-zero
+    m["exit"] = code.split(":", 1)[0] if code else "exit 0"
+    m["last_line"] = code.split(":", 1)[1].strip() if code else ""
+    m["written"] = len(list(out.glob("*.xls[xm]")))
+    print("  ", m, flush=True)
+    return {"result": m, "workbooks": len(books), "jobs": args.corpus_jobs, "cap": args.corpus_cap}
+
+
 def run_batch(args, work: Path, appraisal_workbook) -> dict:
     """N single runs in a row against one batch run over a process pool, same workbooks."""
     n, staff = args.batch, args.batch_staff
@@ -727,6 +752,18 @@ def templates_markdown(data: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def corpus_markdown(data: dict) -> str:
+    m = data["result"]
+    lines = _header(data) + [
+        "| workbooks | workers | `kpi recalc FOLDER -o OUT` | peak memory (one process) | exit | outputs written |",
+        "|---:|---:|---:|---:|---|---:|",
+        f"| {data['workbooks']} | {data['jobs']} | {_t(m)} | {_peak(m)} | {m.get('exit', '—')} | {m.get('written', '—')} |",
+    ]
+    if m.get("last_line"):
+        lines += ["", f"- The command's last line: {m['last_line'][:300]}"]
+    return "\n".join(lines) + "\n"
+
+
 def peers_markdown(data: dict) -> str:
     v = data.get("versions", {})
     cols = [("kpi_recalc", "`kpi recalc`"), ("libreoffice", "LibreOffice"),
@@ -758,7 +795,7 @@ def peers_markdown(data: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-MARKERS = {"synthetic": "results", "templates": "templates", "peers": "peers"}
+MARKERS = {"synthetic": "results", "templates": "templates", "peers": "peers", "corpus": "corpus"}
 
 
 def update_readme(part: str, text: str) -> None:
@@ -789,7 +826,7 @@ def compile_bytecode() -> None:
 
 
 PARTS = {"synthetic": (run_synthetic, markdown), "templates": (run_templates, templates_markdown),
-         "peers": (run_peers, peers_markdown)}
+         "peers": (run_peers, peers_markdown), "corpus": (run_corpus, corpus_markdown)}
 
 
 def load_results() -> dict:
@@ -809,9 +846,10 @@ def main() -> None:
         CHILDREN[task](src, out)
         return
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--parts", default="synthetic,templates,peers",
+    ap.add_argument("--parts", default="synthetic,templates,peers,corpus",
                     help="What to measure, comma-separated: synthetic (the benchmark sheet), templates "
-                    "(every template of kpi new), peers (LibreOffice, formualizer, IronCalc whole process).")
+                    "(every template of kpi new), peers (LibreOffice, formualizer, IronCalc whole process), "
+                    "corpus (kpi recalc on the whole conformance corpus).")
     ap.add_argument("--sizes", default="100,1000,10000", help="Staff counts of the synthetic sheet, comma-separated.")
     ap.add_argument("--template-sizes", default="1000,10000", help="Staff counts of the templates, comma-separated.")
     ap.add_argument("--templates", help="Only these templates, comma-separated (default: every one kpi new knows).")
@@ -821,6 +859,8 @@ def main() -> None:
                     help="Resident memory above which a kpi new or kpi recalc run of a template is stopped "
                     "(default 4096 MB; the target is below 1 GB).")
     ap.add_argument("--peer-staff", type=int, default=10000, help="Staff of the bench sheet in the peers part.")
+    ap.add_argument("--corpus-jobs", type=int, default=2, help="kpi recalc -j on the corpus (default 2).")
+    ap.add_argument("--corpus-cap", type=float, default=3600.0, help="Seconds after which the corpus run is stopped.")
     ap.add_argument("--once-above", type=float, default=ONCE_ABOVE,
                     help=f"A run longer than this many seconds is not repeated (default {ONCE_ABOVE:g}).")
     ap.add_argument("--formulas-max", type=int, default=1000, help="Largest staff count run with plain formulas.")
