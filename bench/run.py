@@ -137,34 +137,70 @@ CHILDREN = {"floor": child_floor, "formulas": child_formulas, "cellbycell": chil
 # -- measuring --------------------------------------------------------------------------
 
 
-def group_rss_mb(pgid: int) -> float:
-    """Resident memory (MB) of every process in the process group ``pgid`` (our child's)."""
-    total = 0
-    page = os.sysconf("SC_PAGE_SIZE")
+def _ours(pid: int | str) -> bool:
+    """Process ``pid`` is still a copy of this one (a child before its exec), whose memory
+    figures are this process's, not the child's."""
+    with open(f"/proc/{pid}/cmdline", "rb") as f:
+        return f.read() == _SELF
+
+
+with open("/proc/self/cmdline", "rb") as _f:
+    _SELF = _f.read()
+
+
+def group_memory_mb(pgid: int) -> tuple[float, float]:
+    """Resident memory and the sum of the peaks (VmHWM), in MB, of every process in the
+    process group ``pgid`` (our child's: LibreOffice runs as two processes)."""
+    rss = hwm = 0
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat", "rb") as f:
                 fields = f.read().rsplit(b")", 1)[1].split()
-            if int(fields[2]) == pgid:  # field 5 of stat: the process group
-                total += int(fields[21]) * page  # field 24: resident pages
+            if int(fields[2]) != pgid or _ours(entry):  # field 5 of stat: the process group
+                continue
+            with open(f"/proc/{entry}/status", "rb") as f:
+                for line in f:
+                    if line.startswith(b"VmRSS:"):
+                        rss += int(line.split()[1])
+                    elif line.startswith(b"VmHWM:"):
+                        hwm += int(line.split()[1])
         except (OSError, IndexError, ValueError):
             continue
-    return total / 2**20
+    return rss / 1024, hwm / 1024
+
+
+def _own_peak_mb(pid: int) -> float | None:
+    """The peak resident memory (VmHWM) of process ``pid`` once it has left this program
+    (before its exec a child is a copy of this process, whose memory is not the child's)."""
+    try:
+        if _ours(pid):
+            return None
+        with open(f"/proc/{pid}/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        return None
+    return None
 
 
 def measure(cmd: list[str], cap: float | None = None, env: dict | None = None, memory_cap_mb: float | None = None) -> dict:
-    """Wall seconds and peak RSS (MB) of a child process (and the children it waited for).
+    """Wall seconds and peak resident memory (MB) of a child process and its children.
 
-    ``cap`` stops it after that many seconds, ``memory_cap_mb`` once its process group holds
-    more than that much resident memory (sampled twice a second); a stopped run has no time,
-    ``capped`` (seconds) or ``memory_capped`` (MB), and the memory it held when stopped.
+    The peak is the kernel's high-water mark (VmHWM) of the child, read as it runs, and of
+    its process group, sampled twice a second (``ru_maxrss`` of ``wait4`` would count the
+    memory of this process, which the child is a copy of until its exec). ``cap`` stops the
+    child after that many seconds, ``memory_cap_mb`` once its process group holds more than
+    that much resident memory; a stopped run has no time, ``capped`` (seconds) or
+    ``memory_capped`` (MB), and the memory it held when stopped.
     """
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
                             env=env)
-    sampled, next_sample = 0.0, started + 0.5
+    held = peak = 0.0
+    next_sample = started + 0.5
     # drain the child's output as it runs (a chatty child must not block on a full pipe)
     chunks: list[bytes] = []
     os.set_blocking(proc.stdout.fileno(), False)
@@ -172,6 +208,9 @@ def measure(cmd: list[str], cap: float | None = None, env: dict | None = None, m
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
         if pid:
             break
+        own = _own_peak_mb(proc.pid)
+        if own is not None:
+            peak = max(peak, own)
         try:
             chunk = proc.stdout.read()
             if chunk:
@@ -184,15 +223,16 @@ def measure(cmd: list[str], cap: float | None = None, env: dict | None = None, m
             stop = {"capped": cap}
         elif now >= next_sample:
             next_sample = now + 0.5
-            sampled = max(sampled, group_rss_mb(proc.pid))
-            if memory_cap_mb is not None and sampled > memory_cap_mb:
+            rss, hwm = group_memory_mb(proc.pid)
+            held, peak = max(held, rss), max(peak, hwm)
+            if memory_cap_mb is not None and rss > memory_cap_mb:
                 stop = {"memory_capped": memory_cap_mb}
         if stop is not None:
-            sampled = max(sampled, group_rss_mb(proc.pid))
+            held = max(held, group_memory_mb(proc.pid)[0])
             os.killpg(proc.pid, 9)  # our own child's process group only
             os.wait4(proc.pid, 0)
             return {"seconds": None, **stop, "stopped_after": round(now - started, 1),
-                    "peak_mb": None, "rss_at_stop_mb": round(sampled, 1)}
+                    "peak_mb": None, "rss_at_stop_mb": round(held, 1)}
         time.sleep(0.02)
     seconds = time.perf_counter() - started
     try:
@@ -201,7 +241,8 @@ def measure(cmd: list[str], cap: float | None = None, env: dict | None = None, m
         pass
     output = b"".join(chunks).decode(errors="replace")
     code = os.waitstatus_to_exitcode(status)
-    result = {"seconds": round(seconds, 3), "peak_mb": round(usage.ru_maxrss / 1024, 1)}
+    # a child too quick to be read has no figure (wait4's would be this process's size)
+    result = {"seconds": round(seconds, 3), "peak_mb": round(peak, 1) or None}
     if code != 0:
         last = [line for line in output.strip().splitlines() if line.strip()][-1:] or [""]
         result["failed"] = f"exit {code}: {last[0].strip()[:300]}"
@@ -234,7 +275,7 @@ def best(runs: int, fn, *args, once_above: float | None = None) -> dict:
     out = dict(min(timed, key=lambda r: r["seconds"]))
     if len(results) > 1:
         out["runs"] = [r.get("seconds") for r in results]
-        out["peak_mb"] = max(r["peak_mb"] for r in timed)
+        out["peak_mb"] = max((r["peak_mb"] for r in timed if r.get("peak_mb")), default=None)
     return out
 
 
