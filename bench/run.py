@@ -703,8 +703,8 @@ def batch_markdown(b: dict) -> list[str]:
         verdict = f"The batch is not faster: {up:.2f} ×."
     o = b["outputs"]
     runs = f"the fastest of {len(s['runs'])} runs each" if s.get("runs") else "one run each"
-    lines.append(f"{verdict} Times: {runs}. Peak memory is that of the largest single process (the command or one pool "
-                 f"worker), not the sum. The batch outputs equal the single-run outputs byte for byte, "
+    lines.append(f"{verdict} Times: {runs}. Peak memory: the sum of the peaks of the processes alive together "
+                 f"(the loop and one command; the command and its pool workers). The batch outputs equal the single-run outputs byte for byte, "
                  f"part by part, in {o['identical']} of {o['workbooks']} workbooks.")
     lines += [f"- outputs differ: {d}" for d in o.get("differ", [])]
     for m, what in ((s, "single runs"), (p, "batch run")):
@@ -804,7 +804,8 @@ def templates_markdown(data: dict) -> str:
 def corpus_markdown(data: dict) -> str:
     m = data["result"]
     lines = _header(data) + [
-        "| workbooks | workers | `kpi recalc FOLDER -o OUT` | peak memory (one process) | exit | outputs written |",
+        "| workbooks | workers | `kpi recalc FOLDER -o OUT` | peak memory (the command and its workers) | exit "
+        "| outputs written |",
         "|---:|---:|---:|---:|---|---:|",
         f"| {data['workbooks']} | {data['jobs']} | {_t(m)} | {_peak(m)} | {m.get('exit', '—')} | {m.get('written', '—')} |",
     ]
