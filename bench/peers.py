@@ -263,6 +263,7 @@ def render(kpi: dict, peers: dict, meta: dict) -> str:
     names = list(peers)
     cols = ["kpi", *names]
     slash = " / ".join(LABELS[n] for n in cols)
+    ironcalc_own = sum(1 for r in kpi["files"] if r["file"].startswith("IronCalc__"))
     head = " | ".join(f"{LABELS[n]}" + (f" {peers[n]['version']}" if n in peers else "") for n in cols)
     sums = {"kpi": kpi["summary"], **{n: peers[n]["summary"] for n in names}}
     files = {"kpi": {r["file"]: r for r in kpi["files"]}, **{n: {r["file"]: r for r in peers[n]["files"]} for n in names}}
@@ -281,8 +282,8 @@ def render(kpi: dict, peers: dict, meta: dict) -> str:
         "not finish counts with the time until it was stopped (a lower bound).",
         "",
         "Read the match rates with the corpus in mind: `kpi recalc` has been developed against this very",
-        "corpus (it is our ratchet), the peers have not, except that 226 of the 509 workbooks come from",
-        "IronCalc's own test suite (the table by source below).",
+        f"corpus (it is our ratchet), the peers have not, except that {ironcalc_own} of the {len(files['kpi'])} "
+        "workbooks come from IronCalc's own test suite (the table by source below).",
         "",
         f"| Figure | {head} |",
         "|---|" + "---:|" * len(cols),
