@@ -106,3 +106,81 @@ def test_cells_reading_a_volatile_cell_through_a_name_are_out_of_scope(tmp_path)
     res = conf.check_workbook(path)
     assert res["out_of_scope"] == {"volatile function": 1, "depends on out-of-scope cells": 1}
     assert res["compared"] == 1
+
+
+def test_workbooks_from_folders_lists_and_names(tmp_path):
+    """The runner takes files, folders (searched below) and corpus names alike."""
+    (tmp_path / "a.xlsx").write_bytes(b"")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.xlsm").write_bytes(b"")
+    (tmp_path / "sub" / "~$b.xlsm").write_bytes(b"")  # Excel's lock file is not a workbook
+    (tmp_path / "notes.txt").write_text("x")
+    assert conf.workbooks([str(tmp_path)]) == [tmp_path / "a.xlsx", tmp_path / "sub" / "b.xlsm"]
+    assert conf.workbooks(["some corpus book.xlsx"], base=tmp_path) == [tmp_path / "some corpus book.xlsx"]
+    listing = tmp_path / "list.txt"
+    listing.write_text(f"# two books\n{tmp_path / 'a.xlsx'}\n\nother.xlsx\n", encoding="utf-8")
+    assert conf.list_file(listing) == [str(tmp_path / "a.xlsx"), "other.xlsx"]
+
+
+def _result(file, cells, seconds, status="ok"):
+    r = {"file": file, "status": status, "cells": cells, "compared": cells, "matched": cells, "seconds": seconds + 1}
+    if status == "ok":
+        r["engine_seconds"] = seconds
+    return r
+
+
+def test_time_per_formula_cell_over_the_run_and_per_workbook():
+    results = [_result("big.xlsx", 10_000, 2.0), _result("small.xlsx", 10, 0.05), _result("stuck.xlsx", 100, 60.0, "timeout")]
+    t = conf.timing(results)
+    # the run: every engine second over every formula cell; a timeout counts with its time so far
+    assert t["engine_seconds"] == pytest.approx(2.0 + 0.05 + 61.0)
+    assert t["ms_per_cell"] == pytest.approx(1000 * 63.05 / 10_110, abs=1e-4)
+    # per workbook: 0.2, 5 and 610 ms per cell
+    assert t["ms_per_cell_median"] == pytest.approx(5.0)
+    assert t["workbooks_over_2ms_per_cell"] == 2
+    assert t["unfinished_seconds_are_lower_bounds"] == 1
+    assert [r["file"] for r in conf.slowest(results, 2)] == ["stuck.xlsx", "small.xlsx"]
+    assert [r["file"] for r in conf.slowest(results, 2, key="total")] == ["stuck.xlsx", "big.xlsx"]
+    report = conf.render(conf.summarize(results), results, "cmd", 70.0, 60.0)
+    assert "| **Per formula cell, over the run** | **6.236 ms** |" in report
+    assert "| stuck.xlsx | timeout | 100 | ≥ 61.00 | ≥ 610.00 | 100 / 100 |" in report
+
+
+def test_a_full_run_keeps_the_peers_section():
+    old = f"# old report\n\n{conf.PEERS_START}\npeers table\n{conf.PEERS_END}\n"
+    assert conf.keep_peers_section(old, "# new report\n") == f"# new report\n\n{conf.PEERS_START}\npeers table\n{conf.PEERS_END}\n"
+    assert conf.keep_peers_section("# old, no peers\n", "# new\n") == "# new\n"
+
+
+def test_any_engine_goes_through_the_same_comparison(tmp_path):
+    """A peer engine plugs into check_workbook: same inventory and scoping, its own time."""
+    import openpyxl
+
+    path = tmp_path / "book.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "S"
+    ws["A1"], ws["A2"], ws["A3"], ws["A4"] = 2, "=A1*2", "=A2+1", "=NOW()"
+    wb.save(path)  # openpyxl writes no cached values: Excel's are empty here
+
+    def engine(p, cells):
+        assert p == path and sorted(cells) == [("S", "A2"), ("S", "A3"), ("S", "A4")]
+        return {("S", "A2"): (None, ""), ("S", "A3"): (5.0, ""), ("S", "A4"): (1.0, "")}, 0.25
+
+    r = conf.check_workbook(path, engine=engine)
+    assert (r["cells"], r["compared"], r["matched"], r["out_of_scope"]) == (3, 2, 1, {"volatile function": 1})
+    assert r["engine_seconds"] == 0.25  # the engine's own part, as it reported it
+    assert r["missed"] == [{"cell": "S!A3", "formula": "=A2+1", "expected": None, "got": 5.0,
+                            "cause": "type differs", "functions": []}]  # fmt: skip
+
+
+def test_json_keeps_every_mismatching_cell_on_one_line():
+    data = {"summary": {"files": 1}, "files": [
+        {"file": "a.xlsx", "missed": [{"cell": "S!A1", "cause": "text differs", "got": "x\u0000y"},
+                                      {"cell": "S!A2", "cause": "type differs", "got": None}]},
+        {"file": "b.xlsx", "status": "timeout"},
+    ]}  # fmt: skip
+    text = conf.dump_json(data)
+    assert json.loads(text) == data
+    lines = [line.strip().rstrip(",") for line in text.splitlines()]
+    assert '{"cell": "S!A2", "cause": "type differs", "got": null}' in lines

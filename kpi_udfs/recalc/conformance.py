@@ -2,7 +2,8 @@
 
 Every workbook of the corpus (``../shared/conformance/excel``, or ``$KPI_CONFORMANCE_DIR``)
 was saved by Microsoft Excel, so the cached value of each formula cell is Excel's own
-result. The runner recomputes each file with the engine of ``kpi recalc`` in a worker process with a time limit, and compares every formula cell:
+result. The runner recomputes each file with :func:`~kpi_udfs.recalc.engine.evaluate`'s
+machinery in a worker process with a time limit, and compares every formula cell:
 numbers to 1e-9 relative (1e-12 absolute near zero), text and booleans exactly, errors
 by code.
 
@@ -12,9 +13,15 @@ tables, cube and web functions, and cells that depend on those) are reported
 separately, not as mismatches. Cells of a file that failed to load, crashed or ran out
 of time count as not matching, under that cause.
 
+The per-cell time is the engine's own seconds on a workbook (the ``evaluate`` call)
+over its formula cells; the report lists the slowest workbooks. The engine is
+pluggable (:data:`Engine`): bench/peers.py runs formualizer and IronCalc through the
+same inventory, scoping and comparison.
+
 Run::
 
     python -m kpi_udfs.recalc.conformance [--sample] [--timeout S] [--jobs N] [--report PATH]
+    python -m kpi_udfs.recalc.conformance FOLDER_OR_BOOK... [--list FILE] --report OTHER.md
 
 The full run writes ``bench/CONFORMANCE.md`` and ``bench/conformance.json``;
 ``tests/test_conformance.py`` runs the sample and checks both against the ratchet in
@@ -33,11 +40,13 @@ import sys
 import time
 import traceback
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
+from .. import i18n
 from ..errors import KpiError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -46,6 +55,9 @@ RATCHET = REPO / "tests" / "conformance_ratchet.json"
 REPORT = REPO / "bench" / "CONFORMANCE.md"
 #: Plain `formulas` 1.3.4 on this corpus (issue 3): share of the cells it could compare.
 PLAIN_FORMULAS_RATE = 0.818
+
+#: Statuses of a workbook that did not finish: all its cells count as not matching.
+FAILED = ("timeout", "crash", "out of memory")
 
 REL_TOL = 1e-9
 ABS_TOL = 1e-12
@@ -188,18 +200,48 @@ def _cached_values(pkg) -> dict[tuple[str, str], Any]:
     return out
 
 
-def check_workbook(path: Path, send=None) -> dict:
-    """Recompute one workbook with the engine of ``kpi recalc`` and compare it with
-    Excel's cached values (in English: the causes are read from the reasons' text)."""
-    from .. import i18n
+#: An engine for the runner: ``(workbook path, the formula cells as (sheet, "A1") keys)`` →
+#: for each of those cells ``(value, reason)``, the value in the JSON form of Excel's cached
+#: values (number, text, bool, None or ``{"error": code}``) and the engine's reason for an
+#: error ("" if none). An engine whose values are read back by extra work of ours (a peer's
+#: output file read with openpyxl) returns ``(values, seconds)``, ``seconds`` being its own
+#: part; otherwise the whole call is timed. :func:`kpi_engine` is ours; bench/peers.py adds
+#: formualizer and IronCalc.
+Engine = Callable[[Path, list[tuple[str, str]]], Any]
+#: A formula cell an engine gave nothing for.
+MISSING = ({"error": "#VALUE!"}, "not computed: missing from the evaluation")
 
-    with i18n.using("en"):
-        return _check_workbook(path, send)
+
+def kpi_engine(path: Path, cells: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[Any, str]]:
+    """`kpi recalc`'s evaluator on one workbook (:func:`~kpi_udfs.recalc.pipeline.evaluate`);
+    :func:`check_workbook` runs it inline, sharing its reading with the inventory."""
+    from .pipeline import evaluate
+
+    return _answers(evaluate(path), cells)
 
 
-def _check_workbook(path: Path, send=None) -> dict:
+def _answers(ev, cells) -> dict[tuple[str, str], tuple[Any, str]]:
+    out = {}
+    for key in cells:
+        value = ev.values.get(key)
+        reason = ev.notes.get(key) or (value.reason if isinstance(value, KpiError) else "")
+        out[key] = (_got(value), reason) if key in ev.values else MISSING
+    return out
+
+
+def check_workbook(path: Path, send=None, engine: Engine | None = None) -> dict:
+    """Recompute one workbook with ``engine`` (default: ours) and compare it with Excel's
+    cached values.
+
+    The inventory (every formula cell, with Excel's value) and the scoping come from this
+    package's reader and dependency graph, whatever the engine. ``engine_seconds`` is the
+    engine's own work: for ours, reading the package, compiling, ordering and computing
+    every formula cell (not reading Excel's cached values, not the comparison); for a peer,
+    its call. ``seconds`` is the whole check.
+    """
     from .a1 import col_letters
-    from .evaluate.run import Engine, run_deep
+    from .evaluate.run import Engine as Evaluator
+    from .evaluate.run import run_deep
     from .graph.order import dependencies
     from .graph.parse import function_names
     from .read.archive import open_package
@@ -207,31 +249,49 @@ def _check_workbook(path: Path, send=None) -> dict:
 
     started = time.monotonic()
     result: dict[str, Any] = {"file": path.name, "status": "ok"}
-    with open_package(path) as pkg:
-        wb = read_workbook(pkg)
-        cached = _cached_values(pkg)
-    engine = Engine(wb)
-    blocks = engine.blocks
+    t0 = time.perf_counter()
+    pkg = open_package(path)
+    wb = read_workbook(pkg)
+    evaluator = Evaluator(wb)
+    reading = time.perf_counter() - t0
+    cached = _cached_values(pkg)
+    pkg.close()
+    blocks = evaluator.blocks
 
     # The inventory first: if evaluation then runs out of time, every cell still counts.
     inventory: dict[tuple[str, str], dict] = {}
     for b in blocks:
-        text = b.text if b.text is not None else None
+        text = b.text
         fns = sorted({_bare(n) for n in function_names(text or "")})
         for r, c in b.cells():
             ref = f"{col_letters(c)}{r}"
             inventory[(b.sheet, ref)] = {
                 "cell": f"{b.sheet}!{ref}",
-                "formula": text if text is not None else "<data table>",
+                "formula": "=" + text if text is not None else "<data table>",
                 "expected": cached.get((b.sheet, ref)),
                 "functions": fns,
+                **({"array": True} if b.array else {}),
             }
     result["cells"] = len(inventory)
+    if wb.book.date1904:
+        result["date1904"] = True
     if send is not None:
         send(("inventory", {"file": path.name, "cells": list(inventory.values())}))
 
-    ev = run_deep(engine).evaluation
-    result["engine_seconds"] = round(sum(engine.seconds.values()), 3)
+    if engine is None:  # ours, on the workbook just read
+        t0 = time.perf_counter()
+        with i18n.using("en"):  # reasons in English, whatever the runner's language
+            ev = run_deep(evaluator).evaluation
+        result["engine_seconds"] = round(reading + time.perf_counter() - t0, 4)
+        computed = _answers(ev, list(inventory))
+    else:
+        evaluator.compile()  # the graph for the scoping, without computing
+        t0 = time.perf_counter()
+        computed = engine(path, list(inventory))
+        own = None
+        if isinstance(computed, tuple):
+            computed, own = computed
+        result["engine_seconds"] = round(own if own is not None else time.perf_counter() - t0, 4)
 
     # out of scope: by the formula itself (and the names it uses), then anything reading such cells
     names = {(k[1] if isinstance(k, tuple) else k): v for k, v in wb.book.names.items()}
@@ -253,13 +313,9 @@ def _check_workbook(path: Path, send=None) -> dict:
 
     tallies = _Tally()
     for key, cell in inventory.items():
-        got = _got(ev.values.get(key))
-        value = ev.values.get(key)
-        reason = ev.notes.get(key) or (value.reason if isinstance(value, KpiError) else "")
+        got, reason = computed.get(key, MISSING)
         cell["reason"] = reason
         cell["unknown"] = _unknown_functions(reason)
-        if key not in ev.values:
-            got, cell["reason"] = {"error": "#VALUE!"}, "not computed: missing from the evaluation"
         tallies.add(cell, got, cell_scope.get(key))
     result.update(tallies.as_dict())
     result["seconds"] = round(time.monotonic() - started, 2)
@@ -282,6 +338,8 @@ class _Tally:
     functions: Counter = field(default_factory=Counter)
     unsupported: Counter = field(default_factory=Counter)
     examples: list = field(default_factory=list)
+    #: Every mismatching cell (a workbook that did not finish lists none: all its cells count).
+    missed: list = field(default_factory=list)
 
     def add(self, cell: dict, got: Any, scope: str | None, cause: str | None = None) -> None:
         if scope:
@@ -297,11 +355,14 @@ class _Tally:
             self.functions[fn] += 1
         for fn in cell.get("unknown") or ():
             self.unsupported[fn] += 1
+        example = {"cell": cell["cell"], "formula": cell["formula"][:200], "expected": _short(cell["expected"]),
+                   "got": _short(got), "cause": cause}  # fmt: skip
         if len(self.examples) < MAX_EXAMPLES:
-            self.examples.append(
-                {"cell": cell["cell"], "formula": cell["formula"][:200], "expected": _short(cell["expected"]),
-                 "got": _short(got), "cause": cause}  # fmt: skip
-            )
+            self.examples.append(example)
+        if cause not in FAILED:
+            self.missed.append({**example, "formula": cell["formula"][:120], "expected": _short(cell["expected"], 60),
+                                "got": _short(got, 60), "functions": cell.get("functions") or [],
+                                **({"array": True} if cell.get("array") else {})})  # fmt: skip
 
     def as_dict(self) -> dict:
         return {
@@ -312,6 +373,7 @@ class _Tally:
             "functions": dict(self.functions),
             "unsupported": dict(self.unsupported),
             "examples": self.examples,
+            "missed": self.missed,
         }
 
 
@@ -331,14 +393,24 @@ def _failed(file: str, inventory: list[dict] | None, status: str, detail: str, s
 
 def _direct_scope_of_inventory(cell: dict) -> str | None:
     formula = cell.get("formula")
-    return _direct_scope(None if formula == "<data table>" else formula)
+    return _direct_scope(None if formula == "<data table>" else formula.removeprefix("="))
 
 
 # ---------------------------------------------------------------------------
 # Worker processes with a per-file time limit
 
 
-def _worker_main(conn, memory_mb: int) -> None:
+def warm_up() -> None:
+    """Load what every workbook's evaluation uses once per process (the engine's modules
+    and the table of Excel's functions, with the modules `formulas` loads for it), so that
+    the first workbook of a worker is not charged with it."""
+    from . import pipeline  # noqa: F401
+    from .excel import FUNCTIONS
+
+    len(FUNCTIONS)
+
+
+def _worker_main(conn, memory_mb: int, engine: Engine | None = None) -> None:
     if memory_mb:
         try:
             import resource
@@ -347,6 +419,8 @@ def _worker_main(conn, memory_mb: int) -> None:
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         except (ImportError, ValueError, OSError):
             pass
+    if engine is None:
+        warm_up()
     while True:
         try:
             path = conn.recv()
@@ -355,7 +429,7 @@ def _worker_main(conn, memory_mb: int) -> None:
         if path is None:
             return
         try:
-            res = check_workbook(Path(path), send=conn.send)
+            res = check_workbook(Path(path), send=conn.send, engine=engine)
             conn.send(("result", res))
         except MemoryError:
             conn.send(("error", {"status": "out of memory", "detail": "MemoryError"}))
@@ -366,9 +440,9 @@ def _worker_main(conn, memory_mb: int) -> None:
 
 
 class _Worker:
-    def __init__(self, ctx, memory_mb: int):
+    def __init__(self, ctx, memory_mb: int, engine: Engine | None = None):
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child, memory_mb), daemon=True)
+        self.proc = ctx.Process(target=_worker_main, args=(child, memory_mb, engine), daemon=True)
         self.proc.start()
         child.close()
         self.path: Path | None = None
@@ -395,12 +469,16 @@ class _Worker:
         self.conn.close()
 
 
-def run(files: list[Path], timeout: float = 60.0, jobs: int = 2, memory_mb: int = 6000, log=None) -> list[dict]:
-    """Check each file in a worker process (``jobs`` at a time, ``timeout`` s each)."""
+def run(
+    files: list[Path], timeout: float = 60.0, jobs: int = 2, memory_mb: int = 6000, log=None, engine: Engine | None = None
+) -> list[dict]:
+    """Check each file in a worker process (``jobs`` at a time, ``timeout`` s each) with
+    ``engine`` (default: ours, :func:`kpi_engine`; a top-level function, so that a spawned
+    worker can import it)."""
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
     # the biggest workbooks first, so that they do not all meet at the end of the run
     queue = sorted(files, key=lambda f: -f.stat().st_size)
-    workers = [_Worker(ctx, memory_mb) for _ in range(max(1, min(jobs, len(queue))))]
+    workers = [_Worker(ctx, memory_mb, engine) for _ in range(max(1, min(jobs, len(queue))))]
     results: list[dict] = []
     idle = list(workers)
     busy: list[_Worker] = []
@@ -437,12 +515,12 @@ def run(files: list[Path], timeout: float = 60.0, jobs: int = 2, memory_mb: int 
                     finish(w, res)
                     if payload["detail"] == "worker died":
                         w.kill()
-                        w = _Worker(ctx, memory_mb)
+                        w = _Worker(ctx, memory_mb, engine)
                     idle.append(w)
                 elif time.monotonic() - w.started > timeout:
                     w.kill()
                     finish(w, _failed(w.path.name, w.inventory, "timeout", f"over {timeout:g} s", time.monotonic() - w.started))
-                    idle.append(_Worker(ctx, memory_mb))
+                    idle.append(_Worker(ctx, memory_mb, engine))
     finally:
         for w in idle + busy:
             w.stop()
@@ -484,7 +562,55 @@ def summarize(results: list[dict]) -> dict:
         "mismatch_causes": dict(causes.most_common()),
         "mismatch_functions": dict(functions.most_common()),
         "unsupported_functions": {fn: {"cells": n, "files": unsupported_files[fn]} for fn, n in unsupported.most_common()},
+        **timing(results),
     }
+
+
+def engine_time(r: dict) -> tuple[float, bool]:
+    """Seconds the engine spent on one workbook, and whether that is only a lower bound (a
+    workbook that did not finish: the time until it was stopped or failed)."""
+    if r.get("engine_seconds") is not None:
+        return r["engine_seconds"], False
+    return r.get("seconds", 0.0), True
+
+
+def timing(results: list[dict]) -> dict:
+    """Per-cell time: the engine's seconds over the formula cells it computed (every formula
+    cell of the workbook, in scope or not), per workbook and over the run."""
+    per_book = []
+    total_s, total_cells = 0.0, 0
+    for r in results:
+        s, _ = engine_time(r)
+        total_s += s
+        total_cells += r.get("cells", 0)
+        if r.get("cells"):
+            per_book.append(1000 * s / r["cells"])
+    per_book.sort()
+    median = per_book[len(per_book) // 2] if per_book else 0.0
+    return {
+        "engine_seconds": round(total_s, 2),
+        "ms_per_cell": round(1000 * total_s / total_cells, 4) if total_cells else 0.0,
+        "ms_per_cell_median": round(median, 4),
+        "workbooks_over_2ms_per_cell": sum(1 for v in per_book if v > 2.0),
+        "unfinished_seconds_are_lower_bounds": sum(1 for r in results if engine_time(r)[1]),
+    }
+
+
+def slowest(results: list[dict], n: int = 20, key: str = "per_cell") -> list[dict]:
+    """The ``n`` slowest workbooks, by engine time per formula cell or by total engine time."""
+
+    def measure(r: dict) -> float:
+        s, _ = engine_time(r)
+        return s / r["cells"] if key == "per_cell" else s
+
+    return sorted((r for r in results if r.get("cells")), key=measure, reverse=True)[:n]
+
+
+def _time_row(r: dict) -> str:
+    s, lower = engine_time(r)
+    mark = "≥ " if lower else ""
+    return (f"| {r['file']} | {r['status']} | {r['cells']:,} | {mark}{s:,.2f} | {mark}{1000 * s / r['cells']:,.2f} "
+            f"| {r.get('matched', 0):,} / {r.get('compared', 0):,} |")
 
 
 _CAUSE_NOTES = {
@@ -528,6 +654,32 @@ def render(summary: dict, results: list[dict], command: str, seconds: float, tim
         f"| Matching Excel | {s['matched']:,} |",
         f"| **Match rate** | **{rate:.2f} %** (plain `formulas`: {PLAIN_FORMULAS_RATE * 100:.1f} % of the cells it could compare) |",
         "",
+        "## Time per formula cell",
+        "",
+        "The engine's own time on each workbook (the `evaluate` call in a warm worker process: reading",
+        "the package and computing every formula cell, in scope or not; not Python's start-up, not",
+        "the comparison) divided by its formula cells. A workbook that did not finish counts with the",
+        "time until it was stopped (a lower bound, marked ≥).",
+        "",
+        "| Figure | Value |",
+        "|---|---|",
+        f"| Engine time, all workbooks | {s['engine_seconds']:,.1f} s |",
+        f"| **Per formula cell, over the run** | **{s['ms_per_cell']:.3f} ms** |",
+        f"| Per formula cell, median workbook | {s['ms_per_cell_median']:.3f} ms |",
+        f"| Workbooks above 2 ms per formula cell | {s['workbooks_over_2ms_per_cell']} of {s['files']} |",
+        "",
+        "### Slowest workbooks per formula cell",
+        "",
+        "| Workbook | Status | Formula cells | Engine seconds | ms per cell | Matching / compared |",
+        "|---|---|---:|---:|---:|---:|",
+        *[_time_row(r) for r in slowest(results, 25)],
+        "",
+        "### Slowest workbooks in total",
+        "",
+        "| Workbook | Status | Formula cells | Engine seconds | ms per cell | Matching / compared |",
+        "|---|---|---:|---:|---:|---:|",
+        *[_time_row(r) for r in slowest(results, 15, key="total")],
+        "",
         "## Out of scope",
         "",
         "| Cause | Cells |",
@@ -561,13 +713,63 @@ def render(summary: dict, results: list[dict], command: str, seconds: float, tim
     return "\n".join(lines) + "\n"
 
 
+def dump_json(data: dict) -> str:
+    """The run as JSON, indented, with each mismatching cell on one line (thousands of them)."""
+    cells: list[str] = []
+
+    def one_line(r: dict) -> dict:
+        out = dict(r)
+        if "missed" in out:
+            out["missed"] = [f"\0{len(cells) + i}\0" for i in range(len(r["missed"]))]
+            cells.extend(json.dumps(m, ensure_ascii=False, default=str) for m in r["missed"])
+        return out
+
+    text = json.dumps({**data, "files": [one_line(r) for r in data["files"]]}, indent=1, ensure_ascii=False, default=str)
+    return re.sub(r'"\\u0000(\d+)\\u0000"', lambda m: cells[int(m.group(1))], text) + "\n"
+
+
 def sample_files() -> list[str]:
-    return [line.strip() for line in SAMPLE_LIST.read_text(encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")]
+    return list_file(SAMPLE_LIST)
+
+
+def list_file(path: Path) -> list[str]:
+    """The workbooks named in a text file, one a line (``#`` starts a comment line)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+def workbooks(names: list[str], base: Path | None = None) -> list[Path]:
+    """Workbooks from the command line: paths of files, folders (every .xlsx/.xlsm in them,
+    sub-folders included), or names of corpus files."""
+    base = base or corpus_dir()
+    out: list[Path] = []
+    for name in names:
+        path = Path(name)
+        if path.is_dir():
+            out += sorted(f for f in path.rglob("*.xls[xm]") if not f.name.startswith("~$"))
+        else:
+            out.append(path if path.exists() else base / name)
+    return out
+
+
+#: The section of CONFORMANCE.md that bench/peers.py writes (the peer engines side by side);
+#: a full run keeps it as it is, ``python bench/peers.py --report-only`` brings it up to date.
+PEERS_START, PEERS_END = "<!-- peers -->", "<!-- /peers -->"
+
+
+def keep_peers_section(old: str, new: str) -> str:
+    """``new`` with the peers section of ``old``, if ``old`` had one."""
+    if PEERS_START not in old or PEERS_END not in old:
+        return new
+    section = old[old.index(PEERS_START) : old.index(PEERS_END) + len(PEERS_END)]
+    return new.rstrip("\n") + "\n\n" + section + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m kpi_udfs.recalc.conformance", description=__doc__.split("\n\n")[0])
-    ap.add_argument("files", nargs="*", help="Only these workbooks (names in the corpus, or paths).")
+    ap.add_argument("files", nargs="*", help="Only these workbooks: paths, folders (searched for .xlsx/.xlsm), "
+                    "or names of corpus files.")
+    ap.add_argument("--list", type=Path, help="A text file naming the workbooks, one a line (paths or corpus names).")
     ap.add_argument("--sample", action="store_true", help="The fixed sample the test suite runs.")
     ap.add_argument("--timeout", type=float, default=60.0, help="Seconds per workbook (default 60).")
     ap.add_argument("--jobs", type=int, default=2, help="Workbooks evaluated at once (default 2).")
@@ -578,18 +780,22 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     base = corpus_dir()
-    if args.files:
-        files = [Path(f) if Path(f).exists() else base / f for f in args.files]
+    chosen = list(args.files) + (list_file(args.list) if args.list else [])
+    if chosen:
+        files = workbooks(chosen, base)
     elif args.sample:
         files = [base / f for f in sample_files()]
     else:
         files = sorted(base.glob("*.xls[xm]"))
+    if not files:
+        print("no workbooks to check", file=sys.stderr)
+        return 2
     missing = [f for f in files if not f.exists()]
     if missing:
         print(f"missing workbooks: {', '.join(str(m) for m in missing[:5])}", file=sys.stderr)
         return 2
     report = args.report
-    if report is None and not args.files and not args.sample:
+    if report is None and not chosen and not args.sample:
         report = REPORT
     log = None if args.quiet else (lambda m: print(m, flush=True))
     t0 = time.monotonic()
@@ -602,15 +808,24 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"{summary['files']} workbooks, {summary['formula_cells']:,} formula cells, "
         f"{summary['out_of_scope_cells']:,} out of scope, {summary['compared']:,} compared, "
-        f"{summary['matched']:,} matching: {summary['match_rate'] * 100:.2f} %"
+        f"{summary['matched']:,} matching: {summary['match_rate'] * 100:.2f} %; "
+        f"{summary['ms_per_cell']:.3f} ms per formula cell, {summary['workbooks_over_2ms_per_cell']} workbooks above 2 ms"
     )
+    if not args.quiet:
+        print("slowest per formula cell:")
+        for r in slowest(results, 10):
+            s, lower = engine_time(r)
+            print(f"  {'≥' if lower else ''}{1000 * s / r['cells']:9.2f} ms  {r['cells']:>7,} cells  {r['file']}")
     if report is not None:
         report.parent.mkdir(parents=True, exist_ok=True)
-        report.write_text(render(summary, results, command.strip(), seconds, args.timeout), encoding="utf-8")
+        text = render(summary, results, command.strip(), seconds, args.timeout)
+        if report.exists():
+            text = keep_peers_section(report.read_text(encoding="utf-8"), text)
+        report.write_text(text, encoding="utf-8")
         out_json = args.json or report.with_name("conformance.json")
-        out_json.write_text(json.dumps({"summary": summary, "files": results}, indent=1, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+        out_json.write_text(dump_json({"summary": summary, "files": results}), encoding="utf-8")
     elif args.json is not None:
-        args.json.write_text(json.dumps({"summary": summary, "files": results}, indent=1, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+        args.json.write_text(dump_json({"summary": summary, "files": results}), encoding="utf-8")
     return 0
 
 

@@ -59,6 +59,12 @@ def evaluate_package(pkg: Package, *, progress: Callable[[int, int], None] | Non
     return evaluate_workbook(read_workbook(pkg), progress).evaluation
 
 
+def evaluate_package_cell_by_cell(pkg: Package, *, progress: Callable[[int, int], None] | None = None) -> Evaluation:
+    """The same, every cell computed on its own (the comparison the benchmark and the tests
+    make with whole blocks)."""
+    return evaluate_workbook(read_workbook(pkg), progress, whole_blocks=False).evaluation
+
+
 def evaluate(
     path: Source | Path | str,
     *,

@@ -96,6 +96,7 @@ class Engine:
         self.cells_total = sum(b.rows * b.width for b in self.blocks)
         self.cells_done = 0
         self.seconds: dict[str, float] = {}
+        self.compiled = False
         # (sheet, column) → sorted first rows, last rows and block ids, to find a cell's block
         index: dict[tuple[str, int], list[tuple[int, int, int]]] = {}
         for i, b in enumerate(self.blocks):
@@ -115,7 +116,7 @@ class Engine:
 
     def _run(self) -> Evaluation:
         t0 = time.perf_counter()
-        self._compile()
+        self.compile()
         t1 = time.perf_counter()
         steps = plan(self.blocks)
         t2 = time.perf_counter()
@@ -135,7 +136,11 @@ class Engine:
             self.progress(self.cells_total, self.cells_total)
         return self.evaluation
 
-    def _compile(self) -> None:
+    def compile(self) -> None:
+        """Compile every block once (the graph's reads included); again, nothing."""
+        if self.compiled:
+            return
+        self.compiled = True
         cache: dict = {}
         book = self.book
         for b in self.blocks:
