@@ -229,6 +229,26 @@ def _answers(ev, cells) -> dict[tuple[str, str], tuple[Any, str]]:
     return out
 
 
+#: A workbook computed faster than this is computed up to twice more and its best time
+#: kept, as timeit does: at a few milliseconds a single run measures the machine (a
+#: cache, a lazy import of a function family) more than the engine.
+REPEAT_BELOW = 0.05
+
+
+def _best_of(first: float, again: Callable[[], float | None]) -> float:
+    """``first`` seconds, or the best of up to three runs when it is under
+    :data:`REPEAT_BELOW` (``again`` runs once more and returns its own seconds, or None
+    to be timed from outside)."""
+    best = first
+    for _ in range(2):
+        if best >= REPEAT_BELOW:
+            break
+        t0 = time.perf_counter()
+        own = again()
+        best = min(best, own if own is not None else time.perf_counter() - t0)
+    return best
+
+
 def check_workbook(path: Path, send=None, engine: Engine | None = None) -> dict:
     """Recompute one workbook with ``engine`` (default: ours) and compare it with Excel's
     cached values.
@@ -237,7 +257,8 @@ def check_workbook(path: Path, send=None, engine: Engine | None = None) -> dict:
     package's reader and dependency graph, whatever the engine. ``engine_seconds`` is the
     engine's own work: for ours, reading the package, compiling, ordering and computing
     every formula cell (not reading Excel's cached values, not the comparison); for a peer,
-    its call. ``seconds`` is the whole check.
+    its call; the best of three for a workbook computed in under :data:`REPEAT_BELOW`
+    seconds. ``seconds`` is the whole check.
     """
     from .a1 import col_letters
     from .evaluate.run import Engine as Evaluator
@@ -282,7 +303,13 @@ def check_workbook(path: Path, send=None, engine: Engine | None = None) -> dict:
         t0 = time.perf_counter()
         with i18n.using("en"):  # reasons in English, whatever the runner's language
             ev = run_deep(evaluator).evaluation
-        result["engine_seconds"] = round(reading + time.perf_counter() - t0, 4)
+        seconds = reading + time.perf_counter() - t0
+
+        def again() -> None:
+            with i18n.using("en"):
+                run_deep(Evaluator(read_workbook(open_package(path))))
+
+        result["engine_seconds"] = round(_best_of(seconds, again), 4)
         computed = _answers(ev, list(inventory))
     else:
         evaluator.compile()  # the graph for the scoping, without computing
@@ -291,7 +318,13 @@ def check_workbook(path: Path, send=None, engine: Engine | None = None) -> dict:
         own = None
         if isinstance(computed, tuple):
             computed, own = computed
-        result["engine_seconds"] = round(own if own is not None else time.perf_counter() - t0, 4)
+        seconds = own if own is not None else time.perf_counter() - t0
+
+        def again() -> float | None:
+            got = engine(path, list(inventory))
+            return got[1] if isinstance(got, tuple) else None
+
+        result["engine_seconds"] = round(_best_of(seconds, again), 4)
 
     # out of scope: by the formula itself (and the names it uses), then anything reading such cells
     names = {(k[1] if isinstance(k, tuple) else k): v for k, v in wb.book.names.items()}
@@ -656,10 +689,12 @@ def render(summary: dict, results: list[dict], command: str, seconds: float, tim
         "",
         "## Time per formula cell",
         "",
-        "The engine's own time on each workbook (the `evaluate` call in a warm worker process: reading",
-        "the package and computing every formula cell, in scope or not; not Python's start-up, not",
-        "the comparison) divided by its formula cells. A workbook that did not finish counts with the",
-        "time until it was stopped (a lower bound, marked ≥).",
+        "The engine's own time on each workbook (in a worker process warmed once with the engine's",
+        "modules and function table: reading the package, compiling, ordering and computing every",
+        "formula cell, in scope or not; not Python's start-up, not reading Excel's values, not the",
+        f"comparison; the best of three for a workbook computed in under {REPEAT_BELOW * 1000:g} ms, as timeit",
+        "does) divided by its formula cells. A workbook that did not finish counts with the time until it",
+        "was stopped (a lower bound, marked ≥).",
         "",
         "| Figure | Value |",
         "|---|---|",

@@ -14,6 +14,7 @@ sheet order (3-D references, SHEET) and whether Excel for Mac saved the file (CH
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -192,7 +193,7 @@ class Book:
     #: The package holds a VBA project: unknown functions may be its own, which are not run.
     has_vba: bool = False
     #: (sheet, row, col) → formula text as written in the file (with "=" first).
-    formula_text: dict[tuple[str, int, int], str] = field(default_factory=dict)
+    formula_text: FormulaTexts = field(default_factory=lambda: FormulaTexts())
     #: (sheet, row, col) of the top-left cell → (rows, cols) of each array formula.
     array_areas: dict[tuple[str, int, int], tuple[int, int]] = field(default_factory=dict)
 
@@ -230,3 +231,44 @@ class Book:
             if t.sheet == sheet and t.contains(row, col):
                 return t
         return None
+
+
+class FormulaTexts(Mapping):
+    """(sheet, row, col) → a formula cell's text as the cell reads it ("=B3*2"; an array
+    formula's "{=…}"), made the first time one is asked for (FORMULATEXT, ISFORMULA,
+    SUBTOTAL's nested totals): most workbooks never ask, and a staff list has hundreds of
+    thousands of them."""
+
+    def __init__(self) -> None:
+        self._sheets: list[tuple[str, list, object]] = []
+        self._texts: dict[tuple[str, int, int], str] | None = None
+
+    def add_sheet(self, sheet: str, cells: list, plain) -> None:
+        """A sheet's formula cells (:class:`~.cells.FormulaCell`) and plain formulas."""
+        self._sheets.append((sheet, cells, plain))
+        self._texts = None
+
+    def _all(self) -> dict[tuple[str, int, int], str]:
+        if self._texts is None:
+            from .cells import ARRAY, translate
+
+            texts: dict[tuple[str, int, int], str] = {}
+            for sheet, cells, plain in self._sheets:
+                for fc in cells:
+                    if fc.text is not None:
+                        text = "=" + translate(fc.text, fc.row - fc.anchor[0], fc.col - fc.anchor[1])
+                        texts[(sheet, fc.row, fc.col)] = "{" + text + "}" if fc.kind == ARRAY else text
+                for r, c, t in zip(plain.rows, plain.cols, plain.texts, strict=True):
+                    texts[(sheet, r, c)] = "=" + t
+            self._texts = texts
+        return self._texts
+
+    def __getitem__(self, key: tuple[str, int, int]) -> str:
+        return self._all()[key]
+
+    def __iter__(self) -> Iterator[tuple[str, int, int]]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+

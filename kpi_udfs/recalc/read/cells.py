@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from operator import itemgetter
 
 import numpy as np
 from lxml import etree
@@ -212,6 +213,10 @@ _CELL_XML = re.compile(
     r"</c>)",
     re.S,
 )
+#: A formatted empty cell as Excel writes it, at an address plainly inside the grid (a
+#: column of one or two letters, a row of up to six digits without a leading 0): others
+#: stay for the address checks.
+_EMPTY_CELL = re.compile(r'<c r="[A-Z]{1,2}[1-9][0-9]{0,5}"(?: s="[0-9]+")?/>')
 #: Every start tag of a cell, however its attributes are spelt (for the scan's check).
 _ANY_CELL_TAG = re.compile(r"<c[\s/>]")
 _ATTR = re.compile(r'([a-zA-Z]+)="([^"]*)"')
@@ -269,11 +274,13 @@ def _utf8_text(data: bytes) -> str | None:
         return None
 
 
-def _scan_cells(data: bytes) -> list[tuple] | None:
+def _scan_cells(data: bytes, empty: bool = True) -> list[tuple] | None:
     """Every cell as the strings (column letters, row, t, "<f" + attributes or "", formula
     text, the <v> element or "", "<is>" + inline XML or ""), read with one regular
     expression when the sheet has the plain layout Excel and openpyxl write; None when
-    it does not (lxml reads it then). Fields keep their XML escapes."""
+    it does not (lxml reads it then). Fields keep their XML escapes. ``empty=False``
+    leaves out the formatted empty cells (``<c r="B7" s="3"/>``) whose address is plainly
+    inside the grid, before the scan: often most of a sheet."""
     text = _utf8_text(data)
     if text is None:
         return None
@@ -284,6 +291,8 @@ def _scan_cells(data: bytes) -> list[tuple] | None:
     if end < 0:
         return None
     body = text[start:end]
+    if not empty:  # first, so that what follows reads a third of the text
+        body = _EMPTY_CELL.sub("", body)
     if "<![CDATA[" in body or "<!--" in body or "<?" in body or ":c" in body or ":row" in body:
         return None
     # line ends as an XML parser reads them, then the entities that cannot disturb the
@@ -364,22 +373,25 @@ def read_sheet(
     """One worksheet's constants (as a :class:`SheetData`) and formula cells.
 
     ``where`` starts every refusal message ("book.xlsx: sheet 'Staff': ")."""
-    scanned = _scan_cells(data)
+    scanned = _scan_cells(data, empty=False)
     escaped = scanned is not None  # the scanner's text still holds XML entities
     if scanned is None:
         scanned = _lxml_cells(data, where)
     cols_of = _COLS
-    for letters in {c[0] for c in scanned}:
+    for letters in set(map(itemgetter(0), scanned)):
         if _col(letters) > MAX_COL:
             raise PackageError(where + _("a cell in column {column}, beyond Excel's last column XFD (damaged or crafted "
                                          "file)", column=letters))
-    if scanned and max(len(c[1]) for c in scanned) >= 7:
-        top = max(int(c[1]) for c in scanned)
-        if not 1 <= top <= MAX_ROW:
-            raise PackageError(where + _("a cell in row {row}, beyond Excel's grid (damaged or crafted file)",
-                                         row=format(top, ",")))
-    if scanned and min(c[1] for c in scanned) == "0":
-        raise PackageError(where + _("a cell in row 0 (damaged file)"))
+    for row in set(map(itemgetter(1), scanned)):  # the rows' numbers as written, each once
+        if len(row) >= 7 or not row.lstrip("0"):
+            top = int(row)
+            if top == 0:
+                raise PackageError(where + _("a cell in row 0 (damaged file)"))
+            if top > MAX_ROW:
+                raise PackageError(where + _("a cell in row {row}, beyond Excel's grid (damaged or crafted file)",
+                                             row=format(top, ",")))
+    # cells holding nothing (a formatted empty cell: <c r="B7" s="3"/>), often most of a sheet
+    scanned = [c for c in scanned if c[3] or c[5] or c[6]]
     rows: list[int] = []
     cols: list[int] = []
     kinds: list[int] = []

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from ...i18n import _
 from .archive import Package, PackageError, check_no_dtd
 from .book import Book
-from .cells import ARRAY, FormulaCell, PlainFormulas, hidden_rows, read_sheet, shared_string, translate
+from .cells import ARRAY, FormulaCell, PlainFormulas, hidden_rows, read_sheet, shared_string
 from .tables import table_from_xml
 
 
@@ -60,15 +60,10 @@ def read_workbook(pkg: Package) -> Workbook:
         book.sheets[sref.name] = sheet
         wb.formulas.extend(cells)
         wb.plain.append(plain)
+        book.formula_text.add_sheet(sref.name, cells, plain)
         for fc in cells:
-            if fc.text is not None:
-                text = "=" + translate(fc.text, fc.row - fc.anchor[0], fc.col - fc.anchor[1])
-                if fc.kind == ARRAY:
-                    text = "{" + text + "}"
-                    book.array_areas[(sref.name, fc.row, fc.col)] = fc.size
-                book.formula_text[(sref.name, fc.row, fc.col)] = text
-        for r, c, t in zip(plain.rows, plain.cols, plain.texts, strict=True):
-            book.formula_text[(sref.name, r, c)] = "=" + t
+            if fc.kind == ARRAY and fc.text is not None:
+                book.array_areas[(sref.name, fc.row, fc.col)] = fc.size
     return wb
 
 
@@ -107,7 +102,9 @@ def _filter_ranges(data: bytes) -> list[tuple[int, int]]:
     """(first row, last row) of the sheet's AutoFilter when it filters something."""
     from ..a1 import parse_area
 
-    out = []
+    out: list[tuple[int, int]] = []
+    if b"autoFilter" not in data:
+        return out
     for m in _AUTOFILTER.finditer(data):
         if m.group(2) == b"/":  # <autoFilter ref="…"/>: no filter column, nothing hidden by it
             continue
