@@ -22,9 +22,8 @@ FULL_JSON = conf.REPORT.with_name("conformance.json")
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="conformance corpus not available")
 
 
-@pytest.mark.slow
 @needs_corpus
-def test_sample_match_rate_does_not_drop():
+def test_sample_match_rate_does_not_drop():  # 94 workbooks, about 2 s
     files = [CORPUS / name for name in conf.sample_files()]
     results = conf.run(files, timeout=60, jobs=2)
     summary = conf.summarize(results)

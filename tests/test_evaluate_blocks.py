@@ -488,3 +488,52 @@ def test_regex_reader_equals_lxml_reader(tmp_path, monkeypatch, source):
             m.setattr(sheet_xml, "_scan_cells", lambda data, empty=True: None)
             slow_read = _snapshot(read(path))
         assert fast_read == slow_read, path.name
+
+
+def history_workbook(path: Path, seed: int, clean: bool) -> Path:
+    """A staff list asking a History table per row (COUNTIFS/SUMIFS… with the row's name),
+    as the templates do; ``clean=False`` mixes in what the grouped form leaves to the row
+    form (wildcards, operators, numeric text, errors, blanks)."""
+    rng = random.Random(seed)
+    names = ["张三", "李四", "Wang", "wang", "Li Na", "赵六"] + ([] if clean else ["A*", "<5", "7", ""])
+    cells: dict = {}
+    for r in range(2, 42):
+        cells[f"A{r}"] = rng.choice(names[:5] + (["7", None, True] if not clean else []))
+        cells[f"B{r}"] = rng.choice([1, 2, 3, 3, 4])
+        cells[f"C{r}"] = rng.choice([10, 2.5, -1, 0.1, 7] + ([None, "x", "=1/0"] if not clean else []))
+    for r in range(2, 14):
+        cells[f"E{r}"] = rng.choice(names)
+        cells[f"F{r}"] = rng.choice([1, 2, 3, 4, 2.5])
+    rows = range(2, 14)
+    forms = {
+        "G": "=COUNTIFS($A$2:$A$41,E{r})", "H": "=SUMIFS($C$2:$C$41,$A$2:$A$41,E{r})",
+        "I": "=AVERAGEIFS($C$2:$C$41,$A$2:$A$41,E{r},$B$2:$B$41,\">=2\")",
+        "J": "=MINIFS($C$2:$C$41,$A$2:$A$41,E{r},$B$2:$B$41,F{r})", "K": "=MAXIFS($C$2:$C$41,$A$2:$A$41,E{r})",
+        "L": "=COUNTIF($B$2:$B$41,\"<\"&F{r})", "M": "=COUNTIFS($A$2:$A$41,E{r},$B$2:$B$41,\">=\"&F{r})",
+        "N": "=SUMIF($A$2:$A$41,E{r},$C$2:$C$41)", "O": "=COUNTIF($A$2:$A$41,E{r})",
+    }
+    for col, form in forms.items():
+        for r in rows:
+            cells[f"{col}{r}"] = form.format(r=r)
+    return book(path.parent, cells, path.name)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("clean", [True, False])
+def test_criteria_functions_per_row_are_grouped_and_identical(tmp_path, seed, clean):
+    path = history_workbook(tmp_path / f"h{seed}{clean}.xlsx", seed, clean)
+    values, engine = fast(path)
+    if clean:  # computed whole: grouped, not row by row
+        assert not [b for b in engine.blocks if b.fallback], [(b.col, b.fallback) for b in engine.blocks if b.fallback]
+    assert_identical(path)
+    # by hand, for one row: the names equal to E2 (case-insensitively), their C values
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    want = ws["E2"].value
+    if clean and isinstance(want, str):
+        hits = [ws[f"C{r}"].value for r in range(2, 42) if isinstance(ws[f"A{r}"].value, str)
+                and ws[f"A{r}"].value.lower() == want.lower()]
+        assert values[("S", "G2")] == len(hits)
+        assert values[("S", "H2")] == sum(hits)
+        below = sum(1 for r in range(2, 42) if ws[f"B{r}"].value < ws["F2"].value)
+        assert values[("S", "L2")] == below

@@ -37,6 +37,7 @@ from .arguments import arg_count, constant, per_row, with_row_errors
 from .arguments import check_not_near as _check_not_near
 from .arguments import has_wildcard as _has_wildcard
 from .bridge import from_formulas, to_formulas
+from .criteria_blocks import WHOLE_BLOCK_FORMS as CRITERIA_BLOCK_FORMS
 
 _VALUE = Error.errors["#VALUE!"]
 _NUM = Error.errors["#NUM!"]
@@ -368,7 +369,15 @@ FUNCTIONS = {"SUBTOTAL": f_subtotal, "AGGREGATE": f_aggregate}
 
 #: Whole-block forms for common inputs; other inputs go to the row form (:mod:`.criteria`
 #: for COUNTIF, `formulas`' RANK).
-WHOLE_BLOCK_FORMS = {"COUNTIF": f_countif, "RANK.EQ": f_rank, "RANK": f_rank}
+def f_countif_any(ctx, args) -> Vec:
+    """COUNTIF: the sorted search above, else the grouped form of :mod:`.criteria_blocks`."""
+    try:
+        return f_countif(ctx, args)
+    except Unsupported:
+        return CRITERIA_BLOCK_FORMS["COUNTIF"](ctx, args)
+
+
+WHOLE_BLOCK_FORMS = {**CRITERIA_BLOCK_FORMS, "COUNTIF": f_countif_any, "RANK.EQ": f_rank, "RANK": f_rank}
 
 
 # ---------------------------------------------------------------------------
