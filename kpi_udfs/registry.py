@@ -308,15 +308,26 @@ def _stretch(cells: Cells, shape: tuple[int, int], name: str) -> Cells:
     return Cells(values, blank, errors)
 
 
+class EmployeeRows:
+    """A RECORD argument whose rows are the employees, as a block of copied-down cells
+    gives it (each row's own cells): a column is then one item per employee, never one
+    employee's items, whatever the other arguments say."""
+
+    def __init__(self, grid: Any):
+        self.grid = as_grid(grid)
+
+
 def _records(p: Param, raw: Any, widths: dict[str, int], employees: int = 1) -> Cells:
     """A RECORD argument as (employees × items), plus per-row blank and error.
 
     A single row or column is one employee's items, except a column as long as the
-    ``employees`` already known (from earlier arguments): that is one item per employee.
+    ``employees`` already known (from earlier arguments): that is one item per employee;
+    :class:`EmployeeRows` says which it is.
     """
-    grid = as_grid(raw)
+    by_rows = isinstance(raw, EmployeeRows)
+    grid = raw.grid if by_rows else as_grid(raw)
     width = widths.get(p.width_of) if p.width_of else None
-    if grid.shape[0] == 1 or grid.shape[1] == 1:
+    if not by_rows and (grid.shape[0] == 1 or grid.shape[1] == 1):
         per_employee = width is None and employees > 1 and grid.shape == (employees, 1)
         if not per_employee and (width is None or grid.size == width):
             grid = grid.reshape(1, -1)
@@ -384,7 +395,7 @@ def _invoke(fn: KpiFunction, args: tuple, kwargs: dict) -> Any:
                 cells.blank = np.zeros_like(cells.blank)
             rows.append((p, cells))
         elif p.shape == RECORD:
-            if raw is not _OMITTED and as_grid(raw).size == 0:  # an empty list (Python callers)
+            if raw is not _OMITTED and (raw.grid if isinstance(raw, EmployeeRows) else as_grid(raw)).size == 0:
                 if not p.optional:
                     raise KpiError(VALUE, _("{name} is empty", name=p.name))
                 raw = _OMITTED

@@ -252,3 +252,17 @@ def test_start_after_as_of_is_num_and_rows_fail_alone():
 def test_months_per_employee():
     start = [dt.date(2024, 1, 1)] * 2
     assert list(KPI_TENURE_OK(start, dt.date(2024, 5, 1), [3, 6])) == [True, False]  # 中级 ≥ 3, 高级 ≥ 6
+
+
+def test_streak_of_one_period_per_employee_in_one_call_equals_one_call_each():
+    # a copied-down KPI_STREAK([@this month], …) computed for the whole column at once: the
+    # column is one period per employee (EmployeeRows), not one employee's periods
+    from kpi_udfs.registry import REGISTRY, EmployeeRows, invoke
+
+    months = [["A"], ["B"], ["A"], [None], ["A"]]
+    carried = [[1], [0], [2], [1], [0]]
+    column = invoke(REGISTRY["KPI_STREAK"], (EmployeeRows(months), "A", 2, "NON_OVERLAP", carried))
+    one_by_one = [KPI_STREAK([m], "A", 2, "NON_OVERLAP", c[0]) for m, c in zip(months, carried, strict=True)]
+    assert [row[0] for row in column.tolist()] == one_by_one == [1, 0, 0, None, 0]
+    # without the marker the same column is one employee's five months: A B A _ A → no run of 2
+    assert invoke(REGISTRY["KPI_STREAK"], (months, "A", 2)) == 0

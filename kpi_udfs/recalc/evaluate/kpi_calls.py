@@ -19,7 +19,7 @@ import numpy as np
 
 from ...errors import VALUE, KpiError
 from ...i18n import _
-from ...registry import EACH, LIST, RECORD, REGISTRY, KpiFunction, invoke, result_grid
+from ...registry import EACH, LIST, RECORD, REGISTRY, EmployeeRows, KpiFunction, invoke, result_grid
 from ..graph.compile import Node
 from .vec import EMPTY, NUMBER, Unsupported, Vec
 
@@ -136,7 +136,7 @@ class KpiCallNode(Node):
                 elif shape == EACH:
                     raw.append(_column(v))
                 else:  # a per-row record: one row of items per employee
-                    raw.append(_floats_or_values(v).reshape(m, -1))
+                    raw.append(EmployeeRows(_floats_or_values(v).reshape(m, -1)))
             return _result_vec(_call(fn, raw), m)
         return self._row_by_row(vecs, m)
 
@@ -155,7 +155,7 @@ class KpiCallNode(Node):
                 if v.shape[1:] != (1, 1):
                     return False
             elif p.shape == RECORD:
-                if per_row and (min(v.shape[1:]) != 1 or max(v.shape[1:]) == 1):
+                if per_row and min(v.shape[1:]) != 1:  # each row's record: a row or a column of cells
                     return False
             elif per_row:
                 return False
