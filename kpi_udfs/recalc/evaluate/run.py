@@ -25,7 +25,7 @@ import threading
 import time
 from bisect import bisect_right
 from collections.abc import Callable
-from itertools import repeat
+from itertools import chain, repeat
 
 import numpy as np
 
@@ -43,6 +43,7 @@ from .vec import EMPTY, ERROR, NUMBER, PENDING, Unsupported, Vec, native_error, 
 
 NOT_STARTED, VECTOR_RUNNING, ROWS_RUNNING, DONE = range(4)
 CIRCULAR_NOTE = N_("circular reference: shows 0, as Excel does without iterative calculation")
+AFTER_CIRCULAR_NOTE = N_("reads a circular reference: shows 0, as Excel does without iterative calculation")
 
 
 class NeedsRows(Exception):
@@ -92,6 +93,8 @@ class Engine:
         self.in_progress: set[tuple[str, int, int]] = set()
         self.stack: list[tuple[str, int, int]] = []
         self.circular: set[tuple[str, int, int]] = set()
+        #: cells that read a cell of a circular reference: 0 as well, as Excel shows them
+        self.after_circular: set[tuple[str, int, int]] = set()
         self.evaluation = Evaluation()
         self.cells_total = sum(b.rows * b.width for b in self.blocks)
         self.cells_done = 0
@@ -125,11 +128,11 @@ class Engine:
                 self._component_by_rows(members)
             elif self.state[members[0]] != DONE:
                 self._block(members[0])
-        circular = _(CIRCULAR_NOTE)
-        for sheet, row, col in self.circular:
-            key = (sheet, f"{col_letters(col)}{row}")
-            self.evaluation.values[key] = 0.0
-            self.evaluation.notes[key] = circular
+        for cells, note in ((self.after_circular, _(AFTER_CIRCULAR_NOTE)), (self.circular, _(CIRCULAR_NOTE))):
+            for sheet, row, col in cells:
+                key = (sheet, f"{col_letters(col)}{row}")
+                self.evaluation.values[key] = 0.0
+                self.evaluation.notes[key] = note
         t3 = time.perf_counter()
         self.seconds = {"compile": t1 - t0, "order": t2 - t1, "evaluate": t3 - t2}
         if self.progress is not None:
@@ -158,6 +161,8 @@ class Engine:
 
     # -- reading -------------------------------------------------------------------
     def read(self, sheet_name: str, top: int, bottom: int, left: int, right: int) -> Vec:
+        if self.circular:
+            self._reads_circular(sheet_name, top, bottom, left, right)
         sheet = self.book.sheet(sheet_name)
         if sheet is None:
             return _error_area(bottom - top + 1, right - left + 1)
@@ -172,6 +177,18 @@ class Engine:
                 return Vec(kind, np.where(still, 0.0, area.num), area.obj)
             return area
         return sheet.region(top, bottom, left, right)
+
+    def _reads_circular(self, sheet: str, top: int, bottom: int, left: int, right: int) -> None:
+        """The cell being computed reads a cell of a circular reference (or one that reads
+        one): it shows 0 too. A whole block doing so is computed row by row instead."""
+        for s, r, c in chain(self.circular, self.after_circular):
+            if s == sheet and top <= r <= bottom and left <= c <= right:
+                reader = self.stack[-1] if self.stack else None
+                if reader is None:
+                    raise Unsupported(_("reads a circular reference"))
+                if reader not in self.circular:
+                    self.after_circular.add(reader)
+                return
 
     def block_at(self, sheet: str, row: int, col: int) -> int | None:
         found = self._index.get((sheet, col))
@@ -195,7 +212,7 @@ class Engine:
         cell = (b.sheet, b.row0 if b.array else row, b.col if b.array else col)
         if cell in self.in_progress:  # read while being computed: a circular reference
             start = self.stack.index(cell) if cell in self.stack else len(self.stack) - 1
-            self.circular.update(self.stack[start:])
+            self.circular.update(c for c in self.stack[start:] if c is not None)
             return
         if state == NOT_STARTED and not self.rows_mode[i]:
             self._block(i)
@@ -214,6 +231,7 @@ class Engine:
             self._rows(i)
             return
         self.state[i] = VECTOR_RUNNING
+        self.stack.append(None)  # a whole block: no one cell is being computed
         try:
             vec = self._evaluate(b, b.row0, b.rows)
         except NeedsRows as e:
@@ -236,6 +254,8 @@ class Engine:
             self._store(b, b.row0, vec)
             self.state[i] = DONE
             return
+        finally:
+            self.stack.pop()
         self.rows_mode[i] = True
         self._rows(i)
 
@@ -296,6 +316,8 @@ class Engine:
                 raise
             except Exception as e:
                 vec = self._error_vec(b, KpiError(VALUE, _("internal error: {error}", error=type(e).__name__ + ": " + str(e))))
+            if cell in self.circular or cell in self.after_circular:  # shows 0, and what reads it reads 0
+                vec = Vec.const(0.0).broadcast((1, b.rows, b.width) if b.array else (1, 1, 1))
             self._store(b, row, vec)
         finally:
             self.in_progress.discard(cell)

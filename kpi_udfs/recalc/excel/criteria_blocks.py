@@ -51,6 +51,13 @@ def _cells(v: Vec) -> np.ndarray:
     return np.asarray(_to_formulas_cells(v.values()[0]), dtype=object).ravel()
 
 
+def _folds_cleanly(s: str) -> bool:
+    """Whether comparing lowered text equals the row form's case-insensitive match: not for
+    letters whose cases do not map back (ς, ſ, µ, İ…), which that match treats otherwise."""
+    low = s.lower()
+    return len(low) == len(s) and low == s.upper().lower()
+
+
 def _simple(op: str, kind: str, operand: Any, raw: Any) -> bool:
     """A criterion a group can answer: equal to a number, or to a text without wildcards
     whose case folds char by char."""
@@ -59,7 +66,7 @@ def _simple(op: str, kind: str, operand: Any, raw: Any) -> bool:
     if kind == "number":
         return True
     return (kind == "text" and isinstance(raw, str) and raw == operand
-            and not any(ch in operand for ch in "*?~") and len(operand.lower()) == len(operand))
+            and not any(ch in operand for ch in "*?~") and _folds_cleanly(operand))
 
 
 def _keys(cells: np.ndarray, numbers: bool) -> list:
@@ -71,7 +78,7 @@ def _keys(cells: np.ndarray, numbers: bool) -> list:
         if isinstance(v, XlError) or v is sh.EMPTY or v is None or isinstance(v, (bool, np.bool_)):
             out.append(None)
         elif isinstance(v, str):
-            if (numbers and text_number(v) is not None) or len(v.lower()) != len(v):
+            if (numbers and text_number(v) is not None) or not _folds_cleanly(v):
                 raise Unsupported("criteria over text that reads as a number or folds case unevenly")
             out.append(("t", v.lower()))
         else:

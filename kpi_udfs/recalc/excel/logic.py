@@ -138,7 +138,7 @@ def f_ifs(ctx, args) -> Vec:
             c = cond.ev(ctx)
             if c.size == 1:
                 b, errors = truth(c)
-                if errors is not None:
+                if errors is not None and errors.reshape(-1)[0] is not None:
                     return Vec.const(errors.reshape(-1)[0])
                 if b.reshape(-1)[0]:
                     return empty_as_zero(value.ev(ctx))

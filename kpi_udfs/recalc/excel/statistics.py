@@ -203,7 +203,8 @@ def f_rank(ctx, args) -> Vec:
         err = ref.obj.reshape(-1)[np.argmax(kind == ERROR)]
         errors = np.full(m, err, dtype=object)
         own = xk == ERROR
-        errors[own] = x.obj.reshape(-1)[own]
+        if own.any():
+            errors[own] = x.obj.reshape(-1)[own]
         return with_error_cells(Vec.numbers(np.zeros((m, 1, 1))), errors.reshape(-1, 1, 1))
     if ((xk == BOOL) | (xk == TEXT)).any():
         raise Unsupported("RANK of a boolean or text")

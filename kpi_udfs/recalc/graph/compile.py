@@ -688,6 +688,10 @@ class _Compiler:
         scope_sheet = self.sheet if n.sheet is None else (self.book.sheet_name(n.sheet) or n.sheet)
         text = self.book.name(scope_sheet, n.name)
         if text is None:
+            if n.sheet is None and self.book.table(n.name) is not None:  # a Table's name: its data rows
+                from .parse import StructRef
+
+                return self.structured(StructRef(n.name, (), None, None), mode)
             return ErrorNode(NAME, _("unknown name {name}", name=n.name))
         key = n.name.upper()
         if key in self.names_seen:
@@ -827,7 +831,27 @@ class _Compiler:
             impl = getattr(impl, "value_form", impl)
         kinds = param_kinds(name, len(c.args))
         args = tuple(self.arg(a, k if mode == VALUE_MODE else "a") for a, k in zip(c.args, kinds, strict=True))
+        if name in ("SUMIF", "AVERAGEIF") and len(args) == 3:
+            args = (args[0], args[1], self.resized(args[2], args[0]))
         return CallNode(name, impl, args)
+
+    def resized(self, node: Node, like: Node) -> Node:
+        """SUMIF's and AVERAGEIF's sum range: "the top, left cell in sum_range as the
+        beginning cell, and then … cells that correspond in size and shape to range"."""
+        ref, shape = _plain(node), _plain(like)
+        if not (isinstance(ref, RefNode) and isinstance(shape, RefNode)) or ref.reach.wrap or shape.reach.wrap:
+            return node
+        a, b = ref.reach, shape.reach
+        if b.row1_abs != b.row2_abs or b.col1_abs != b.col2_abs:
+            return node  # a range whose size changes from row to row: left as written
+        rows, cols = b.row2 - b.row1, b.col2 - b.col1
+        if (a.row2 - a.row1, a.col2 - a.col1) == (rows, cols) and a.row1_abs == a.row2_abs and a.col1_abs == a.col2_abs:
+            return node
+        reach = Reach(a.sheet, a.row1, a.row1 + rows, a.col1, a.col1 + cols, a.row1_abs, a.row1_abs, a.col1_abs, a.col1_abs)
+        if reach.row1_abs and not 1 <= reach.row2 <= MAX_ROW or reach.col1_abs and not 1 <= reach.col2 <= MAX_COL:
+            return node
+        self.reaches.append(reach)
+        return RefNode(reach)
 
     def arg(self, tree, kind: str) -> Node:
         """A function argument: ``v`` a single value (ranges intersected when not an
@@ -853,7 +877,7 @@ class _Compiler:
                 if not isinstance(name_tree, Name):
                     return ErrorNode(NAME, _("LET names must be names"))
                 scope[name_tree.name.upper()] = _Shared(self.node(value_tree, ARRAY_MODE))
-            return self.node(args[-1], mode)
+            return LetNode([v for v in scope.values() if isinstance(v, _Shared)], self.node(args[-1], mode))
         finally:
             self.bindings.pop()
 
@@ -885,20 +909,48 @@ class _Compiler:
         return _Applied(fn, args)
 
 
+class LetNode(Node):
+    """LET's result: each evaluation (a block's rows, one LAMBDA application) opens a new
+    frame in which each name's value is computed at most once, when first used."""
+
+    def __init__(self, names: list[_Shared], body: Node):
+        self.names, self.body = names, body
+        self.is_ref = body.is_ref
+
+    def ev(self, ctx) -> Vec:
+        for s in self.names:
+            s.frames.append(None)
+        try:
+            return self.body.ev(ctx)
+        finally:
+            for s in self.names:
+                s.frames.pop()
+
+    def refs(self, ctx):
+        for s in self.names:
+            s.frames.append(None)
+        try:
+            return self.body.refs(ctx)
+        finally:
+            for s in self.names:
+                s.frames.pop()
+
+
 class _Shared(Node):
-    """A LET value: computed once per evaluation of the formula, however often named."""
+    """A LET value: computed once per evaluation of its LET (:class:`LetNode`), however
+    often named."""
 
     def __init__(self, node: Node):
         self.node = node
         self.is_ref = node.is_ref
-        self._key = None
-        self._vec = None
+        self.frames: list[Vec | None] = []
 
     def ev(self, ctx) -> Vec:
-        key = (id(ctx), ctx.m)
-        if self._key != key:
-            self._vec, self._key = self.node.ev(ctx), key
-        return self._vec
+        if not self.frames:  # outside its LET's evaluation (a LAMBDA bound by LET, applied later)
+            return self.node.ev(ctx)
+        if self.frames[-1] is None:
+            self.frames[-1] = self.node.ev(ctx)
+        return self.frames[-1]
 
     def refs(self, ctx):
         return self.node.refs(ctx)

@@ -69,6 +69,7 @@ class PlainFormulas:
 _KEY = re.compile(
     r'"(?:[^"]|"")*"'  # a string literal: kept as is
     r"|'(?:[^']|'')*'"  # a quoted sheet name
+    r"|\[(?:[^\[\]']|'.|\[(?:[^\[\]']|'.)*\])*\]"  # a Table's column or part: [Sales Q1], [[#This Row],[a]]
     r"|(?<![\w.$\\\[])(?P<c1a>\$?)(?P<c1>[A-Za-z]{1,3}):(?P<c2a>\$?)(?P<c2>[A-Za-z]{1,3})(?![\w.(\[!])"  # columns H:H
     r"|(?<![\w.$\\:\[])(?P<r1a>\$?)(?P<r1>\d+):(?P<r2a>\$?)(?P<r2>\d+)(?![\w.(\[!:])"  # rows 3:5
     r"|(?<![\w.$\\])(?P<ca>\$?)(?P<c>[A-Za-z]{1,3})(?P<ra>\$?)(?P<r>\d+)(?![\w.(\[!])"  # a cell reference
@@ -386,7 +387,7 @@ def hidden_rows(data: bytes) -> frozenset[int]:
 
 
 def read_sheet(
-    name: str, data: bytes, strings: list[str], where: str = ""
+    name: str, data: bytes, strings: list[str], where: str = "", date1904: bool = False
 ) -> tuple[SheetData, list[FormulaCell], PlainFormulas]:
     """One worksheet's constants (as a :class:`SheetData`) and formula cells.
 
@@ -520,6 +521,12 @@ def read_sheet(
             kind, x = BOOL, 1.0 if v.strip() in ("1", "true") else 0.0
         elif t == "e":
             kind, x = ERROR, _error(v)
+        elif t == "d":
+            x = iso_date_serial(v, date1904)
+            if x is None:
+                raise PackageError(where + _("cell {cell} holds {value} as a date (damaged file)", cell=letters + str(row_no),
+                                             value=repr(v[:30])))
+            kind = NUMBER
         else:
             continue
         rows.append(row_no)
@@ -541,6 +548,30 @@ def read_sheet(
 
     sheet = _columns(name, rows, cols, kinds, nums, objs, areas)
     return sheet, formulas, plain
+
+
+def iso_date_serial(text: str, date1904: bool = False) -> float | None:
+    """A ``t="d"`` cell's ISO 8601 date, date-time or time ("2024-01-16",
+    "2024-01-16T08:30:00", "08:30:00") as the serial number Excel stores (1900 system with
+    its fictitious 1900-02-29, or 1904); None if it is none of those."""
+    import datetime as dt
+
+    text = text.strip().removesuffix("Z")
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            t = dt.time.fromisoformat(text)
+        except ValueError:
+            return None
+        return (t.hour * 3600 + t.minute * 60 + t.second + t.microsecond / 1e6) / 86400
+    day = when.date()
+    if date1904:
+        serial = (day - dt.date(1904, 1, 1)).days
+    else:
+        serial = (day - dt.date(1899, 12, 30)).days if day >= dt.date(1900, 3, 1) else (day - dt.date(1899, 12, 31)).days
+    seconds = when.hour * 3600 + when.minute * 60 + when.second + when.microsecond / 1e6
+    return serial + seconds / 86400
 
 
 def _columns(name, rows, cols, kinds, nums, objs, areas) -> SheetData:
@@ -597,6 +628,8 @@ def cached_values(data: bytes, strings: list[str]) -> dict[str, object]:
             out[f"{letters}{row}"] = shared_string(raw)
         elif t == "b":
             out[f"{letters}{row}"] = raw.strip() in ("1", "true")
+        elif t == "d":
+            out[f"{letters}{row}"] = iso_date_serial(raw)
         else:
             try:
                 out[f"{letters}{row}"] = float(raw)

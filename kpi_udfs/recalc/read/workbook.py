@@ -47,7 +47,7 @@ def read_workbook(pkg: Package) -> Workbook:
         where = f"{pkg.path.name}: " + _("sheet {sheet}", sheet=repr(sref.name)) + ": "
         data = pkg.read(sref.part)
         check_no_dtd(data, sref.part, pkg.path)
-        sheet, cells, plain = read_sheet(sref.name, data, strings, where)
+        sheet, cells, plain = read_sheet(sref.name, data, strings, where, book.date1904)
         sheet.hidden_rows = hidden_rows(data)
         filters = _filter_ranges(data)
         for t in _tables_of(pkg, sref.part, sref.name):
