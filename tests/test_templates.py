@@ -1027,9 +1027,10 @@ def recalc_outputs(built, tmp_path_factory, grown, next_month_book) -> dict[str,
     out: dict[str, tuple[Path, dict]] = {}
     empty = tmp / "empty.xlsx"
     out["empty"] = (empty, templates.build("AfterSales_Levels", empty, empty=True).values)
-    # the flagship with its policies changed, through the command
+    # the flagship with its policies changed (labels of the workbook's language and of another), through the command
     wb = openpyxl.load_workbook(built["PreSales_T44"].path)
-    for name, value in (("X_OnGap", "WORSE"), ("Grade_Source", "FORCED"), ("Money_RoundTo", None)):
+    for name, value in (("X_OnGap", "相邻较差档"), ("Grade_Source", "forced distribution by quota"),
+                        ("Money_RoundTo", None)):
         sheet, ref = next(iter(wb.defined_names[name].destinations))
         wb[sheet][ref.replace("$", "")] = value
     wb.save(tmp / "edited.xlsx")
@@ -1047,6 +1048,13 @@ def recalc_outputs(built, tmp_path_factory, grown, next_month_book) -> dict[str,
                 wb[STAFF][f"{layout.col[c.key]}{FIRST_ROW + i}"] = None
     wb.save(tmp / "partial.xlsx")
     templates.recalculate(tmp / "partial.xlsx", tmp / "partial-recalc.xlsx")
+    # templates in the other languages, as kpi new writes them
+    for lang, name in (("en", "PreSales_T44"), ("zh-TW", "PreSales_T44"), ("en", "AfterSales_Levels"),
+                       ("zh-TW", "Monthly_30pt_Budget")):
+        path = tmp / f"{name}-{lang}.xlsx"
+        assert runner.invoke(app, ["--lang", lang, "new", name, "-o", str(path)]).exit_code == 0
+        i18n.set_language(None)
+        out[path.stem] = (path, cached_values(path))
     for label, path in (("edited-recalc", tmp / "edited-recalc.xlsx"), ("grown", grown[0]), ("staff31", grown[1]),
                         ("april", next_month_book), ("partial-recalc", tmp / "partial-recalc.xlsx")):
         out[label] = (path, cached_values(path))  # what kpi recalc wrote: our values
@@ -1056,8 +1064,8 @@ def recalc_outputs(built, tmp_path_factory, grown, next_month_book) -> dict[str,
 @pytest.mark.slow
 @pytest.mark.skipif(lo.SOFFICE is None, reason="LibreOffice is not installed: apt-get install -y libreoffice-calc-nogui")
 def test_libreoffice_shows_our_values(built, recalc_outputs, tmp_path):
-    """Every template and every kpi recalc output through ``soffice --convert-to csv`` with
-    no recalculation asked: LibreOffice cannot run the KPI_ functions, so it shows a value
+    """Every template (the committed ones in zh-CN, and templates in English and zh-TW) and
+    every kpi recalc output through ``soffice --convert-to csv`` with no recalculation asked: LibreOffice cannot run the KPI_ functions, so it shows a value
     there only where the cached value is one it keeps, and #NAME? elsewhere. Every formula
     cell whose value is not an error shows our value (blank as blank, TRUE/FALSE, the
     ranking columns' every row)."""
