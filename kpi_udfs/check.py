@@ -51,7 +51,18 @@ from .coerce import as_grid, coerce_cells, label_key, to_number
 from .errors import KpiError, parse_error_text
 from .i18n import N_, _
 from .numeric import fmt
-from .registry import EACH, LIST, RECORD, REGISTRY, SCALAR, KpiFunction, Param, catalogue
+from .registry import (
+    EACH,
+    LIST,
+    RECORD,
+    REGISTRY,
+    SCALAR,
+    KpiFunction,
+    Param,
+    catalogue,
+    choice_code,
+    code_key,
+)
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -794,7 +805,10 @@ def _setting(site: Site, name: str) -> Any:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return p.default
     if p.kind == "choice" and isinstance(raw, str):
-        return str(label_key(raw)).replace(" ", "_").replace("-", "_")
+        try:
+            return choice_code(p, raw)  # a code or a label in any language, as the function reads it
+        except KpiError:
+            return code_key(raw)  # misspelt: the probe of the call reports it
     return raw
 
 
@@ -1270,7 +1284,12 @@ def _validation_rule(book: Book, sheet: str, dv) -> tuple[Any, str] | None:
             return None
         keys = {_list_key(v) for v in allowed}
         shown = ", ".join(_show(v) for v in allowed[:8]) + (" …" if len(allowed) > 8 else "")
-        return (lambda v: _list_key(v) in keys), _("one of {values}", values=shown)
+        choice = _choice_of(allowed)
+
+        def listed(v: Any) -> bool:
+            return _list_key(v) in keys or (choice is not None and _spells(choice, v))
+
+        return listed, _("one of {values}", values=shown)
     a = _bound(book, sheet, dv.formula1)
     b = _bound(book, sheet, dv.formula2) if dv.formula2 is not None else None
     op = dv.operator or "between"
@@ -1312,6 +1331,46 @@ def _list_key(v: Any) -> Any:
         if isinstance(x, float):
             return x
     return str(v).strip().casefold()
+
+
+def _choice_params() -> list[Param]:
+    """Every vocabulary of policy codes and labels: the registry's choice arguments and
+    the choices our templates' formulas make themselves."""
+    from .templates.policies import CHOICES
+
+    found: dict[tuple, Param] = {}
+    for fn in catalogue():
+        for p in fn.params:
+            if p.kind == "choice":
+                found.setdefault((p.choices, p.labels), p)
+    for p in CHOICES.values():
+        found.setdefault((p.choices, p.labels), p)
+    return list(found.values())
+
+
+def _spells(p: Param, v: Any) -> bool:
+    """Whether ``v`` is a code or a label (in any language) of the choice ``p``."""
+    if isinstance(v, bool) or v is None:
+        return False
+    if isinstance(v, (int, float)):
+        return p.number_ok
+    try:
+        return choice_code(p, v) is not None
+    except KpiError:
+        return False
+
+
+def _choice_of(allowed: list[Any]) -> Param | None:
+    """The choice whose drop-down a list validation is (its labels in one language, its
+    codes, numbers where it takes one): a policy cell then accepts every spelling of the
+    choice, as the function reading it does (a code, a label in another language)."""
+    words = [v for v in allowed if isinstance(v, str) and not isinstance(to_number(v, "item"), float)]
+    if not words:
+        return None
+    for p in _choice_params():
+        if all(_spells(p, v) or (p.number_ok and isinstance(to_number(v, "item"), float)) for v in allowed):
+            return p
+    return None
 
 
 def _list_values(book: Book, sheet: str, formula: str | None) -> list[Any] | None:

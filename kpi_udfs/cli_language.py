@@ -24,9 +24,6 @@ from .i18n import N_, _
 #: click's own help of ``--help``, in the catalogue so that it is translated too.
 HELP_OPTION_HELP = N_("Show this message and exit.")
 
-#: Commands whose help another module translates (the templates' commands, issue 13's
-#: third part): left out of the catalogue here.
-_NOT_HERE = ("kpi_udfs.templates_cli",)
 
 _SOURCE = "_kpi_source_help"
 #: Where a long run of Chinese help may break: after a full-width punctuation mark, before
@@ -48,17 +45,10 @@ def _commands(command: Any) -> Iterator[Any]:
         yield from _commands(sub)
 
 
-def _ours(command: Any) -> bool:
-    module = getattr(getattr(command, "callback", None), "__module__", None) or ""
-    return not module.startswith(_NOT_HERE)
-
-
 def help_texts(command: Any) -> Iterator[tuple[str, str, str]]:
     """(text, module, where) of every help text of a command tree: each command's help,
     short help and epilog, each parameter's help (for the catalogue)."""
     for cmd in _commands(command):
-        if not _ours(cmd):
-            continue
         name = cmd.name or "kpi"
         module = getattr(getattr(cmd, "callback", None), "__module__", None) or __name__
         for attr in ("help", "short_help", "epilog"):

@@ -53,6 +53,8 @@ _current: str | None = None
 _catalogues: dict[str, gettext.NullTranslations] = {}
 #: Compiled catalogues handed over in memory (the xlwings Lite bundle has no files).
 _supplied: dict[str, bytes] = {}
+#: Bumped whenever a catalogue is handed over, so caches of translated text know.
+_generation = 0
 
 
 def normalize(tag: str | None) -> str | None:
@@ -73,6 +75,13 @@ def language() -> str:
     if _current is not None:
         return _current
     return normalize(os.environ.get(ENV)) or DEFAULT
+
+
+def chosen() -> str | None:
+    """The language set by :func:`set_language` (``kpi --lang``), None when the language in
+    force comes from ``KPI_LANG`` or the default: a workbook's own language (``kpi new
+    --from``) gives way to the first, not to the second."""
+    return _current
 
 
 def set_language(tag: str | None) -> str:
@@ -107,8 +116,15 @@ def add_catalogue(language: str, mo: bytes) -> None:
     lang = normalize(language)
     if lang is None:
         raise ValueError(f"unknown language {language!r}")
+    global _generation
     _supplied[lang] = mo
     _catalogues.pop(lang, None)
+    _generation += 1
+
+
+def generation() -> int:
+    """Changes whenever :func:`add_catalogue` hands a catalogue over (a cache key)."""
+    return _generation
 
 
 def catalogue_path(language: str) -> Path:

@@ -19,7 +19,9 @@ Where messages come from:
 * every text of the registry (each function's help and returns, each argument's help),
   read from the registry itself, with the function and argument as a translator comment;
 * every help text of the ``kpi`` command (each command's help and exit codes, each
-  option's help), read from the command tree (:func:`kpi_udfs.cli_language.help_texts`).
+  option's help), read from the command tree (:func:`kpi_udfs.cli_language.help_texts`);
+* every text of the appraisal templates (titles, labels, captions, notes), read from their
+  descriptions (:meth:`kpi_udfs.templates.spec.Template.words`).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 TEMPLATE = i18n.LOCALE_DIR / f"{i18n.DOMAIN}.pot"
 TRANSLATED = tuple(lang for lang in i18n.LANGUAGES if lang != i18n.DEFAULT)
 KEYWORDS = {"_": None, "N_": None}
-_HEADER = "Translations of kpi-udfs: KPI_ function help, error reasons and kpi messages."
+_HEADER = "Translations of kpi-udfs: KPI_ function help, error reasons, kpi messages and the templates' words."
 
 
 def po_path(language: str) -> Path:
@@ -89,10 +91,26 @@ def _command_messages() -> Iterable[tuple[str, str, int, list[str]]]:
         yield text, file, 0, [f"kpi {where} (keep the options, such as --force, as they are)"]
 
 
+def _template_messages() -> Iterable[tuple[str, str, int, list[str]]]:
+    """(text, file, line, comment) of every text the appraisal templates show in the
+    workbook's language, read from their descriptions (titles, labels, captions, notes)."""
+    from . import templates
+    from .templates.layout import period_section
+    from .templates.spec import SAMPLE_MONTH, section_words
+
+    for name in templates.names():
+        file = f"kpi_udfs/templates/schemes/{templates.MODULES[name]}.py"
+        for text, where in templates.get(name).words():
+            yield text, file, 0, [f"template {name}, {where}"]
+    for text, where in section_words(period_section(SAMPLE_MONTH)):
+        yield text, "kpi_udfs/templates/layout.py", 0, [f"every template, {where}"]
+
+
 def template() -> Catalog:
     """Every message of the package, as a catalogue template."""
     catalog = Catalog(project="kpi-udfs", header_comment=f"# {_HEADER}", fuzzy=False)
-    for message, file, line, comments in [*_code_messages(), *_registry_messages(), *_command_messages()]:
+    messages = [*_code_messages(), *_registry_messages(), *_command_messages(), *_template_messages()]
+    for message, file, line, comments in messages:
         if not message:
             continue
         existing = catalog.get(message)

@@ -10,7 +10,8 @@ and opencc-python-reimplemented (a pure-Python wheel on PyPI) are installed.
 Each function gets the same ``@func``/``@arg`` decorators as any xlwings Lite function,
 written out in full so that the user can read what Excel will show, in the language in
 force when the bundle is generated (``kpi --lang zh-CN addin lite``): that language and
-its compiled catalogue are baked into ``main.py``, so error reasons come in it too.
+its compiled catalogue are baked into ``main.py``, so error reasons come in it too; so are
+the other languages' policy labels, since a policy cell may hold a label in any language.
 Errors are real Excel errors: the function returns the error code, which xlwings writes
 as an error cell; the reason is printed in the xlwings Lite console (Excel error cells
 carry no message) and ``KPI_WHY`` returns it in a cell.
@@ -207,8 +208,9 @@ _SOURCES = {{
 _LOADER = '''\
 }}
 
-#: The compiled gettext catalogue of LANGUAGE (base64), None for English.
-_CATALOGUE = {catalogue}
+#: Compiled gettext catalogues (base64) by language: LANGUAGE's with everything the engine
+#: says, the others' with the policy labels a cell may hold in any language.
+_CATALOGUES = {catalogues}
 
 
 class _EngineBundle(importlib.abc.MetaPathFinder, importlib.abc.InspectLoader):
@@ -242,8 +244,8 @@ def _load_engine():
     sys.meta_path.insert(0, _EngineBundle())
     import kpi_udfs.i18n
 
-    if _CATALOGUE is not None:
-        kpi_udfs.i18n.add_catalogue(LANGUAGE, base64.b64decode(_CATALOGUE))
+    for language, catalogue in _CATALOGUES.items():
+        kpi_udfs.i18n.add_catalogue(language, base64.b64decode(catalogue))
     kpi_udfs.i18n.set_language(LANGUAGE)
     import kpi_udfs.excel_udf
 
@@ -294,13 +296,27 @@ def engine_catalogue(language: str, sources: dict[str, tuple[bool, str, str]] | 
     return _mo({k: v for k, v in full.items() if isinstance(k, str) and (k == "" or k in texts)})
 
 
-def _catalogue_literal(language: str, sources: dict[str, tuple[bool, str, str]] | None = None) -> str:
-    """The compiled catalogue of the engine in ``language`` as a base64 literal (None for English)."""
-    if language == i18n.DEFAULT:
-        return "None"
-    data = base64.b64encode(engine_catalogue(language, sources)).decode("ascii")
-    lines = [data[i : i + 96] for i in range(0, len(data), 96)]
-    return "(\n" + "".join(f"    {line!r}\n" for line in lines) + ")"
+def label_catalogue(language: str) -> bytes:
+    """The compiled catalogue of ``language`` cut to the labels of the choice arguments: a
+    policy cell may hold a label in any language, whatever the language baked in."""
+    labels = {label for fn in catalogue() for p in fn.params for label in p.labels}
+    with open(i18n.catalogue_path(language), "rb") as f:
+        full = gettext.GNUTranslations(f)._catalog
+    return _mo({k: v for k, v in full.items() if isinstance(k, str) and (k == "" or k in labels)})
+
+
+def _catalogues_literal(language: str, sources: dict[str, tuple[bool, str, str]] | None = None) -> str:
+    """The ``_CATALOGUES`` literal: ``language``'s engine catalogue (none for English) and the
+    label catalogues of the other languages, base64."""
+    out = "{\n"
+    for lang in i18n.LANGUAGES:
+        if lang == i18n.DEFAULT:
+            continue
+        mo = engine_catalogue(lang, sources) if lang == language else label_catalogue(lang)
+        data = base64.b64encode(mo).decode("ascii")
+        lines = [data[i : i + 96] for i in range(0, len(data), 96)]
+        out += f"    {lang!r}: (\n" + "".join(f"        {line!r}\n" for line in lines) + "    ),\n"
+    return out + "}"
 
 
 def main_py() -> str:
@@ -331,7 +347,7 @@ def main_py() -> str:
     ]
     for name, (is_package, file, source) in sources.items():
         parts.append(f"    {name!r}: ({is_package!r}, {file!r}, {_text_block(source, '    ')}),\n")
-    parts.append(_LOADER.format(catalogue=_catalogue_literal(language, sources)))
+    parts.append(_LOADER.format(catalogues=_catalogues_literal(language, sources)))
     for fn in fns:
         parts.append("\n\n" + _function_code(fn) + "\n")
     return "".join(parts)

@@ -30,15 +30,17 @@ Argument shapes:
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
+from . import i18n
 from .coerce import Cells, as_grid, coerce_cells, label_key, show, to_bool, to_date, to_label, to_number
 from .errors import NA, NUM, VALUE, KpiError
-from .i18n import _
+from .i18n import N_, _
 
 EACH = "each"
 RECORD = "record"
@@ -51,6 +53,10 @@ REQUIRED = object()
 
 #: The policy word that asks for an Excel error instead of a fallback value.
 ERROR_POLICY = "ERROR"
+
+
+#: Which way a measure is better (KPI_BAND, KPI_PASS, KPI_TARGET_STEP): code → label.
+DIRECTIONS = {"HIGHER": N_("higher is better"), "LOWER": N_("lower is better")}
 
 
 def asks_error(setting: Any) -> bool:
@@ -72,6 +78,9 @@ class Param:
     shape: str = EACH
     default: Any = REQUIRED
     choices: tuple[str, ...] = ()
+    #: For a choice: the label of each code (English source text, translated in the
+    #: catalogues), which a cell may hold instead of the code (see :func:`choice_code`).
+    labels: tuple[str, ...] = ()
     #: For a choice: a number is accepted as well (e.g. ``on_gap`` = a fixed value).
     number_ok: bool = False
     #: For a RECORD: the LIST parameter whose length is the record's width.
@@ -114,8 +123,13 @@ def Raw(name: str, help: str, **kw) -> Param:
     return Param(name, help, "any", RAW, **kw)
 
 
-def Choice(name: str, help: str, choices: tuple[str, ...], default: Any, **kw) -> Param:
-    return Param(name, help, "choice", SCALAR, default=default, choices=choices, **kw)
+def Choice(name: str, help: str, choices: Mapping[str, str], default: Any, **kw) -> Param:
+    """A policy setting: ``choices`` maps each code (``"WORSE"``) to its label, the words a
+    Rules sheet shows (``N_("the worse neighbouring band")``, translated in the catalogues)."""
+    if not isinstance(choices, Mapping):
+        raise TypeError(f"{name}: choices must map each code to its label")
+    return Param(name, help, "choice", SCALAR, default=default, choices=tuple(choices),
+                 labels=tuple(choices.values()), **kw)
 
 
 @dataclass(frozen=True)
@@ -237,24 +251,7 @@ def _coerce_scalar(p: Param, raw: Any) -> Any:
         return p.default
     kind = p.kind
     if kind == "choice":
-        v = to_label(raw, p.name)
-        if isinstance(v, KpiError):
-            raise v
-        if v is None:
-            if p.optional:
-                return p.default
-            raise KpiError(VALUE, _("argument {name} is blank", name=p.name))
-        if isinstance(v, float) and p.number_ok:
-            return v
-        key = str(label_key(v)).replace(" ", "_").replace("-", "_")
-        if key in p.choices:
-            return key
-        allowed = ", ".join(p.choices)
-        if p.number_ok:
-            raise KpiError(
-                VALUE, _("{name}: {value} is not one of {allowed} or a number", name=p.name, value=show(raw), allowed=allowed)
-            )
-        raise KpiError(VALUE, _("{name}: {value} is not one of {allowed}", name=p.name, value=show(raw), allowed=allowed))
+        return choice_code(p, raw)
     convert = {"number": to_number, "bool": to_bool, "date": to_date, "label": to_label, "any": to_label}[kind]
     v = convert(raw, p.name)
     if isinstance(v, KpiError):
@@ -264,6 +261,64 @@ def _coerce_scalar(p: Param, raw: Any) -> Any:
             return p.default
         raise KpiError(VALUE, _("argument {name} is blank", name=p.name))
     return v
+
+
+def code_key(value: Any) -> Any:
+    """How a typed code is compared with the codes: folded as labels are, spaces and
+    hyphens as underscores (``"largest remainder"`` is ``LARGEST_REMAINDER``)."""
+    return str(label_key(value)).replace(" ", "_").replace("-", "_")
+
+
+@lru_cache(maxsize=256)
+def _spellings(choices: tuple[str, ...], labels: tuple[str, ...], catalogues: int) -> dict[Any, str]:
+    """Folded label (in every language) → code; ``catalogues`` keys the cache to the
+    catalogues loaded (:func:`kpi_udfs.i18n.generation`)."""
+    table: dict[Any, str] = {}
+    for code, label in zip(choices, labels, strict=True):
+        for lang in i18n.LANGUAGES:
+            table.setdefault(label_key(i18n.translate(label, lang)), code)
+    return table
+
+
+def choice_spellings(p: Param) -> dict[Any, str]:
+    """Every label of a choice argument, in every language, folded (:func:`label_key`) → its code."""
+    return _spellings(p.choices, p.labels, i18n.generation())
+
+
+def choice_label(p: Param, code: str, lang: str | None = None) -> str:
+    """The label of ``code`` in ``lang`` (default: the language in force)."""
+    return i18n.translate(p.labels[p.choices.index(code)], lang)
+
+
+def choice_code(p: Param, raw: Any) -> Any:
+    """The code a choice cell means: its code (``WORSE``, any case) or its label in any
+    language (「相邻较差档」, 「相鄰較差級距」, "the worse neighbouring band"); a number where the
+    argument takes one; the default for a blank optional one. Anything else is #VALUE!
+    naming the argument and listing the codes and the labels. Every path that reads a
+    choice (the engine, the add-in, the Lite bundle, ``kpi check``) reads it here."""
+    raw = _scalar_cell(p, raw)
+    v = to_label(raw, p.name)
+    if isinstance(v, KpiError):
+        raise v
+    if v is None:
+        if p.optional:
+            return p.default
+        raise KpiError(VALUE, _("argument {name} is blank", name=p.name))
+    if isinstance(v, float) and p.number_ok:
+        return v
+    key = code_key(v)
+    if key in p.choices:
+        return key
+    code = choice_spellings(p).get(label_key(v)) if isinstance(v, str) else None
+    if code is not None:
+        return code
+    codes = ", ".join(p.choices)
+    labels = _("; ").join(choice_label(p, c) for c in p.choices)
+    if p.number_ok:
+        raise KpiError(VALUE, _("{name}: {value} is not one of {codes}, one of their labels ({labels}) or a number",
+                                name=p.name, value=show(raw), codes=codes, labels=labels))
+    raise KpiError(VALUE, _("{name}: {value} is not one of {codes} or one of their labels ({labels})",
+                            name=p.name, value=show(raw), codes=codes, labels=labels))
 
 
 def _coerce_list(p: Param, raw: Any) -> Cells | None:

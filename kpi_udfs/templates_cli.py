@@ -2,7 +2,8 @@
 
 ``kpi new TEMPLATE -o FILE`` writes a fresh, recalculated copy of a template (its sample
 staff, N made-up staff, or empty rows); with ``--from LAST.xlsx`` it writes next month's
-workbook from last month's. ``kpi demo`` is the main job on its embedded
+workbook from last month's. The workbook's words are in the language of ``--lang`` /
+``KPI_LANG``; next month's keeps last month's language unless ``--lang`` says otherwise. ``kpi demo`` is the main job on its embedded
 example: PreSales_T44 with its sample staff, recalculated headless, the ranked results
 and every error with its reason printed, the workbook written for Excel or LibreOffice:
 into a new folder of the temp folder unless ``-o`` says where, so the demo never writes
@@ -22,11 +23,13 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from . import templates
+from . import i18n, templates
 from .cli_output import fail
 from .errors import KpiError
+from .i18n import _, translate
 from .recalc.model import Evaluation
 from .templates.spec import Template
 
@@ -36,6 +39,9 @@ DEMO_NAME = "PreSales_T44-demo.xlsx"
 EXIT_USAGE = 2
 EXIT_UNREADABLE = 3
 EXIT_CANNOT_WRITE = 4
+
+#: Each language by its own name (shown whatever the language of the messages).
+LANGUAGE_NAMES = {"en": "English", "zh-CN": "简体中文", "zh-TW": "繁體中文"}
 
 EXIT_CODES_HELP = """Exit codes:
  0  written
@@ -61,7 +67,7 @@ def staff_results(t: Template, evaluation: Evaluation, staff: list[tuple]) -> li
     """The results of every named employee, in staff order."""
     from .templates.layout import FIRST_ROW, STAFF, Layout
 
-    layout = Layout(t, len(staff))
+    layout = Layout(t, len(staff), i18n.language())
     computed = [c for c in t.columns if c not in t.inputs]
     name_at = [c.key for c in t.inputs].index("name")
     out = []
@@ -73,10 +79,17 @@ def staff_results(t: Template, evaluation: Evaluation, staff: list[tuple]) -> li
             v = values[c.key]
             if isinstance(v, KpiError):
                 reason = v.reason or evaluation.notes.get((STAFF, f"{layout.col[c.key]}{row}"), "")
-                error = (f"{c.zh} {c.en}", KpiError(v.code, reason))
+                error = (column_title(c), KpiError(v.code, reason))
                 break
         out.append(StaffResult(row, str(person[name_at]), values, error))
     return out
+
+
+def column_title(c) -> str:
+    """A staff column as a message names it: its name in the table, with its caption in the
+    language in force when that says something else (「加权总分 (Weighted total)」)."""
+    caption = translate(c.en)
+    return c.zh if caption == c.zh else _("{name} ({caption})", name=c.zh, caption=caption)
 
 
 def ranked(results: list[StaffResult], key: str) -> list[tuple[str, StaffResult]]:
@@ -110,49 +123,53 @@ def print_results(console: Console, t: Template, evaluation: Evaluation, staff: 
     results = staff_results(t, evaluation, staff)
     table = Table(title=title)
     table.add_column("#", justify="right")
-    table.add_column("姓名 Name")
+    table.add_column(_("Name"))
     for _key, header in t.results:
-        table.add_column(header, justify="right")
+        table.add_column(translate(header), justify="right")
     rank_key = t.results[0][0]
     for rank, r in ranked(results, rank_key):
-        cells = [_cell(r.values.get(key)) for key, _ in t.results]
+        cells = [_cell(r.values.get(key)) for key, _header in t.results]
         style = "red" if r.error else ("dim" if rank == "—" else None)
         table.add_row(rank, r.name, *cells, style=style)
     console.print(table)
     failed = [r for r in results if r.error]
     if failed:
-        console.print(f"[bold]{len(failed)} staff rows end in an error[/bold] (policies such as the gap policy "
-                      "are cells on the Rules sheet):")
+        console.print(_("[bold]{count} staff rows end in an error[/bold] (policies such as the gap policy are cells "
+                        "on the Rules sheet):", count=len(failed)))
         for r in failed:
             header, err = r.error
-            console.print(f"  [red]{r.name}[/red] ({STAFF}!row {r.row}) {header}: [bold]{err.code}[/bold] {err.reason}")
+            console.print("  " + _("[red]{name}[/red] ({sheet}!row {row}) {column}: [bold]{code}[/bold] {reason}",
+                                   name=escape(r.name), sheet=STAFF, row=r.row, column=escape(header), code=err.code,
+                                   reason=escape(err.reason)))
     others = [(s, c, v) for s, c, v in evaluation.errors() if s != STAFF]
     for s, c, v in others:
-        reason = v.reason or evaluation.notes.get((s, c)) or "a cell it reads is an error (the rows above)"
-        console.print(f"  {s}!{c}: {v.code} {reason}")
+        reason = v.reason or evaluation.notes.get((s, c)) or _("a cell it reads is an error (the rows above)")
+        console.print(f"  {s}!{c}: {v.code} {escape(reason)}")
 
 
 def _check_output(output: Path, force: bool) -> None:
     if output.is_dir():
-        fail(f"{output}: is a folder; give a file name such as {output / 'book.xlsx'}", EXIT_USAGE)
+        fail(_("{path}: is a folder; give a file name such as {example}", path=output, example=output / "book.xlsx"),
+             EXIT_USAGE)
     if output.suffix.lower() != ".xlsx":
-        fail(f"{output}: the output must be an .xlsx file", EXIT_USAGE)
+        fail(_("{path}: the output must be an .xlsx file", path=output), EXIT_USAGE)
     if (output.exists() or output.is_symlink()) and not force:
-        fail(f"{output} exists; use --force to overwrite it", EXIT_USAGE)
+        fail(_("{path} exists; use --force to overwrite it", path=output), EXIT_USAGE)
 
 
-def _write(name: str, output: Path, staff: int | None = None, empty: bool = False, month=None) -> Evaluation:
-    """Build template ``name`` recalculated, and write it as ``output`` in one step."""
+def _write(name: str, output: Path, lang: str, staff: int | None = None, empty: bool = False,
+           month=None) -> Evaluation:
+    """Build template ``name`` in ``lang``, recalculated, and write it as ``output`` in one step."""
     from .recalc.write.safefile import OutputError, write_file
 
     try:
         with tempfile.TemporaryDirectory(prefix="kpi-new-") as tmp:
             built = Path(tmp) / f"{name}.xlsx"
-            evaluation = templates.build(name, built, staff=staff, empty=empty, month=month)
+            evaluation = templates.build(name, built, staff=staff, empty=empty, month=month, lang=lang)
             data = built.read_bytes()
     except OSError as e:
-        fail(f"cannot build the workbook in the temp folder {tempfile.gettempdir()} ({e.strerror or e})",
-             EXIT_CANNOT_WRITE)
+        fail(_("cannot build the workbook in the temp folder {folder} ({reason})", folder=tempfile.gettempdir(),
+               reason=e.strerror or e), EXIT_CANNOT_WRITE)
     try:
         write_file(output, data)
     except OutputError as e:
@@ -172,46 +189,60 @@ def new(
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite OUTPUT if it exists."),
 ) -> None:
-    """Write a fresh, recalculated copy of an appraisal template, or next month's workbook."""
+    """Write a fresh, recalculated copy of an appraisal template, or next month's workbook.
+
+    Its words are in the language of --lang (or KPI_LANG); next month's workbook keeps last
+    month's language unless --lang is given."""
     from .recalc.read.archive import PackageError, validate
     from .templates.months import MonthError
 
     console = Console()
     try:
         t = templates.get(template)
-    except KeyError as e:
-        fail(e.args[0], EXIT_USAGE)
+    except KeyError:
+        fail(_("no template {name}; known: {known}", name=repr(template), known=", ".join(templates.names())),
+             EXIT_USAGE)
     _check_output(output, force)
     month = carried = None
     if last is not None:
         if staff is not None or empty:
-            fail("--from takes the staff from last month's workbook: leave out --staff and --empty", EXIT_USAGE)
+            fail(_("--from takes the staff from last month's workbook: leave out --staff and --empty"), EXIT_USAGE)
         if not last.is_file():
-            fail(f"{last}: no such file", EXIT_USAGE)
+            fail(_("{path}: no such file", path=last), EXIT_USAGE)
         try:
             validate(last)
             month, carried = templates.next_month(t, last)
         except PackageError as e:
-            fail(f"✗ {last}: not read (unreadable): {e}", EXIT_UNREADABLE)
+            fail(_("✗ {path}: not read (unreadable): {reason}", path=last, reason=e), EXIT_UNREADABLE)
         except MonthError as e:
             fail(f"✗ {e}", EXIT_USAGE)
-    evaluation = _write(t.name, output, staff=staff, empty=empty, month=month)
+    lang = i18n.chosen() or (month.lang if month is not None else None) or i18n.language()
+    evaluation = _write(t.name, output, lang, staff=staff, empty=empty, month=month)
     errors = len(evaluation.errors()) if evaluation else 0
+    title = escape(translate(t.title))
     if month is not None:
-        console.print(
-            f"Wrote [bold]{output}[/bold]: {t.zh} / {t.en} ({t.scheme}) for {month.month:%Y-%m}, "
-            f"{carried.staff} staff and the rules from {last}, inputs emptied; History holds "
-            f"{carried.history_rows} rows; {evaluation.formula_cells} formula cells computed, {errors} error cells."
-        )
+        appraised = month.month.strftime("%Y-%m")
+        console.print(_(
+            "Wrote [bold]{path}[/bold]: {title} ({scheme}) in {language} for {month}, {staff} staff and the rules "
+            "from {last}, inputs emptied; History holds {rows} rows; {cells} formula cells computed, {errors} error "
+            "cells.", path=escape(str(output)), title=title, scheme=t.scheme, language=LANGUAGE_NAMES[lang],
+            month=appraised, staff=carried.staff, last=escape(str(last)), rows=carried.history_rows,
+            cells=evaluation.formula_cells, errors=errors))
         for name, column, error in carried.errors:
-            console.print(f"  [yellow]{name}[/yellow]: {column} was {error} last month; History records it as an error")
+            console.print("  " + _("[yellow]{name}[/yellow]: {column} was {error} last month; History records it "
+                                   "as an error", name=escape(name), column=escape(column), error=escape(error)))
         return
-    rows, _n = templates.staff_rows(t, staff, empty)
-    what = "empty rows" if empty else (f"{staff} generated staff" if staff else f"{len(rows)} sample staff")
-    console.print(
-        f"Wrote [bold]{output}[/bold]: {t.zh} / {t.en} ({t.scheme}), {what}, "
-        f"{evaluation.formula_cells} formula cells computed, {errors} error cells."
-    )
+    rows, laid_out = templates.staff_rows(t, staff, empty)
+    if empty:
+        what = _("{count} empty rows", count=laid_out)
+    elif staff:
+        what = _("{count} generated staff", count=staff)
+    else:
+        what = _("{count} sample staff", count=len(rows))
+    console.print(_(
+        "Wrote [bold]{path}[/bold]: {title} ({scheme}) in {language}, {what}, {cells} formula cells computed, "
+        "{errors} error cells.", path=escape(str(output)), title=title, scheme=t.scheme,
+        language=LANGUAGE_NAMES[lang], what=what, cells=evaluation.formula_cells, errors=errors))
 
 
 def demo(
@@ -220,24 +251,24 @@ def demo(
         help=f"Where to write the recalculated workbook. Default: {DEMO_NAME} in a new folder of the temp folder."),
     force: bool = typer.Option(False, "--force", help="Overwrite OUTPUT if it exists."),
 ) -> None:
-    """The main job on its built-in example: PreSales_T44 with its sample staff, recalculated."""
+    """The main job on its built-in example: PreSales_T44 with its sample staff, recalculated,
+    in the language of --lang (or KPI_LANG)."""
     console = Console()
     t = templates.get(DEMO_TEMPLATE)
     if output is None:
         try:
             output = Path(tempfile.mkdtemp(prefix="kpi-demo-")) / DEMO_NAME
         except OSError as e:
-            fail(f"cannot make a folder in the temp folder {tempfile.gettempdir()} ({e.strerror or e}); "
-                 "use -o FILE", EXIT_CANNOT_WRITE)
+            fail(_("cannot make a folder in the temp folder {folder} ({reason}); use -o FILE",
+                   folder=tempfile.gettempdir(), reason=e.strerror or e), EXIT_CANNOT_WRITE)
     else:
         _check_output(output, force)
-    evaluation = _write(t.name, output)
+    evaluation = _write(t.name, output, i18n.language())
     staff = list(t.sample)
-    print_results(console, t, evaluation, staff, f"{t.zh} — {t.en} ({t.scheme})")
-    console.print(
-        f"Recalculated {evaluation.formula_cells} formula cells. Wrote [bold]{output.resolve()}[/bold] "
-        "(open it in Excel or LibreOffice; rules are on the Rules sheet)."
-    )
+    print_results(console, t, evaluation, staff, f"{translate(t.title)} ({t.scheme})")
+    console.print(_(
+        "Recalculated {cells} formula cells. Wrote [bold]{path}[/bold] (open it in Excel or LibreOffice; rules are "
+        "on the Rules sheet).", cells=evaluation.formula_cells, path=escape(str(output.resolve()))))
 
 
 def register(app: typer.Typer) -> None:

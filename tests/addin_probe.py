@@ -104,6 +104,11 @@ LITE_CALLS = [
     ("tenure_reversed", "KPI_TENURE_OK", [[[_MAY1]], [[_JAN31]], [[3.0]], None]),
     ("why_div0", "KPI_WHY", [[["KPI_RATE"]], [[1.0], [2.0]], [[0.0]]] + [None] * 10),
     ("why_gap", "KPI_WHY", [[["band"]], [[0.42]], [[0.0], [0.45]], [[0.4], [None]], [[0.0], [10.0]]] + [None] * 8),
+    # a policy cell holding a label of any language, or the code (0.42 in the gap [0.40, 0.45))
+    *((f"band_{label}", "KPI_BAND", [[[0.42]], [[0.0], [0.45]], [[0.40], [0.50]], [[0.0], [10.0]], None, None,
+                                     [[policy]], None]) for label, policy in (
+        ("zh_tw", "相鄰較差級距"), ("zh_cn", "相邻较好档"), ("en", "the better neighbouring band"), ("code", "worse"),
+        ("unknown", "较差的档"))),
 ]
 
 #: Extra classic calls: (label, function, args). An argument is {"range": value as a COM
@@ -128,6 +133,10 @@ CLASSIC_CALLS = [
         ],
     ),
     ("why_div0", "KPI_WHY", ["KPI_RATE", {"range": [[1.0], [2.0]]}, {"range": 0.0}] + [_M] * 10),
+    *((f"band_{label}", "KPI_BAND", [{"range": 0.42}, {"range": [[0.0], [0.45]]}, {"range": [[0.40], [0.50]]},
+                                     {"range": [[0.0], [10.0]]}, _M, _M, {"range": policy}, _M]) for label, policy in (
+        ("zh_tw", "相鄰較差級距"), ("zh_cn", "相邻较好档"), ("en", "the better neighbouring band"), ("code", "worse"),
+        ("unknown", "较差的档"))),
 ]
 
 

@@ -80,6 +80,7 @@ def _probe(mode: str, path: Path, env: dict | None = None) -> dict:
         encoding="utf-8",
         env={**os.environ, **(env or {})},
         timeout=300,
+        cwd=path.parent if mode == "lite" else None,  # Lite has no files but main.py: no checkout beside it
     )
     assert run.returncode == 0, run.stderr[-3000:]
     line = [x for x in run.stdout.splitlines() if x.startswith("PROBE-RESULT ")][-1]
@@ -410,6 +411,34 @@ def test_kpi_why_gives_the_reason_as_text_on_both_paths(lite, classic):
     assert lite["extra"]["why_div0"] == [["#DIV/0!: denominator is 0"], ["#DIV/0!: denominator is 0"]]
     assert lite["extra"]["why_gap"] == [["#N/A: 0.42 falls in no band: gap [0.40, 0.45)"]]
     assert classic["extra"]["why_div0"]["result"] == lite["extra"]["why_div0"]
+
+
+#: The policy cell of F2 KPI_BAND's on_gap for 0.42 in the gap [0.40, 0.45) between [0, 0.40) → 0 and
+#: [0.45, 0.50) → 10: WORSE (its zh-TW label, its code in lower case) → 0, BETTER (its zh-CN
+#: label, its English one) → 10, whatever language the add-in speaks.
+BAND_POLICY_CELLS = {"band_zh_tw": 0.0, "band_zh_cn": 10.0, "band_en": 10.0, "band_code": 0.0}
+
+
+def test_a_policy_label_of_any_language_is_its_code_on_both_paths(lite, lite_zh, classic, classic_zh):
+    """Issue 13: a policy cell accepts its code and its label in any of the three languages,
+    through xlwings' own call paths: the English and the zh-TW Lite bundles (which carry the
+    other languages' labels: main.py is the only file xlwings Lite has) and the Windows
+    add-in in English and zh-CN. Anything else is #VALUE! naming on_gap and listing the codes
+    and the labels, in the add-in's language."""
+    value = {"type": "Error", "errorType": "Value"}
+    for bundle in (lite, lite_zh):
+        assert {k: bundle["extra"][k] for k in BAND_POLICY_CELLS} == {k: [[v]] for k, v in BAND_POLICY_CELLS.items()}
+        assert bundle["extra"]["band_unknown"] == [[value]]
+    for addin in (classic, classic_zh):
+        assert {k: addin["extra"][k]["result"] for k in BAND_POLICY_CELLS} == BAND_POLICY_CELLS
+        assert addin["extra"]["band_unknown"]["result"] == {"error": ERROR_SCODES["#VALUE!"]}
+    assert lite["console"]["band_unknown"] == (
+        "KPI_BAND: #VALUE!: on_gap: '较差的档' is not one of ERROR, WORSE, BETTER, NEAREST, one of their labels "
+        "(error (#N/A) naming the gap; the worse neighbouring band; the better neighbouring band; the nearest band) "
+        "or a number\n")
+    assert "不是 ERROR, WORSE, BETTER, NEAREST 其中之一，不是它們的標籤（傳回錯誤 #N/A 並說明缺口；相鄰較差級距；" in \
+        lite_zh["console"]["band_unknown"]
+    assert "（报错 #N/A 并说明缺档；相邻较差档；相邻较好档；最近的档）" in classic_zh["extra"]["band_unknown"]["console"]
 
 
 def test_lite_without_numpy_says_what_to_add_to_requirements(lite_dir):

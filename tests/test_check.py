@@ -158,7 +158,9 @@ def test_a_policy_the_function_refuses_is_reported_with_its_own_message(tmp_path
     src = book_with_bands(tmp_path / "book.xlsx", upper=[None, 0.55, 0.50, 0.45], extra_args=',,,"WORST"')
     _, found = findings(src, "rule_table")
     assert [(f.severity, f.message) for f in found] == [
-        (ERROR, "KPI_BAND: #VALUE! on_gap: 'WORST' is not one of ERROR, WORSE, BETTER, NEAREST or a number")]
+        (ERROR, "KPI_BAND: #VALUE! on_gap: 'WORST' is not one of ERROR, WORSE, BETTER, NEAREST, one of their labels "
+                "(error (#N/A) naming the gap; the worse neighbouring band; the better neighbouring band; the nearest "
+                "band) or a number")]
 
 
 # -- grade tables, weights, quotas, lookup tables --------------------------------------------------
@@ -342,6 +344,12 @@ def test_the_text_report_lists_each_finding_once_with_its_cells(tmp_path):
 
 # -- the PreSales_T44 template -----------------------------------------------------------------------
 
+def _names(path: Path) -> dict[str, str]:
+    """Every defined name of a workbook → where it points, as findings write it (Rules!A16:A19)."""
+    wb = openpyxl.load_workbook(path)
+    return {name: "{}!{}".format(*next(iter(dn.destinations))).replace("$", "") for name, dn in wb.defined_names.items()}
+
+
 @pytest.mark.skipif(not T44.exists(), reason="templates/PreSales_T44.xlsx not built")
 def test_presales_t44_shows_every_seed_defect_it_keeps_visible():
     """The seed's gaps stay (AMB-18/19: #N/A with the reason), decided in the open by the
@@ -359,11 +367,11 @@ def test_presales_t44_shows_every_seed_defect_it_keeps_visible():
         (WARNING, "scores in the gap (90, 91) between rows 2 and 1"),
     }
     gaps = [f["message"] for f in data["findings"] if f["message"].startswith("gap")]
-    assert any("the policy cell X_OnGap (Rules!C22)" in m for m in gaps)
-    assert any("the policy cell T_OnGap (Rules!C64)" in m for m in gaps)
+    names = _names(T44)
+    assert any(f"the policy cell X_OnGap ({names['X_OnGap']})" in m for m in gaps)
+    assert any(f"the policy cell T_OnGap ({names['T_OnGap']})" in m for m in gaps)
     wheres = {f["where"] for f in data["findings"]}
-    assert wheres == {"Rules!A16:A19, Rules!B16:B19", "Rules!A58:A61, Rules!B58:B61",
-                      "Rules!C96:C99, Rules!D96:D99"}
+    assert wheres == {f"{names[f'{t}_Lower']}, {names[f'{t}_Upper']}" for t in ("X", "T", "Grade")}
     assert data["tables_audited"] >= 8 and data["inputs_checked"] > 100
     assert kpi_check(T44, "--json", "--strict").exit_code == 1  # warnings fail under --strict
 
@@ -386,7 +394,7 @@ def test_aftersales_t47_shows_its_seed_defects():
     assert any(m.startswith("values up to 1 (included) fall in no band") for m in messages)  # AMB-33
     assert any("overlap" in m for m in messages)
     blank = [f for f in data["findings"] if "weights is blank" in f["message"]]  # AMB-29: to fill in
-    assert [(f["severity"], f["where"]) for f in blank] == [(WARNING, "Rules!B84:B88")]
+    assert [(f["severity"], f["where"]) for f in blank] == [(WARNING, _names(ROOT / "templates" / "AfterSales_T47.xlsx")["W_Weight"])]
     assert "left blank to fill in" in blank[0]["message"]
     assert data["errors"] == 0
 
@@ -395,16 +403,18 @@ def test_aftersales_t47_shows_its_seed_defects():
 def test_presales_t44_passes_once_its_rules_are_corrected(tmp_path):
     wb = openpyxl.load_workbook(T44)
     rules = wb["Rules"]
-    assert (rules["B19"].value, rules["A61"].value) == (0.4, 40)
-    rules["B19"] = 0.45  # AMB-18 closed downward: X < 45 % → 50
-    rules["A61"] = 35  # AMB-19: T > 35 s → 50
+    names = _names(T44)
+    x_upper, t_lower = names["X_Upper"].split(":")[1], names["T_Lower"].split(":")[1]  # the last rows
+    assert (rules[x_upper].value, rules[t_lower].value) == (0.4, 40)
+    rules[x_upper] = 0.45  # AMB-18 closed downward: X < 45 % → 50
+    rules[t_lower] = 35  # AMB-19: T > 35 s → 50
     src = tmp_path / "T44_fixed.xlsx"
     wb.save(src)
     res = kpi_check(src, "--json")
     data = json.loads(res.stdout)
     assert res.exit_code == 0 and data["errors"] == 0 and data["warnings"] == 3  # AMB-22, policy-covered
-    for cell in ("D96", "D97", "D98", "D99"):  # grades by lower bound only: no gaps left at all
-        rules[cell] = None
+    for row in rules[names["Grade_Upper"].split("!")[1]]:  # grades by lower bound only: no gaps left at all
+        row[0].value = None
     wb.save(src)
     res = kpi_check(src, "--json", "--strict")
     assert res.exit_code == 0 and json.loads(res.stdout)["findings"] == []

@@ -11,13 +11,21 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from kpi_udfs import templates
+from kpi_udfs import i18n, templates
 from kpi_udfs.cli import app
 from kpi_udfs.templates.layout import FIRST_ROW, STAFF, SUMMARY, Layout
 from kpi_udfs.templates_cli import StaffResult, ranked
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
+#: The committed templates' language: `kpi --lang zh-CN demo` writes the committed PreSales_T44.
+COMMITTED = ["--lang", templates.COMMITTED_LANGUAGE]
+
+
+@pytest.fixture(autouse=True)
+def _language_after():
+    yield
+    i18n.set_language(None)  # `run(["--lang", …])` sets the language for the process
 
 
 def test_demo_prints_ranked_results_and_errors_and_writes_the_workbook(tmp_path, monkeypatch):
@@ -39,19 +47,24 @@ def test_demo_prints_ranked_results_and_errors_and_writes_the_workbook(tmp_path,
     assert "38 falls in no band: gap (35, 40]" in out
     assert "scores item 5 is blank" in out
     assert str(written) in out.replace("\n", "")
-    # the demo workbook is the committed template, cached values included
-    assert written.read_bytes() == (ROOT / "templates" / "PreSales_T44.xlsx").read_bytes()
+    # the demo workbook is the template in the language in force (English here), cached values included
+    assert written.read_bytes() == _built("PreSales_T44", tmp_path / "en.xlsx", "en")
     ws = openpyxl.load_workbook(written, data_only=True)[STAFF]
     t = templates.get("PreSales_T44")
     layout = Layout(t, len(t.sample))
     assert ws[f"{layout.col['bonus']}{FIRST_ROW}"].value == pytest.approx(108)
 
 
+def _built(name: str, path: Path, lang: str) -> bytes:
+    templates.build(name, path, lang=lang)
+    return path.read_bytes()
+
+
 def test_new_with_generated_staff_is_recalculated_and_reproducible(tmp_path):
     a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
     res = runner.invoke(app, ["new", "AfterSales_130", "-o", str(a), "--staff", "30"])
     assert res.exit_code == 0, res.output
-    assert "30 generated staff" in res.output
+    assert "in English, 30 generated staff" in " ".join(res.output.split())
     assert runner.invoke(app, ["new", "aftersales_130", "-o", str(b), "--staff", "30"]).exit_code == 0
     assert a.read_bytes() == b.read_bytes()
     t = templates.get("AfterSales_130")
@@ -153,7 +166,7 @@ def test_demo_writes_into_a_new_folder_never_the_current_one(tmp_path, monkeypat
     scratch.mkdir()
     monkeypatch.chdir(work)
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
-    assert run(["demo"]) == 0 and run(["demo"]) == 0
+    assert run([*COMMITTED, "demo"]) == 0 and run([*COMMITTED, "demo"]) == 0
     out = "".join(capsys.readouterr().out.split())  # the path may be wrapped over lines
     assert list(work.iterdir()) == []  # nothing left in the current folder (a checkout)
     made = sorted(scratch.glob("kpi-demo-*/PreSales_T44-demo.xlsx"))
@@ -170,7 +183,7 @@ def test_demo_and_new_do_not_overwrite_without_force(tmp_path, capsys):
         assert "exists; use --force" in err and mine.read_bytes() == b"keep me"
     from kpi_udfs.cli import run
 
-    assert run(["demo", "-o", str(mine), "--force"]) == 0
+    assert run([*COMMITTED, "demo", "-o", str(mine), "--force"]) == 0
     assert mine.read_bytes() == (ROOT / "templates" / "PreSales_T44.xlsx").read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.xlsx"]  # replaced in one step, no temp left
 

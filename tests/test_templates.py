@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,17 +22,21 @@ import pytest
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 from typer.testing import CliRunner
 
-from kpi_udfs import templates
+from kpi_udfs import i18n, templates
 from kpi_udfs.cli import app
 from kpi_udfs.errors import KpiError
+from kpi_udfs.i18n import translate
 from kpi_udfs.recalc import evaluate
 from kpi_udfs.recalc.model import Evaluation
 from kpi_udfs.templates.layout import FIRST_ROW, HISTORY, RULES, STAFF, SUMMARY, Layout
 from kpi_udfs.templates.package import parts
+from kpi_udfs.templates.policies import shown
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "templates"
 NAMES = templates.names()
+#: The language of the committed templates.
+LANG = templates.COMMITTED_LANGUAGE
 runner = CliRunner()
 
 
@@ -58,11 +63,23 @@ class Book:
     def summary(self, cell: str):
         return self.ev.values[(SUMMARY, cell)]
 
+    @functools.cached_property
+    def english(self) -> Evaluation:
+        """The workbook computed in English (the build computes it in its own language)."""
+        with i18n.using("en"):
+            return evaluate(self.path)
+
+    def reason(self, person: str, key: str) -> str:
+        """``code reason`` of an error cell, in English."""
+        layout = Layout(self.t, len(self.t.sample))
+        return err(self.english.values[(STAFF, f"{layout.col[key]}{self.row(person)}")])
+
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory) -> dict[str, Book]:
     out = tmp_path_factory.mktemp("templates")
-    return {name: Book(name, out / f"{name}.xlsx", templates.build(name, out / f"{name}.xlsx")) for name in NAMES}
+    return {name: Book(name, out / f"{name}.xlsx", templates.build(name, out / f"{name}.xlsx", lang=LANG))
+            for name in NAMES}
 
 
 def _edited(book: Book, tmp_path: Path, edit) -> Book:
@@ -145,9 +162,9 @@ def test_workbook_structure(name):
     assert wb.sheetnames == [STAFF, SUMMARY, RULES, HISTORY]
     assert wb.properties.identifier == name  # what kpi new --from checks
     staff = wb[STAFF]
-    # English caption above the Chinese header row the Staff table uses
+    # the caption (in the workbook's language) above the Chinese header row the Staff table uses
     for i, c in enumerate(t.columns, start=1):
-        assert staff.cell(1, i).value == c.en and staff.cell(2, i).value == c.zh
+        assert staff.cell(1, i).value == translate(c.en, LANG) and staff.cell(2, i).value == c.zh
     # the Staff table spans the header row and every employee; computed columns are
     # calculated columns (Excel fills them into a row it adds) in structured references
     table = staff.tables["Staff"]
@@ -229,21 +246,32 @@ def test_every_listed_ambiguity_has_a_visible_policy_on_a_rules_sheet():
                     "AMB-80": "Attendance_Points", "AMB-83": "Attendance_Points"}
 
 
-def test_policy_codes_and_their_words_come_from_one_table():
-    """Every policy cell's drop-down is its row of policies.POLICIES, which follows the
-    registry's own choices."""
-    from kpi_udfs.templates.policies import POLICIES, check_registry, explain
-    from kpi_udfs.templates.spec import Pick
+def test_every_policy_cell_shows_its_choice_in_the_workbooks_language():
+    """Every policy cell of a committed template, read from the file: it holds the label of
+    its code in the template's language (a value policy, its value), its drop-down lists the
+    labels of that language, and the note beside it explains every choice with its code and
+    marks the default; every policy names a choice argument of the registry or of
+    policies.CHOICES."""
+    from kpi_udfs.templates.policies import check_registry, choice, dropdown, explain, shown
 
     assert check_registry() == []
     cells = 0
     for name in NAMES:
+        wb = openpyxl.load_workbook(COMMITTED / f"{name}.xlsx")
+        ws = wb[RULES]
+        lists = {str(c): dv for dv in ws.data_validations.dataValidation for c in dv.sqref.ranges}
         for s in templates.get(name).settings().values():
-            if isinstance(s.valid, Pick) and isinstance(s.valid.source, tuple):
-                rows = [pid for pid, codes in POLICIES.items() if tuple(codes) == s.valid.source]
-                default = s.value if s.value is not None else ""
-                assert any(s.note.startswith(explain(pid, default)) for pid in rows), s.name
-                cells += 1
+            if not s.policy:
+                continue
+            ref = next(iter(wb.defined_names[s.name].destinations))[1].replace("$", "")
+            assert ws[ref].value == shown(s.policy, s.value, LANG), (name, s.name)
+            if choice(s.policy) is not None and isinstance(s.value, str):
+                assert ws[ref].value != s.value and not ws[ref].value.isascii(), (name, s.name)  # a label, in Chinese
+            dv = lists[ref]
+            assert dv.formula1 == '"' + ",".join(dropdown(s.policy, s.value, LANG)) + '"', (name, s.name)
+            note = ws[ref.replace("C", "D")].value
+            assert note.startswith(explain(s.policy, s.value, LANG)), (name, s.name)
+            cells += 1
     assert cells >= 40
 
 
@@ -272,7 +300,7 @@ def test_only_the_deliberate_rows_end_in_an_error(built, name):
     from kpi_udfs.templates_cli import staff_results
 
     book = built[name]
-    results = staff_results(book.t, book.ev, list(book.t.sample))
+    results = staff_results(book.t, book.english, list(book.t.sample))
     got = {r.name: r.error[1].reason for r in results if r.error}
     assert set(got) == set(EXPECTED_ERRORS[name])
     for person, reason in EXPECTED_ERRORS[name].items():
@@ -291,12 +319,12 @@ def test_aftersales_t47_totals_wait_for_the_weights(built):
         if person == "罗斌":
             assert b(person, "total") in (None, "")
             continue
-        assert "weights is blank" in err(b(person, "total"))
+        assert "weights is blank" in b.reason(person, "total")
     assert b("王芳", "pz") == 100 and b("李强", "pq") == 80
-    assert "gap (30, 35]" in err(b("张伟", "pt"))
-    assert "gap (45, 50]" in err(b("刘敏", "pt"))
-    assert "0.95 falls in no band" in err(b("陈静", "pq"))  # Q ≤ 100 %: AMB-33
-    assert "1 falls in no band" in err(b("赵丽", "pq"))  # 「Q>100%」 excludes 100 % itself
+    assert "gap (30, 35]" in b.reason("张伟", "pt")
+    assert "gap (45, 50]" in b.reason("刘敏", "pt")
+    assert "0.95 falls in no band" in b.reason("陈静", "pq")  # Q ≤ 100 %: AMB-33
+    assert "1 falls in no band" in b.reason("赵丽", "pq")  # 「Q>100%」 excludes 100 % itself
     assert b("杨帆", "pq") == 50
     assert [e for e in b.ev.errors() if e[0] == RULES] == []
 
@@ -387,14 +415,14 @@ def test_presales_promotion_tenure_reads_history(built):
     assert b("张敏", "promotable") is False  # January and February only
     assert b("马军", "promotable") is False  # 中级 from this month: 0 months
     assert b("马军", "level_since") == march
-    assert "rule missing" in err(b("孙强", "level_months"))  # 资深's criteria are not in the seed (AMB-14)
+    assert "rule missing" in b.reason("孙强", "level_months")  # 资深's criteria are not in the seed (AMB-14)
 
 
 def test_presales_gap_value_under_two_policies_and_the_payout_modes(built, tmp_path):
     """X = 42 % (AMB-18) and T = 38 s (AMB-19): #N/A by default, then WORSE and BETTER; the
     payout mode (AMB-24, WE-6): 90 × 1.2 = 108 (literal), 800 × 1.2 = 960, 800 × 0.90 × 1.2 = 864."""
     b = built["PreSales_T44"]
-    assert "0.42 falls in no band: gap [0.40, 0.45)" in err(b("刘洋", "px"))
+    assert "0.42 falls in no band: gap [0.40, 0.45)" in b.reason("刘洋", "px")
     assert b("王静", "bonus") == pytest.approx(108)
     worse = with_rules(b, tmp_path, X_OnGap="WORSE", T_OnGap="WORSE", Payout_Mode="BASE_X_COEF")
     assert worse("刘洋", "px") == 50
@@ -549,7 +577,7 @@ def test_cs_supervisor_presets(built, tmp_path):
     # conversion 45 % → 43 %: 2 points short → 20 − 4; 40 → 35: 10; 44 → 40.5: 3 whole steps → 14
     assert [b(p, "p_conv") for p in ("高文静", "罗佳", "宋雅", "唐磊")] == [16, 10, 14, 20]
     assert b("高文静", "total") == pytest.approx(36.8 + 16)
-    assert b.summary("C15") == "声明 100 分, 已定义 50 分 / declared 100, defined 50 (AMB-42)"
+    assert b.summary("C15") == "声明 100 分，已定义 50 分（AMB-42）"  # a text of the workbook's language
     scaled = with_rules(b, tmp_path, Sales_Preset="SCALED")
     assert [scaled(p, "p_sales") for p in ("高文静", "林海", "梁晓峰")] == pytest.approx([27.6, 25.5, 60])
     capped = with_rules(b, tmp_path, Sales_CapAtWeight=True)
@@ -900,7 +928,8 @@ def test_six_month_chain_pays_streaks_as_the_counting_mode_says(tmp_path, mode2,
         assert res.exit_code == 0, res.output
         assert f"for 2016-{k + 2:02d}" in res.output
     wb = openpyxl.load_workbook(tmp_path / "m7.xlsx")
-    assert wb.defined_names["Streak2_Mode"] and _name_value(wb, "Streak2_Mode") == mode2  # rules carried
+    # rules carried: the policy cell shows its code's label in the workbook's language (English here)
+    assert _name_value(wb, "Streak2_Mode") == shown("KPI_STREAK.mode", mode2, "en") != mode2
     assert _name_value(wb, "This_Month").date() == dt.date(2016, 7, 1)
     ws = wb[HISTORY]
     header = [c.value for c in ws[2]]
@@ -998,9 +1027,10 @@ def recalc_outputs(built, tmp_path_factory, grown, next_month_book) -> dict[str,
     out: dict[str, tuple[Path, dict]] = {}
     empty = tmp / "empty.xlsx"
     out["empty"] = (empty, templates.build("AfterSales_Levels", empty, empty=True).values)
-    # the flagship with its policies changed, through the command
+    # the flagship with its policies changed (labels of the workbook's language and of another), through the command
     wb = openpyxl.load_workbook(built["PreSales_T44"].path)
-    for name, value in (("X_OnGap", "WORSE"), ("Grade_Source", "FORCED"), ("Money_RoundTo", None)):
+    for name, value in (("X_OnGap", "相邻较差档"), ("Grade_Source", "forced distribution by quota"),
+                        ("Money_RoundTo", None)):
         sheet, ref = next(iter(wb.defined_names[name].destinations))
         wb[sheet][ref.replace("$", "")] = value
     wb.save(tmp / "edited.xlsx")
@@ -1018,6 +1048,13 @@ def recalc_outputs(built, tmp_path_factory, grown, next_month_book) -> dict[str,
                 wb[STAFF][f"{layout.col[c.key]}{FIRST_ROW + i}"] = None
     wb.save(tmp / "partial.xlsx")
     templates.recalculate(tmp / "partial.xlsx", tmp / "partial-recalc.xlsx")
+    # templates in the other languages, as kpi new writes them
+    for lang, name in (("en", "PreSales_T44"), ("zh-TW", "PreSales_T44"), ("en", "AfterSales_Levels"),
+                       ("zh-TW", "Monthly_30pt_Budget")):
+        path = tmp / f"{name}-{lang}.xlsx"
+        assert runner.invoke(app, ["--lang", lang, "new", name, "-o", str(path)]).exit_code == 0
+        i18n.set_language(None)
+        out[path.stem] = (path, cached_values(path))
     for label, path in (("edited-recalc", tmp / "edited-recalc.xlsx"), ("grown", grown[0]), ("staff31", grown[1]),
                         ("april", next_month_book), ("partial-recalc", tmp / "partial-recalc.xlsx")):
         out[label] = (path, cached_values(path))  # what kpi recalc wrote: our values
@@ -1027,8 +1064,8 @@ def recalc_outputs(built, tmp_path_factory, grown, next_month_book) -> dict[str,
 @pytest.mark.slow
 @pytest.mark.skipif(lo.SOFFICE is None, reason="LibreOffice is not installed: apt-get install -y libreoffice-calc-nogui")
 def test_libreoffice_shows_our_values(built, recalc_outputs, tmp_path):
-    """Every template and every kpi recalc output through ``soffice --convert-to csv`` with
-    no recalculation asked: LibreOffice cannot run the KPI_ functions, so it shows a value
+    """Every template (the committed ones in zh-CN, and templates in English and zh-TW) and
+    every kpi recalc output through ``soffice --convert-to csv`` with no recalculation asked: LibreOffice cannot run the KPI_ functions, so it shows a value
     there only where the cached value is one it keeps, and #NAME? elsewhere. Every formula
     cell whose value is not an error shows our value (blank as blank, TRUE/FALSE, the
     ranking columns' every row)."""

@@ -17,7 +17,7 @@ from ..coerce import to_number
 from ..errors import NA, VALUE, KpiError
 from ..i18n import N_, _
 from ..numeric import excel_round, fmt, ge, gt, le, lt, tol
-from ..registry import Choice, Each, List, Scalar, asks_error, kpi
+from ..registry import DIRECTIONS, Choice, Each, List, Scalar, asks_error, kpi
 
 CODES = ("[)", "(]", "[]", "()")
 
@@ -121,20 +121,22 @@ def _same_length(**columns: np.ndarray) -> int:
     Choice(
         "direction",
         'Which way is better: "HIGHER" (rates, default) or "LOWER" (response time); steers WORSE/BETTER.',
-        ("HIGHER", "LOWER"),
+        DIRECTIONS,
         "HIGHER",
     ),
     Choice(
         "on_gap",
         'A value in no band: "ERROR" (#N/A with the gap, default), "WORSE", "BETTER", "NEAREST" band, or a number.',
-        ("ERROR", "WORSE", "BETTER", "NEAREST"),
+        {"ERROR": N_("error (#N/A) naming the gap"), "WORSE": N_("the worse neighbouring band"),
+         "BETTER": N_("the better neighbouring band"), "NEAREST": N_("the nearest band")},
         "ERROR",
         number_ok=True,
     ),
     Choice(
         "on_overlap",
         'A value in several bands: "FIRST" row (default), "ERROR", "MAX" or "MIN" points.',
-        ("FIRST", "ERROR", "MAX", "MIN"),
+        {"FIRST": N_("the first matching row"), "ERROR": N_("error (#N/A)"), "MAX": N_("the highest points"),
+         "MIN": N_("the lowest points")},
         "FIRST",
     ),
     returns=(
@@ -243,7 +245,8 @@ _NO_BAND = {
     Choice(
         "gap_policy",
         'Scores between ranges such as 90.5: "CONTINUOUS" (lower bounds only, default), "ROUND_HALF_UP", "FLOOR", or "ERROR".',
-        ("CONTINUOUS", "ROUND_HALF_UP", "FLOOR", "ERROR"),
+        {"CONTINUOUS": N_("lower bounds only"), "ROUND_HALF_UP": N_("round the score first"),
+         "FLOOR": N_("cut the decimals first"), "ERROR": N_("error (#N/A)")},
         "CONTINUOUS",
     ),
     Scalar(
@@ -255,7 +258,7 @@ _NO_BAND = {
     Choice(
         "above_policy",
         'A score above the top upper bound: "TOP" grade (default) or "ERROR".',
-        ("TOP", "ERROR"),
+        {"TOP": N_("the top grade"), "ERROR": N_("error (#N/A)")},
         "TOP",
     ),
     returns=(

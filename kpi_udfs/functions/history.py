@@ -13,7 +13,7 @@ import numpy as np
 
 from ..coerce import label_key, to_number
 from ..errors import NA, NUM, VALUE, KpiError
-from ..i18n import _
+from ..i18n import N_, _
 from ..numeric import eq, fmt, ge, gt, lt, steps
 from ..registry import Choice, Each, List, Record, Scalar, kpi
 
@@ -80,13 +80,15 @@ def _band_index(h: np.ndarray, lo: np.ndarray, overlap: str) -> np.ndarray:
     Choice(
         "overlap",
         'A score on a shared bound (90 is in 「90分以上」 and 「80~90分」): "HIGHEST" level (default), "LOWEST", or "ERROR".',
-        ("HIGHEST", "LOWEST", "ERROR"),
+        {"HIGHEST": N_("a shared bound counts in the higher level"), "LOWEST": N_("in the lower level"),
+         "ERROR": N_("error (#N/A)")},
         "HIGHEST",
     ),
     Choice(
         "mixed",
         'The last n fall in different levels (92 and 85): "UNCHANGED" (default), "LOWER_OF_N" level, or "ERROR".',
-        ("UNCHANGED", "LOWER_OF_N", "ERROR"),
+        {"UNCHANGED": N_("the level stays unchanged"), "LOWER_OF_N": N_("the lower of the levels"),
+         "ERROR": N_("error (#N/A)")},
         "UNCHANGED",
     ),
     Scalar(
@@ -203,7 +205,8 @@ def _match_key(v):
     Choice(
         "mode",
         'A,A,A with length 2: "ROLLING" counts every window (2), "NON_OVERLAP" (1, default), "ONCE" (0 or 1).',
-        ("ROLLING", "NON_OVERLAP", "ONCE"),
+        {"ROLLING": N_("every window of the run"), "NON_OVERLAP": N_("each full run once (no overlap)"),
+         "ONCE": N_("once ever")},
         "NON_OVERLAP",
     ),
     Each(
@@ -301,7 +304,7 @@ def _ymd(dates: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndar
     Choice(
         "method",
         'Month counting: "CALENDAR" whole calendar months like DATEDIF(…,"m") (default), or "DAYS30" (days ÷ 30).',
-        ("CALENDAR", "DAYS30"),
+        {"CALENDAR": N_("calendar months"), "DAYS30": N_("30 days as a month")},
         "CALENDAR",
     ),
     returns="TRUE or FALSE; #NUM! when start_date is after as_of_date; #VALUE! for negative months.",

@@ -14,12 +14,17 @@ import math
 import numpy as np
 
 from ..errors import NA, VALUE, KpiError
-from ..i18n import _
+from ..i18n import N_, _
 from ..numeric import excel_round, fmt
 from ..registry import Choice, Each, List, Scalar, kpi
 from .maps import KeyTable
 
-MODES = ("SCORE_X_COEF", "BASE_X_COEF", "BASE_X_SCOREPCT_X_COEF")
+#: How the bonus is computed: code → label (the words of a Rules sheet, translated).
+MODES = {
+    "SCORE_X_COEF": N_("score × coefficient"),
+    "BASE_X_COEF": N_("base × coefficient"),
+    "BASE_X_SCOREPCT_X_COEF": N_("base × score % × coefficient"),
+}
 
 
 def round_money(x: np.ndarray, unit: float) -> np.ndarray:

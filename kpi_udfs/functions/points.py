@@ -27,7 +27,7 @@ def floor_param(what: str) -> Param:
     return Choice(
         "floor",
         f"Lowest {what} allowed (default 0, so it never goes negative); NONE allows negative results.",
-        (NO_FLOOR,),
+        {NO_FLOOR: N_("no floor (may be negative)")},
         0,
         number_ok=True,
     )
@@ -124,7 +124,8 @@ def row_sums(products: np.ndarray) -> np.ndarray:
     Choice(
         "mode",
         '"LINEAR" (each charged event once, default), "ESCALATING" (k-th charged event costs k times), "FLAT" (once).',
-        ("LINEAR", "ESCALATING", "FLAT"),
+        {"LINEAR": N_("each event counts once"), "ESCALATING": N_("the k-th event counts k times"),
+         "FLAT": N_("once however many")},
         "LINEAR",
     ),
     floor_param("result"),
@@ -170,7 +171,8 @@ def adjust(start, counts, per_unit, free_counts, mode, floor, cap, valid):
     Choice(
         "weight_check",
         'Weights not summing to 100 %: "ERROR" (#VALUE!, default), "NORMALIZE" (divide by their sum), "AS_IS".',
-        ("ERROR", "NORMALIZE", "AS_IS"),
+        {"ERROR": N_("error unless they add up to 100%"), "NORMALIZE": N_("divide by their sum"),
+         "AS_IS": N_("use them as they are")},
         "ERROR",
     ),
     Scalar(

@@ -13,13 +13,20 @@ import numpy as np
 
 from ..coerce import label_key
 from ..errors import NA, NUM, VALUE, KpiError
-from ..i18n import _
+from ..i18n import N_, _
 from ..numeric import excel_round, fmt, steps
 from ..registry import Choice, Each, List, Scalar, kpi
 from ..ties import rank
 
-ROUNDINGS = ("LARGEST_REMAINDER", "FLOOR", "ROUND", "CEIL")
-MODES = ("EXACT", "MAX")
+#: Rounding of head counts: code → label (the words of a Rules sheet, translated).
+ROUNDINGS = {
+    "LARGEST_REMAINDER": N_("largest remainder (always adds up)"),
+    "FLOOR": N_("round down"),
+    "ROUND": N_("round half up"),
+    "CEIL": N_("round up"),
+}
+#: What quotas are: code → label.
+MODES = {"EXACT": N_("counts equal the quotas"), "MAX": N_("counts stay within the quotas")}
 
 
 def quota_fractions(quotas, mode: str) -> np.ndarray:
@@ -131,7 +138,8 @@ _ROUNDING_HELP = (
     Choice(
         "tie_break",
         'Equal remainders for the last place: "LOWER_GRADE" gets it (default), "HIGHER_GRADE", or "ERROR".',
-        ("LOWER_GRADE", "HIGHER_GRADE", "ERROR"),
+        {"LOWER_GRADE": N_("the lower grade gets the place"), "HIGHER_GRADE": N_("the higher grade gets the place"),
+         "ERROR": N_("error (#N/A)")},
         "LOWER_GRADE",
     ),
     Choice(
@@ -187,7 +195,8 @@ def _shares(quotas) -> np.ndarray:
         "tie_policy",
         'Equal scores across a grade boundary: "KEEP_TOGETHER" in the higher grade (default), "ORDINAL" '
         '(input order) or "ERROR".',
-        ("KEEP_TOGETHER", "ORDINAL", "ERROR"),
+        {"KEEP_TOGETHER": N_("equal scores share the higher grade"), "ORDINAL": N_("by list order"),
+         "ERROR": N_("error (#N/A)")},
         "KEEP_TOGETHER",
     ),
     returns=(

@@ -11,12 +11,19 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import DIV0, NA, NUM, VALUE, KpiError
-from ..i18n import _
+from ..i18n import N_, _
 from ..numeric import fmt, ge, gt, lt, tol
 from ..registry import Choice, Each, List, Scalar, kpi
 from ..ties import rank
 
-TIE_POLICIES = ("COMPETITION", "AVERAGE", "DENSE", "ORDINAL", "ERROR")
+#: Equal scores on a ladder: code → label (the words of a Rules sheet, translated).
+TIE_POLICIES = {
+    "COMPETITION": N_("ties get the better amount (1-2-2-4)"),
+    "AVERAGE": N_("ties share their amounts"),
+    "DENSE": N_("dense ranks (1-2-2-3)"),
+    "ORDINAL": N_("by list order"),
+    "ERROR": N_("error (#N/A)"),
+}
 
 
 def _amounts(cells, name: str) -> np.ndarray:
@@ -111,7 +118,7 @@ class _Ladder:
     Choice(
         "order",
         'Which scores rank first: "DESC" (highest, default) or "ASC" (lowest, e.g. response time).',
-        ("DESC", "ASC"),
+        {"DESC": N_("highest first"), "ASC": N_("lowest first")},
         "DESC",
     ),
     returns=(

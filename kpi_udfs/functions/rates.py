@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import DIV0, VALUE, KpiError
-from ..i18n import _
+from ..i18n import N_, _
 from ..numeric import fmt, ge, gt, le, lt
-from ..registry import Choice, Each, Scalar, asks_error, kpi
+from ..registry import DIRECTIONS, Choice, Each, Scalar, asks_error, kpi
 
 
 @kpi(
@@ -48,7 +48,7 @@ def rate(numerator, denominator, on_zero, complement):
     Choice(
         "on_fail",
         'Outside the range: "ERROR" (#VALUE! naming the range, default), "CLAMP" to the nearest end, or a number.',
-        ("ERROR", "CLAMP"),
+        {"ERROR": N_("error (#VALUE!)"), "CLAMP": N_("the nearest end of the range")},
         "ERROR",
         number_ok=True,
     ),
@@ -83,7 +83,7 @@ def check_range(value, min, max, on_fail):  # Excel's argument names shadow the 
     Choice(
         "direction",
         '"HIGHER" (value must reach the target, default) or "LOWER" (value must stay within it, e.g. time).',
-        ("HIGHER", "LOWER"),
+        DIRECTIONS,
         "HIGHER",
     ),
     Scalar(

@@ -14,7 +14,7 @@ import numpy as np
 from ..errors import DIV0, VALUE, KpiError
 from ..i18n import N_, _
 from ..numeric import fmt, ge, gt, le, steps
-from ..registry import Choice, Each, Scalar, kpi
+from ..registry import DIRECTIONS, Choice, Each, Scalar, kpi
 from .points import NO_FLOOR, clamp, floor_param
 
 
@@ -90,19 +90,19 @@ def target_linear(actual, target, multiplier, gate, cap, gate_inclusive, below_g
     Choice(
         "gap_mode",
         'How the gap is measured: "REL" (actual ÷ target − 1, default; counts and amounts) or "ABS" (actual − target; rates).',
-        ("REL", "ABS"),
+        {"REL": N_("relative to the target"), "ABS": N_("absolute difference (points)")},
         "REL",
     ),
     Choice(
         "rounding",
         'Partial steps: "FLOOR" (only completed steps count, default), "EXACT" (proportional), "CEIL" (any part counts).',
-        ("FLOOR", "EXACT", "CEIL"),
+        {"FLOOR": N_("whole steps only"), "EXACT": N_("in proportion"), "CEIL": N_("a part step counts as one")},
         "FLOOR",
     ),
     Choice(
         "direction",
         'Which way is better: "HIGHER" (default) or "LOWER" (cost rate, response time).',
-        ("HIGHER", "LOWER"),
+        DIRECTIONS,
         "HIGHER",
     ),
     floor_param("result"),
@@ -110,7 +110,7 @@ def target_linear(actual, target, multiplier, gate, cap, gate_inclusive, below_g
     Choice(
         "below_target",
         '"STEP" (default): deduct per step below target; "ZERO": at or below target gives the floor (satisfaction ≤ 60 → 0).',
-        ("STEP", "ZERO"),
+        {"STEP": N_("points lost per step below the target"), "ZERO": N_("the floor at or below the target")},
         "STEP",
     ),
     returns=(

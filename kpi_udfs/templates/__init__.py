@@ -6,7 +6,7 @@ summary); :func:`build` turns a description into a recalculated, deterministic .
 ``templates/build.py`` writes the committed copies; ``kpi new`` and ``kpi demo`` build
 from the same descriptions, so the installed package needs no data files. Month after
 month: :func:`next_month` starts next month's workbook from last month's (``kpi new
---from``).
+--from``). A workbook's words are in one language (en, zh-CN, zh-TW), stored in it.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import i18n
 from ..recalc.model import Evaluation
 from .package import normalise
 from .people import rng, team
@@ -41,6 +42,10 @@ MODULES = {
 
 #: The rows ``kpi new --empty`` leaves for HR to fill.
 EMPTY_ROWS = 30
+#: The language of the committed templates in ``templates/`` (``python templates/build.py``):
+#: the HR teams the seeds come from write simplified Chinese; ``kpi --lang en new …`` and
+#: ``kpi --lang zh-TW new …`` give the others.
+COMMITTED_LANGUAGE = "zh-CN"
 
 
 def names() -> list[str]:
@@ -65,6 +70,8 @@ class Month:
     month: dt.date = SAMPLE_MONTH
     rows: int = 0
     rules: dict[str, Any] = field(default_factory=dict)
+    #: The language of the workbook it continues (None: a new one).
+    lang: str | None = None
 
 
 def month_of(t: Template, staff: int | None = None, empty: bool = False) -> Month:
@@ -86,13 +93,13 @@ def staff_rows(t: Template, staff: int | None = None, empty: bool = False) -> tu
     return m.staff, max(1, len(m.staff), m.rows)
 
 
-def workbook_bytes(t: Template, month: Month) -> bytes:
-    """The workbook of ``month`` as .xlsx bytes, not yet recalculated."""
+def workbook_bytes(t: Template, month: Month, lang: str = i18n.DEFAULT) -> bytes:
+    """The workbook of ``month`` in the language ``lang`` as .xlsx bytes, not yet recalculated."""
     from .layout import build_workbook  # openpyxl: loaded only when a workbook is built
     from .months import apply_rules
 
-    wb = build_workbook(t, month.staff, month.past, month.month, month.rows)
-    apply_rules(wb, month.rules)
+    wb = build_workbook(t, month.staff, month.past, month.month, month.rows, lang)
+    apply_rules(wb, month.rules, t, lang)
     buffer = io.BytesIO()
     wb.save(buffer)
     return normalise(buffer.getvalue())
@@ -113,16 +120,22 @@ def recalculate(src: Path, dest: Path) -> Evaluation:
 
 def build(
     name: str, out: Path, staff: int | None = None, empty: bool = False, recalc: bool = True,
-    month: Month | None = None,
+    month: Month | None = None, lang: str | None = None,
 ) -> Evaluation | None:
     """Write template ``name`` to ``out``, recalculated so every formula cell shows its value.
 
     ``month`` (e.g. from :func:`next_month`) replaces the sample / made-up / empty staff.
-    Returns the evaluation (every computed value, errors with their reasons), or None
-    when ``recalc`` is False.
+    ``lang``: the workbook's language; by default the language of the month it continues,
+    else the language in force. The workbook is computed in its language too, so that the
+    texts functions give as values (a band table's check, a quota audit) are in it.
+    Returns the evaluation (every computed value, errors with their reasons in that
+    language), or None when ``recalc`` is False.
     """
     t = get(name)
-    data = workbook_bytes(t, month or month_of(t, staff, empty))
+    if lang is not None and i18n.normalize(lang) is None:
+        raise ValueError(f"unknown language {lang!r}: use one of {', '.join(i18n.LANGUAGES)}")
+    lang = i18n.normalize(lang) or (month.lang if month else None) or i18n.language()
+    data = workbook_bytes(t, month or month_of(t, staff, empty), lang)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     if not recalc:
@@ -131,7 +144,8 @@ def build(
     with tempfile.TemporaryDirectory() as tmp:
         raw, done = Path(tmp) / f"{t.name}.xlsx", Path(tmp) / "recalculated.xlsx"
         raw.write_bytes(data)
-        evaluation = recalculate(raw, done)
+        with i18n.using(lang):
+            evaluation = recalculate(raw, done)
         out.write_bytes(normalise(done.read_bytes()))
     return evaluation
 

@@ -20,12 +20,15 @@ from .spec import (
     Metric,
     Past,
     Pick,
+    Quote,
     Ranked,
     Record,
     Section,
     Setting,
     Summary,
     Table,
+    Text,
+    Words,
     rows_of,
 )
 
@@ -39,17 +42,18 @@ MONEY = '"¥"#,##0.00'
 # Money
 
 
-def money_section(*, note: str = "") -> Section:
-    """The rounding every money cell of the workbook follows (AMB-G7): ``Money_RoundTo``."""
+def money_section(*, note: Text = ()) -> Section:
+    """The rounding every money cell of the workbook follows (AMB-G7): ``Money_RoundTo``;
+    ``note``: what the scheme adds."""
     return Section(
-        "金额取整",
         "Money rounding",
         "",
-        "AMB-G7: 种子未规定金额如何取整 (90.5×1.2 = 108.6 元). 所有金额按此单位四舍五入; 空 = 不取整. "
-        "/ The seeds never say how money is rounded: every amount is rounded to this unit; blank = not rounded."
-        + (f" {note}" if note else ""),
+        ("AMB-G7: the seeds never say how money is rounded (90.5 × 1.2 = 108.6 元). Every amount is rounded "
+           "half up to this unit; blank = not rounded.",
+         *((note,) if isinstance(note, str) else note)),
         (
-            Setting("Money_RoundTo", "取整单位 (元)", "Round to (元)", 0.01, "0.01 = 分 (默认); 1 = 整元; 空 = 不取整",
+            Setting("Money_RoundTo", "Round to (元)", 0.01,
+                    "0.01 = to the fen (default); 1 = whole yuan; blank = not rounded",
                     valid=Between(0.01, 1000)),
         ),
     )
@@ -95,13 +99,12 @@ def all_months(field: str) -> str:
 
 def band_section(
     name: str,
-    zh: str,
-    en: str,
+    title: str,
     *,
-    seed: str,
-    note: str,
+    seed: Quote,
+    note: Text,
     rows: list[tuple[Any, Any, str, Any]],
-    literal: list[str],
+    literal: list[Quote],
     direction: str = "HIGHER",
     on_gap: str = "ERROR",
     on_overlap: str | None = None,
@@ -115,13 +118,12 @@ def band_section(
     bounds_pick = Pick(("[)", "(]", "[]", "()"))
     table = Table(
         name,
-        "分档表",
         "Band table",
         (
-            Field("Lower", "下限", "Lower bound", fmt),
-            Field("Upper", "上限", "Upper bound", fmt),
-            Field("Bounds", "区间", "Inclusive ends", valid=bounds_pick),
-            Field("Points", "得分", "Points"),
+            Field("Lower", "Lower bound", fmt),
+            Field("Upper", "Upper bound", fmt),
+            Field("Bounds", "Inclusive ends", valid=bounds_pick),
+            Field("Points", "Points"),
         ),
         rows_of(rows),
         tuple(literal),
@@ -129,13 +131,13 @@ def band_section(
     )
     items: list = [
         table,
-        policy(f"{name}_Direction", "方向", "Better direction", "KPI_BAND.direction", direction),
-        policy(f"{name}_OnGap", "落空策略", "Value in no band", "KPI_BAND.on_gap", on_gap, number_ok=True),
+        policy(f"{name}_Direction", "Better direction", "KPI_BAND.direction", direction),
+        policy(f"{name}_OnGap", "Value in no band", "KPI_BAND.on_gap", on_gap),
     ]
     if on_overlap is not None:
-        items.append(policy(f"{name}_OnOverlap", "重叠策略", "Value in several bands", "KPI_BAND.on_overlap",
+        items.append(policy(f"{name}_OnOverlap", "Value in several bands", "KPI_BAND.on_overlap",
                             on_overlap))
-    return Section(zh, en, seed, note, tuple(items))
+    return Section(title, seed, note, tuple(items))
 
 
 def band_formula(value_key: str, name: str, overlap: bool = False) -> str:
@@ -146,13 +148,12 @@ def band_formula(value_key: str, name: str, overlap: bool = False) -> str:
     )
 
 
-def map_table(name: str, zh: str, en: str, value_zh: str, value_en: str, rows, literal=(), fmt="General") -> Table:
-    """A KPI_MAP table: ``<name>_Key`` → ``<name>_Value``."""
+def map_table(name: str, title: str, value: str, rows, literal=(), fmt="General") -> Table:
+    """A KPI_MAP table: ``<name>_Key`` → ``<name>_Value`` (captioned ``value``)."""
     return Table(
         name,
-        zh,
-        en,
-        (Field("Key", "评价", "Rating"), Field("Value", value_zh, value_en, fmt)),
+        title,
+        (Field("Key", "Rating"), Field("Value", value, fmt)),
         rows_of(rows),
         tuple(literal),
     )
@@ -161,37 +162,35 @@ def map_table(name: str, zh: str, en: str, value_zh: str, value_en: str, rows, l
 def item_table(points: str, rows, literal) -> Table:
     """The ``Item`` table: each item's name and its points, either the maximum (``"Max"``:
     ``Item_Max``, what KPI_TOTAL checks item points against) or the standard value (``"Std"``)."""
-    zh, en, field = {
-        "Max": ("各项满分", "Maximum per item", Field("Max", "满分", "Maximum")),
-        "Std": ("各项标准分值", "Standard points per item", Field("Std", "标准分值", "Standard points")),
+    title, field = {
+        "Max": ("Maximum per item", Field("Max", "Maximum")),
+        "Std": ("Standard points per item", Field("Std", "Standard points")),
     }[points]
-    return Table("Item", zh, en, (Field("Name", "指标", "Item"), field), rows_of(rows), tuple(literal))
+    return Table("Item", title, (Field("Name", "Item"), field), rows_of(rows), tuple(literal))
 
 
 def weights_section(
-    zh: str,
-    en: str,
+    title: str,
     *,
-    seed: str,
-    note: str,
+    seed: Quote,
+    note: Text,
     rows,
     literal,
     required: bool = False,
-    example: str = "",
+    example: Text = "",
 ) -> Section:
     """The item weights KPI_WEIGHTED reads (``W_Item``, ``W_Weight``) and its ``W_Check`` policy;
     ``required`` when the seed leaves the weights blank for HR to fill in."""
-    title_zh, title_en = ("各项权重 (必填)", "Item weights (required)") if required else ("各项权重", "Item weights")
+    table_title = "Item weights (required)" if required else "Item weights"
     table = Table(
         "W",
-        title_zh,
-        title_en,
-        (Field("Item", "指标", "Item"), Field("Weight", "权重", "Weight", PERCENT, Between(0, 1))),
+        table_title,
+        (Field("Item", "Item"), Field("Weight", "Weight", PERCENT, Between(0, 1))),
         rows_of(rows),
         tuple(literal),
     )
-    check = policy("W_Check", "权重检查", "Weight check", "KPI_WEIGHTED.weight_check", "ERROR", example)
-    return Section(zh, en, seed, note, (table, check))
+    check = policy("W_Check", "Weight check", "KPI_WEIGHTED.weight_check", "ERROR", example)
+    return Section(title, seed, note, (table, check))
 
 
 def weighted_formula(first: str, last: str) -> str:
@@ -205,11 +204,10 @@ def weighted_formula(first: str, last: str) -> str:
 
 def grade_pay_section(
     *,
-    zh: str,
-    en: str,
-    seed: str,
+    title: str,
+    seed: Quote,
     rows: list[tuple[Any, ...]],
-    literal: list[str],
+    literal: list[Quote],
     below: str = "无",
 ) -> Section:
     """Grades by score (表4.5/4.8), pay base, coefficient and quota (表4.6/4.9), one table.
@@ -218,145 +216,145 @@ def grade_pay_section(
     the row of staff below the lowest grade (AMB-21: no grade, coefficient 0, base 0).
     """
     fields = (
-        Field("Key", "等级", "Grade"),
-        Field("Label", "等级说明", "Meaning"),
-        Field("Lower", "分数下限", "Lowest score"),
-        Field("Upper", "分数上限", "Highest score"),
-        Field("Base", "绩效工资基数", "Pay base (元)", MONEY),
-        Field("Coef", "绩效工资系数", "Coefficient", "0.0"),
-        Field("Quota", "人员比例", "Quota", PERCENT),
+        Field("Key", "Grade"),
+        Field("Label", "Meaning"),
+        Field("Lower", "Lowest score"),
+        Field("Upper", "Highest score"),
+        Field("Base", "Pay base (元)", MONEY),
+        Field("Coef", "Coefficient", "0.0"),
+        Field("Quota", "Quota", PERCENT),
     )
     table = Table(
         "Grade",
-        "等级、基数、系数与人员比例",
         "Grades, pay base, coefficient and quota",
         fields,
         rows_of(rows),
         tuple(literal),
-        tail=((below, "无等级 no grade", BLANK, BLANK, 0, 0, 0),),
+        tail=((below, Words("no grade"), BLANK, BLANK, 0, 0, 0),),
         tail_literal=(
-            "「D 65~75」以下种子未规定 (AMB-21): 默认无等级、无奖金; 表4.6 无此档 → 比例 0 % "
-            "/ below 65 the seed gives no grade: none, no bonus, no quota",
+            ("", "Below 「D 65~75」 the seed says nothing (AMB-21): by default no grade and no bonus; table 4.6 "
+                   "has no such row, so its quota is 0 %."),
         ),
         tail_name="Pay",
     )
     return Section(
-        zh,
-        en,
+        title,
         seed,
-        "AMB-20: 950/800/650/550 是基数 (表头误写系数) pay bases, not coefficients; AMB-21/22/23: 分数缺口与越界见下列策略 "
-        "gaps and out-of-range scores follow the policies below; AMB-25: 等级来源 score grade or forced distribution.",
+        "AMB-20: 950/800/650/550 are pay bases, not coefficients (the table header says coefficient). AMB-21/22/23: "
+          "scores between the ranges and outside the table follow the policies below. AMB-25: pay follows the grade "
+          "by score or the forced distribution.",
         (
             table,
-            policy("Grade_GapPolicy", "分数缺口策略", "Scores between ranges (90.5)", "KPI_GRADE.gap_policy",
+            policy("Grade_GapPolicy", "Scores between ranges (90.5)", "KPI_GRADE.gap_policy",
                    "CONTINUOUS", "AMB-22: 90.5 → B (CONTINUOUS), → 91 → A (ROUND_HALF_UP)"),
-            policy("Grade_Below", "低于最低等级", "Score below the lowest grade", "template.grade_below", below,
-                   "AMB-21: 奖金系数见上表「无」行 (默认 0)"),
-            policy("Grade_Above", "高于最高分", "Score above the top", "KPI_GRADE.above_policy", "TOP", "AMB-23"),
-            policy("Grade_Source", "计薪等级来源", "Grade used for pay", "template.grade_source", "SCORE", "AMB-25"),
-            policy("Quota_Rounding", "配额取整", "Quota rounding", "KPI_QUOTA.rounding", "LARGEST_REMAINDER",
-                   "WE-28: 7 人 → 1/3/2/1"),
-            policy("Quota_TieBreak", "余数相同", "Equal remainders", "KPI_QUOTA.tie_break", "LOWER_GRADE",
-                   "WE-28: 10 人 → 1/5/3/1"),
-            policy("Force_TiePolicy", "强制分布同分", "Ties at a quota boundary", "KPI_FORCE_GRADES.tie_policy",
+            policy("Grade_Below", "Score below the lowest grade", "template.grade_below", below,
+                   "AMB-21: the coefficient is on the 「无」 row of the table above (0 by default)"),
+            policy("Grade_Above", "Score above the top", "KPI_GRADE.above_policy", "TOP", "AMB-23"),
+            policy("Grade_Source", "Grade used for pay", "template.grade_source", "SCORE", "AMB-25"),
+            policy("Quota_Rounding", "Quota rounding", "KPI_QUOTA.rounding", "LARGEST_REMAINDER",
+                   "WE-28: 7 staff → 1/3/2/1"),
+            policy("Quota_TieBreak", "Equal remainders", "KPI_QUOTA.tie_break", "LOWER_GRADE",
+                   "WE-28: 10 staff → 1/5/3/1"),
+            policy("Force_TiePolicy", "Ties at a quota boundary", "KPI_FORCE_GRADES.tie_policy",
                    "KEEP_TOGETHER"),
         ),
     )
 
 
-def payout_section(*, seed: str) -> Section:
+def payout_section(*, seed: Quote) -> Section:
     return Section(
-        "个人业绩奖金",
         "Individual performance bonus",
         seed,
-        "AMB-24: 原文公式 分值×系数 不用基数; 模式单元格可改为 基数×系数 或 基数×分值%×系数. 金额取整见「金额取整」.",
+        "AMB-24: the seed's formula is score × coefficient, without the pay base; the mode cell can make it "
+          "base × coefficient or base × score % × coefficient. Money is rounded as 「Money rounding」 says.",
         (
-            policy("Payout_Mode", "奖金公式", "Bonus formula", "KPI_PAYOUT.mode", "SCORE_X_COEF",
-                   "WE-6: 90 分 B → 108 / 960 / 864 元"),
+            policy("Payout_Mode", "Bonus formula", "KPI_PAYOUT.mode", "SCORE_X_COEF",
+                   "WE-6: 90 points, grade B → 108 / 960 / 864 元"),
         ),
     )
 
 
-def streak_section(*, zh_rule: str, seed: str, match_note: str) -> Section:
+def streak_section(*, rule: str, seed: Quote, match_note: str) -> Section:
     """Streak rewards of 表4.5/4.8 over the true history: 2 months of A → 300–500 元 each
     time; 3 months → base +200–500 元. Each month reads the run carried on History and the
     streaks already paid (KPI_STREAK's ``carried`` and ``paid``)."""
     return Section(
-        "连续奖励",
         "Streak rewards",
         seed,
-        f"AMB-26/27: {match_note}; 按 History 表的真实月份计数: 上月为止的连续月数和已发次数来自 History, "
-        "本月只发计数方式下本月新增的次数 / counted over the true months on History: each month pays only what it adds. "
-        "金额在种子区间内由 HR 选定 (AMB-G6).",
+        (match_note,
+         "Streaks are counted over the true months on History: the run up to last month and the rewards already "
+           "paid come from History, and each month pays only what it adds under the counting mode. HR picks the "
+           "amounts within the seed's ranges (AMB-G6)."),
         (
-            Setting("Streak_Match", "计入连续的等级", "Grade that counts", "A", zh_rule),
-            Setting("Streak2_Length", "连续月数 (奖励)", "Months in a row (reward)", 2, valid=Between(1, 12, True)),
-            policy("Streak2_Mode", "计数方式", "Counting mode", "KPI_STREAK.mode", "NON_OVERLAP",
-                   "连续 4 个月 A: NON_OVERLAP 第 2、4 月各发一次; ROLLING 第 2、3、4 月; ONCE 只第 2 月"),
-            Setting("Streak2_Min", "奖励下限 (元)", "Reward minimum (元)", 300, fmt=MONEY),
-            Setting("Streak2_Max", "奖励上限 (元)", "Reward maximum (元)", 500, fmt=MONEY),
-            Setting("Streak2_Amount", "每次奖励 (元)", "Reward per streak (元)", 300, fmt=MONEY,
+            Setting("Streak_Match", "Grade that counts", "A", rule),
+            Setting("Streak2_Length", "Months in a row (reward)", 2, valid=Between(1, 12, True)),
+            policy("Streak2_Mode", "Counting mode", "KPI_STREAK.mode", "NON_OVERLAP",
+                   "4 months of A in a row: NON_OVERLAP pays in months 2 and 4; ROLLING in months 2, 3 and 4; ONCE "
+                     "in month 2 only"),
+            Setting("Streak2_Min", "Reward minimum (元)", 300, fmt=MONEY),
+            Setting("Streak2_Max", "Reward maximum (元)", 500, fmt=MONEY),
+            Setting("Streak2_Amount", "Reward per streak (元)", 300, fmt=MONEY,
                     valid=Between("Streak2_Min", "Streak2_Max")),
-            Derived("Streak2_Checked", "奖励 (已核对)", "Reward (checked)",
-                    "=KPI_CHECK_RANGE(Streak2_Amount,Streak2_Min,Streak2_Max)", "超出区间为 #VALUE!", MONEY),
-            Setting("Streak3_Length", "连续月数 (底薪调整)", "Months in a row (base raise)", 3,
+            Derived("Streak2_Checked", "Reward (checked)",
+                    "=KPI_CHECK_RANGE(Streak2_Amount,Streak2_Min,Streak2_Max)",
+                    "#VALUE! outside the range", MONEY),
+            Setting("Streak3_Length", "Months in a row (base raise)", 3,
                     valid=Between(1, 12, True)),
-            policy("Streak3_Mode", "计数方式", "Counting mode", "KPI_STREAK.mode", "ONCE", "底薪调整只做一次"),
-            Setting("Streak3_Min", "底薪调整下限 (元)", "Base raise minimum (元)", 200, fmt=MONEY),
-            Setting("Streak3_Max", "底薪调整上限 (元)", "Base raise maximum (元)", 500, fmt=MONEY),
-            Setting("Streak3_Amount", "底薪调整额 (元)", "Base raise (元)", 200, fmt=MONEY,
+            policy("Streak3_Mode", "Counting mode", "KPI_STREAK.mode", "ONCE",
+                   "The base is raised once only"),
+            Setting("Streak3_Min", "Base raise minimum (元)", 200, fmt=MONEY),
+            Setting("Streak3_Max", "Base raise maximum (元)", 500, fmt=MONEY),
+            Setting("Streak3_Amount", "Base raise amount (元)", 200, fmt=MONEY,
                     valid=Between("Streak3_Min", "Streak3_Max")),
-            Derived("Streak3_Checked", "底薪调整 (已核对)", "Base raise (checked)",
-                    "=KPI_CHECK_RANGE(Streak3_Amount,Streak3_Min,Streak3_Max)", "超出区间为 #VALUE!", MONEY),
+            Derived("Streak3_Checked", "Base raise (checked)",
+                    "=KPI_CHECK_RANGE(Streak3_Amount,Streak3_Min,Streak3_Max)",
+                    "#VALUE! outside the range", MONEY),
         ),
     )
 
 
 def special_section() -> Section:
     return Section(
-        "特殊业绩贡献奖金",
         "Special contribution bonus",
         "「3、特殊业绩贡献奖金,额度:0~500 元。」",
-        "AMB-16: 金额由主管决定, 须在区间内 amount chosen by the supervisor, checked against the range.",
+        "AMB-16: the supervisor chooses the amount; it is checked against the range.",
         (
-            Setting("Special_Min", "下限 (元)", "Minimum (元)", 0, fmt=MONEY),
-            Setting("Special_Max", "上限 (元)", "Maximum (元)", 500, fmt=MONEY),
+            Setting("Special_Min", "Minimum (元)", 0, fmt=MONEY),
+            Setting("Special_Max", "Maximum (元)", 500, fmt=MONEY),
         ),
     )
 
 
-def quota_audit_section(seed: str) -> Section:
+def quota_audit_section(seed: Quote) -> Section:
     return Section(
-        "人员比例检查",
         "Quota audit",
         seed,
-        "AMB-25: 分数等级与强制比例可能冲突; 汇总表列出偏差. 计薪等级中有错误时检查也显示该错误 (不会误报 TRUE) "
-        "/ score grades and quotas may disagree: the summary lists it; a grade that is an error shows in the check.",
-        (policy("Quota_Mode", "比例含义", "Quota meaning", "KPI_QUOTA_CHECK.mode", "EXACT"),),
+        "AMB-25: grades by score and the quotas may disagree: the summary lists the deviations. A grade for pay "
+          "that is an error shows in the check (never a wrong TRUE).",
+        (policy("Quota_Mode", "Quota meaning", "KPI_QUOTA_CHECK.mode", "EXACT"),),
     )
 
 
 def pay_rules(
     *,
-    zh: str,
-    en: str,
-    seed: str,
+    title: str,
+    seed: Quote,
     rows: list[tuple[Any, ...]],
-    literal: list[str],
-    quota_seed: str,
-    payout_seed: str,
+    literal: list[Quote],
+    quota_seed: Quote,
+    payout_seed: Quote,
     streak_rule: str,
-    streak_seed: str,
+    streak_seed: Quote,
     streak_note: str,
 ) -> tuple[Section, ...]:
     """Every rule section :func:`pay_columns` and :func:`pay_summary` read: grades and pay,
     quota audit, bonus formula, streak rewards, special bonus, money rounding; each with
     the scheme's own grade rows and seed quotes."""
     return (
-        grade_pay_section(zh=zh, en=en, seed=seed, rows=rows, literal=literal),
+        grade_pay_section(title=title, seed=seed, rows=rows, literal=literal),
         quota_audit_section(quota_seed),
         payout_section(seed=payout_seed),
-        streak_section(zh_rule=streak_rule, seed=streak_seed, match_note=streak_note),
+        streak_section(rule=streak_rule, seed=streak_seed, match_note=streak_note),
         special_section(),
         money_section(),
     )
@@ -376,7 +374,7 @@ def pay_columns() -> tuple:
         ),
         Calc(
             "pay_grade", "计薪等级", "Grade for pay",
-            '=IF(Grade_Source="FORCED",IF({forced}="","",{forced}),IF({grade}="","",{grade}))',
+            '=IF(Grade_Source_Code="FORCED",IF({forced}="","",{forced}),IF({grade}="","",{grade}))',
         ),
         Calc("base", "绩效工资基数", "Pay base (元)", "=KPI_MAP({pay_grade},Pay_Key,Pay_Base)", MONEY),
         Calc("coef", "绩效工资系数", "Coefficient", "=KPI_MAP({pay_grade},Pay_Key,Pay_Coef)", "0.0"),
@@ -455,44 +453,44 @@ def pay_summary() -> Summary:
     """Grade distribution against 15/45/30/10 %, the quota audit and the bonus totals."""
     return Summary(
         Distribution(
-            "计薪等级分布与人员比例", "Grade distribution against the quotas", "pay_grade", "Pay_Key", 5,
+            "Grade distribution against the quotas", "pay_grade", "Pay_Key", 5,
             quota="=KPI_QUOTA(COUNT({total*}),Pay_Quota,Quota_Rounding,Quota_TieBreak)",
         ),
         (
             staff_count(),
-            error_count(note="缺档、缺评价等, 原因见员工表单元格 / the reason is in the cell on Staff"),
-            Metric("人员比例检查", "Quota check",
+            error_count(note="A value in no band, a rating missing…: the reason is in the cell on Staff"),
+            Metric("Quota check",
                    "=KPI_QUOTA_CHECK({pay_grade*},Pay_Key,Pay_Quota,Quota_Mode,Quota_Rounding)",
-                   note="TRUE = 符合; 否则列出偏差; 有等级为错误时显示该错误 (AMB-25) / TRUE, the deviations, or "
-                   "the error of a grade"),
-            Metric("个人业绩奖金合计", "Performance bonus total", '=SUMIF({bonus*},">=0")', MONEY,
-                   "不含错误行 / rows with an error are left out"),
-            Metric("连续奖励合计", "Streak rewards total", '=SUMIF({streak_bonus*},">=0")', MONEY),
-            Metric("奖金合计", "All bonuses", '=SUMIF({pay_total*},">=0")', MONEY),
+                   note="TRUE, the deviations, or the error of a grade (AMB-25)"),
+            Metric("Performance bonus total", '=SUMIF({bonus*},">=0")', MONEY,
+                   "Rows with an error are left out"),
+            Metric("Streak rewards total", '=SUMIF({streak_bonus*},">=0")', MONEY),
+            Metric("All bonuses", '=SUMIF({pay_total*},">=0")', MONEY),
         ),
     )
 
 
 #: The demo table of a pay scheme.
-PAY_RESULTS = (("total", "总分 Total"), ("pay_grade", "等级 Grade"), ("coef", "系数 Coef."), ("bonus", "奖金 Bonus"))
+PAY_RESULTS = (("total", "Total"), ("pay_grade", "Grade"), ("coef", "Coef."),
+               ("bonus", "Bonus"))
 
 
 # ---------------------------------------------------------------------------
 # Summary figures most schemes show
 
 
-def staff_count(column: str = "total", zh: str = "参评人数 (有总分)", en: str = "Staff with a total") -> Metric:
+def staff_count(column: str = "total", label: str = "Staff with a total") -> Metric:
     """How many staff have a number in ``column``."""
-    return Metric(zh, en, f"=COUNT({{{column}*}})")
+    return Metric(label, f"=COUNT({{{column}*}})")
 
 
-def error_count(column: str = "total", note: str = "") -> Metric:
+def error_count(column: str = "total", note: Text = "") -> Metric:
     """How many rows of ``column`` hold an error (each cell on Staff says why)."""
-    return Metric("有错误的行", "Rows with an error", f"=SUMPRODUCT(ISERROR({{{column}*}})*1)", note=note)
+    return Metric("Rows with an error", f"=SUMPRODUCT(ISERROR({{{column}*}})*1)", note=note)
 
 
 #: The average of the totals, leaving out rows with an error.
-AVERAGE_TOTAL = Metric("平均总分", "Average total", '=IF(COUNT({total*})=0,"",AVERAGEIF({total*},">=0"))', "0.0")
+AVERAGE_TOTAL = Metric("Average total", '=IF(COUNT({total*})=0,"",AVERAGEIF({total*},">=0"))', "0.0")
 
 
 # ---------------------------------------------------------------------------
@@ -504,20 +502,22 @@ def sales_settings(prefix: str, *, mult: float | str, gate: float, cap: float | 
 
     ``mult``/``cap`` given as text are formulas of Derived cells (a preset choice)."""
     items: list = []
-    for key, zh, en, value, note in (
-        ("Mult", "乘数", "Multiplier", mult, "得分 = 乘数 × R"),
-        ("Cap", "封顶", "Cap", cap, "空 = 不封顶"),
+    for key, label, value, note in (
+        ("Mult", "Multiplier", mult, "Points = multiplier × R"),
+        ("Cap", "Cap", cap, "Blank = no cap"),
     ):
         if isinstance(value, str):
-            items.append(Derived(f"{prefix}_{key}", zh, en, value, note))
+            items.append(Derived(f"{prefix}_{key}", label, value, note))
         else:
-            items.append(Setting(f"{prefix}_{key}", zh, en, value, note))
+            items.append(Setting(f"{prefix}_{key}", label, value, note))
     items[1:1] = [
-        Setting(f"{prefix}_Gate", "门槛完成率", "Gate ratio", gate, "R 低于门槛得 0", PERCENT, Between(0, 10)),
+        Setting(f"{prefix}_Gate", "Gate ratio", gate, "R under the gate scores 0",
+                PERCENT, Between(0, 10)),
     ]
-    gate_inclusive = policy(f"{prefix}_GateInclusive", "门槛含本数", "Gate inclusive",
-                            "KPI_TARGET_LINEAR.gate_inclusive", True, "「R≥ 85%」: R = 85% 得分")
-    items += [gate_inclusive, Setting(f"{prefix}_BelowGate", "门槛以下得分", "Points under the gate", 0)]
+    gate_inclusive = policy(f"{prefix}_GateInclusive", "Gate inclusive",
+                            "KPI_TARGET_LINEAR.gate_inclusive", True,
+                            "「R≥ 85%」: R = 85% scores")
+    items += [gate_inclusive, Setting(f"{prefix}_BelowGate", "Points under the gate", 0)]
     return tuple(items)
 
 
@@ -529,21 +529,22 @@ def sales_formula(prefix: str) -> str:
 
 
 def step_section(
-    prefix: str, zh: str, en: str, *, seed: str, note: str, base: float, down: float, up: float, step: float,
+    prefix: str, title: str, *, seed: Quote, note: Text, base: float, down: float, up: float, step: float,
     gap_mode: str, cap: float | None, step_note: str, mode_note: str,
 ) -> Section:
     """A KPI_TARGET_STEP item: ``<prefix>_Base/_Down/_Up/_Step/_GapMode/_Rounding/_Floor/_Cap``."""
     settings = (
-        Setting(f"{prefix}_Base", "达标得分", "Points at target", base),
-        Setting(f"{prefix}_Down", "每步扣分", "Points lost per step", down),
-        Setting(f"{prefix}_Up", "每步加分", "Points gained per step", up, "0 = 超额不加分"),
-        Setting(f"{prefix}_Step", "步长", "Step", step, step_note, "0.00"),
-        policy(f"{prefix}_GapMode", "差距口径", "Gap measured", "KPI_TARGET_STEP.gap_mode", gap_mode, mode_note),
-        policy(f"{prefix}_Rounding", "不足一步", "Part steps", "KPI_TARGET_STEP.rounding", "FLOOR", "AMB-38"),
-        Setting(f"{prefix}_Floor", "下限", "Floor", 0, "「扣完为止」"),
-        Setting(f"{prefix}_Cap", "封顶", "Cap", cap, "空 = 不封顶"),
+        Setting(f"{prefix}_Base", "Points at target", base),
+        Setting(f"{prefix}_Down", "Points lost per step", down),
+        Setting(f"{prefix}_Up", "Points gained per step", up,
+                "0 = nothing for beating the target"),
+        Setting(f"{prefix}_Step", "Step", step, step_note, "0.00"),
+        policy(f"{prefix}_GapMode", "Gap measured", "KPI_TARGET_STEP.gap_mode", gap_mode, mode_note),
+        policy(f"{prefix}_Rounding", "Part steps", "KPI_TARGET_STEP.rounding", "FLOOR", "AMB-38"),
+        Setting(f"{prefix}_Floor", "Floor", 0, "「扣完为止」: never below it"),
+        Setting(f"{prefix}_Cap", "Cap", cap, "Blank = no cap"),
     )
-    return Section(zh, en, seed, note, settings)
+    return Section(title, seed, note, settings)
 
 
 def step_formula(prefix: str, actual: str, target: str) -> str:
@@ -557,12 +558,12 @@ def score_band_summary(extra: tuple = ()) -> Summary:
     """Distribution of totals over reporting bands (not a rule of the seed) and key figures."""
     return Summary(
         Distribution(
-            "总分分布", "Distribution of totals", "total", "Report_Label", 5,
+            "Distribution of totals", "total", "Report_Label", 5,
             count='=COUNTIFS({column*},">="&INDEX(Report_Lower,{index}),{column*},"<"&INDEX(Report_Upper,{index}))',
         ),
         (
             staff_count(),
-            error_count(note="原因见员工表单元格 / the reason is in the cell on Staff"),
+            error_count(note="The reason is in the cell on Staff"),
             AVERAGE_TOTAL,
             *extra,
         ),
@@ -572,17 +573,15 @@ def score_band_summary(extra: tuple = ()) -> Summary:
 def report_bands_section() -> Section:
     """Bands the summary counts totals in: reporting only, not a rule of the seed."""
     return Section(
-        "汇总分档 (仅用于汇总)",
         "Summary bands (reporting only)",
         "",
-        "种子没有等级表; 这些分档只用于汇总图, 不影响任何得分 / the seed has no grades: these bands only feed the chart.",
+        "The seed has no grades: these bands only feed the summary's chart and change no score.",
         (
             Table(
                 "Report",
-                "汇总分档",
                 "Reporting bands",
-                (Field("Label", "档", "Band"), Field("Lower", "下限 (含)", "From (incl.)"),
-                 Field("Upper", "上限 (不含)", "To (excl.)")),
+                (Field("Label", "Band"), Field("Lower", "From (incl.)"),
+                 Field("Upper", "To (excl.)")),
                 (("≥100", 100, 1e9), ("90–100", 90, 100), ("80–90", 80, 90), ("60–80", 60, 80), ("<60", -1e9, 60)),
             ),
         ),
@@ -598,9 +597,9 @@ def total_past(totals: dict[str, tuple[Any, ...]]) -> tuple[Past, ...]:
     return tuple(Past(len(ts) - k, name, {"total": v}) for name, ts in totals.items() for k, v in enumerate(ts))
 
 
-def floor_policy(name: str, zh: str, en: str, value: str = "0", example: str = "") -> Setting:
+def floor_policy(name: str, label: str, value: str = "0", example: Text = "") -> Setting:
     """A floor cell (0 or NONE) for KPI_ADJUST / KPI_TOTAL; 0 is written as the number."""
-    return policy(name, zh, en, "floor", 0 if value == "0" else value, example)
+    return policy(name, label, "KPI_TOTAL.floor", 0 if value == "0" else value, example)
 
 
 __all__ = [

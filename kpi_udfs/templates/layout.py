@@ -1,8 +1,7 @@
 """Lay a :class:`~.spec.Template` out as an openpyxl workbook: Staff, Summary, Rules, History.
 
-* **Staff** is an Excel Table named ``Staff``: row 1 the English captions, row 2 the table
-  header (the Chinese column names, which the formulas use), one row per employee from
-  row 3. Typing a name in the row below the table grows it, and Excel fills every
+* **Staff** is an Excel Table named ``Staff``: row 1 the captions, row 2 the table header
+  (the Chinese column names, which the formulas use), one row per employee from row 3. Typing a name in the row below the table grows it, and Excel fills every
   computed column (the columns are table calculated columns written with structured
   references). The sheet is not protected: Excel cannot grow a table on a protected sheet.
 * **Rules** holds every rule table and policy cell as a defined name; only its inputs are
@@ -19,8 +18,17 @@ each row, :class:`~.spec.Ranked`), and a formula that is one KPI_ call gets a gu
 the blank the function gives for blank inputs (:func:`guarded`), so that such a viewer
 computes the blank itself instead of calling the function.
 
+Words: every title, label, caption, note, drop-down and validation message is in the
+workbook's language (``lang``), taken from the gettext catalogues (:func:`tr`); the
+language is stored in the workbook as the custom document property ``KPI_Language``
+(:data:`LANGUAGE_PROPERTY`), which ``kpi new --from`` reads back. A custom property, not a
+defined name: it is a fact about the file, not a rule, so it stays out of the Name
+Manager, formula autocomplete and ``kpi check``, where a user could take it for a rule;
+Excel (File ▸ Info ▸ Properties ▸ Advanced ▸ Custom) and LibreOffice (File ▸ Properties ▸
+Custom Properties) show it and keep it when they save.
+
 Cells are created directly with a copied style per column, so a template of 10,000 staff
-costs about what openpyxl takes to write it.
+costs about what openpyxl takes to write it; the words are looked up once per column.
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import FormulaRule
+from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
@@ -45,19 +54,25 @@ from openpyxl.worksheet.table import Table as XlTable
 from openpyxl.worksheet.table import TableColumn, TableFormula, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..i18n import N_, translate
+from .policies import CHOICES, CODE_SUFFIX, choice, dropdown, explain, shown
 from .spec import (
+    FORMULA_WORDS,
     Between,
     Calc,
     Derived,
     Input,
     Past,
     Pick,
+    Quote,
     Ranked,
     Section,
     Setting,
     Table,
     Template,
+    Text,
     Validation,
+    Words,
 )
 
 STAFF, SUMMARY, RULES, HISTORY = "Staff", "Summary", "Rules", "History"
@@ -71,6 +86,8 @@ MONTH_HEADER, NAME_HEADER = "月份", "姓名"
 #: Defined names of the month appraised and the one before (Rules, first section).
 THIS_MONTH, LAST_MONTH = "This_Month", "Last_Month"
 MONTH_FORMAT = "yyyy-mm"
+#: The custom document property holding the workbook's language (en, zh-CN, zh-TW).
+LANGUAGE_PROPERTY = "KPI_Language"
 #: Excel 365's calculation engine id: a lower id makes Excel recalculate everything on
 #: open, which shows #NAME? where the add-in is not installed instead of the cached values.
 CALC_ID = 191029
@@ -93,6 +110,9 @@ UNLOCKED = Protection(locked=False)
 LOCKED = Protection(locked=True)
 
 _PLACEHOLDER = re.compile(r"\{(H:)?([A-Za-z_]\w*)(\*|\.\.([A-Za-z_]\w*))?\}")
+#: A formula split into Excel strings (group 1, left as they are) and the rest (group 2).
+_QUOTED = re.compile(r'("(?:[^"]|"")*")|([^"]+)')
+_WORDS = FORMULA_WORDS
 #: Characters a structured reference must escape with ' (Excel's rule).
 _ESCAPE = re.compile(r"([\[\]#'])")
 
@@ -101,11 +121,39 @@ def _column_name(name: str) -> str:
     return _ESCAPE.sub(r"'\1", name)
 
 
+def tr(text: Text, lang: str, **values: Any) -> str:
+    """``text`` (an English source text, or sentences) in ``lang``, its ``{placeholders}``
+    filled in."""
+    if isinstance(text, tuple):
+        return _joined([tr(t, lang, **values) for t in text if t])
+    if not text:
+        return text
+    out = translate(text, lang)
+    return out.format(**values) if values else out
+
+
+def _joined(sentences: list[str]) -> str:
+    """Sentences one after another: a space after each, none after a full-width stop."""
+    out = ""
+    for s in sentences:
+        out += s if not out or out[-1] in "。；！？）」" else " " + s
+    return out
+
+
+def quote(q: Quote, lang: str) -> str:
+    """The seed's own words as they are, with their note (if any) in ``lang``."""
+    if isinstance(q, tuple):
+        seed, note = q
+        return f"{seed} — {tr(note, lang)}" if seed else tr(note, lang)
+    return q
+
+
 class Layout:
     """Where each staff column of a template ends up, and how formulas refer to it."""
 
-    def __init__(self, template: Template, staff_rows: int):
+    def __init__(self, template: Template, staff_rows: int, lang: str = "en"):
         self.t = template
+        self.lang = lang
         self.rows = max(1, staff_rows)
         self.last_row = FIRST_ROW + self.rows - 1
         self.col = {c.key: get_column_letter(i + 1) for i, c in enumerate(template.columns)}
@@ -155,7 +203,14 @@ class Layout:
                 return self.record(key, to)
             return self.this_row(key)
 
-        return _PLACEHOLDER.sub(sub, text)
+        words: list[str] = []
+
+        def keep(m: re.Match) -> str:  # the words' own {placeholders} are SUBSTITUTE's, not columns
+            words.append(tr(m.group(1).replace('""', '"'), self.lang))
+            return f"\0{len(words) - 1}\0"
+
+        text = _QUOTED.sub(lambda m: m.group(1) or _PLACEHOLDER.sub(sub, m.group(2)), _WORDS.sub(keep, text))
+        return re.sub("\0(\\d+)\0", lambda m: '"' + words[int(m.group(1))].replace('"', '""') + '"', text)
 
     def staff_formula(self, c: Calc | Ranked) -> str:
         """The formula of a computed staff column, guarded (see :func:`guarded`)."""
@@ -255,14 +310,15 @@ def build_workbook(
     past: Sequence[Past] = (),
     month: dt.date | None = None,
     rows: int | None = None,
+    lang: str = "en",
 ) -> Workbook:
-    """The workbook of ``template`` holding ``staff`` (rows in Input-column order) and the
-    earlier months ``past``, appraising ``month``; ``rows`` staff rows at least (empty ones
-    to fill in)."""
+    """The workbook of ``template`` in the language ``lang`` holding ``staff`` (rows in
+    Input-column order) and the earlier months ``past``, appraising ``month``; ``rows``
+    staff rows at least (empty ones to fill in)."""
     from .spec import SAMPLE_MONTH
 
     month = month or SAMPLE_MONTH
-    layout = Layout(template, max(len(staff), rows or 0))
+    layout = Layout(template, max(len(staff), rows or 0), lang)
     wb = Workbook()
     ws_staff = wb.active
     ws_staff.title = STAFF
@@ -281,8 +337,9 @@ def build_workbook(
     for ws, titles in ((ws_staff, "1:2"), (ws_history, "1:2"), (ws_rules, None), (ws_summary, None)):
         _page_setup(ws, titles)
     wb.properties.creator = "kpi-udfs"
-    wb.properties.title = f"{template.zh} {template.en}"
+    wb.properties.title = tr(template.title, lang)
     wb.properties.identifier = template.name  # which template: ``kpi new --from`` checks it
+    wb.custom_doc_props.append(StringProperty(name=LANGUAGE_PROPERTY, value=lang))
     return wb
 
 
@@ -326,36 +383,59 @@ def _calc_cell(cell, value: Any, fmt: str = "General") -> None:
     _boxed_cell(cell, value, fmt, CALC_FILL, LOCKED)
 
 
-def _headers(ws: Worksheet, row: int, col: int, pairs: list[tuple[str, str]], english_first: bool = False) -> None:
-    """Two header rows: Chinese above English, or (tables) the English caption above the
-    Chinese header row the table uses."""
-    for i, (zh, en) in enumerate(pairs):
-        top_text, low_text = (en, zh) if english_first else (zh, en)
-        top = ws.cell(row, col + i, top_text)
-        low = ws.cell(row + 1, col + i, low_text)
-        big, small = (low, top) if english_first else (top, low)
-        big.font, big.fill, big.alignment, big.border = HEAD_FONT, HEAD_FILL, CENTER, BORDER
-        small.font, small.fill, small.alignment, small.border = HEAD_EN_FONT, HEAD_EN_FILL, CENTER, BORDER
+def _header_row(ws: Worksheet, row: int, col: int, captions: list[str]) -> None:
+    for i, text in enumerate(captions):
+        cell = ws.cell(row, col + i, text or None)
+        cell.font, cell.fill, cell.alignment, cell.border = HEAD_FONT, HEAD_FILL, CENTER, BORDER
 
 
-def _validation(ws: Worksheet, valid: Validation, ref: str) -> None:
+def _table_headers(ws: Worksheet, row: int, pairs: list[tuple[str, str]]) -> None:
+    """The two header rows of an Excel Table: each column's caption above its name (the
+    table header, which the formulas use)."""
+    for i, (caption, name) in enumerate(pairs, start=1):
+        top, low = ws.cell(row, i, caption), ws.cell(row + 1, i, name)
+        low.font, low.fill, low.alignment, low.border = HEAD_FONT, HEAD_FILL, CENTER, BORDER
+        top.font, top.fill, top.alignment, top.border = HEAD_EN_FONT, HEAD_EN_FILL, CENTER, BORDER
+
+
+def _validation(ws: Worksheet, valid: Validation, ref: str, lang: str) -> None:
     if valid is None:
         return
     if isinstance(valid, Pick):
         source = valid.source
         formula = source if isinstance(source, str) else '"' + ",".join(source) + '"'
         dv = DataValidation(type="list", formula1=formula, allow_blank=True)
-        dv.error = "请从下拉列表选择 / Pick a value from the list"
+        dv.error = tr(N_("Pick a value from the list"), lang)
     elif isinstance(valid, Between):
         kind = "whole" if valid.whole else "decimal"
         dv = DataValidation(
             type=kind, operator="between", formula1=_num(valid.low), formula2=_num(valid.high), allow_blank=True
         )
-        dv.error = f"应在 {_num(valid.low)} 到 {_num(valid.high)} 之间 / Must lie between {_num(valid.low)} and {_num(valid.high)}"
+        dv.error = tr(N_("Must lie between {low} and {high}"), lang, low=_num(valid.low), high=_num(valid.high))
     else:  # pragma: no cover - the spec types are closed
         raise TypeError(valid)
-    dv.errorTitle = "输入无效 Invalid entry"
+    dv.errorTitle = tr(N_("Invalid entry"), lang)
     dv.showErrorMessage = True
+    dv.add(ref)
+    ws.add_data_validation(dv)
+
+
+def _policy_validation(ws: Worksheet, s: Setting, ref: str, lang: str) -> None:
+    """A policy cell's drop-down: the labels in ``lang``. Anything else is let in after a
+    note (an information alert), since the cell also takes the codes and the labels in the
+    other languages; what is none of them the function reading the cell refuses, naming it."""
+    entries = dropdown(s.policy, s.value, lang)
+    dv = DataValidation(type="list", formula1='"' + ",".join(entries) + '"', allow_blank=True)
+    dv.showErrorMessage = True
+    if choice(s.policy) is not None:
+        dv.errorStyle = "information"
+        dv.errorTitle = tr(N_("Not in the list"), lang)
+        dv.error = tr(N_("This cell also takes the codes ({codes}) and the labels in English, 简体中文 and 繁體中文. "
+                         "Anything else is an error in the cells that read it."), lang,
+                      codes=", ".join(choice(s.policy).choices))
+    else:
+        dv.errorTitle = tr(N_("Invalid entry"), lang)
+        dv.error = tr(N_("Pick a value from the list"), lang)
     dv.add(ref)
     ws.add_data_validation(dv)
 
@@ -413,19 +493,21 @@ def _proto(ws: Worksheet, fmt: str, fill, protection) -> Cell:
 
 
 def _rules_sheet(wb: Workbook, ws: Worksheet, t: Template, layout: Layout, month: dt.date) -> None:
+    lang = layout.lang
     ws.column_dimensions["A"].width = 22
     ws.column_dimensions["B"].width = 22
-    for col in "CDEFG":
+    ws.column_dimensions["C"].width = 24
+    for col in "DEFG":
         ws.column_dimensions[col].width = 14
     ws.column_dimensions["H"].width = 60
-    title = ws.cell(1, 1, f"{t.zh}  {t.en}  ({t.scheme})")
+    title = ws.cell(1, 1, f"{tr(t.title, lang)}  ({t.scheme})")
     title.font = Font(bold=True, size=14, color="1F4E78")
-    ws.cell(2, 1, t.about).alignment = Alignment(vertical="top")
-    legend = [("输入 Input (editable)", INPUT_FILL), ("计算 Computed", CALC_FILL)]
+    ws.cell(2, 1, tr(t.about, lang)).alignment = Alignment(vertical="top")
+    legend = [(N_("Input (editable)"), INPUT_FILL), (N_("Computed"), CALC_FILL)]
     for i, (text, fill) in enumerate(legend):
-        c = ws.cell(3, 1 + i, text)
+        c = ws.cell(3, 1 + i, tr(text, lang))
         c.fill, c.border = fill, BORDER
-    ws.cell(3, 3, "灰色斜体 = 种子原文 Grey italics = the seed's own wording").font = LITERAL_FONT
+    ws.cell(3, 3, tr(N_("Grey italics = the seed's own wording"), lang)).font = LITERAL_FONT
     row = 5
     for section in (period_section(month), *t.rules):
         row = _section(wb, ws, section, row, layout) + 1
@@ -435,28 +517,29 @@ def _rules_sheet(wb: Workbook, ws: Worksheet, t: Template, layout: Layout, month
 def period_section(month: dt.date) -> Section:
     """The month appraised: ``kpi new --from`` moves it on; History lookups read it."""
     return Section(
-        "考核月份",
         "Month appraised",
         "",
-        "History 表按月份记录每人的结果; 连续奖励、两次考评定级、任职月数从中读取. "
-        "kpi new --from 上月.xlsx 生成下月表 (本格加一月). / Results are kept by month on History.",
+        "Results are kept by month on History: streak rewards, levels from the last two evaluations and months "
+        "at a level are read from it. kpi new --from LAST.xlsx starts next month's workbook (this cell moves on "
+        "by one month).",
         (
-            Setting(THIS_MONTH, "本月", "This month", month, "每月一表 one workbook a month", MONTH_FORMAT),
-            Derived(LAST_MONTH, "上月", "Last month", f"=EDATE({THIS_MONTH},-1)", "", MONTH_FORMAT),
+            Setting(THIS_MONTH, "This month", month, "One workbook a month", MONTH_FORMAT),
+            Derived(LAST_MONTH, "Last month", f"=EDATE({THIS_MONTH},-1)", "", MONTH_FORMAT),
         ),
     )
 
 
 def _section(wb: Workbook, ws: Worksheet, s: Section, row: int, layout: Layout) -> int:
+    lang = layout.lang
     for col in range(1, 9):
         ws.cell(row, col).fill = TITLE_FILL
-    ws.cell(row, 1, f"{s.zh}  {s.en}").font = TITLE_FONT
+    ws.cell(row, 1, tr(s.title, lang)).font = TITLE_FONT
     row += 1
-    for label, text in (("原文 Seed", s.seed), ("说明 Note", s.note)):
+    for label, text, font in ((N_("Seed"), quote(s.seed, lang), LITERAL_FONT),
+                              (N_("Note"), tr(s.note, lang), Font(size=9))):
         if text:
-            ws.cell(row, 1, label).font = Font(bold=True, size=9)
-            c = _text(ws, row, 2, text)
-            c.font = LITERAL_FONT if label.startswith("原文") else Font(size=9)
+            ws.cell(row, 1, tr(label, lang)).font = Font(bold=True, size=9)
+            _text(ws, row, 2, text).font = font
             row += 1
     for item in s.items:
         if isinstance(item, Table):
@@ -467,23 +550,23 @@ def _section(wb: Workbook, ws: Worksheet, s: Section, row: int, layout: Layout) 
 
 
 def _rule_table(wb: Workbook, ws: Worksheet, t: Table, row: int, layout: Layout) -> int:
-    ws.cell(row, 1, f"{t.zh} / {t.en}").font = Font(bold=True)
+    lang = layout.lang
+    ws.cell(row, 1, tr(t.title, lang)).font = Font(bold=True)
     row += 1
-    pairs = [(f.zh, f.en) for f in t.fields]
     literal_col = 8
-    _headers(ws, row, 1, pairs)
+    _header_row(ws, row, 1, [tr(f.caption, lang) for f in t.fields])
     if t.literal:
-        _headers(ws, row, literal_col, [("种子原文", "Seed wording")])
-    first = row + 2
+        _header_row(ws, row, literal_col, [tr(N_("Seed wording"), lang)])
+    first = row + 1
     rows = list(t.rows) + list(t.tail)
     literal = list(t.literal) + list(t.tail_literal)
     for r, values in enumerate(rows):
         if len(values) != len(t.fields):
             raise ValueError(f"table {t.name} row {r + 1} has {len(values)} cells for {len(t.fields)} columns")
         for i, (f, v) in enumerate(zip(t.fields, values, strict=True)):
-            _input_cell(ws.cell(first + r, 1 + i), v, f.fmt)
+            _input_cell(ws.cell(first + r, 1 + i), tr(v, lang) if isinstance(v, Words) else v, f.fmt)
         if r < len(literal):
-            _text(ws, first + r, literal_col, literal[r]).font = LITERAL_FONT
+            _text(ws, first + r, literal_col, quote(literal[r], lang)).font = LITERAL_FONT
     last = first + len(t.rows) - 1
     end = first + len(rows) - 1
     for i, f in enumerate(t.fields):
@@ -491,13 +574,13 @@ def _rule_table(wb: Workbook, ws: Worksheet, t: Table, row: int, layout: Layout)
         _define(wb, f"{t.name}_{f.name}", f"{RULES}!${col}${first}:${col}${last}")
         if t.tail:
             _define(wb, f"{t.tail_name}_{f.name}", f"{RULES}!${col}${first}:${col}${end}")
-        _validation(ws, f.valid, f"{col}{first}:{col}{end}")
+        _validation(ws, f.valid, f"{col}{first}:{col}{end}", lang)
     if t.block:
         _define(wb, f"{t.name}_{t.block}", f"{RULES}!$B${first}:${get_column_letter(len(t.fields))}${last}")
     row = end + 1
     if t.check:
         formula = re.sub(r"\{(\w+)\}", lambda m: f"{t.name}_{m.group(1)}", t.check)
-        ws.cell(row, 1, "检查 Check").font = Font(bold=True, size=9)
+        ws.cell(row, 1, tr(N_("Check"), lang)).font = Font(bold=True, size=9)
         _calc_cell(ws.cell(row, 2), layout.formula(guarded(formula)))
         _define(wb, f"{t.name}_Check", f"{RULES}!$B${row}")
         row += 1
@@ -505,18 +588,52 @@ def _rule_table(wb: Workbook, ws: Worksheet, t: Table, row: int, layout: Layout)
 
 
 def _setting(wb: Workbook, ws: Worksheet, s: Setting | Derived, row: int, layout: Layout) -> int:
-    ws.cell(row, 1, s.zh)
-    ws.cell(row, 2, s.en).font = Font(italic=True, size=9)
+    lang = layout.lang
+    ws.cell(row, 1, tr(s.label, lang))
     cell = ws.cell(row, 3)
-    if isinstance(s, Setting):
+    note = tr(s.note, lang)
+    if isinstance(s, Setting) and s.policy:
+        _input_cell(cell, shown(s.policy, s.value, lang), s.fmt)
+        _policy_validation(ws, s, f"C{row}", lang)
+        choices = explain(s.policy, s.value, lang)
+        note = tr(N_("{choices}. {note}"), lang, choices=choices, note=note) if note else choices
+    elif isinstance(s, Setting):
         _input_cell(cell, s.value, s.fmt)
-        _validation(ws, s.valid, f"C{row}")
+        _validation(ws, s.valid, f"C{row}", lang)
     else:
         _calc_cell(cell, layout.formula(guarded(s.formula)), s.fmt)
-    if s.note:
-        _text(ws, row, 4, s.note).font = Font(size=9, color="595959")
+    if note:
+        _text(ws, row, 4, note).font = Font(size=9, color="595959")
     _define(wb, s.name, f"{RULES}!$C${row}")
-    return row + 1
+    row += 1
+    if isinstance(s, Setting) and s.policy in CHOICES:  # the code the workbook's formulas read
+        ws.cell(row, 1, tr(N_("Code the formulas read"), lang)).font = Font(italic=True, size=9)
+        _calc_cell(ws.cell(row, 3), code_formula(s))
+        _define(wb, s.name + CODE_SUFFIX, f"{RULES}!$C${row}")
+        row += 1
+    return row
+
+
+def code_formula(s: Setting) -> str:
+    """``=KPI_MAP(cell, every spelling, its code)``: the code of a choice the workbook's
+    formulas make, from its code or its label in any language; anything else is #N/A
+    naming the cell's value and the known spellings."""
+    from ..coerce import label_key
+    from ..i18n import LANGUAGES
+
+    p = CHOICES[s.policy]
+    keys, codes, seen = [], [], set()
+    for code, label in zip(p.choices, p.labels, strict=True):
+        for spelling in (code, *(translate(label, lang) for lang in LANGUAGES)):
+            if label_key(spelling) not in seen:
+                seen.add(label_key(spelling))
+                keys.append(spelling)
+                codes.append(code)
+
+    def array(texts: list[str]) -> str:
+        return "{" + ",".join('"' + x.replace('"', '""') + '"' for x in texts) + "}"
+
+    return f"=KPI_MAP({s.name},{array(keys)},{array(codes)})"
 
 
 # ---------------------------------------------------------------------------
@@ -524,7 +641,8 @@ def _setting(wb: Workbook, ws: Worksheet, s: Setting | Derived, row: int, layout
 
 
 def _staff_sheet(ws: Worksheet, t: Template, layout: Layout, staff: Sequence[tuple[Any, ...]]) -> None:
-    _headers(ws, 1, 1, [(c.zh, c.en) for c in t.columns], english_first=True)
+    lang = layout.lang
+    _table_headers(ws, 1, [(tr(c.en, lang), c.zh) for c in t.columns])
     ws.row_dimensions[1].height = 30
     ws.row_dimensions[2].height = 32
     inputs = t.inputs
@@ -537,7 +655,7 @@ def _staff_sheet(ws: Worksheet, t: Template, layout: Layout, staff: Sequence[tup
             k = inputs.index(c)
             values = [staff[r][k] if r < len(staff) else None for r in range(layout.rows)]
             _fill_column(ws, i + 1, first, values, _proto(ws, c.fmt, INPUT_FILL, UNLOCKED), formula=False)
-            _validation(ws, c.valid, f"{letter}{first}:{letter}{last}")
+            _validation(ws, c.valid, f"{letter}{first}:{letter}{last}", lang)
         else:
             text = layout.staff_formula(c)
             formulas[c.zh] = text
@@ -558,8 +676,10 @@ def _staff_sheet(ws: Worksheet, t: Template, layout: Layout, staff: Sequence[tup
 
 
 def _history_sheet(ws: Worksheet, t: Template, layout: Layout, past: Sequence[Past], month: dt.date) -> None:
-    pairs = [(MONTH_HEADER, "Month"), (NAME_HEADER, "Name")] + [(r.zh, r.en) for r in t.history]
-    _headers(ws, 1, 1, pairs, english_first=True)
+    lang = layout.lang
+    pairs = [(tr(N_("Month"), lang), MONTH_HEADER), (tr(N_("Name"), lang), NAME_HEADER)]
+    pairs += [(tr(r.en, lang), r.zh) for r in t.history]
+    _table_headers(ws, 1, pairs)
     ws.row_dimensions[2].height = 32
     ws.column_dimensions["A"].width = 10
     ws.column_dimensions["B"].width = 10
@@ -575,7 +695,7 @@ def _history_sheet(ws: Worksheet, t: Template, layout: Layout, past: Sequence[Pa
         values = [p.values.get(r.key) for p in rows] + [None] * (n - len(rows))
         _fill_column(ws, 3 + i, FIRST_ROW, values, _proto(ws, r.fmt, INPUT_FILL, UNLOCKED), formula=False)
     _table(ws, HISTORY_TABLE, f"A{HEADER_ROW}:{get_column_letter(len(pairs))}{FIRST_ROW + n - 1}",
-           [p[0] for p in pairs], {})
+           [p[1] for p in pairs], {})
     ws.freeze_panes = f"C{FIRST_ROW}"
 
 
@@ -589,18 +709,19 @@ def _month_back(month: dt.date, k: int) -> dt.date:
 
 
 def _summary_sheet(ws: Worksheet, t: Template, layout: Layout) -> None:
+    lang = layout.lang
     d = t.summary.distribution
     ws.column_dimensions["A"].width = 26
     ws.column_dimensions["B"].width = 16
     ws.column_dimensions["C"].width = 16
     ws.column_dimensions["D"].width = 16
     ws.column_dimensions["E"].width = 40
-    ws.cell(1, 1, f"{d.zh}  {d.en}").font = TITLE_FONT
-    pairs = [("类别", "Category"), ("人数", "Count")]
+    ws.cell(1, 1, tr(d.title, lang)).font = TITLE_FONT
+    captions = [N_("Category"), N_("Count")]
     if d.quota:
-        pairs += [(d.quota_zh, d.quota_en), ("差额", "Count − quota")]
-    _headers(ws, 2, 1, pairs)
+        captions += [d.quota_caption, N_("Count − quota")]
     first = 4
+    _header_row(ws, first - 1, 1, [tr(c, lang) for c in captions])  # the chart's series names
     if isinstance(d.labels, str):
         labels = [f"=INDEX({d.labels},{i + 1})" for i in range(d.size)]
     else:
@@ -619,21 +740,20 @@ def _summary_sheet(ws: Worksheet, t: Template, layout: Layout) -> None:
             _calc_cell(ws.cell(row, 3), layout.formula(f"=INDEX({call},{i + 1})"))
             _calc_cell(ws.cell(row, 4), f'=IF(C{row}="","",B{row}-C{row})')
     row = last + 2
-    _headers(ws, row, 1, [("指标", "Figure"), ("", ""), ("数值", "Value"), ("", ""), ("说明", "Note")])
+    _header_row(ws, row + 1, 1, [tr(N_("Figure"), lang), "", tr(N_("Value"), lang), "", tr(N_("Note"), lang)])
     row += 2
     for m in t.summary.metrics:
-        ws.cell(row, 1, m.zh)
-        ws.cell(row, 2, m.en).font = Font(italic=True, size=9)
+        ws.cell(row, 1, tr(m.label, lang))
         _calc_cell(ws.cell(row, 3), layout.formula(guarded(m.formula)), m.fmt)
         if m.note:
-            _text(ws, row, 5, m.note).font = Font(size=9, color="595959")
+            _text(ws, row, 5, tr(m.note, lang)).font = Font(size=9, color="595959")
         row += 1
 
     chart = BarChart()
     chart.type = "col"
-    chart.title = f"{d.zh} {d.en}"
-    chart.y_axis.title = "人数 Staff"
-    chart.x_axis.title = "类别 Category"
+    chart.title = tr(d.title, lang)
+    chart.y_axis.title = tr(N_("Staff"), lang)
+    chart.x_axis.title = tr(N_("Category"), lang)
     cols = 3 if d.quota else 2
     data = Reference(ws, min_col=2, max_col=cols, min_row=first - 1, max_row=last)
     chart.add_data(data, titles_from_data=True)

@@ -1,8 +1,8 @@
 """Month after month: next month's workbook from last month's (``kpi new T -o NEXT --from LAST``).
 
 Next month keeps last month's staff (their names and the inputs marked ``keep``: a role,
-a rank, a level) and every rule and policy cell as HR left them; the other inputs start
-empty; the month moves on by one; and the History table gets one row per employee with
+a rank, a level), its language, and every rule and policy cell as HR left them (a policy
+cell shows its choice in the new workbook's language); the other inputs start empty; the month moves on by one; and the History table gets one row per employee with
 last month's results (the History columns of the template), after the rows it already
 had. Last month's results are computed afresh from last month's workbook (``kpi
 recalc``'s engine), never read from caches that may be stale.
@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import KpiError
+from ..i18n import _
 from .spec import Input, Past, Setting, Table, Template
 
 
@@ -72,12 +73,19 @@ def _cells(wb, name: str):
     return out
 
 
-def apply_rules(wb, rules: dict[str, Any]) -> None:
-    """Set Rules input cells by defined name (a list for a range)."""
+def apply_rules(wb, rules: dict[str, Any], t: Template | None = None, lang: str = "en") -> None:
+    """Set Rules input cells by defined name (a list for a range); a policy cell of ``t``
+    holding a code shows its label in ``lang``."""
+    from .policies import shown
+
+    settings = t.settings() if t is not None else {}
     for name, value in rules.items():
         cells = _cells(wb, name)
         if cells is None:
             continue
+        policy = getattr(settings.get(name), "policy", "")
+        if policy and not isinstance(value, list):
+            value = shown(policy, value, lang)
         values = value if isinstance(value, list) else [value]
         if len(values) != len(cells):
             continue
@@ -106,7 +114,7 @@ def _table_rows(ws, name: str) -> tuple[list[str], list[list[Any]]]:
 
     table = ws.tables.get(name)
     if table is None:
-        raise MonthError(f"{ws.title} has no table {name}")
+        raise MonthError(_("{sheet} has no table {table}", sheet=ws.title, table=name))
     c1, r1, c2, r2 = range_boundaries(table.ref)
     header = [str(ws.cell(r1, c).value or "") for c in range(c1, c2 + 1)]
     rows = [[ws.cell(r, c).value for c in range(c1, c2 + 1)] for r in range(r1 + 1, r2 + 1)]
@@ -126,19 +134,21 @@ def next_month(t: Template, last: Path):
         wb = openpyxl.load_workbook(last)
     made_from = wb.properties.identifier
     if made_from != t.name:
-        what = f"a {made_from} workbook" if made_from else "not a kpi-udfs template workbook"
-        raise MonthError(f"{last} is {what}, not {t.name}")
+        if made_from:
+            raise MonthError(_("{path} is a {other} workbook, not {template}", path=last, other=made_from,
+                               template=t.name))
+        raise MonthError(_("{path} is not a {template} workbook: kpi-udfs did not make it", path=last, template=t.name))
     month_cells = _cells(wb, THIS_MONTH)
     this = _as_date(month_cells[0].value) if month_cells else None
     if this is None:
-        raise MonthError(f"{last}: the month appraised ({THIS_MONTH} on Rules) is not a date")
+        raise MonthError(_("{path}: the month appraised ({name} on Rules) is not a date", path=last, name=THIS_MONTH))
     new_month = _add_months(this, 1)
 
     header, rows = _table_rows(wb[STAFF], STAFF_TABLE)
     where = {h: i for i, h in enumerate(header)}
     missing = [c.zh for c in t.columns if c.zh not in where]
     if missing:
-        raise MonthError(f"{last}: the Staff table has no column {', '.join(missing)}")
+        raise MonthError(_("{path}: the Staff table has no column {columns}", path=last, columns=", ".join(missing)))
     evaluation = evaluate(last)
     values = evaluation.values
     names_seen: dict[str, int] = {}
@@ -152,8 +162,9 @@ def next_month(t: Template, last: Path):
             continue
         name = str(name).strip()
         if name in names_seen:
-            raise MonthError(f"{last}: {name} is on the Staff table twice (rows {names_seen[name]} and "
-                             f"{FIRST_ROW + k}); History keeps one record per name and month")
+            raise MonthError(_("{path}: {name} is on the Staff table twice (rows {first} and {second}); History keeps "
+                               "one record per name and month", path=last, name=name, first=names_seen[name],
+                               second=FIRST_ROW + k))
         names_seen[name] = FIRST_ROW + k
         staff.append(tuple(row[where[c.zh]] if (c.keep or c is name_col) else None for c in t.inputs))
         record: dict[str, Any] = {}
@@ -184,11 +195,38 @@ def next_month(t: Template, last: Path):
     carried.history_rows = len(past)
 
     rules: dict[str, Any] = {}
+    settings = t.settings()
     for name in rule_names(t):
         cells = _cells(wb, name)
         if cells is None:
             carried.skipped.append(name)
             continue
         vals = [c.value for c in cells]
-        rules[name] = vals if len(vals) > 1 else vals[0]
-    return Month(staff, past, new_month, 0, rules), carried
+        rules[name] = vals if len(vals) > 1 else policy_code(settings.get(name), vals[0])
+    return Month(staff, past, new_month, 0, rules, workbook_language(wb)), carried
+
+
+def policy_code(setting: Setting | None, value: Any) -> Any:
+    """The code a policy cell's value means (its label in any language, or its code), so that
+    next month shows it in its own language; any other value as it is."""
+    from ..registry import choice_code
+    from .policies import choice
+
+    p = choice(setting.policy) if setting is not None and setting.policy else None
+    if p is None or not isinstance(value, str) or not value.strip():
+        return value
+    try:
+        return choice_code(p, value)
+    except KpiError:
+        return value  # not a spelling of the choice: kept, and the formulas reading it say so
+
+
+def workbook_language(wb) -> str | None:
+    """The language a workbook was made in (its ``KPI_Language`` property), None if unknown."""
+    from .. import i18n
+    from .layout import LANGUAGE_PROPERTY
+
+    for prop in getattr(wb, "custom_doc_props", ()):
+        if prop.name == LANGUAGE_PROPERTY:
+            return i18n.normalize(str(prop.value))
+    return None

@@ -50,131 +50,133 @@ LEVELS = ("底级", "初级", "中级", "高级", "特级")
 
 RULES = (
     Section(
-        "五项满分",
         "Five items of 20 points",
         "「权重(总分100分,低于40分绩效奖金为底级)」「1、售后服务质量与素质(满分20分)…(根据个人表现)」"
         "「2、售后执行力和团体精神(满分20分)」「3、投诉、维权。(客服无投诉)(满分20分)」"
         "「4、考勤全勤(考勤全勤20分,旷工1次扣10分)(全勤200,考勤100)」「5、打字速度60个/分(超过80每)(满分20分)」",
-        "第 1、2、3、5 项种子没有给出评分标尺 → 由主管填写得分 (超过 20 为 #VALUE!). AMB-55: 打字速度规则在「超过80每」"
-        "处截断, 同样由主管打分. 投诉项: 无投诉 20 分, 有投诉时种子未说 → 主管打分. "
-        "/ Items 1, 2, 3 and 5 have no scale in the seed: the supervisor enters their points.",
+        "Items 1, 2, 3 and 5 have no scale in the seed → the supervisor types their points (over 20 is #VALUE!). "
+          "AMB-55: the typing-speed rule is cut off at 「超过80每」: the supervisor scores it too. Complaints: no "
+          "complaint is 20 points; the seed says nothing for a complaint → the supervisor scores it.",
         (
             item_table("Max", [("服务质量与素质", 20), ("执行力和团体精神", 20), ("投诉、维权", 20), ("考勤", 20),
                                ("打字速度", 20)],
-                       ["满分20分", "满分20分", "满分20分 (客服无投诉)", "考勤全勤20分", "满分20分 (「超过80每」截断 AMB-55)"]),
-            Setting("Total_Declared", "满分", "Declared total", 100, "「总分100分」"),
-            floor_policy("Total_Floor", "总分下限", "Total floor", "0"),
-            Setting("Total_Cap", "总分上限", "Total cap", _, "空 = 不封顶 (加分可超过 100, 特级 120 只能靠加分)"),
-            Setting("Att_Start", "全勤分", "Full attendance points", 20),
-            Table("Att", "旷工扣分", "Points per absence",
-                  (Field("Event", "事项", "Event"), Field("PerUnit", "每次", "Per event")),
+                       ["满分20分", "满分20分", "满分20分 (客服无投诉)", "考勤全勤20分",
+                        ("满分20分", "「超过80每」 is cut off (AMB-55)")]),
+            Setting("Total_Declared", "Declared total", 100, "「总分100分」: 100 points"),
+            floor_policy("Total_Floor", "Total floor", "0"),
+            Setting("Total_Cap", "Total cap", _,
+                    "Blank = no cap (additions can pass 100; 特级 at 120 is reached by additions only)"),
+            Setting("Att_Start", "Full attendance points", 20),
+            Table("Att", "Points per absence",
+                  (Field("Event", "Event"), Field("PerUnit", "Per event")),
                   (("旷工", -10),), ("旷工1次扣10分",)),
-            floor_policy("Att_Floor", "考勤分下限", "Attendance floor", "0", "AMB-04 同理: 3 次旷工 −30 → 0"),
+            floor_policy("Att_Floor", "Attendance floor", "0",
+                         "As AMB-04: 3 absences −30 → 0"),
         ),
     ),
     Section(
-        "扣分与加分",
         "Deductions and additions",
         "「扣分1.客户投诉客服(由于售后原因,售后主管监督)一次扣5分。」「2.由售后产生投诉(…)查实无误,视情况一次扣(5-20)分。」"
         "「加分1.客户来电表扬,一次加5分。」「买家在好评里点出客服名一次加1分!」「2.表现突出(…)主管监督加10分。」"
         "「如增长超出0.13% (+20分)」",
-        "AMB-06 同理: 售后投诉每次 5–20 分由主管定, 填合计; 超出区间为 #VALUE!. AMB-57: 中差评提升「超出0.13%」的比较和"
-        "「超出%0.01」看不懂 → 不自动计算, 主管确认后填 1. / The bad-review bonus is entered by the supervisor (AMB-57).",
+        "As AMB-06: the supervisor decides 5–20 points per after-sales complaint; type the total; outside the "
+          "range is #VALUE!. AMB-57: the comparison 「超出0.13%」 and 「超出%0.01」 of the bad-review improvement "
+          "cannot be read → not computed: the supervisor types 1 once confirmed.",
         (
             Table(
                 "Adj",
-                "每次加减分",
-                "Points per event",
-                (Field("Event", "事项", "Event"), Field("PerUnit", "每次", "Per event")),
+                "Points added or lost per event",
+                (Field("Event", "Event"), Field("PerUnit", "Per event")),
                 (("客户投诉客服", -5), ("来电表扬", 5), ("好评点名", 1), ("表现突出", 10), ("中差评提升", 20),
                  ("售后投诉扣分 (合计)", -1)),
-                ("一次扣5分", "一次加5分", "一次加1分", "主管监督加10分", "(+20分)", "一次扣(5-20)分 → 按填写的分数扣"),
+                ("一次扣5分", "一次加5分", "一次加1分", "主管监督加10分", "(+20分)",
+                 ("一次扣(5-20)分", "the points typed")),
             ),
-            Setting("Complaint_Min", "售后投诉每次最少扣", "After-sales complaint: least per case", 5),
-            Setting("Complaint_Max", "售后投诉每次最多扣", "After-sales complaint: most per case", 20),
+            Setting("Complaint_Min", "After-sales complaint: least per case", 5),
+            Setting("Complaint_Max", "After-sales complaint: most per case", 20),
         ),
     ),
     Section(
-        "既扣分又扣钱的事件",
         "Events that cost points and money",
         "「上班时间,浏览与淘宝网无关的网页…每次扣除当月奖金100元!(扣20分)」"
         "「2.查表岗位,每天晚上7:30分,将钻展,直通车充满!如未在规定时间内操作,每次200元,扣五分!」",
-        "AMB-58: 同一事件既扣分又扣钱: 分数与金额分两本账记 (分数进总分, 金额从工资扣), 见下方记账方式. "
-        "/ Points and money are two ledgers: points go into the total, money comes off the pay.",
+        "AMB-58: one event costs points and money: they are two ledgers (the points go into the total, the money "
+          "comes off the pay); see the ledgers below.",
         (
             Table(
                 "Dual",
-                "扣分与扣款",
                 "Points and money per event",
-                (Field("Event", "事项", "Event"), Field("Points", "扣分", "Points"),
-                 Field("Money", "扣款 (元)", "Money (元)", MONEY)),
+                (Field("Event", "Event"), Field("Points", "Points"),
+                 Field("Money", "Money (元)", MONEY)),
                 (("浏览无关网页", -20, -100), ("未按时充值", -5, -200)),
                 ("每次扣除当月奖金100元!(扣20分)", "每次200元,扣五分!"),
             ),
-            policy("Ledger", "记账方式", "Ledgers", "template.ledger", "BOTH", "AMB-58"),
+            policy("Ledger", "Ledgers", "template.ledger", "BOTH", "AMB-58"),
         ),
     ),
     band_section(
         "LevelLow",
-        "客服等级 (按下限读)",
         "Levels, marks read as lower bounds",
         seed="「底级40分初级60分中级80分高级100分特级120分超级客服:期待中」「低于40分绩效奖金为底级」",
-        note="AMB-52: 40/60/80/100/120 可读作各级的下限 (默认: 60 起初级, 80 起中级 …, 85 分 = 中级) "
-        "或上限 (下一表: 40 以下底级, (60, 80] 中级, (80, 100] 高级, 85 分 = 高级); 采用哪种见「等级读法」. "
-        "「超级客服」期待中, 不设. / The marks are lower bounds here, upper bounds in the next table.",
+        note="AMB-52: 40/60/80/100/120 can be each level's lower bound (the default: 初级 from 60, 中级 from 80 …, "
+               "85 points = 中级) or its upper bound (the next table: under 40 底级, (60, 80] 中级, (80, 100] 高级, "
+               "85 points = 高级); 「Reading of the marks」 says which. 「超级客服」 is 「期待中」 (to come): not set.",
         rows=[(_, 60, "[)", "底级"), (60, 80, "[)", "初级"), (80, 100, "[)", "中级"), (100, 120, "[)", "高级"),
               (120, _, "[)", "特级")],
-        literal=["底级 (40: 低于40分为底级)", "初级60分", "中级80分", "高级100分", "特级120分 (只能靠加分达到)"],
+        literal=[("底级", "40: under 40 is 底级"), "初级60分", "中级80分", "高级100分",
+                 ("特级120分", "reached by additions only")],
     ),
     band_section(
         "LevelUp",
-        "客服等级 (按上限读)",
         "Levels, marks read as upper bounds",
-        seed="(同上 the same marks)",
-        note="AMB-52 的另一读法: 分数不超过该级的分数线. 特级 = 超过 100.",
+        seed=("", "the same marks"),
+        note="The other reading of AMB-52: a score up to the level's mark. 特级 = over 100.",
         rows=[(_, 40, "(]", "底级"), (40, 60, "(]", "初级"), (60, 80, "(]", "中级"), (80, 100, "(]", "高级"),
               (100, _, "()", "特级")],
         literal=["底级40分", "初级60分", "中级80分", "高级100分", "特级120分"],
     ),
     Section(
-        "奖金",
         "Bonus",
         "「(底级300元、初级400元、中级500元、高级800元、特级1000元客服?超级1000+转正…)」"
         "「售后客服工资制度排序工资法,比如:奖金1000 ,按总分高至低依次排下(1000,800,600…………)」"
         "「低于总分50% KPI绩效考核奖金为300元」",
-        "AMB-53: 等级奖金与排序奖金两套, 种子没说用哪套 → 两套都算出, 由「奖金方案」选定 (默认按等级). "
-        "AMB-54: 排序第 5 名只拿 200, 反而少于不及格的 300 → 及格者最少 300. AMB-03: 600 之后每名 −200, 不低于 0. "
-        "AMB-59: 「低于50%发300」与「低于40为底级 (300)」重叠; 两者都是 300 时一致 (下方检查), "
-        "按上限读时 40–50 分是初级 (400), 由「低分规则」决定.",
+        "AMB-53: two bonuses, by level and by rank ladder, and the seed does not say which → both are computed, "
+          "「Bonus scheme」 picks one (by level by default). AMB-54: 5th place gets only 200 on the ladder, less than "
+          "the 300 of a fail → anyone who passes gets at least 300. AMB-03: after 600, −200 a place, never below 0. "
+          "AMB-59: 「低于50%发300」 and 「低于40为底级 (300)」 overlap; they agree while both are 300 (the check below); "
+          "read as upper bounds, 40–50 points is 初级 (400): 「Low-score rule」 decides.",
         (
-            map_table("LevelBonus", "等级奖金", "Bonus by level", "奖金 (元)", "Bonus (元)",
+            map_table("LevelBonus", "Bonus by level", "Bonus (元)",
                       [(lv, amt) for lv, amt in zip(LEVELS, (300, 400, 500, 800, 1000), strict=True)],
                       ["底级300元", "初级400元", "中级500元", "高级800元", "特级1000元"], MONEY),
-            Table("Ladder", "名次奖金", "Amount by rank",
-                  (Field("Rank", "名次", "Rank"), Field("Amount", "奖金", "Amount (元)", MONEY)),
+            Table("Ladder", "Amount by rank",
+                  (Field("Rank", "Rank"), Field("Amount", "Amount (元)", MONEY)),
                   ((1, 1000), (2, 800), (3, 600)), ("1000", "800", "600…………")),
-            Setting("Ladder_Step", "之后每名递减", "Step after the list", -200, "AMB-03", fmt=MONEY),
-            Setting("Ladder_Floor", "阶梯最低", "Ladder floor", 0, fmt=MONEY),
-            Setting("Ladder_Min", "及格者最少", "Least for a pass", 300, "AMB-54", fmt=MONEY),
-            policy("Ladder_TiePolicy", "同分并列", "Ties", "KPI_RANK_BONUS.tie_policy", "COMPETITION"),
-            Setting("Low_Below", "低分线", "Low-score line", 50, "「低于总分50%」= 低于 50 分"),
-            Setting("Low_Amount", "低分奖金 (元)", "Low-score bonus (元)", 300, fmt=MONEY),
-            policy("Low_Rule", "低分规则", "Low-score rule", "template.low_score", "FLOOR_300", "AMB-59"),
-            Derived("Low_Check", "两条低分规则一致", "Low-score rules agree",
-                    '=IF(INDEX(LevelBonus_Value,1)=Low_Amount,"OK","底级奖金 "&INDEX(LevelBonus_Value,1)&" ≠ 低分奖金 "'
-                    '&Low_Amount&" (AMB-59)")', "AMB-59"),
-            policy("Bonus_Mode", "奖金方案", "Bonus paid", "template.bonus_mode", "LEVEL", "AMB-53"),
-            policy("Level_Reading", "等级读法", "Reading of the marks", "template.level_reading", "LOWER", "AMB-52"),
+            Setting("Ladder_Step", "Step after the list", -200, "AMB-03", fmt=MONEY),
+            Setting("Ladder_Floor", "Ladder floor", 0, fmt=MONEY),
+            Setting("Ladder_Min", "Least for a pass", 300, "AMB-54", fmt=MONEY),
+            policy("Ladder_TiePolicy", "Ties", "KPI_RANK_BONUS.tie_policy", "COMPETITION"),
+            Setting("Low_Below", "Low-score line", 50,
+                    "「低于总分50%」 = under 50 points"),
+            Setting("Low_Amount", "Low-score bonus (元)", 300, fmt=MONEY),
+            policy("Low_Rule", "Low-score rule", "template.low_score", "FLOOR_300", "AMB-59"),
+            Derived("Low_Check", "Low-score rules agree",
+                    '=IF(INDEX(LevelBonus_Value,1)=Low_Amount,"OK",SUBSTITUTE(SUBSTITUTE('
+                    '_("底级 bonus {level} ≠ low-score bonus {low} (AMB-59)"),'
+                    '"{level}",INDEX(LevelBonus_Value,1)),"{low}",Low_Amount))', "AMB-59"),
+            policy("Bonus_Mode", "Bonus scheme", "template.bonus_mode", "LEVEL", "AMB-53"),
+            policy("Level_Reading", "Reading of the marks", "template.level_reading", "LOWER", "AMB-52"),
         ),
     ),
     Section(
-        "工资",
         "Wage",
         "「客服工资=基本工资/22天*13小时=奖金+基本工资+全勤+考勤+300-1000绩效奖金+饭补=?」",
-        "公式原文混乱: 按 工资 = 基本工资 + 全勤奖 + 考勤 + 绩效奖金 + 饭补 − 扣款 计算 (「/22天*13小时」无法使用). "
-        "AMB-56: 全勤 200 = 当月无旷工; 「考勤100」含义不明 → 按填写的金额; 饭补金额种子未给出 → 按填写.",
+        "The seed's formula is muddled: wage = base pay + full-attendance bonus + attendance + performance "
+          "bonus + meal allowance − deductions (「/22天*13小时」 cannot be used). AMB-56: the full-attendance 200 = "
+          "no absence in the month; 「考勤100」 is unclear → the amount typed; the seed gives no meal allowance → "
+          "the amount typed.",
         (
-            Setting("Full_Attendance", "全勤奖 (元)", "Full-attendance bonus (元)", 200, "「全勤200」", MONEY),
+            Setting("Full_Attendance", "Full-attendance bonus (元)", 200, "「全勤200」: 200", MONEY),
         ),
     ),
     money_section(),
@@ -207,27 +209,27 @@ COLUMNS = (
          '=KPI_ADJUST(0,{browse..topup},Dual_Money,0,"LINEAR","NONE")', MONEY),
     Calc("adj", "加减分", "Adjustments", '=KPI_ADJUST(0,{cmp_n..ccmp_ok},Adj_PerUnit,0,"LINEAR","NONE")'),
     Calc("pts_used", "计入总分的扣分", "Money-event points counted",
-         '=IF({dual_pts}="","",IF(Ledger="MONEY",0,{dual_pts}))'),
+         '=IF({dual_pts}="","",IF(Ledger_Code="MONEY",0,{dual_pts}))'),
     Calc("total", "总分", "Total", "=KPI_TOTAL({i_quality..i_typing},Item_Max,{adj..pts_used},Total_Floor,Total_Cap,"
          "Total_Declared)", "0.0"),
     Calc("level_low", "等级 (下限读法)", "Level (lower bounds)", band_formula("total", "LevelLow")),
     Calc("level_up", "等级 (上限读法)", "Level (upper bounds)", band_formula("total", "LevelUp")),
     Calc("level", "客服等级", "Level",
-         '=IF(Level_Reading="UPPER",{level_up},{level_low})'),
+         '=IF(Level_Reading_Code="UPPER",{level_up},{level_low})'),
     Calc("level_amount", "等级奖金额", "Level bonus amount", "=KPI_MAP({level},LevelBonus_Key,LevelBonus_Value)", MONEY),
     Calc("bonus_level", "等级奖金", "Bonus by level",
-         '=IF({level_amount}="","",IF(AND(Low_Rule="FLOOR_300",{total}<Low_Below),Low_Amount,{level_amount}))', MONEY),
+         '=IF({level_amount}="","",IF(AND(Low_Rule_Code="FLOOR_300",{total}<Low_Below),Low_Amount,{level_amount}))', MONEY),
     Ranked("bonus_ladder", "排序奖金", "Bonus by rank",
            "=KPI_RANK_BONUS({total*},Ladder_Amount,Ladder_Step,Ladder_TiePolicy,Low_Below,Low_Amount,Ladder_Floor,"
            "Ladder_Min)", MONEY),
     Calc("bonus", "绩效奖金", "Performance bonus (元)",
-         '=IF(Bonus_Mode="LADDER",{bonus_ladder},{bonus_level})', MONEY),
+         '=IF(Bonus_Mode_Code="LADDER",{bonus_ladder},{bonus_level})', MONEY),
     Calc("full_att", "全勤奖", "Full-attendance bonus (元)",
          '=IF({absent}="","",IF({absent}=0,Full_Attendance,0))', MONEY),
     Input("att_allow", "考勤 (元)", "Attendance allowance (元)", MONEY, Between(0, 10_000)),
     Input("meal", "饭补 (元)", "Meal allowance (元)", MONEY, Between(0, 10_000)),
     Calc("money_used", "扣款", "Money deducted (元)",
-         '=IF({dual_money}="","",IF(Ledger="POINTS",0,{dual_money}))', MONEY),
+         '=IF({dual_money}="","",IF(Ledger_Code="POINTS",0,{dual_money}))', MONEY),
     Calc("wage", "客服工资", "Wage (元)",
          '=IF(OR({base}="",{bonus}=""),"",'
          + money("SUM({base},{full_att},{att_allow},{bonus},{meal},{money_used})") + ")", MONEY),
@@ -275,25 +277,26 @@ def generate(r, i: int, name: str) -> tuple:
 TEMPLATE = Template(
     name="AfterSales_Levels",
     scheme="S1-F",
-    zh="售后KPI绩效考核 (底级、初级、中级、高级、特级客服)",
-    en="After-sales KPI with five staff levels and a rank ladder",
-    about="总分 100 + 加减分 → 客服等级 → 等级奖金或排序奖金 (方案单元格); 扣款另记. "
-    "Total → level → level bonus or rank-ladder bonus (a policy cell); money deductions in their own ledger.",
+    title="After-sales KPI with five staff levels and a rank ladder",
+    about="Total of 100 ± additions → staff level → bonus by level or by rank ladder (a policy cell); money "
+            "deductions in their own ledger.",
     rules=RULES,
     columns=COLUMNS,
     sample=SAMPLE,
     generate=generate,
     history=HISTORY,
     summary=Summary(
-        Distribution("客服等级分布", "Levels", "level", LEVELS),
+        Distribution("Levels", "level", LEVELS),
         (
             staff_count(),
-            error_count(note="原因见员工表单元格 / the reason is in the cell on Staff"),
-            Metric("绩效奖金合计", "Performance bonus total", '=SUMIF({bonus*},">=0")', MONEY),
-            Metric("扣款合计", "Money deducted", '=SUMIF({money_used*},"<0")', MONEY, "AMB-58"),
-            Metric("工资合计", "Wages total", '=SUMIF({wage*},">=0")', MONEY, "不含错误行 / rows with an error left out"),
-            Metric("低分规则检查", "Low-score rules", "=Low_Check", note="AMB-59"),
+            error_count(note="The reason is in the cell on Staff"),
+            Metric("Performance bonus total", '=SUMIF({bonus*},">=0")', MONEY),
+            Metric("Money deducted", '=SUMIF({money_used*},"<0")', MONEY, "AMB-58"),
+            Metric("Wages total", '=SUMIF({wage*},">=0")', MONEY,
+                   "Rows with an error are left out"),
+            Metric("Low-score rules", "=Low_Check", note="AMB-59"),
         ),
     ),
-    results=(("total", "总分 Total"), ("level", "等级 Level"), ("bonus", "奖金 Bonus"), ("wage", "工资 Wage")),
+    results=(("total", "Total"), ("level", "Level"), ("bonus", "Bonus"),
+             ("wage", "Wage")),
 )

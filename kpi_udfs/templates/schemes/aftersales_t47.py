@@ -31,70 +31,69 @@ COUNT = Between(0, 1_000_000, whole=True)
 RULES = (
     band_section(
         "Z",
-        "表4.7 旺旺回复率 Z",
         "Table 4.7 WangWang reply rate Z",
         seed="「Z>=99% 100…99%>Z>=97% 80…97%>Z>=95% 6095%>Z 50」 Z = 回复过的客户/接待人数",
-        note="完整 complete.",
+        note="Complete.",
         rows=[(0.99, _, "[)", 100), (0.97, 0.99, "[)", 80), (0.95, 0.97, "[)", 60), (_, 0.95, "[)", 50)],
         literal=["Z>=99% 100", "99%>Z>=97% 80", "97%>Z>=95% 60", "95%>Z 50"],
         fmt=PERCENT,
     ),
     band_section(
         "T",
-        "表4.7 旺旺响应时间 T (秒)",
         "Table 4.7 WangWang response time T, seconds",
         seed="「T=<30 10035<T=<40 80…40<T=<45 60…T>50 50」",
-        note="AMB-30: (30,35] 与 (45,50] 秒无档 → 默认 #N/A; WORSE/BETTER 按方向 LOWER 取相邻档.",
+        note="AMB-30: (30,35] and (45,50] seconds are in no band → #N/A by default; WORSE and BETTER take the "
+               "neighbouring band by the direction LOWER.",
         rows=[(_, 30, "(]", 100), (35, 40, "(]", 80), (40, 45, "(]", 60), (50, _, "(]", 50)],
-        literal=["T=<30 100  — (30,35] 无档 gap", "35<T=<40 80", "40<T=<45 60  — (45,50] 无档 gap", "T>50 50"],
+        literal=[("T=<30 100", "(30,35] is in no band"), "35<T=<40 80",
+                 ("40<T=<45 60", "(45,50] is in no band"), "T>50 50"],
         direction="LOWER",
     ),
     band_section(
         "Q",
-        "表4.7 答问比 Q",
         "Table 4.7 answer-to-question ratio Q",
         seed="「Q≥130% 100…130%>Q≥120% 80…120%>Q≥110% 60Q>100% 50」 Q = 「客户消息数/ …买家消息数」",
-        note="AMB-31: 分子应为客服消息数 numerator is CS messages. AMB-33: 末档「Q>100%」与上面各档重叠, "
-        "按行序取第一档 (重叠策略 FIRST); Q≤100% 无档 → #N/A. 修复方案: 末档改为 下限空、上限 1.10、区间 [) "
-        "(Q<110% → 50).",
+        note="AMB-31: the numerator is the CS messages. AMB-33: the last band 「Q>100%」 overlaps the ones above: "
+               "the first matching row counts (overlap policy FIRST); Q ≤ 100 % is in no band → #N/A. A fix: make "
+               "the last band lower bound blank, upper bound 1.10, ends [) (Q < 110 % → 50).",
         rows=[(1.30, _, "[)", 100), (1.20, 1.30, "[)", 80), (1.10, 1.20, "[)", 60), (1.00, _, "()", 50)],
-        literal=["Q≥130% 100", "130%>Q≥120% 80", "120%>Q≥110% 60", "Q>100% 50 (字面原样 literal: overlaps, Q≤100% gap)"],
+        literal=["Q≥130% 100", "130%>Q≥120% 80", "120%>Q≥110% 60",
+                 ("Q>100% 50", "as written: it overlaps, and Q ≤ 100 % is in no band")],
         on_overlap="FIRST",
         fmt=PERCENT,
     ),
     band_section(
         "P",
-        "表4.7 店铺评分 P",
         "Table 4.7 shop rating P (0–5)",
         seed="「P>=4.9 100…4.8=<P<4.9 80…4.7=<P<4.8 60P<4.7 50」 P = 「好评数/总评…价数」",
-        note="AMB-32: 定义写成好评率, 但门槛是 5 分制店铺评分 → 按店铺评分 0–5 输入.",
+        note="AMB-32: the definition reads like a share of good reviews, but the thresholds are a 5-point shop "
+               "rating → type the shop rating, 0–5.",
         rows=[(4.9, _, "[)", 100), (4.8, 4.9, "[)", 80), (4.7, 4.8, "[)", 60), (_, 4.7, "[)", 50)],
         literal=["P>=4.9 100", "4.8=<P<4.9 80", "4.7=<P<4.8 60", "P<4.7 50"],
         fmt="0.00",
     ),
     Section(
-        "表4.7 团队合作",
         "Table 4.7 teamwork",
         "「优秀100客服主管打良好80团队合作分合格70差50」",
-        "AMB-07: 未知评价为 #N/A.",
+        "AMB-07: an unknown rating is #N/A.",
         (
-            map_table("Team", "评价对应分数", "Rating → points", "得分", "Points",
+            map_table("Team", "Rating → points", "Points",
                       [("优秀", 100), ("良好", 80), ("合格", 70), ("差", 50)],
                       ["优秀100", "良好80", "合格70", "差50"]),
         ),
     ),
     weights_section(
-        "表4.7 权重",
         "Table 4.7 weights",
-        seed="「权重KPI 指标详细描述标准分值数据得分加权得分(%)」 — 表头有权重列, 但全表没有任何权重数值",
-        note="AMB-29: 种子没有给出权重 → 权重为必填空白, 未填时总分为 #VALUE! (可自行假设各 20 %, 须注明).",
+        seed=("「权重KPI 指标详细描述标准分值数据得分加权得分(%)」",
+              "the header has a weight column, but the table holds no weight at all"),
+        note="AMB-29: the seed gives no weights → they are required blanks; until they are filled in the totals "
+               "are #VALUE! (you may assume 20 % each, and say so).",
         rows=[("旺旺回复率 Z", _), ("旺旺响应时间 T", _), ("答问比 Q", _), ("店铺评分 P", _), ("团队合作", _)],
-        literal=["(无)", "(无)", "(无)", "(无)", "(无)"],
+        literal=[("", "none")] * 5,
         required=True,
     ),
     *pay_rules(
-        zh="表4.8 等级与绩效工资基数 / 表4.9 系数与人员比例",
-        en="Table 4.8 grades and pay base / table 4.9 coefficient and quota",
+        title="Table 4.8 grades and pay base / table 4.9 coefficient and quota",
         seed="「A 91~100 950」「B 86~90 800」「C 76~85 650」「D 65~75 550」 "
         "「等级 A B C D等级说明优秀良好合格待改进人员比例15% 45% 30% 10%绩效工资考核系数 1.4 倍 1.2 倍 1.0 倍0.8 倍」",
         rows=[
@@ -105,11 +104,11 @@ RULES = (
         ],
         literal=["A 91~100 950 · 优秀 15% 1.4倍", "B 86~90 800 · 良好 45% 1.2倍",
                  "C 76~85 650 · 合格 30% 1.0倍", "D 65~75 550 · 待改进 10% 0.8倍"],
-        quota_seed="「人员比例15% 45% 30% 10%」 (表4.9)",
+        quota_seed=("「人员比例15% 45% 30% 10%」", "table 4.9"),
         payout_seed="「2、售后业绩奖金核算:个人业绩奖金=绩效考核分值*个人绩效工资考核系数,具体细则参照表 4.7 、表4.8 、表 4.9 」",
-        streak_rule="连续 A (表4.8 原文即为 A)",
+        streak_rule="A in a row (table 4.8 says A)",
         streak_seed="「1、连续2 个月为A,额外奖励300~500…元/ 次不等;2、连续3 个月为A,底薪调整200~500…元不等;」",
-        streak_note="表4.8 明确写 A",
+        streak_note="AMB-26/27: table 4.8 says A.",
     ),
 )
 
@@ -189,10 +188,8 @@ def generate_past(rows: list[tuple], rng_of) -> list[Past]:
 TEMPLATE = Template(
     name="AfterSales_T47",
     scheme="S0-G",
-    zh="售后客服部绩效考核 (表4.7–4.9)",
-    en="After-sales CS KPI (tables 4.7–4.9)",
-    about="种子没有给出权重 (AMB-29): 在「规则」表填入权重后总分、等级与奖金才会计算. "
-    "The seed gives no weights: fill them in on the Rules sheet to get totals, grades and bonuses.",
+    title="After-sales CS KPI (tables 4.7–4.9)",
+    about="The seed gives no weights (AMB-29): fill them in on the Rules sheet to get totals, grades and bonuses.",
     rules=RULES,
     columns=COLUMNS,
     sample=SAMPLE,

@@ -39,51 +39,49 @@ HALF, DAY = "旷工半天", "旷工一天"
 RULES = (
     band_section(
         "Late",
-        "迟到、早退分钟数",
         "Minutes late or early",
         seed="「(1)、迟到、早退5--10分钟扣1分」「(2)、迟到、早退10--15分钟扣3分」「(3)、迟到、早退15--30分钟扣5分」"
         "「(4)、迟到、早退30--60分钟按旷工半天计算」「(5)、迟到、早退60分钟以上按旷工一天计算」",
-        note="AMB-82: 10/15/30/60 分钟同属两档 → 默认左开右闭 (5,10] → 1 …; 5 分钟及以内不扣 (见下条). "
-        "区间列可改. 后两档不是分数而是折算旷工, 折算的半天/一天按职级扣分 (见「请假与旷工」). "
-        "/ Shared endpoints read lower-exclusive by default (the bounds column is editable).",
+        note="AMB-82: 10/15/30/60 minutes are in two bands each → by default the lower end is left out, (5,10] → "
+               "1 …; 5 minutes or less costs nothing (see the next rule). The ends column can be changed. The last "
+               "two bands are not points but absence: the half day or day costs points by rank (see 「Leave and "
+               "absence by rank」).",
         rows=[(_, 5, "(]", 0), (5, 10, "(]", 1), (10, 15, "(]", 3), (15, 30, "(]", 5), (30, 60, "(]", HALF),
               (60, _, "()", DAY)],
         direction="LOWER",
-        literal=["(5 分钟及以内: 不扣, 见下条)", "5--10分钟扣1分", "10--15分钟扣3分", "15--30分钟扣5分",
+        literal=[("", "5 minutes or less: nothing, see the next rule"), "5--10分钟扣1分", "10--15分钟扣3分", "15--30分钟扣5分",
                  "30--60分钟按旷工半天计算", "60分钟以上按旷工一天计算"],
     ),
     Section(
-        "连续 5 分钟迟到",
         "Three short lates in a row",
         "「每月连续3次迟到、早退5分钟,按本细则的第(3)条扣发工资。」",
-        "每月按发生顺序填写每次迟到/早退的分钟数; 连续 3 次都在 5 分钟以内 (上表得 0 分) 按第(3)条扣 5 分. "
-        "一个月里连续 6 次算几回见计数方式. / Lates in the order they happened; three of ≤ 5 minutes in a row cost 5.",
+        "Type each late or early leave of the month in minutes, in the order they happened; 3 in a row of 5 "
+          "minutes or less (0 points in the table above) cost 5 points, as rule (3). How many times 6 in a row "
+          "count: see the counting mode.",
         (
-            Setting("LateRun_Match", "计入的档分", "Band points that count", 0, "5 分钟及以内那档的得分"),
-            Setting("LateRun_Length", "连续次数", "In a row", 3, valid=Between(1, SLOTS, True)),
-            policy("LateRun_Mode", "计数方式", "Counting mode", "KPI_STREAK.mode", "NON_OVERLAP",
-                   "连续 6 次: NON_OVERLAP 扣 2 回, ROLLING 4 回, ONCE 1 回"),
-            Setting("LateRun_Points", "每回扣分", "Points each time", 5, "「按本细则的第(3)条」= 5 分"),
-            Setting("Late_HalfDay", "折算半天的写法", "Word for half a day", HALF, "须与上表一致"),
-            Setting("Late_FullDay", "折算一天的写法", "Word for a day", DAY, "须与上表一致"),
+            Setting("LateRun_Match", "Band points that count", 0, "The points of the band of 5 minutes or less"),
+            Setting("LateRun_Length", "In a row", 3, valid=Between(1, SLOTS, True)),
+            policy("LateRun_Mode", "Counting mode", "KPI_STREAK.mode", "NON_OVERLAP",
+                   "6 in a row: NON_OVERLAP twice, ROLLING 4 times, ONCE once"),
+            Setting("LateRun_Points", "Points each time", 5, "「按本细则的第(3)条」 (as rule (3)) = 5 points"),
+            Setting("Late_HalfDay", "Word for half a day", HALF, "Must match the table above"),
+            Setting("Late_FullDay", "Word for a day", DAY, "Must match the table above"),
         ),
     ),
     Section(
-        "请假与旷工 (按职级)",
         "Leave and absence by rank",
         "「部门经理级别旷工:(1)、旷工半天扣30分。(2)、旷工一天扣60分。部门主管级别旷工:…扣20分…扣40分。部门基层员工(含收银员)"
         "旷工:…扣10分…扣20分。」「…病假半天扣15分。…病假一天扣20分…」「…事假半天扣20分。…事假一天扣40分…」",
-        "病假、事假两段的标题在原文中也写作「旷工」(抄写错误, AMB-84): 按内容读作病假、事假. 多天请假按天数相乘. "
-        "/ The sick- and personal-leave headings repeat 「旷工」 (a copying slip): read by their content.",
+        "The headings of sick and personal leave repeat 「旷工」 (a copying slip, AMB-84): read by their content "
+          "as sick and personal leave. Several days of leave multiply by the days.",
         (
             Table(
                 "Leave",
-                "每半天 / 每天扣分",
                 "Points per half day / day",
-                (Field("Key", "职级", "Rank"), Field("AbsHalf", "旷工半天", "Absence ½ day"),
-                 Field("AbsDay", "旷工一天", "Absence day"), Field("SickHalf", "病假半天", "Sick ½ day"),
-                 Field("SickDay", "病假一天", "Sick day"), Field("PersHalf", "事假半天", "Personal ½ day"),
-                 Field("PersDay", "事假一天", "Personal day")),
+                (Field("Key", "Job rank"), Field("AbsHalf", "Absence ½ day"),
+                 Field("AbsDay", "Absence day"), Field("SickHalf", "Sick ½ day"),
+                 Field("SickDay", "Sick day"), Field("PersHalf", "Personal ½ day"),
+                 Field("PersDay", "Personal day")),
                 (("部门经理", 30, 60, 15, 20, 20, 40), ("部门主管", 20, 40, 10, 15, 10, 20),
                  ("基层员工", 10, 20, 5, 10, 5, 10)),
                 ("部门经理级别", "部门主管级别", "部门基层员工(含收银员)"),
@@ -92,17 +90,18 @@ RULES = (
         ),
     ),
     Section(
-        "扣分折算金额",
         "Points into money",
-        "「七、每分对应的金额为:5月。」 (篇二「旷工」无金额)",
-        "AMB-83: 每分金额原文乱码 (「5月」, 可能是 5 元) → 必填, 空白时金额为 #VALUE! 「per_unit is blank」, 绝不猜测. "
-        "AMB-80: 篇二只把迟到折算为旷工, 未给旷工罚款 → 旷工另罚金额默认空 = 不另罚 (只按分数折算); 如有规定按天填写. "
-        "/ The money per point is garbled in the seed: a required blank. Absence has no money of its own unless set.",
+        ("「七、每分对应的金额为:5月。」", "part two (「旷工」) gives no money"),
+        "AMB-83: the money per point is garbled in the seed (「5月」, maybe 5 元) → required: while blank the money "
+          "is #VALUE! 「per_unit is blank」, never a guess. AMB-80: part two only turns lates into absence and "
+          "gives absence no fine → the extra money per absence day is blank by default = none (points only); "
+          "fill in the amount per day if there is a rule.",
         (
-            Setting("Point_Value", "每分金额 (元)", "Money per point (元)", _, "必填 required (AMB-83)", MONEY,
+            Setting("Point_Value", "Money per point (元)", _, "Required (AMB-83)", MONEY,
                     Between(0, 10_000)),
-            Setting("Absence_Money", "旷工另罚 (元/天)", "Extra money per absence day (元)", _,
-                    "空 = 不另罚 (默认, AMB-80)", MONEY, Between(0, 100_000)),
+            Setting("Absence_Money", "Extra money per absence day (元)", _,
+                    "Blank = no extra money (the default, AMB-80)", MONEY,
+                    Between(0, 100_000)),
         ),
     ),
     money_section(),
@@ -114,7 +113,7 @@ _BAND = tuple(Calc(f"b{k}", f"第{k}次扣分", f"Late {k}: points", band_formul
 
 COLUMNS = (
     Input("name", "姓名", "Name", width=10, keep=True),
-    Input("rank", "职级", "Rank", valid=Pick("Leave_Key"), keep=True),
+    Input("rank", "职级", "Job rank", valid=Pick("Leave_Key"), keep=True),
     *_LATE,
     Input("abs_half", "旷工半天次数", "Absence half days", valid=COUNT),
     Input("abs_day", "旷工整天数", "Absence days", valid=COUNT),
@@ -177,25 +176,25 @@ def generate(r, i: int, name: str) -> tuple:
 TEMPLATE = Template(
     name="Attendance_Points",
     scheme="S3-4",
-    zh="考勤扣分细则 (迟到早退、旷工、病假、事假)",
-    en="Attendance point deductions (lates, absence, sick and personal leave)",
-    about="按发生顺序填写每次迟到/早退的分钟数及请假天数; 扣分按职级计算, 折算金额需先填写每分金额. "
-    "Enter each late in minutes and the leave taken; points follow the rank; set the money per point first.",
+    title="Attendance point deductions (lates, absence, sick and personal leave)",
+    about="Type each late or early leave in minutes, in the order they happened, and the leave taken; points "
+            "follow the rank; fill in the money per point first.",
     rules=RULES,
     columns=COLUMNS,
     sample=SAMPLE,
     generate=generate,
     history=HISTORY,
     summary=Summary(
-        Distribution("扣分分布", "Points deducted", "points", ("0", "1–9", "10–29", "≥30"),
+        Distribution("Distribution of points deducted", "points", ("0", "1–9", "10–29", "≥30"),
                      count="=CHOOSE({index},COUNTIF({column*},0),COUNTIFS({column*},\">0\",{column*},\"<10\"),"
                      "COUNTIFS({column*},\">=10\",{column*},\"<30\"),COUNTIF({column*},\">=30\"))"),
         (
-            Metric("有记录人数", "Staff with a record", "=COUNT({points*})"),
+            Metric("Staff with a record", "=COUNT({points*})"),
             error_count("points"),
-            Metric("扣分合计", "Points in all", "=SUM({points*})"),
-            Metric("扣款合计", "Money in all", '=SUMIF({deduct*},">=0")', MONEY, "每分金额未填时为 0 (AMB-83)"),
+            Metric("Points in all", "=SUM({points*})"),
+            Metric("Money in all", '=SUMIF({deduct*},">=0")', MONEY,
+                   "0 while the money per point is blank (AMB-83)"),
         ),
     ),
-    results=(("points", "扣分 Points"), ("deduct", "扣款 Money")),
+    results=(("points", "Points"), ("deduct", "Money")),
 )

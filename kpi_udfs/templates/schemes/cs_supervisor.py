@@ -42,38 +42,40 @@ COUNT = Between(0, 10**12, whole=True)
 
 RULES = (
     Section(
-        "标准分值",
         "Standard points",
-        "「考核指标名称标准分值…100 分」「1. 店铺销售任务30…」「2. 转化率20…」 (表在此截断 the table ends here)",
-        "AMB-42: 只定义了 30 + 20 = 50 分, 其余 50 分种子未给出; 总分只含已定义的两项.",
+        ("「考核指标名称标准分值…100 分」「1. 店铺销售任务30…」「2. 转化率20…」",
+         "the table ends here"),
+        "AMB-42: only 30 + 20 = 50 points are defined, the seed gives nothing for the other 50; the total holds "
+          "the two items defined.",
         (
             item_table("Std", [("店铺销售任务", 30), ("转化率", 20)], ["30", "20"]),
-            Setting("Total_Declared", "声明总分", "Declared total", 100),
+            Setting("Total_Declared", "Declared total", 100),
             Derived(
-                "Points_Check", "分值检查", "Points check",
-                '=IF(SUM(Item_Std)=Total_Declared,"OK","声明 "&Total_Declared&" 分, 已定义 "&SUM(Item_Std)'
-                '&" 分 / declared "&Total_Declared&", defined "&SUM(Item_Std)&" (AMB-42)")',
+                "Points_Check", "Points check",
+                '=IF(SUM(Item_Std)=Total_Declared,"OK",SUBSTITUTE(SUBSTITUTE('
+                '_("declared {declared} points, defined {defined} (AMB-42)"),'
+                '"{declared}",Total_Declared),"{defined}",SUM(Item_Std)))',
             ),
         ),
     ),
     Section(
-        "1. 店铺销售任务",
         "1. Shop sales target",
         "「R=实际销售额 / 目标销售额…R< 85%,则该项得分为0;…完成率R≥ 85%,则该项得分为40*R 封顶 80 分。(30 分)」",
-        "AMB-41: 标准分 30 却沿用 40×R (≥34) 封顶 80. 方案: LITERAL 原文 (40, 封顶 80) 默认; SCALED 按 30 分折算 "
-        "(30×R, 封顶 60); 另可勾选「封顶于标准分」(不超过 30).",
+        "AMB-41: the standard value is 30, yet the seed keeps 40 × R (≥ 34) capped at 80. Presets: LITERAL, the "
+          "seed's words (40, capped at 80), the default; SCALED to 30 points (30 × R, capped at 60); and 「Cap at the "
+          "standard value」 (never above 30) can be switched on.",
         (
             Table(
                 "SalesPreset",
-                "销售项方案",
                 "Sales item presets",
-                (Field("Key", "方案", "Preset"), Field("Mult", "乘数", "Multiplier"), Field("Cap", "封顶", "Cap")),
+                (Field("Key", "Preset"), Field("Mult", "Multiplier"), Field("Cap", "Cap")),
                 (("LITERAL", 40, 80), ("SCALED", 30, 60)),
-                ("40*R 封顶 80 分 (原文 literal)", "30*R 封顶 60 (按 30 分折算 scaled to 30)"),
+                (("40*R 封顶 80 分", "the seed's words"),
+                 ("30*R 封顶 60", "scaled to 30 points")),
             ),
-            Setting("Sales_Preset", "采用方案", "Preset in force", "LITERAL", "AMB-41", valid=Pick("SalesPreset_Key")),
-            policy("Sales_CapAtWeight", "封顶于标准分", "Cap at the standard value", "template.yes_no", False,
-                   "AMB-41: TRUE = 不超过标准分 30"),
+            Setting("Sales_Preset", "Preset in force", "LITERAL", "AMB-41", valid=Pick("SalesPreset_Key")),
+            policy("Sales_CapAtWeight", "Cap at the standard value", "template.yes_no", False,
+                   "AMB-41: TRUE = never above the standard 30"),
             *sales_settings(
                 "Sales",
                 mult="=KPI_MAP(Sales_Preset,SalesPreset_Key,SalesPreset_Mult)",
@@ -84,11 +86,13 @@ RULES = (
         ),
     ),
     step_section(
-        "Conv", "2. 转化率 (团队平均询单转化率)", "2. Conversion (team average inquiry conversion)",
+        "Conv", "2. Conversion (team average inquiry conversion)",
         seed="「R≥月计划目标询单转化率,则该项得分为…20 分;转化率每低一个百分点,扣除…2 分,扣完为止。」",
-        note="AMB-43: 转化率的「百分点」默认按绝对差 ABS; REL 按相对差. AMB-38: 不足一步不扣 (FLOOR).",
-        base=20, down=2, up=0, step=0.01, gap_mode="ABS", cap=_, step_note="0.01 = 1 个百分点",
-        mode_note="ABS: 绝对百分点 (默认); REL: 相对差",
+        note="AMB-43: the conversion rate's 「百分点」 are absolute points by default (ABS); REL takes the relative "
+               "gap. AMB-38: a part step costs nothing (FLOOR).",
+        base=20, down=2, up=0, step=0.01, gap_mode="ABS", cap=_,
+        step_note="0.01 = 1 percentage point",
+        mode_note="ABS: absolute percentage points (the default); REL: the relative gap",
     ),
     report_bands_section(),
 )
@@ -145,17 +149,17 @@ def generate(r, i: int, name: str) -> tuple:
 TEMPLATE = Template(
     name="CS_Supervisor",
     scheme="S0-I",
-    zh="客服主管月度考核计划表",
-    en="CS supervisor monthly KPI plan",
-    about="种子表格截断: 只定义了 100 分中的 50 分 (AMB-42). 销售项的乘数与封顶由方案单元格决定 (AMB-41). "
-    "The seed is truncated: 50 of 100 points are defined; a preset cell picks the sales-item reading.",
+    title="CS supervisor monthly KPI plan",
+    about="The seed's table is cut short: 50 of the 100 points are defined (AMB-42). A preset cell picks the "
+            "sales item's multiplier and cap (AMB-41).",
     rules=RULES,
     columns=COLUMNS,
     sample=SAMPLE,
     generate=generate,
     history=TOTAL_HISTORY,
     summary=score_band_summary(
-        (Metric("分值检查", "Points check", "=Points_Check", note="AMB-42"),)
+        (Metric("Points check", "=Points_Check", note="AMB-42"),)
     ),
-    results=(("r", "完成率 R"), ("p_sales", "销售 Sales"), ("p_conv", "转化 Conv."), ("total", "合计 Total")),
+    results=(("r", "R"), ("p_sales", "Sales"), ("p_conv", "Conv."),
+             ("total", "Total")),
 )

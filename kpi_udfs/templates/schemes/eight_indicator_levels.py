@@ -44,74 +44,72 @@ ITEMS = (
 
 RULES = (
     Section(
-        "八项指标满分",
         "Maximum of the eight items",
         "「整個客服評估滿分100分,其中指標完成率佔30%(30分),詢單轉化率佔30%(30分)、下單成功率佔10%(10分)、"
         "客單價佔5%(5分)、旺旺回復率佔5%(5分)、旺旺響應時間佔5%(5分)、協助跟進服務佔5%(5分)、執行力佔10%(10分)。」",
-        "AMB-88: 种子没有把指标值换算成分数的标尺 → 各项得分由主管填写, 超过满分为 #VALUE!. "
-        "AMB-89: 此处询单转化率 = 最终下单人数/询单人数 (不同于表4.4 的付款口径).",
+        "AMB-88: the seed has no scale from an indicator's value to points → the supervisor types each item's "
+          "points; more than the maximum is #VALUE!. AMB-89: here inquiry conversion = buyers who ordered / "
+          "inquiring buyers (not the paying buyers of table 4.4).",
         (
             item_table(
                 "Max",
                 [(zh, mx) for _k, zh, _en, mx in ITEMS],
                 ["30%(30分)", "30%(30分)", "10%(10分)", "5%(5分)", "5%(5分)", "5%(5分)", "5%(5分)", "10%(10分)"],
             ),
-            Setting("Total_Declared", "满分", "Declared total", 100, "各项满分之和须等于 100"),
+            Setting("Total_Declared", "Declared total", 100, "The item maxima must add up to 100"),
         ),
     ),
     Section(
-        "客服等级 (两次考评)",
         "Level from two evaluations",
         "「兩次考評中,分值都在90分以上的…定為高級客服」「兩次考核分值都在80分~90分之間的…中級客服」"
         "「兩次都在70~80分的,則視為初級客服」「其中一次考核總分低於70分者將給予提醒並進行深度訪談,經指導仍低於70分者將予以淘汰」",
-        "AMB-90: 90 与 80 同时属于两档 → 取较高档 (重叠策略); 两次不在同一档 → UNCHANGED (可改 LOWER_OF_N). "
-        "AMB-91: 第一次 <70 提醒, 接着再 <70 淘汰. 以前各次总分从 History 表按月读取 (最近 3 次, 缺月为空). "
-        "/ Earlier totals come from History, month by month (the last 3; a month without one is blank).",
+        "AMB-90: 90 and 80 are in two levels each → the higher level (the overlap policy); the two evaluations "
+          "in different levels → UNCHANGED (or LOWER_OF_N). AMB-91: a first total under 70 warns, the next one "
+          "under 70 eliminates. Earlier totals are read from History month by month (the last 3; a month without "
+          "one is blank).",
         (
             Table(
                 "Level",
-                "等级下限",
                 "Level bounds",
-                (Field("Lower", "下限", "Lowest score"), Field("Label", "等级", "Level")),
+                (Field("Lower", "Lowest score"), Field("Label", "Level")),
                 ((90, "高级客服"), (80, "中级客服"), (70, "初级客服")),
                 ("90分以上", "80分~90分之间", "70~80分"),
             ),
-            Setting("Level_N", "考评次数", "Evaluations that must agree", 2, "「兩次」; 最多 3 (本月 + History 上 2 个月)",
+            Setting("Level_N", "Evaluations that must agree", 2,
+                    "「兩次」 (twice); at most 3 (this month + 2 months on History)",
                     valid=Between(1, 3, True)),
-            policy("Level_Overlap", "边界分数", "Score on a shared bound", "KPI_LEVEL_HISTORY.overlap", "HIGHEST",
-                   "AMB-90: 90 在「90分以上」与「80分~90分」中"),
-            policy("Level_Mixed", "两次不同档", "Evaluations in different levels", "KPI_LEVEL_HISTORY.mixed",
-                   "UNCHANGED", "AMB-90: 92 与 85"),
-            Setting("Fail_Below", "淘汰线", "Fail line", 70, "低于此分: 提醒; 再次低于: 淘汰"),
+            policy("Level_Overlap", "Score on a shared bound", "KPI_LEVEL_HISTORY.overlap", "HIGHEST",
+                   "AMB-90: 90 is in 「90分以上」 and in 「80分~90分」"),
+            policy("Level_Mixed", "Evaluations in different levels", "KPI_LEVEL_HISTORY.mixed",
+                   "UNCHANGED", "AMB-90: 92 and 85"),
+            Setting("Fail_Below", "Fail line", 70, "Under it: a warning; under it again: eliminated"),
             Table(
                 "Flag",
-                "提示用语",
                 "Flag words",
-                (Field("Word", "用语", "Word"),),
+                (Field("Word", "Word"),),
                 (("提醒",), ("淘汰",)),
                 ("給予提醒並進行深度訪談", "予以淘汰"),
             ),
         ),
     ),
     Section(
-        "评优名额上限",
         "Award caps",
-        "「最佳客服專員佔全體客服人員的比例不得超過5%,優秀客服專員比例不得超過10%」 (補充建議,待商議)",
-        "AMB-92: 「不得超过」是上限, 名额向下取整 (5% × 22 人 = 1.1 → 1; 19 人: 0 / 1, 其余 18 人「—」). "
-        "按总分由高到低评定; 「—」的比例留空 = 其余所有人 (不设上限).",
+        ("「最佳客服專員佔全體客服人員的比例不得超過5%,優秀客服專員比例不得超過10%」",
+         "a suggestion, still to be agreed (補充建議,待商議)"),
+        "AMB-92: 「不得超过」 is a cap: places are rounded down (5 % × 22 staff = 1.1 → 1; 19 staff: 0 / 1, the "
+          "other 18 「—」). Awarded by total from high to low; the blank share of 「—」 = everyone else (no cap).",
         (
             Table(
                 "Award",
-                "奖项与比例",
                 "Awards and shares",
-                (Field("Label", "奖项", "Award"), Field("Quota", "比例", "Share", "0%")),
+                (Field("Label", "Award"), Field("Quota", "Share", "0%")),
                 (("最佳客服专员", 0.05), ("优秀客服专员", 0.10), ("—", BLANK)),
-                ("不得超過5%", "不得超過10%", "(其余 the rest: 留空)"),
+                ("不得超過5%", "不得超過10%", ("", "the rest: left blank")),
             ),
-            policy("Award_Rounding", "名额取整", "Rounding", "KPI_QUOTA.rounding", "FLOOR",
-                   "AMB-92: FLOOR = 不得超过 (默认)"),
-            policy("Award_TiePolicy", "同分", "Ties at a cap", "KPI_FORCE_GRADES.tie_policy", "KEEP_TOGETHER",
-                   "同分同奖可能超出上限, 见汇总检查"),
+            policy("Award_Rounding", "Rounding", "KPI_QUOTA.rounding", "FLOOR",
+                   "AMB-92: FLOOR = never more (the default)"),
+            policy("Award_TiePolicy", "Ties at a cap", "KPI_FORCE_GRADES.tie_policy", "KEEP_TOGETHER",
+                   "Equal totals sharing an award can pass the cap: see the check on Summary"),
         ),
     ),
 )
@@ -201,10 +199,9 @@ def generate_past(rows: list[tuple], rng_of) -> list[Past]:
 TEMPLATE = Template(
     name="Eight_Indicator_Levels",
     scheme="S3-12",
-    zh="电商客服绩效考核 (八项指标, 两次考评定级)",
-    en="CS appraisal with 8 weighted indicators and level from two evaluations",
-    about="各项得分由主管按满分填写; 等级看最近两次总分是否同在一档. "
-    "Supervisors enter each item's points; the level needs the last two totals in one band.",
+    title="CS appraisal with 8 weighted indicators and level from two evaluations",
+    about="The supervisor types each item's points up to its maximum; the level needs the last two totals in "
+            "one band.",
     rules=RULES,
     columns=COLUMNS,
     sample=SAMPLE,
@@ -214,24 +211,24 @@ TEMPLATE = Template(
     generate_past=generate_past,
     summary=Summary(
         Distribution(
-            "评优分布与上限", "Awards against their caps", "award", "Award_Label", 3,
+            "Awards against their caps", "award", "Award_Label", 3,
             quota='=KPI_QUOTA(COUNT({total*}),Award_Quota,Award_Rounding,,"MAX")', quota_size=2,
-            quota_zh="名额上限", quota_en="Cap",
+            quota_caption="Cap on places",
         ),
         (
             staff_count(),
             error_count(),
-            Metric("评优上限检查", "Award cap check",
+            Metric("Award cap check",
                    '=KPI_QUOTA_CHECK({award*},Award_Label,Award_Quota,"MAX",Award_Rounding)',
-                   note="TRUE = 未超上限; 否则列出超出; 评优为错误时显示该错误 (AMB-92)"),
-            Metric("高级客服", "Senior", '=COUNTIF({level*},INDEX(Level_Label,1))'),
-            Metric("中级客服", "Intermediate", '=COUNTIF({level*},INDEX(Level_Label,2))'),
-            Metric("初级客服", "Junior", '=COUNTIF({level*},INDEX(Level_Label,3))'),
-            Metric("维持原级", "Unchanged", '=COUNTIF({level*},"UNCHANGED")'),
-            Metric("提醒", "Warned", '=COUNTIF({level*},INDEX(Flag_Word,1))'),
-            Metric("淘汰", "Eliminated", '=COUNTIF({level*},INDEX(Flag_Word,2))'),
+                   note="TRUE, the awards over their caps, or the error of an award (AMB-92)"),
+            Metric("Senior", '=COUNTIF({level*},INDEX(Level_Label,1))'),
+            Metric("Intermediate", '=COUNTIF({level*},INDEX(Level_Label,2))'),
+            Metric("Junior", '=COUNTIF({level*},INDEX(Level_Label,3))'),
+            Metric("Unchanged", '=COUNTIF({level*},"UNCHANGED")'),
+            Metric("Warned", '=COUNTIF({level*},INDEX(Flag_Word,1))'),
+            Metric("Eliminated", '=COUNTIF({level*},INDEX(Flag_Word,2))'),
             AVERAGE_TOTAL,
         ),
     ),
-    results=(("total", "总分 Total"), ("level", "等级 Level"), ("award", "评优 Award")),
+    results=(("total", "Total"), ("level", "Level"), ("award", "Award")),
 )

@@ -48,92 +48,90 @@ COUNT = Between(0, 100, whole=True)
 
 RULES = (
     Section(
-        "扣分 (先警告)",
         "Deductions (warning first)",
         "「(1)客戶投訴服務態度不好的及說話輕浮的,第一次予以警告。2次及2次以上扣1分,以此類推。」"
         "「(2)沒有備注清楚…第一次予以警告。2次及2次以上扣1分,以此類推。」「(3)為了轉化率而私自大幅度降價者,第一次予以警告。"
         "1次以上扣2分,以此類推」「(4)推卸責任者…第一次予以警告。1次以上扣1分。以此類推。」"
         "「如有發現犯下重大錯誤而導致公司重大損失的直接扣 10分且處留司查看。」",
-        "AMB-66: 「以此類推」三种读法 → 模式单元格: LINEAR 第2次起每次扣 (默认), ESCALATING 递增, FLAT 只扣一次. "
-        "AMB-67: 每项的免扣次数 (警告) 见下表. AMB-73: 重大错误另标「留司查看」.",
+        "AMB-66: 「以此類推」 (and so on) can be read three ways → a mode cell: LINEAR, each time from the 2nd (the "
+          "default), ESCALATING, FLAT once only. AMB-67: each item's free events (warnings) are in the table. "
+          "AMB-73: a serious error is also marked 「留司查看」 (on probation).",
         (
             Table(
                 "Pen",
-                "扣分规则",
                 "Deduction rules",
-                (Field("Item", "事项", "Offence"), Field("PerUnit", "每次扣分", "Points per event"),
-                 Field("Free", "警告次数", "Warnings (free)"), Field("Event", "计入扣分次数", "Counts as a deduction")),
+                (Field("Item", "Offence"), Field("PerUnit", "Points per event"),
+                 Field("Free", "Warnings (free)"), Field("Event", "Counts as a deduction")),
                 (("态度投诉", -1, 1, 1), ("备注不清", -1, 1, 1), ("私自降价", -2, 1, 1), ("推卸责任", -1, 1, 1),
                  ("重大错误", -10, 0, 1)),
                 ("第一次警告, 2次及以上扣1分", "第一次警告, 2次及以上扣1分", "第一次警告, 1次以上扣2分",
                  "第一次警告, 1次以上扣1分", "直接扣10分且留司查看"),
             ),
-            policy("Pen_Mode", "「以此類推」读法", "Reading of 以此類推", "KPI_ADJUST.mode", "LINEAR",
-                   "AMB-66: 3 次态度投诉: LINEAR 扣 2, ESCALATING 扣 1+2 = 3, FLAT 扣 1"),
+            policy("Pen_Mode", "Reading of 以此類推", "KPI_ADJUST.mode", "LINEAR",
+                   "AMB-66: 3 complaints about attitude: LINEAR −2, ESCALATING −(1+2) = −3, FLAT −1"),
         ),
     ),
     Section(
-        "奖励",
         "Rewards",
         "「(1)…第一名至第三名5.3.1分 其第一名且評為金牌客服。」「(2)一個月扣分在2次以內的給予表彰,并獎勵3分.」"
         "「(3)…在好評里著重表揚的。給予表彰及獎勵3分」「(4)發現重大問題及時匯報。直接獎勵5分.」「(5)有好的建議…獎勵3分。」",
-        "AMB-72: 排名依据 (成交金额/转化率/流失率) 未给权重 → 填一个综合分排名; 并列见策略. "
-        "AMB-71: 「2次以內」含 2 次, 只计实际扣分 (不计警告).",
+        "AMB-72: the ranking's measures (sales, conversion, churn) have no weights → type one combined score to "
+          "rank by; ties follow the policy. AMB-71: 「2次以內」 includes 2, and counts real deductions only (not "
+          "warnings).",
         (
             Table(
                 "Reward",
-                "奖励分",
                 "Reward points",
-                (Field("Item", "事项", "Reward"), Field("PerUnit", "每次", "Points each")),
+                (Field("Item", "Reward"), Field("PerUnit", "Points each")),
                 (("扣分≤2次", 3), ("好评表扬", 3), ("及时汇报重大问题", 5), ("建议被采纳", 3), ("月底排名分", 1)),
-                ("獎勵3分", "獎勵3分", "直接獎勵5分", "獎勵3分", "(排名分原样计入 rank points as they are)"),
+                ("獎勵3分", "獎勵3分", "直接獎勵5分", "獎勵3分", ("", "rank points count as they are")),
             ),
-            Setting("FewDed_Max", "扣分次数不超过", "At most this many deductions", 2, "「2次以內」含本数"),
+            Setting("FewDed_Max", "At most this many deductions", 2, "「2次以內」 includes 2"),
             Table(
                 "Rank",
-                "月底排名分",
                 "Month-end rank points",
-                (Field("Place", "名次", "Place"), Field("Points", "分", "Points")),
+                (Field("Place", "Place"), Field("Points", "Points")),
                 ((1, 5), (2, 3), (3, 1)),
                 ("第一名 5 (金牌客服)", "第二名 3", "第三名 1"),
             ),
-            policy("Rank_TiePolicy", "同分并列", "Ties", "KPI_RANK_BONUS.tie_policy", "COMPETITION", "AMB-72"),
+            policy("Rank_TiePolicy", "Ties", "KPI_RANK_BONUS.tie_policy", "COMPETITION", "AMB-72"),
         ),
     ),
     Section(
-        "30 分制",
         "The 30-point month",
         "「以上獎勵分值也以一個月每人30分制。」「{除3之外}每個人每個月有30分。底分是25為界限。」",
-        "AMB-70: 奖励后最多 30 分 (封顶单元格); 25 分以上每分奖金比例未给出, 本表不计算. 扣分不设下限.",
+        "AMB-70: at most 30 points after rewards (the cap cell); the bonus per point above 25 is not given, so it "
+          "is not computed here. Deductions have no floor.",
         (
-            Setting("Budget_Start", "每月底分", "Points at the start of the month", 30),
-            Setting("Budget_Cap", "封顶", "Cap", 30, "空 = 不封顶"),
-            floor_policy("Budget_Floor", "下限", "Floor", "NONE"),
+            Setting("Budget_Start", "Points at the start of the month", 30),
+            Setting("Budget_Cap", "Cap", 30, "Blank = no cap"),
+            floor_policy("Budget_Floor", "Floor", "NONE"),
         ),
     ),
     band_section(
         "Budget",
-        "当月奖金扣减",
         "Bonus cut by points",
         seed="「如一個月內低于25分,相應扣除當月獎金的百分之10.低于20分到15分將扣除當月獎金的百分之30,…"
         "如果一個月扣除的分數低于15分,那么親,您這個月的獎金也就報銷了!」",
-        note="AMB-68: 20 分算 −10% 档, 15 分算 −30% 档 (「到15分」含). AMB-69: 「扣除的分數低于15分」指剩余分数低于 15.",
+        note="AMB-68: 20 points falls in the −10 % band, 15 points in the −30 % band (「到15分」 includes 15). "
+               "AMB-69: 「扣除的分數低于15分」 means the points left are under 15.",
         rows=[(25, _, "[)", 0), (20, 25, "[)", 0.10), (15, 20, "[)", 0.30), (_, 15, "[)", 1.00)],
-        literal=["25分以上: 不扣", "低于25分 扣10%", "低于20分到15分 扣30%", "低于15分 奖金报销 (100%)"],
+        literal=[("25分以上", "no cut"), ("低于25分", "10 % cut"),
+                 ("低于20分到15分", "30 % cut"), ("低于15分", "the whole bonus (100 %)")],
     ),
     Section(
-        "罚款 (方案一)",
         "Fines (plan 1, S2-A)",
         "「(8)…售后問題不跟進…發現1次,罰款100元,累計3次,全組組員各罰款200元。」",
-        "AMB-65: 「累計3次」按个人还是全组计, 每月是否重新累计, 种子没说. 默认按个人、每月重新累计; "
-        "ALL 时把 History 表上以前各月的次数加进来. 每累计满 3 次, 全组每人罚 200 元. 罚款另行扣发, 不影响 30 分制. "
-        "/ Counted per person and anew each month by default; ALL adds the months on History.",
+        "AMB-65: the seed says neither whether 「累計3次」 counts per person or over the team, nor whether the count "
+          "restarts each month. By default per person and anew each month; ALL adds the months on History. Every "
+          "third case fines each member of the team 200 元. Fines are taken apart from the 30-point budget.",
         (
-            Setting("Fine_PerCase", "每次罚款 (元)", "Fine per case (元)", 100, fmt=MONEY),
-            Setting("Fine_Threshold", "累计次数", "Cases that fine the team", 3, "「累計3次」", valid=Between(1, 100, True)),
-            Setting("Fine_Team", "全组每人罚款 (元)", "Team fine each (元)", 200, fmt=MONEY),
-            policy("Fine_Scope", "累计范围", "Counted over", "template.fine_scope", "PERSON", "AMB-65"),
-            policy("Fine_Period", "累计期间", "Counted during", "template.fine_period", "MONTH", "AMB-65"),
+            Setting("Fine_PerCase", "Fine per case (元)", 100, fmt=MONEY),
+            Setting("Fine_Threshold", "Cases that fine the team", 3, "「累計3次」: 3 cases",
+                    valid=Between(1, 100, True)),
+            Setting("Fine_Team", "Team fine each (元)", 200, fmt=MONEY),
+            policy("Fine_Scope", "Counted over", "template.fine_scope", "PERSON", "AMB-65"),
+            policy("Fine_Period", "Counted during", "template.fine_period", "MONTH", "AMB-65"),
         ),
     ),
     money_section(),
@@ -166,13 +164,13 @@ COLUMNS = (
     Calc("probation", "留司查看", "On probation", "=KPI_PASS({major},1)"),
     Input("follow", "售后未跟进", "After-sales problems not followed up", valid=COUNT),
     Calc("follow_before", "以前各月未跟进", "Not followed up in earlier months",
-         '=IF(Fine_Period="ALL",' + all_months("follow") + ",0)"),
+         '=IF(Fine_Period_Code="ALL",' + all_months("follow") + ",0)"),
     Calc("follow_cum", "累计未跟进", "Not followed up, counted", '=IF({follow}="","",{follow}+{follow_before})'),
     Calc("team_fines", "触发全组罚款", "Team fines set off",
          '=IF({follow}="","",INT({follow_cum}/Fine_Threshold)-INT({follow_before}/Fine_Threshold))'),
     Calc("fine", "罚款", "Fines (元)",
          '=IF({name}="","",' + money(
-             "{follow}*Fine_PerCase+Fine_Team*IF(Fine_Scope=\"PERSON\",SUM({team_fines*}),"
+             "{follow}*Fine_PerCase+Fine_Team*IF(Fine_Scope_Code=\"PERSON\",SUM({team_fines*}),"
              "INT(SUM({follow_cum*})/Fine_Threshold)-INT(SUM({follow_before*})/Fine_Threshold))") + ")", MONEY),
 )
 
@@ -228,10 +226,8 @@ def generate(r, i: int, name: str) -> tuple:
 TEMPLATE = Template(
     name="Monthly_30pt_Budget",
     scheme="S2-B",
-    zh="客服奖惩制度方案二 (每月 30 分制)",
-    en="Tmall CS reward/penalty plan 2 (30-point monthly budget)",
-    about="每人每月 30 分; 低于 25 / 20 / 15 分分别扣当月奖金 10% / 30% / 100%. "
-    "30 points a month; under 25 / 20 / 15 the month's bonus is cut by 10 / 30 / 100 %.",
+    title="Tmall CS reward/penalty plan 2 (30-point monthly budget)",
+    about="30 points per person a month; under 25 / 20 / 15 points the month's bonus is cut by 10 / 30 / 100 %.",
     rules=RULES,
     columns=COLUMNS,
     sample=SAMPLE,
@@ -239,16 +235,17 @@ TEMPLATE = Template(
     history=HISTORY,
     past=PAST,
     summary=Summary(
-        Distribution("奖金扣减分布", "Bonus cut distribution", "cut", "Budget_Points", 4),
+        Distribution("Bonus cut distribution", "cut", "Budget_Points", 4),
         (
-            staff_count("points", "参评人数 (有分数)", "Staff with points"),
+            staff_count("points", "Staff with points"),
             error_count("points"),
-            Metric("当月奖金合计", "Bonus before cuts", '=SUMIF({bonus_base*},">=0")', MONEY),
-            Metric("实发奖金合计", "Bonus paid", '=SUMIF({payable*},">=0")', MONEY, "不含错误行 / rows with an error left out"),
-            Metric("扣减合计", "Cut in total", '=SUMIF({bonus_base*},">=0")-SUMIF({payable*},">=0")', MONEY),
-            Metric("留司查看人数", "On probation", "=COUNTIF({probation*},TRUE)"),
-            Metric("罚款合计 (方案一)", "Fines (plan 1)", '=SUMIF({fine*},">=0")', MONEY, "AMB-65"),
+            Metric("Bonus before cuts", '=SUMIF({bonus_base*},">=0")', MONEY),
+            Metric("Bonus paid", '=SUMIF({payable*},">=0")', MONEY,
+                   "Rows with an error are left out"),
+            Metric("Cut in total", '=SUMIF({bonus_base*},">=0")-SUMIF({payable*},">=0")', MONEY),
+            Metric("Staff on probation", "=COUNTIF({probation*},TRUE)"),
+            Metric("Fines (plan 1)", '=SUMIF({fine*},">=0")', MONEY, "AMB-65"),
         ),
     ),
-    results=(("points", "分数 Points"), ("cut", "扣减 Cut"), ("payable", "实发 Paid")),
+    results=(("points", "Points"), ("cut", "Cut"), ("payable", "Paid")),
 )

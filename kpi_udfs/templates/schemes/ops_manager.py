@@ -24,55 +24,60 @@ from ..spec import BLANK, Between, Calc, Input, Section, Setting, Template
 
 _ = BLANK
 COUNT = Between(0, 10**12, whole=True)
-REL_NOTE = "REL: 相对目标的百分比差 (默认, 流量是人数, AMB-37); ABS: 绝对差"
+REL_NOTE = ("REL: the gap relative to the target (the default; traffic is a head count, AMB-37); ABS: the "
+            "absolute difference")
+STEP_1PCT = "0.01 = 1 percentage point"
 
 RULES = (
     Section(
-        "标准分值",
         "Standard points",
-        "「标准分值合计100」 关键业绩指标「(90 分)」 = 40 + 20 + 15 + 15; 过程指标「(10 分)」",
-        "AMB-35: 销售项封顶 80、客单价上不封顶, 总分可超过 100; 此处只列标准分值, 不截断.",
+        ("「标准分值合计100」 关键业绩指标「(90 分)」 = 40 + 20 + 15 + 15; 过程指标「(10 分)」",
+         "key results 90 points, process 10"),
+        "AMB-35: the sales item is capped at 80 and the order value has no cap, so the total can pass 100; "
+          "the standard points are listed here, nothing is cut.",
         (
             item_table("Std", [("店铺销售任务", 40), ("流量", 20), ("转化率", 15), ("客单价", 15), ("运营分析报告", 10)],
                        ["40", "20", "15", "15", "10"]),
         ),
     ),
     Section(
-        "1. 店铺销售任务",
         "1. Shop sales target",
         "「R=店铺实际销售额 / 店铺目标销售额…R< 85%,则该项得分为0;…完成率R≥ 85%,则该项得分为 40*R…封顶 80分」",
-        "WE-11: R = 0.92 → 36.8; 0.85 → 34 (门槛含); 0.84 → 0; 2.1 → 84 → 封顶 80. AMB-35: 可超过标准分 40.",
+        "WE-11: R = 0.92 → 36.8; 0.85 → 34 (the gate included); 0.84 → 0; 2.1 → 84 → capped at 80. AMB-35: "
+          "it can pass its standard 40 points.",
         sales_settings("Sales", mult=40, gate=0.85, cap=80),
     ),
     step_section(
-        "Traffic", "2. 流量", "2. Traffic",
+        "Traffic", "2. Traffic",
         seed="「R≥计划标准,则该项得分为20 分;实际流量:指标流量每低个百分点,扣除 2 分,扣完为止」",
-        note="AMB-36: 「每低个百分点」缺「一」→ 步长 1 %. AMB-37: 流量是人数, 只能按相对差 REL. AMB-38: 不足一步不扣 (FLOOR).",
-        base=20, down=2, up=0, step=0.01, gap_mode="REL", cap=_, step_note="0.01 = 1 个百分点", mode_note=REL_NOTE,
+        note="AMB-36: 「每低个百分点」 lacks 「一」 → a step of 1 %. AMB-37: traffic is a head count, so only the "
+               "relative gap REL makes sense. AMB-38: a part step costs nothing (FLOOR).",
+        base=20, down=2, up=0, step=0.01, gap_mode="REL", cap=_, step_note=STEP_1PCT, mode_note=REL_NOTE,
     ),
     step_section(
-        "Conv", "3. 转化率", "3. Conversion rate",
+        "Conv", "3. Conversion rate",
         seed="「月度店铺平均转化…R≥计划标准,则该项得分为15 分;…转化率每低个百分点,扣除 2 分,扣完为止」",
-        note="AMB-37: 转化率的「百分点」默认按绝对差 ABS (3.0% → 2.5% 差 0.5 个百分点, 不足一步不扣); "
-        "REL 按相对差 (差 16.7% → 扣 32 分, 扣完为止).",
-        base=15, down=2, up=0, step=0.01, gap_mode="ABS", cap=_, step_note="0.01 = 1 个百分点",
-        mode_note="ABS: 绝对百分点 (默认, 比率); REL: 相对差",
+        note="AMB-37: the conversion rate's 「百分点」 are absolute points by default, ABS (3.0 % → 2.5 % is 0.5 of a "
+               "point short: less than a step, nothing deducted); REL takes the relative gap (16.7 % short → 32 "
+               "points lost, down to the floor).",
+        base=15, down=2, up=0, step=0.01, gap_mode="ABS", cap=_, step_note=STEP_1PCT,
+        mode_note="ABS: absolute percentage points (the default, for rates); REL: the relative gap",
     ),
     step_section(
-        "Aov", "4. 客单价", "4. Average order value",
+        "Aov", "4. Average order value",
         seed="「S≥ R每 10%,分值增加2 分,上不封顶…S≤ R每 10%,分值扣 2 分,扣完为止」",
-        note="AMB-39: 以目标为基准每 10% 一步, 超额加分不封顶; AMB-G3: 180/200 正好少 10% 算一步.",
+        note="AMB-39: a step is 10 % of the target, points above it have no cap. AMB-G3: 180 against 200 is "
+               "exactly 10 % short: one step.",
         base=15, down=2, up=2, step=0.1, gap_mode="REL", cap=_, step_note="0.1 = 10 %", mode_note=REL_NOTE,
     ),
     Section(
-        "5. 运营分析报告",
         "5. Operations analysis report",
         "「周报一周递交一次(周一上午10 点前),月报一月…一次(次月 1日下班前);少交或延迟交一次扣…2…分,扣完为止。」",
-        "AMB-40: 填写少交或延迟的份数, 每份扣 2, 不低于 0.",
+        "AMB-40: type how many reports were missing or late; each costs 2 points, never below 0.",
         (
-            Setting("Report_Start", "满分", "Full points", 10),
-            Setting("Report_PerUnit", "每份扣分", "Points per missing/late report", -2),
-            Setting("Report_Floor", "下限", "Floor", 0, "「扣完为止」"),
+            Setting("Report_Start", "Full points", 10),
+            Setting("Report_PerUnit", "Points per missing/late report", -2),
+            Setting("Report_Floor", "Floor", 0, "「扣完为止」: never below it"),
         ),
     ),
     report_bands_section(),
@@ -145,16 +150,14 @@ def generate(r, i: int, name: str) -> tuple:
 TEMPLATE = Template(
     name="Ops_Manager",
     scheme="S0-H",
-    zh="电商运营经理月度考核计划表",
-    en="E-commerce operations manager monthly KPI plan",
-    about="每项规则 (门槛、封顶、步长、差距口径、取整) 都在「规则」表, 可直接修改. "
-    "Every gate, cap, step, gap measure and rounding is a cell on the Rules sheet.",
+    title="E-commerce operations manager monthly KPI plan",
+    about="Every gate, cap, step, gap measure and rounding is a cell on the Rules sheet, to change as you need.",
     rules=RULES,
     columns=COLUMNS,
     sample=SAMPLE,
     generate=generate,
     history=TOTAL_HISTORY,
     summary=score_band_summary(),
-    results=(("r", "完成率 R"), ("p_sales", "销售 Sales"), ("total", "总分 Total")),
+    results=(("r", "R"), ("p_sales", "Sales"), ("total", "Total")),
 )
 

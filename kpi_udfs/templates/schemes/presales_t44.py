@@ -36,70 +36,67 @@ COUNT = Between(0, 1_000_000, whole=True)
 RULES = (
     band_section(
         "X",
-        "表4.4 订单转化率 X",
         "Table 4.4 order conversion rate X (35 %)",
         seed="「X>=55% 100…45%>X>=50% 80…40%>X>=45% 60X<40% 50」 X = 最终付款人数/询单人数",
-        note="AMB-17: 第2、3档字面上是空集, 按明显本意修复为 [50%,55%)→80, [45%,50%)→60. "
-        "AMB-18: [40%,45%) 仍无档 → 默认 #N/A (落空策略可改 WORSE→50 / BETTER→60).",
+        note="AMB-17: the 2nd and 3rd bands are literally empty ranges; read as plainly meant: [50%,55%) → 80, "
+               "[45%,50%) → 60. AMB-18: [40%,45%) is still in no band → #N/A by default (the gap policy can say "
+               "WORSE → 50 or BETTER → 60).",
         rows=[(0.55, _, "[)", 100), (0.50, 0.55, "[)", 80), (0.45, 0.50, "[)", 60), (_, 0.40, "[)", 50)],
-        literal=["X>=55% 100", "45%>X>=50% 80 (字面为空集 literally empty, AMB-17)",
-                 "40%>X>=45% 60 (字面为空集 literally empty, AMB-17)", "X<40% 50  — [40%,45%) 无档 gap (AMB-18)"],
+        literal=["X>=55% 100", ("45%>X>=50% 80", "literally an empty range (AMB-17)"),
+                 ("40%>X>=45% 60", "literally an empty range (AMB-17)"),
+                 ("X<40% 50", "[40%,45%) is in no band (AMB-18)")],
         fmt=PERCENT,
     ),
     band_section(
         "Y",
-        "表4.4 落实客单价 Y",
         "Table 4.4 realised AOV ratio Y (25 %)",
         seed="「Y>=1.12 100…1.12>Y>=1.08 80…1.08>Y>=1.06 601.06>Y 50」 Y = 客服落实客单价/店铺客单价",
-        note="完整, 下限含 complete, lower bound inclusive. AMB-28: Y 是比值 (≈1.0), 不是百分数.",
+        note="Complete, lower bounds included. AMB-28: Y is a ratio (≈ 1.0), not a percentage.",
         rows=[(1.12, _, "[)", 100), (1.08, 1.12, "[)", 80), (1.06, 1.08, "[)", 60), (_, 1.06, "[)", 50)],
         literal=["Y>=1.12 100", "1.12>Y>=1.08 80", "1.08>Y>=1.06 60", "1.06>Y 50"],
         fmt="0.00",
     ),
     band_section(
         "Z",
-        "表4.4 旺旺回复率 Z",
         "Table 4.4 WangWang reply rate Z (15 %)",
         seed="「Z>=99% 100…99%>Z>=97% 80…97%>Z>=95% 6095%>Z 50」 Z = 回复过的客户/接待人数",
-        note="完整 complete.",
+        note="Complete.",
         rows=[(0.99, _, "[)", 100), (0.97, 0.99, "[)", 80), (0.95, 0.97, "[)", 60), (_, 0.95, "[)", 50)],
         literal=["Z>=99% 100", "99%>Z>=97% 80", "97%>Z>=95% 60", "95%>Z 50"],
         fmt=PERCENT,
     ),
     band_section(
         "T",
-        "表4.4 旺旺响应时间 T (秒)",
         "Table 4.4 WangWang response time T, seconds (15 %)",
         seed="「T=<25 10025<T=<30 80…30<T=<35 60T>40 50」",
-        note="=< 含上限 upper bound inclusive. AMB-19: (35,40] 秒无档 → 默认 #N/A; WORSE = 较慢档 (40,∞)→50, "
-        "BETTER = (30,35]→60 (方向 LOWER).",
+        note="=< includes the upper bound. AMB-19: (35,40] seconds is in no band → #N/A by default; WORSE is the "
+               "slower band (40,∞) → 50, BETTER is (30,35] → 60 (direction LOWER).",
         rows=[(_, 25, "(]", 100), (25, 30, "(]", 80), (30, 35, "(]", 60), (40, _, "(]", 50)],
-        literal=["T=<25 100", "25<T=<30 80", "30<T=<35 60", "T>40 50  — (35,40] 无档 gap (AMB-19)"],
+        literal=["T=<25 100", "25<T=<30 80", "30<T=<35 60",
+                 ("T>40 50", "(35,40] is in no band (AMB-19)")],
         direction="LOWER",
     ),
     Section(
-        "表4.4 平时表现",
         "Table 4.4 everyday performance (10 %)",
-        "「优秀100良好80…合格70差50」 客服主管打分",
-        "AMB-07: 只认表中评价 (优/优秀 等写法自动识别), 未知评价为 #N/A.",
+        ("「优秀100良好80…合格70差50」", "rated by the CS supervisor"),
+        "AMB-07: only the ratings of the table count (优 and 优秀 and the like are recognised); an unknown rating "
+          "is #N/A.",
         (
-            map_table("Perf", "评价对应分数", "Rating → points", "得分", "Points",
+            map_table("Perf", "Rating → points", "Points",
                       [("优秀", 100), ("良好", 80), ("合格", 70), ("差", 50)],
                       ["优秀100", "良好80", "合格70", "差50"]),
         ),
     ),
     weights_section(
-        "表4.4 权重",
         "Table 4.4 weights",
         seed="「订单转化率(X)35%」「落实客单价(Y)25%」「旺旺回复率(Z)15%」「旺旺响应时间(T)…15%」「平时表现客服主管打分10%」",
-        note="合计 100 %; 不等于 100 % 时默认 #VALUE! (权重检查可改 NORMALIZE / AS_IS).",
+        note="They add up to 100 %; otherwise #VALUE! by default (the weight check can say NORMALIZE or AS_IS).",
         rows=[("订单转化率 X", 0.35), ("落实客单价 Y", 0.25), ("旺旺回复率 Z", 0.15), ("旺旺响应时间 T", 0.15),
               ("平时表现", 0.10)],
         literal=["35%", "25%", "15%", "15%", "10%"],
     ),
     *pay_rules(
-        zh="表4.5 等级与绩效工资基数 / 表4.6 系数与人员比例",
-        en="Table 4.5 grades and pay base / table 4.6 coefficient and quota",
+        title="Table 4.5 grades and pay base / table 4.6 coefficient and quota",
         seed="「A 91~100 950」「B 86~90 800」「C 76~85 650」「D 65~75 550」 "
         "「等级 A B C D等级说明优秀良好合格待改进15% 45% 30% 10%人员比例绩效工资考核系数 1.4 倍 1.2 倍 1.0 倍0.8…」",
         rows=[
@@ -109,36 +106,38 @@ RULES = (
             ("D", "待改进", 65, 75, 550, 0.8, 0.10),
         ],
         literal=["A 91~100 950 · 优秀 15% 1.4倍", "B 86~90 800 · 良好 45% 1.2倍",
-                 "C 76~85 650 · 合格 30% 1.0倍", "D 65~75 550 · 待改进 10% 0.8倍 (「0.82、」读作 0.8)"],
+                 "C 76~85 650 · 合格 30% 1.0倍",
+                 ("D 65~75 550 · 待改进 10% 0.8倍", "「0.82、」 read as 0.8")],
         quota_seed="「15% 45% 30% 10%人员比例」",
         payout_seed="「1、售前客服、售后业绩奖金核算:个人业绩奖金=绩效考核分值* 个人绩效工资考核系数,具体细则参照表4.4 、表 4.5 、表 4.6 」",
-        streak_rule="金牌客服 = 等级 A (AMB-26)",
+        streak_rule="金牌客服 = grade A (AMB-26)",
         streak_seed="「1、连续 2 个月为获得金牌客服,额外…奖励300~500 元/ 次;」「2、连续 3 个月为金牌客服底薪调整…200~500 元;」",
-        streak_note="「金牌客服」本种子未定义, 取等级 A",
+        streak_note="AMB-26/27: this seed does not define 「金牌客服」: grade A counts.",
     ),
     Section(
-        "客服分级与晋升 (S0-C)",
         "Levels and promotion tenure (S0-C)",
         "「一、客服分级:分为初级客服、中级客服、高级客服、资深客服四个类别。」「基本工资以客服职称划分」"
         "「(8)必须在初级客服上工作满3个月以上才可提出晋升申请,并通过考核。」"
         "「(12)必须在初级客服上工作满半年以上才可提出晋升申请,并通过考核。」",
-        "任职月数 = 本月与 History 上首次记为现职级的月份相差的整月数 (DATEDIF「m」, AMB-15), 满 3 个月含 3 "
-        "(「满3个月以上」). AMB-13: 晋升高级原文写「在初级客服上」满半年, 按明显本意读作在中级满 6 个月. "
-        "AMB-14: 资深的条件和各级底薪种子都没有给出 → 表中留空; 空格被用到时为 #N/A「rule missing」(高级员工的晋升检查), "
-        "填写后即可计算, 绝不默认. 「并通过考核」由主管另行确认. "
-        "/ Months at the level come from History; 资深 criteria and level pay are blank in the seed: #N/A until filled in.",
+        "Months at the level = whole months between this month and the first month History records at the "
+          "current level (DATEDIF 「m」, AMB-15); 3 months means 3 or more (「满3个月以上」). AMB-13: for 高级 the seed "
+          "says half a year 「在初级客服上」; read as plainly meant: 6 months at 中级. AMB-14: the seed gives neither "
+          "the criteria for 资深 nor any level's base pay → left blank; a blank cell in use is #N/A 「rule missing」 "
+          "(the promotion check of 高级 staff), computed once filled in, never a default. 「并通过考核」 (passing the "
+          "appraisal) is confirmed by the supervisor.",
         (
             Table(
                 "Level",
-                "职级与晋升条件",
                 "Levels and promotion",
-                (Field("Key", "职级", "Level"), Field("Next", "可晋升至", "Next level"),
-                 Field("Months", "现职级满月数", "Months at this level"),
-                 Field("Pay", "职级底薪 (元)", "Level base pay (元)", MONEY)),
+                (Field("Key", "Job level"), Field("Next", "Next level"),
+                 Field("Months", "Months at this level"),
+                 Field("Pay", "Level base pay (元)", MONEY)),
                 (("初级", "中级", 3, BLANK), ("中级", "高级", 6, BLANK), ("高级", "资深", BLANK, BLANK),
                  ("资深", BLANK, BLANK, BLANK)),
-                ("「在初级客服上工作满3个月以上」", "「在初级客服上工作满半年以上」→ 读作中级满 6 个月 (AMB-13)",
-                 "资深的条件未给出 not given (AMB-14)", "最高级 top level; 各级底薪均未给出 (AMB-14)"),
+                ("「在初级客服上工作满3个月以上」",
+                 ("「在初级客服上工作满半年以上」", "read as 6 months at 中级 (AMB-13)"),
+                 ("", "the criteria for 资深 are not given (AMB-14)"),
+                 ("", "the top level; no level's base pay is given (AMB-14)")),
             ),
         ),
     ),
@@ -146,7 +145,7 @@ RULES = (
 
 COLUMNS = (
     Input("name", "姓名", "Name", width=10, keep=True),
-    Input("level", "职级", "Level", valid=Pick("Level_Key"), keep=True),
+    Input("level", "职级", "Job level", valid=Pick("Level_Key"), keep=True),
     Input("inquiries", "询单人数", "Inquiring buyers", valid=COUNT),
     Input("payers", "最终付款人数", "Paying buyers", valid=COUNT),
     Input("cs_aov", "客服落实客单价", "CS-realised AOV (元)", MONEY, Between(0, 100_000)),
@@ -173,7 +172,7 @@ COLUMNS = (
          "=KPI_TENURE_OK({level_since},This_Month,{level_months})"),
 )
 
-HISTORY = (*PAY_HISTORY, Record("level", "职级", "Level"))
+HISTORY = (*PAY_HISTORY, Record("level", "职级", "Job level"))
 
 # name, level, inquiries, payers, cs_aov, shop_aov, replied, received, resp (s), perf, special.
 # Totals by hand (SEED_RULES §6) are in tests/test_templates.py.
@@ -255,10 +254,9 @@ def generate_past(rows: list[tuple], rng_of) -> list[Past]:
 TEMPLATE = Template(
     name="PreSales_T44",
     scheme="S0-F",
-    zh="售前客服团队绩效考核 (表4.4–4.6)",
-    en="Pre-sales CS team KPI (tables 4.4–4.6)",
-    about="个人业绩奖金 = 绩效考核分值 × 个人绩效工资考核系数 (模式可改). 黄色格填写, 蓝色格自动计算. "
-    "Yellow cells are inputs, blue cells are computed by the KPI_ functions.",
+    title="Pre-sales CS team KPI (tables 4.4–4.6)",
+    about="Performance bonus = appraisal score × pay coefficient (the mode can be changed). Yellow cells are "
+            "inputs, blue cells are computed by the KPI_ functions.",
     rules=RULES,
     columns=COLUMNS,
     sample=SAMPLE,

@@ -30,7 +30,7 @@ from ..spec import (
 
 _ = BLANK
 COUNT = Between(0, 1_000_000, whole=True)
-REQUIRED = "种子为「( )」, 必填 required (AMB-49)"
+REQUIRED = "The seed leaves 「( )」: required (AMB-49)"
 
 
 def step_settings(prefix: str, *, target, base, down, up, step, gap_mode: str, direction: str, below: str = "STEP",
@@ -42,15 +42,15 @@ def step_settings(prefix: str, *, target, base, down, up, step, gap_mode: str, d
         return REQUIRED if v is None else text
 
     return (
-        Setting(f"{prefix}_Target", "目标值", "Target", target, note(target), fmt),
-        Setting(f"{prefix}_Base", "达标得分", "Points at target", base, note(base)),
-        Setting(f"{prefix}_Down", "每步减分", "Points lost per step", down, note(down)),
-        Setting(f"{prefix}_Up", "每步加分", "Points gained per step", up, note(up, "0 = 不加分")),
-        Setting(f"{prefix}_Step", "步长", "Step", step, "", fmt),
-        policy(f"{prefix}_GapMode", "差距口径", "Gap measured", "KPI_TARGET_STEP.gap_mode", gap_mode),
-        policy(f"{prefix}_Rounding", "不足一步", "Part steps", "KPI_TARGET_STEP.rounding", rounding),
-        policy(f"{prefix}_Direction", "方向", "Better direction", "KPI_BAND.direction", direction),
-        policy(f"{prefix}_Below", "目标以下", "Below the target", "KPI_TARGET_STEP.below_target", below),
+        Setting(f"{prefix}_Target", "Target", target, note(target), fmt),
+        Setting(f"{prefix}_Base", "Points at target", base, note(base)),
+        Setting(f"{prefix}_Down", "Points lost per step", down, note(down)),
+        Setting(f"{prefix}_Up", "Points gained per step", up, note(up, "0 = nothing added")),
+        Setting(f"{prefix}_Step", "Step", step, "", fmt),
+        policy(f"{prefix}_GapMode", "Gap measured", "KPI_TARGET_STEP.gap_mode", gap_mode),
+        policy(f"{prefix}_Rounding", "Part steps", "KPI_TARGET_STEP.rounding", rounding),
+        policy(f"{prefix}_Direction", "Better direction", "KPI_BAND.direction", direction),
+        policy(f"{prefix}_Below", "Below the target", "KPI_TARGET_STEP.below_target", below),
     )
 
 
@@ -63,63 +63,63 @@ def step_formula(prefix: str, actual: str) -> str:
 
 RULES = (
     Section(
-        "1. 售后服务客户满意度",
         "1. After-sales customer satisfaction",
-        "「售后服务客户满意度抽查结果」「目标值60分。60分及以下得分为0,60分以上每增加1分,加(2.5 )分」 考核周期: 每季",
-        "AMB-48: 「目标值60分」其实是零分点; 抽查平均分有小数 (72.4) → 按比例 EXACT (默认), 可改 FLOOR 只算整分; 不封顶. "
-        "/ 60 is the zero point; 72.4 → 31 points by proportion.",
+        ("「售后服务客户满意度抽查结果」「目标值60分。60分及以下得分为0,60分以上每增加1分,加(2.5 )分」",
+         "appraised each quarter"),
+        "AMB-48: 「目标值60分」 (target 60) is really the zero point; the survey average has decimals (72.4) → in "
+          "proportion, EXACT (the default), or FLOOR for whole points only; no cap. 72.4 → 31 points.",
         step_settings("Sat", target=60, base=0, down=0, up=2.5, step=1, gap_mode="ABS", direction="HIGHER",
                       below="ZERO", rounding="EXACT"),
     ),
     Section(
-        "2. 顾客质量投诉有效处理率",
         "2. Quality complaints handled",
-        "「顾客质量投诉有效处理件数/顾客质量投诉总件数」「目标值100%,减少1个百分点,减( )分」 每月",
-        "AMB-49: 每少 1 个百分点减几分、达标得几分, 种子都是空白 → 填写后计算.",
+        ("「顾客质量投诉有效处理件数/顾客质量投诉总件数」「目标值100%,减少1个百分点,减( )分」",
+         "appraised each month"),
+        "AMB-49: the seed leaves blank both the points lost per percentage point and the points at target → "
+          "computed once filled in.",
         step_settings("Handle", target=1, base=None, down=None, up=0, step=0.01, gap_mode="ABS", direction="HIGHER",
                       fmt="0%"),
     ),
     Section(
-        "5. 统一产品和服务行为模式的执行率",
         "5. Compliance with the service model",
         "「1-(抽查中没有执行统一产品和服务行为模式的次数/抽查总次数×100%)」「目标值( )%。增加1个百分点,加( )分;减少1个百分点,减( )分」",
-        "AMB-50: 公式按 1 − 次数/总次数 计算为比率 (不乘 100); AMB-49: 目标与加减分均为空白.",
+        "AMB-50: the formula is computed as the ratio 1 − cases / checks (not times 100); AMB-49: the target and "
+          "the points are blank.",
         step_settings("Comply", target=None, base=None, down=None, up=None, step=0.01, gap_mode="ABS",
                       direction="HIGHER", fmt="0%"),
     ),
     Section(
-        "3. 售后服务费用率",
         "3. After-sales cost ratio",
-        "「售后服务费用/销售收入」「目标值( )%。减少1个百分点,加( )分;增加1个百分点,减( )分」 每月",
-        "越低越好 (LOWER); AMB-49: 目标与加减分均为空白.",
+        ("「售后服务费用/销售收入」「目标值( )%。减少1个百分点,加( )分;增加1个百分点,减( )分」",
+         "appraised each month"),
+        "Lower is better (LOWER); AMB-49: the target and the points are blank.",
         step_settings("Cost", target=None, base=None, down=None, up=None, step=0.01, gap_mode="ABS",
                       direction="LOWER", fmt="0.0%"),
     ),
     Section(
-        "4. 重要质量问题传递及时性",
         "4. Passing on important quality issues in time",
         "「(客户服务中发现的重要问题数-延误重要问题反馈的次数)/重要问题数×100%」「延迟1天,减( )分」",
-        "AMB-51: 比率公式与「按延迟天数扣分」不一致 → 按延迟天数计 (目标 0 天), 每天减分为空白.",
+        "AMB-51: the ratio and 「延迟1天,减( )分」 (points per day late) disagree → counted in days late (target 0 "
+          "days); the points per day are blank.",
         step_settings("Pass", target=0, base=None, down=None, up=0, step=1, gap_mode="ABS", direction="LOWER"),
     ),
     Section(
-        "6. 建立客户售后服务档案",
         "6. Customer after-sales records",
         "「整理、分析客户投诉和维修记录信息(60%)」「向相应部门提供相关客户信息的及时性(40%)」「延迟1天,减( )分」",
-        "AMB-51: 60%/40% 两部分都没有标尺 → 整理部分由主管打分 (0–100), 及时性按延迟天数 (每天减分为空白), 再按 60/40 加权.",
+        "AMB-51: neither the 60 % part nor the 40 % part has a scale → the supervisor scores the records (0–100), "
+          "timeliness counts days late (points per day blank), then 60/40 weighted.",
         (
             *step_settings("Records", target=0, base=None, down=None, up=0, step=1, gap_mode="ABS", direction="LOWER"),
-            Table("Part", "两部分权重", "Weights of the two parts",
-                  (Field("Item", "部分", "Part"), Field("Weight", "权重", "Weight", "0%", Between(0, 1))),
+            Table("Part", "Weights of the two parts",
+                  (Field("Item", "Part"), Field("Weight", "Weight", "0%", Between(0, 1))),
                   (("整理分析", 0.6), ("及时提供", 0.4)), ("(60%)", "(40%)")),
-            policy("Part_Check", "权重检查", "Weight check", "KPI_WEIGHTED.weight_check", "ERROR"),
+            policy("Part_Check", "Weight check", "KPI_WEIGHTED.weight_check", "ERROR"),
         ),
     ),
     Section(
-        "总分",
         "Total",
-        "「KPI定义/公式(权重)」列中没有任何权重",
-        "种子没有权重 → 本表不计总分, 只列各项得分 / no weights in the seed: no total, item points only.",
+        ("「KPI定义/公式(权重)」", "the column holds no weight at all"),
+        "The seed has no weights → no total here, only each item's points.",
         (),
     ),
 )
@@ -175,10 +175,9 @@ def generate(r, i: int, name: str) -> tuple:
 TEMPLATE = Template(
     name="Satisfaction_KPI",
     scheme="S1-E",
-    zh="售后服务岗绩效考核指标 (满意度等六项)",
-    en="After-sales post KPI table (satisfaction and five items with blank coefficients)",
-    about="满意度 60 分及以下为 0, 每高 1 分加 2.5 分; 其余各项的系数种子留空, 请在「规则」表填写. "
-    "Satisfaction is complete; the other items' coefficients are blank in the seed: fill them in on Rules.",
+    title="After-sales post KPI table (satisfaction and five items with blank coefficients)",
+    about="Satisfaction at 60 or under scores 0, each point above adds 2.5; the seed leaves the other items' "
+            "coefficients blank: fill them in on the Rules sheet.",
     rules=RULES,
     columns=COLUMNS,
     sample=SAMPLE,
@@ -186,20 +185,21 @@ TEMPLATE = Template(
     history=HISTORY,
     summary=Summary(
         Distribution(
-            "满意度得分分布", "Satisfaction points", "p_sat", ("0", "0–25", "25–50", "≥50"),
+            "Distribution of satisfaction points", "p_sat", ("0", "0–25", "25–50", "≥50"),
             count="=CHOOSE({index},COUNTIF({column*},0),COUNTIFS({column*},\">0\",{column*},\"<25\"),"
             "COUNTIFS({column*},\">=25\",{column*},\"<50\"),COUNTIF({column*},\">=50\"))",
         ),
         (
-            Metric("参评人数", "Staff surveyed", "=COUNT({p_sat*})"),
+            Metric("Staff surveyed", "=COUNT({p_sat*})"),
             error_count("p_sat"),
-            Metric("平均满意度得分", "Average satisfaction points",
+            Metric("Average satisfaction points",
                    '=IF(COUNT({p_sat*})=0,"",AVERAGEIF({p_sat*},">=0"))', "0.0"),
-            Metric("有数据但系数空白的项", "Items typed in with blank coefficients",
+            Metric("Items typed in with blank coefficients",
                    "=SUMPRODUCT(ISERROR({p_handle*})*1)+SUMPRODUCT(ISERROR({p_comply*})*1)"
                    "+SUMPRODUCT(ISERROR({p_cost*})*1)+SUMPRODUCT(ISERROR({p_pass*})*1)"
                    "+SUMPRODUCT(ISERROR({p_records*})*1)", note="AMB-49"),
         ),
     ),
-    results=(("p_sat", "满意度 Satisfaction"), ("p_handle", "处理率 Handling"), ("p_comply", "执行率 Compliance")),
+    results=(("p_sat", "Satisfaction"), ("p_handle", "Handling"),
+             ("p_comply", "Compliance")),
 )

@@ -44,44 +44,42 @@ SCORE = Between(0, 100)
 
 RULES = (
     weights_section(
-        "自评与店长评分",
         "Self and shop-manager scores",
         seed="「被考核人本人30%工作任务完成情况。店长70%\"工作绩效、工作能力。工作协作性、服务性\"。」",
-        note="AMB-77: 本人与店长评的内容不同, 两者须同为 0–100 分才能按 30/70 相加. 指标表 (「考核指标见表」) 种子缺失, "
-        "两项分数由填表人直接填写.",
+        note="AMB-77: the self and shop-manager scores rate different things; both must be on 0–100 to add them "
+               "30/70. The seed's table of measures (「考核指标见表」) is missing: both scores are typed as they are.",
         rows=[("本人自评", 0.30), ("店长评分", 0.70)],
         literal=["本人30%", "店长70%"],
     ),
     Section(
-        "月度排名奖惩",
         "Monthly ranking",
         "「1、每月评比综合排名第一名,奖励100元;综合排名最后一名,提成中扣100元。」"
         "「2、月考核评比综合排名后两名,…在月绩效考核通报下发后的一周内,提交整改方案。」",
-        "AMB-78: 并列第一或并列最后按并列策略 (默认并列者都拿); 只有 1 人时他既是第一也是最后 → 按第一 +100. "
-        "后两名 = 得分低于自己的人不足 2 人 (并列都算). / Ties follow the policy; a team of one is first.",
+        "AMB-78: ties for first or last follow the tie policy (by default all of them get it); a team of one is "
+          "both first and last → first, +100. The last two = fewer than 2 staff score lower (ties count).",
         (
-            Table("Top", "第一名奖励", "Reward for the first",
-                  (Field("Place", "名次", "Place"), Field("Amount", "金额 (元)", "Amount (元)", MONEY)),
+            Table("Top", "Reward for the first",
+                  (Field("Place", "Place"), Field("Amount", "Amount (元)", MONEY)),
                   ((1, 100),), ("第一名,奖励100元",)),
-            Table("Bottom", "最后一名扣款", "Deduction for the last",
-                  (Field("Place", "倒数名次", "Place from the end"), Field("Amount", "金额 (元)", "Amount (元)", MONEY)),
+            Table("Bottom", "Deduction for the last",
+                  (Field("Place", "Place from the end"), Field("Amount", "Amount (元)", MONEY)),
                   ((1, -100),), ("最后一名,提成中扣100元",)),
-            policy("Rank_TiePolicy", "同分并列", "Ties", "KPI_RANK_BONUS.tie_policy", "COMPETITION", "AMB-78"),
-            Setting("Plan_Bottom", "提交整改方案的后几名", "Bottom places that hand in a plan", 2, "「后两名」",
+            policy("Rank_TiePolicy", "Ties", "KPI_RANK_BONUS.tie_policy", "COMPETITION", "AMB-78"),
+            Setting("Plan_Bottom", "Bottom places that hand in a plan", 2, "「后两名」: the last two",
                     valid=Between(0, 100, True)),
         ),
     ),
     Section(
-        "连续末位",
         "Last place in a row",
         "「3、连续3个月(季度)评比综合排名最后一名,考虑调岗。」",
-        "AMB-78: 「连续3个月(季度)」可指任意连续 3 个月, 也可指同一季度的 3 个月; 见下方. 以前各月是否末位从 History 读取. "
-        "/ Earlier months come from History.",
+        "AMB-78: 「连续3个月(季度)」 can mean any 3 months in a row or the 3 months of one quarter; see below. "
+          "Whether someone was last in earlier months is read from History.",
         (
-            Setting("Last_Length", "连续月数", "Months in a row", 3, valid=Between(1, 12, True)),
-            policy("Last_Mode", "计数方式", "Counting mode", "KPI_STREAK.mode", "ROLLING",
-                   "ROLLING = 连续 3 个月起每月都提示 (默认); NON_OVERLAP = 每满 3 个月一次"),
-            policy("Last_Window", "连续的含义", "What 3 months in a row means", "template.streak_window",
+            Setting("Last_Length", "Months in a row", 3, valid=Between(1, 12, True)),
+            policy("Last_Mode", "Counting mode", "KPI_STREAK.mode", "ROLLING",
+                   "ROLLING = flagged every month from the 3rd in a row (the default); NON_OVERLAP = once every "
+                     "full 3 months"),
+            policy("Last_Window", "What 3 months in a row means", "template.streak_window",
                    "CONSECUTIVE", "AMB-78"),
         ),
     ),
@@ -103,7 +101,7 @@ COLUMNS = (
     Calc("run_before", "上月止连续末位", "Last in a row to last month", "=" + last_month("run")),
     Calc("flag_paid", "已提示调岗", "Transfer flags before", "=" + all_months("flagged")),
     Calc("flagged", "调岗提示次数", "Transfer flags this month",
-         '=IF({last}="","",IF(AND(Last_Window="QUARTER",MOD(MONTH(This_Month),3)<>0),0,'
+         '=IF({last}="","",IF(AND(Last_Window_Code="QUARTER",MOD(MONTH(This_Month),3)<>0),0,'
          'KPI_STREAK({last},"是",Last_Length,Last_Mode,{run_before},{flag_paid})))'),
     Calc("transfer", "考虑调岗", "Consider a transfer", '=IF({flagged}="","",IF({flagged}>0,"考虑调岗","否"))'),
     Calc("run", "连续末位月数", "Last in a row", '=IF({last}="","",IF({last}="是",{run_before}+1,0))'),
@@ -151,10 +149,9 @@ def generate(r, i: int, name: str) -> tuple:
 TEMPLATE = Template(
     name="SelfManager_Rank",
     scheme="S3-1",
-    zh="电商客服绩效考核 (自评 30% + 店长 70%, 月度排名)",
-    en="E-commerce CS appraisal: self 30 % + shop manager 70 %, monthly ranking",
-    about="第一名 +100 元, 最后一名 −100 元, 后两名交整改方案, 连续 3 个月最后考虑调岗. "
-    "First +100, last −100, the last two hand in a plan, last three months running: consider a transfer.",
+    title="E-commerce CS appraisal: self 30 % + shop manager 70 %, monthly ranking",
+    about="First +100 元, last −100 元, the last two hand in an improvement plan, last three months running: "
+            "consider a transfer.",
     rules=RULES,
     columns=COLUMNS,
     sample=SAMPLE,
@@ -162,14 +159,15 @@ TEMPLATE = Template(
     history=HISTORY,
     past=PAST,
     summary=Summary(
-        Distribution("排名奖惩", "First and last", "reward", (100, 0, -100)),
+        Distribution("First and last", "reward", (100, 0, -100)),
         (
-            staff_count("final", "参评人数", "Staff ranked"),
+            staff_count("final", "Staff ranked"),
             error_count("final"),
-            Metric("需提交整改方案", "Improvement plans due", '=COUNTIF({plan*},"需提交")'),
-            Metric("考虑调岗", "Transfers to consider", '=COUNTIF({transfer*},"考虑调岗")'),
-            Metric("奖惩合计", "Rewards net", '=SUM({reward_paid*})', MONEY),
+            Metric("Improvement plans due", '=COUNTIF({plan*},"需提交")'),
+            Metric("Transfers to consider", '=COUNTIF({transfer*},"考虑调岗")'),
+            Metric("Rewards net", '=SUM({reward_paid*})', MONEY),
         ),
     ),
-    results=(("final", "综合 Final"), ("reward", "奖惩 ±"), ("plan", "整改 Plan"), ("transfer", "调岗 Transfer")),
+    results=(("final", "Final"), ("reward", "±"), ("plan", "Plan"),
+             ("transfer", "Transfer")),
 )
