@@ -63,3 +63,31 @@ def test_imargument_of_imaginary_numbers(tmp_path):
                            "A4": '=IMARGUMENT("0")', "A5": '=IMARGUMENT("1-2j")'})
     assert [_show(got[f"A{r}"]) for r in range(1, 5)] == [1.5707963267948966, -1.5707963267948966, 0, "#DIV/0!"]
     assert got["A5"] == pytest.approx(-1.1071487177940906, rel=1e-14)
+
+
+def test_roman_in_every_form_as_microsoft_documents_it(tmp_path):
+    # ROMAN's help page: 499 in forms 0..4 is CDXCIX, LDVLIV, XDIX, VDIV, ID; TRUE is the
+    # classic form, FALSE the simplified one (4); 0 is "", a negative number or one above
+    # 3999 #VALUE!; the number is truncated.
+    cells = {f"A{f + 1}": f"=ROMAN(499,{f})" for f in range(5)}
+    cells |= {"B1": "=ROMAN(499,TRUE)", "B2": "=ROMAN(499,FALSE)", "B3": "=ROMAN(2013)", "B4": "=ROMAN(0)",
+              "B5": "=ROMAN(-1)", "B6": "=ROMAN(4000)", "B7": "=ROMAN(3999.9)", "B8": "=ROMAN(5,5)", "B9": '=ROMAN("12")'}
+    got = _both(tmp_path, cells)
+    assert [got[f"A{f + 1}"] for f in range(5)] == ["CDXCIX", "LDVLIV", "XDIX", "VDIV", "ID"]
+    assert [_show(got[f"B{r}"]) for r in range(1, 10)] == [
+        "CDXCIX", "ID", "MMXIII", "", "#VALUE!", "#VALUE!", "MMMCMXCIX", "#VALUE!", "XII"]
+
+
+def test_arabic_reads_roman_numerals_as_microsoft_documents_it(tmp_path):
+    # ARABIC's help page: case is ignored, leading and trailing blanks too, "" is 0, a minus
+    # sign makes it negative; numbers and text that is no Roman numeral are #VALUE!.
+    got = _both(tmp_path, {"A1": '=ARABIC("LVII")', "A2": '=ARABIC("mcmxii")', "A3": '=ARABIC("")',
+                           "A4": '=ARABIC("  MMXI ")', "A5": '=ARABIC("-MMXI")', "A6": "=ARABIC(5)",
+                           "A7": '=ARABIC("ABC")', "A8": '=ARABIC(ROMAN(3999,4))', "A9": "=ARABIC(C1)"})
+    assert [_show(got[f"A{r}"]) for r in range(1, 10)] == [57, 1912, 0, 2011, -2011, "#VALUE!", "#VALUE!", 3999, 0]
+
+
+def test_pi_and_na(tmp_path):
+    got = _both(tmp_path, {"A1": "=PI()", "A2": "=NA()", "A3": "=ISNA(NA())", "A4": "=PI()*2"})
+    assert got["A1"] == 3.141592653589793 and _show(got["A2"]) == "#N/A" and got["A3"] is True
+    assert got["A4"] == 2 * 3.141592653589793

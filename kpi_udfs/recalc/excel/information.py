@@ -2,8 +2,8 @@
 
 Computed here for whole blocks: the IS functions of a value (ISBLANK, ISERR, ISERROR,
 ISNA, ISLOGICAL, ISNONTEXT, ISNUMBER, ISTEXT), from what the reader knows of the
-workbook FORMULATEXT and ISFORMULA (the formula text of a cell), ISREF, SHEET and
-SHEETS. Corrected in `formulas`' table: N (TRUE is 1, as Excel documents).
+workbook FORMULATEXT and ISFORMULA (the formula text of a cell), ISREF, SHEET,
+SHEETS and NA. Corrected in `formulas`' table: N (TRUE is 1, as Excel documents).
 
 In an array formula Excel computes a function of one value once per cell of the
 formula's range, taking the argument's cell in the same place, and #N/A where the
@@ -174,8 +174,14 @@ def _is_function(name: str):
     return fn
 
 
+def f_na(ctx, args) -> Vec:
+    arg_count("NA", args, 0, 0)
+    return Vec.const(native_error(NA))
+
+
 FUNCTIONS = {
     **{name: _is_function(name) for name in _IS_TESTS},
+    "NA": f_na,
     "FORMULATEXT": f_formulatext,
     "ISFORMULA": f_isformula,
     "ISREF": f_isref,

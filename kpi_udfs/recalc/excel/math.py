@@ -2,9 +2,10 @@
 
 Computed here for whole blocks: SUM, PRODUCT, AVERAGE, MIN, MAX (with Excel's rule
 for what they count, :func:`~.arguments.aggregate_numbers`), ROUND, ROUNDUP,
-ROUNDDOWN (on the decimal value Excel shows: ROUND((41.9+58.8)/2, 1) is 50.4), ABS and
+ROUNDDOWN (on the decimal value Excel shows: ROUND((41.9+58.8)/2, 1) is 50.4), ABS,
 SUMPRODUCT (text, booleans and empty cells count 0; arrays of different shapes are
-#VALUE!).
+#VALUE!), PI, ROMAN (its five forms; FALSE is the simplified form 4) and ARABIC (signs and
+blanks around the numeral as Microsoft documents them).
 
 Corrected in `formulas`' table (:data:`CORRECTIONS`, called row by row): TRUNC; SERIESSUM;
 FLOOR, CEILING and their .MATH/.PRECISE/ISO variants (signs, modes, quotients within
@@ -14,6 +15,7 @@ number-system functions (BIN2HEX…: two's complement, ten digits); SEQUENCE.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -25,7 +27,18 @@ from formulas.tokens.operand import Error, XlError
 
 from ...errors import KpiError
 from ...numeric import excel_round
-from ..evaluate.vec import ERR_VALUE, NUMBER, Vec, as_numbers, native_error, text_to_number
+from ..evaluate.vec import (
+    BOOL,
+    EMPTY,
+    ERR_VALUE,
+    ERROR,
+    NUMBER,
+    TEXT,
+    Vec,
+    as_numbers,
+    native_error,
+    text_to_number,
+)
 from .arguments import aggregate_numbers, arg_count, flat_rows, number_column, row_first_error, rows_of
 from .bridge import OMITTED, is_omitted
 from .conversions import int_arg, num_arg, scalar_number, single, text_number
@@ -426,7 +439,111 @@ def _gcd_lcm(lcm: bool):
     return fn
 
 
+#: ROMAN's forms: the value each letter or subtractive pair stands for, largest first.
+#: Form 0 (classic) subtracts one step down (IV, XC, CM); each further form allows one more
+#: step (form 4, "simplified": 499 is ID, 999 IM).
+_ROMAN_DIGITS = ((1000, "M"), (500, "D"), (100, "C"), (50, "L"), (10, "X"), (5, "V"), (1, "I"))
+
+
+@functools.lru_cache(maxsize=8)
+def _roman_steps(form: int) -> tuple[tuple[int, str], ...]:
+    steps: list[tuple[int, str]] = []
+    for i, (n, letter) in enumerate(_ROMAN_DIGITS):
+        steps.append((n, letter))
+        pairs = []
+        for v, smaller in _ROMAN_DIGITS[i + 1 :]:
+            if n - v not in (d for d, _ in _ROMAN_DIGITS):
+                pairs.append((n - v, smaller + letter))
+                if len(pairs) == form + 1:
+                    break
+        steps.extend(reversed(pairs))
+    return tuple(steps)
+
+
+@functools.lru_cache(maxsize=50_000)
+def _roman(number: int, form: int) -> str:
+    out = []
+    for value, letters in _roman_steps(form):
+        count, number = divmod(number, value)
+        out.append(letters * count)
+    return "".join(out)
+
+
+def f_roman(ctx, args) -> Vec:
+    """ROMAN(number, [form]): number 0..3999 (truncated; else #VALUE!); form 0..4, TRUE
+    (classic, 0), FALSE (simplified, 4), omitted or empty 0; 0 gives the empty text."""
+    arg_count("ROMAN", args, 1, 2)
+    a = args[0].ev(ctx)
+    b = args[1].ev(ctx) if len(args) > 1 and not args[1].is_missing else Vec.const(0.0)
+    x, ex = as_numbers(a)
+    form_num, ef = as_numbers(b)
+    form_num = np.where(b.kind == BOOL, np.where(b.num != 0, 0.0, 4.0), form_num)
+    shape = np.broadcast_shapes(a.shape, b.shape)
+    errors = np.full(shape, None, dtype=object)
+    for e in (ef, ex):  # the number's error wins
+        if e is not None:
+            errors = np.where(np.broadcast_to(e, shape) != None, np.broadcast_to(e, shape), errors)  # noqa: E711
+    xs, fs = np.broadcast_to(x, shape), np.broadcast_to(form_num, shape)
+    texts = np.full(shape, "", dtype=object)
+    for idx in zip(*np.nonzero(errors == None), strict=True):  # noqa: E711
+        n, f = xs[idx], fs[idx]
+        if not (0 <= n < 4000 and 0 <= f < 5):
+            errors[idx] = ERR_VALUE
+        else:
+            texts[idx] = _roman(int(n), int(f))
+    return Vec.texts(texts, errors if (errors != None).any() else None)  # noqa: E711
+
+
+_ROMAN_VALUES = {letter: n for n, letter in _ROMAN_DIGITS}
+
+
+@functools.lru_cache(maxsize=50_000)
+def _arabic(text: str) -> float | None:
+    text = text.strip().upper()
+    sign = 1.0
+    if text.startswith("-"):
+        sign, text = -1.0, text[1:]
+    if len(text) > 255 or any(c not in _ROMAN_VALUES for c in text):
+        return None
+    total, add, previous = 0, True, -1
+    for value in map(_ROMAN_VALUES.__getitem__, reversed(text)):
+        if value != previous:  # a smaller letter before a larger one is subtracted
+            add = previous < value
+        previous = value
+        total += value if add else -value
+    return sign * total
+
+
+def f_arabic(ctx, args) -> Vec:
+    """ARABIC(text): a Roman numeral as a number; case and surrounding spaces ignored, a
+    leading minus sign negative, "" (or an empty cell) 0; numbers, dates and other text #VALUE!."""
+    arg_count("ARABIC", args, 1, 1)
+    a = args[0].ev(ctx)
+    errors = a.errors()
+    errors = np.full(a.shape, None, dtype=object) if errors is None else np.array(errors, dtype=object)
+    out = np.zeros(a.shape)
+    objs = a.objects()
+    for idx in zip(*np.nonzero(a.kind != EMPTY), strict=True):
+        k = a.kind[idx]
+        if k == ERROR:
+            continue
+        value = _arabic(objs[idx]) if k == TEXT else None
+        if value is None:
+            errors[idx] = ERR_VALUE
+        else:
+            out[idx] = value
+    return Vec.with_errors(out, errors if (errors != None).any() else None)  # noqa: E711
+
+
+def f_pi(ctx, args) -> Vec:
+    arg_count("PI", args, 0, 0)
+    return Vec.const(math.pi)
+
+
 FUNCTIONS = {
+    "PI": f_pi,
+    "ROMAN": f_roman,
+    "ARABIC": f_arabic,
     "GCD": _gcd_lcm(lcm=False),
     "LCM": _gcd_lcm(lcm=True),
     "SUM": f_sum,
