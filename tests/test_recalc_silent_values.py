@@ -155,3 +155,47 @@ def test_ifs_and_if_read_the_texts_true_and_false_as_booleans(tmp_path):
     ws["D1"], ws["D3"], ws["D5"] = '=IFS("FALSE",1,TRUE,2)', '=IFS("TRUE","yes")', '=IF("FALSE",1,2)'
     got = _both(_save(tmp_path, wb))
     assert (got["A1"], got["A2"], got["D1"], got["D3"], got["D5"]) == (1, 2, 2, "yes", 2)
+
+
+def _dynamic_filter_book(tmp_path, threshold: float):
+    """K1 holds =FILTER(A1:A10,A1:A10>B1) as Excel 365 saves a dynamic array formula (its
+    cell marked with cell metadata, cm="1"), spilled into K1:K5 when saved (5 values then)."""
+    import zipfile
+
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    wb, ws = _sheet()
+    for r in range(1, 11):
+        ws[f"A{r}"] = r
+    ws["B1"] = threshold
+    ws["K1"] = ArrayFormula("K1:K5", "=_xlfn._xlws.FILTER(A1:A10,A1:A10>B1)")
+    ws["M1"] = "=ROWS(_xlfn.ANCHORARRAY(K1))"
+    ws["M2"] = "=SUM(_xlfn.ANCHORARRAY(K1))"
+    plain = _save(tmp_path, wb)
+    path = tmp_path / "dynamic.xlsx"
+    with zipfile.ZipFile(plain) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                assert data.count(b'<c r="K1"') == 1
+                data = data.replace(b'<c r="K1"', b'<c r="K1" cm="1"')
+            zout.writestr(item, data)
+    return path
+
+
+def test_a_dynamic_array_smaller_than_its_saved_spill_leaves_the_rest_empty(tmp_path):
+    # Excel: a dynamic array "will automatically resize as data is added or removed"; with
+    # 2 values passing, K1:K2 hold them, K3:K5 are empty and K1# is 2 rows.
+    got = _both(_dynamic_filter_book(tmp_path, 8))
+    assert [got[f"K{r}"] for r in range(1, 6)] == [9, 10, None, None, None]
+    assert (got["M1"], got["M2"]) == (2, 19)
+
+
+def test_a_dynamic_array_larger_than_its_saved_spill_is_an_error_not_cut_short(tmp_path):
+    # 7 values pass (4..10) but the file recorded 5 cells: cutting to 5 would give a wrong
+    # SUM in silence; the range shows #SPILL! with the reason and so does what reads it.
+    ev = evaluate(_dynamic_filter_book(tmp_path, 3))
+    k1 = ev.values[("S", "K1")]
+    assert k1.code == "#SPILL!" and "7 × 1" in k1.reason and "5 × 1" in k1.reason
+    assert ev.values[("S", "K5")].code == "#SPILL!"
+    assert ev.values[("S", "M2")].code == "#SPILL!"

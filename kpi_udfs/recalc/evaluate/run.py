@@ -32,7 +32,7 @@ import numpy as np
 from ...errors import NA, NAME, VALUE, KpiError
 from ...i18n import N_, _
 from ..a1 import col_letters
-from ..graph.compile import Compiled, blank_as_shown, compile_formula
+from ..graph.compile import CallNode, Compiled, blank_as_shown, compile_formula
 from ..graph.formula_blocks import Block, find_blocks
 from ..graph.order import plan
 from ..model import Evaluation
@@ -43,6 +43,12 @@ from .vec import EMPTY, ERROR, NUMBER, PENDING, Unsupported, Vec, native_error, 
 
 NOT_STARTED, VECTOR_RUNNING, ROWS_RUNNING, DONE = range(4)
 CIRCULAR_NOTE = N_("circular reference: shows 0, as Excel does without iterative calculation")
+#: Functions whose result has as many rows or columns as the data gives: a dynamic array
+#: formula that is one of them and outgrows its saved spill range shows #SPILL!.
+DATA_SIZED = frozenset({
+    "FILTER", "UNIQUE", "SORT", "SORTBY", "SEQUENCE", "TAKE", "DROP", "VSTACK", "HSTACK", "TOCOL", "TOROW",
+    "CHOOSECOLS", "CHOOSEROWS", "EXPAND", "TEXTSPLIT", "GROUPBY", "PIVOTBY", "RANDARRAY",
+})  # fmt: skip
 AFTER_CIRCULAR_NOTE = N_("reads a circular reference: shows 0, as Excel does without iterative calculation")
 
 
@@ -333,10 +339,36 @@ class Engine:
         with np.errstate(all="ignore"):
             vec = compiled.root.ev(ctx)
         if b.array:
-            vec = blank_as_shown(compiled, fit_area(vec, b.rows, b.width))
+            if b.dynamic:  # cells beyond a smaller result are empty, not 0
+                vec = self._spill(b, blank_as_shown(compiled, vec))
+            else:
+                vec = blank_as_shown(compiled, fit_area(vec, b.rows, b.width))
         else:
             vec = blank_as_shown(compiled, finish(vec, m))
         return explain_errors(b, ctx, vec, self.evaluation.values)
+
+    def _spill(self, b: Block, vec: Vec) -> Vec:
+        """A dynamic array's result over the range it spilled into when the file was saved:
+        a smaller result leaves the rest empty (and ``A1#`` is the smaller range, as in
+        Excel); a larger one cannot spill here (the cells around are not ours to move),
+        so the range shows #SPILL! with the reason rather than a result cut short."""
+        _skip, h, w = vec.shape
+        if (h, w) == (b.rows, b.width):
+            return vec
+        if h > b.rows or w > b.width:
+            root = b.compiled.root
+            if not (isinstance(root, CallNode) and root.name in DATA_SIZED):
+                return fit_area(vec, b.rows, b.width)  # a size that does not follow the data: as saved
+            err = KpiError("#SPILL!", _("the result has {rows} × {cols} cells, more than the {old_rows} × {old_cols} it "
+                                        "spilled into when the file was saved; kpi recalc does not move a spill: "
+                                        "recalculate in Excel", rows=h, cols=w, old_rows=b.rows, old_cols=b.width))
+            return Vec.const(err).broadcast((1, b.rows, b.width))
+        self.book.array_areas[(b.sheet, b.row0, b.col)] = (h, w)
+        kind = np.full((1, b.rows, b.width), EMPTY, dtype=np.int8)
+        num = np.full((1, b.rows, b.width), np.nan)
+        obj = np.full((1, b.rows, b.width), None, dtype=object)
+        kind[:, :h, :w], num[:, :h, :w], obj[:, :h, :w] = vec.kind, vec.num, vec.objects()
+        return Vec(kind, num, obj)
 
     def _unreadable(self, i: int) -> None:
         b = self.blocks[i]

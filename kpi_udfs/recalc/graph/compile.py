@@ -378,6 +378,34 @@ class SpillNode(Node):
         return read_refs(ctx, self.refs(ctx))
 
 
+class SpilledAreaNode(Node):
+    """``A1#`` where A1 holds an array formula: its saved range, or the smaller range of
+    this run's result (a dynamic array that shrank, :meth:`Engine._spill`)."""
+
+    is_ref = True
+
+    def __init__(self, saved: RefNode, key: tuple[str, int, int], size: tuple[int, int]):
+        self.saved, self.key, self.size = saved, key, size
+        self._smaller: dict[tuple[int, int], RefNode] = {}
+
+    def _now(self, ctx) -> RefNode:
+        size = ctx.book.array_areas.get(self.key, self.size)
+        if size == self.size:
+            return self.saved
+        node = self._smaller.get(size)
+        if node is None:
+            sheet, top, left = self.key
+            node = RefNode(Reach(sheet, top, top + size[0] - 1, left, left + size[1] - 1, True, True, True, True))
+            self._smaller[size] = node
+        return node
+
+    def ev(self, ctx) -> Vec:
+        return self._now(ctx).ev(ctx)
+
+    def refs(self, ctx):
+        return self._now(ctx).refs(ctx)
+
+
 class IntersectNode(Node):
     """Implicit intersection: per row of the block, the one cell of a range in the
     formula's own row (a column range) or column (a row range); #VALUE! if none."""
@@ -777,20 +805,23 @@ class _Compiler:
             size = self.book.array_areas.get((a.sheet, top, left))
             if size is None:
                 return ErrorNode(REF, _("the cell of a spilled range (#) holds no dynamic array"))
-            reach = self.reach_of(a.sheet, top, left, top + size[0] - 1, left + size[1] - 1, True, True, True, True)
-            self.reaches.append(reach)
-            return RefNode(reach)
+            return self.spilled_area(a.sheet, top, left, size)
         if isinstance(anchor, RefNode) and not anchor.reach.wrap:
             # relative anchor: resolved for the anchor cell of this formula only
             a = anchor.reach
             top, _skip, left, _skip = a.bounds(self.row, self.col)
             size = self.book.array_areas.get((a.sheet, top, left))
             if size is not None:
-                reach = self.reach_of(a.sheet, top, left, top + size[0] - 1, left + size[1] - 1, True, True, True, True)
-                self.reaches.append(reach)
-                return RefNode(reach)
+                return self.spilled_area(a.sheet, top, left, size)
         self.dynamic = True
         return SpillNode(anchor)
+
+    def spilled_area(self, sheet: str, top: int, left: int, size: tuple[int, int]) -> Node:
+        """``A1#`` of a known array: the range it was saved with (read, so ordered, before
+        this formula), cut to the size of this run's result when that is smaller."""
+        reach = self.reach_of(sheet, top, left, top + size[0] - 1, left + size[1] - 1, True, True, True, True)
+        self.reaches.append(reach)
+        return SpilledAreaNode(RefNode(reach), (reach.sheet, top, left), size)
 
     def call(self, c: Call, mode: str) -> Node:
         from ..evaluate import kpi_calls

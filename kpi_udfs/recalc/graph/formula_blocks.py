@@ -30,6 +30,8 @@ class Block:
     #: Columns of the range (array formulas; 1 otherwise).
     width: int = 1
     array: bool = False
+    #: A dynamic array formula: the range is its spill when the file was saved.
+    dynamic: bool = False
     compiled: Compiled | None = None
     #: Why the block could not be computed a whole block at a time (None: it was).
     fallback: str | None = None
@@ -59,7 +61,7 @@ def find_blocks(formulas: list[FormulaCell], plain: Iterable[PlainFormulas] = ()
         if fc.kind in (ARRAY, OTHER) or fc.text is None:
             blocks.append(
                 Block(fc.sheet, fc.col, fc.row, fc.size[0], fc.text if fc.kind == ARRAY else None, fc.anchor,
-                      width=fc.size[1], array=fc.kind == ARRAY)
+                      width=fc.size[1], array=fc.kind == ARRAY, dynamic=fc.dynamic)
             )
             continue
         by_column.setdefault((fc.sheet, fc.col), []).append((fc.row, fc.kind, fc.text, *fc.anchor))

@@ -52,6 +52,9 @@ class FormulaCell:
     anchor: tuple[int, int] = (0, 0)
     #: For an array formula: (rows, cols) of its range.
     size: tuple[int, int] = (1, 1)
+    #: A dynamic array formula (Excel 365: its cell carries ``cm``, the dynamic-array
+    #: metadata): its range is where the result spilled when the file was saved.
+    dynamic: bool = False
 
 
 @dataclass
@@ -226,6 +229,12 @@ _ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 _RUN_TEXT = re.compile(r"<t(?: [^>]*)?>([^<]*)</t>|<t(?: [^>]*)?/>")
 _PHONETIC = re.compile(r"<rPh\b.*?</rPh>", re.S)
 _DECLARATION = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']+)[\"']")
+
+
+def _is_dynamic(data: bytes, address: str) -> bool:
+    """Whether the cell at ``address`` carries cell metadata (``cm``: Excel 365's mark of
+    a dynamic array formula)."""
+    return re.search(rb'<c r="' + address.encode() + rb'"[^>]*? cm="', data) is not None
 
 
 def _entity(m: re.Match) -> str:
@@ -472,9 +481,9 @@ def read_sheet(
             elif ftype == ARRAY and text:
                 r1, c1, r2, c2 = _area(attrs.get("ref") or f"{letters}{row_no}", where)
                 areas.append((r1, c1, r2, c2))
-                formulas.append(
-                    FormulaCell(name, r1, c1, text, ARRAY, anchor=(r1, c1), size=(r2 - r1 + 1, c2 - c1 + 1))
-                )
+                dynamic = b' cm="' in data and _is_dynamic(data, f"{letters}{row_no}")
+                formulas.append(FormulaCell(name, r1, c1, text, ARRAY, anchor=(r1, c1), size=(r2 - r1 + 1, c2 - c1 + 1),
+                                            dynamic=dynamic))
             elif ftype == NORMAL and text:
                 formulas.append(FormulaCell(name, row_no, col_no, text, NORMAL, anchor=(row_no, col_no)))
             elif ftype == NORMAL and any(r1 <= row_no <= r2 and c1 <= col_no <= c2 for r1, c1, r2, c2 in areas):
