@@ -199,3 +199,20 @@ def test_a_dynamic_array_larger_than_its_saved_spill_is_an_error_not_cut_short(t
     assert k1.code == "#SPILL!" and "7 × 1" in k1.reason and "5 × 1" in k1.reason
     assert ev.values[("S", "K5")].code == "#SPILL!"
     assert ev.values[("S", "M2")].code == "#SPILL!"
+
+
+def test_whole_columns_of_two_sheets_line_up(tmp_path):
+    # Whole columns have 1,048,576 rows on every sheet, however many each sheet uses: a
+    # SUMPRODUCT or SUMIFS pairing S!A:A (5 rows used) with D!B:B (10 rows) pairs them row by
+    # row (it was #N/A and #VALUE!: each column was cut at its own sheet's last row).
+    wb, ws = _sheet()
+    d = wb.create_sheet("D")
+    for r in range(1, 6):
+        ws[f"A{r}"] = "x" if r % 2 else "y"
+    for r in range(1, 11):
+        d[f"B{r}"] = r
+    ws["C1"] = '=SUMPRODUCT((S!A:A="x")*(D!B:B))'  # rows 1, 3, 5
+    ws["C2"] = '=SUMIFS(D!B:B,S!A:A,"x")'
+    ws["C3"] = '=COUNTIFS(D!B:B,">3",S!A:A,"")'  # rows 6..10: B > 3 and A empty
+    got = _both(_save(tmp_path, wb))
+    assert (got["C1"], got["C2"], got["C3"]) == (9, 9, 5)

@@ -401,8 +401,8 @@ def _unread_cells(ctx, node) -> int:
     if sheet is None:
         return 0
     rows, cols = r2 - r1 + 1, c2 - c1 + 1
-    read_rows = max(r1, min(r2, sheet.max_row)) - r1 + 1 if node.whole_cols else rows
-    read_cols = max(c1, min(c2, sheet.max_col)) - c1 + 1 if node.whole_rows else cols
+    read_rows = max(r1, min(r2, ctx.book.used_rows)) - r1 + 1 if node.whole_cols else rows
+    read_cols = max(c1, min(c2, ctx.book.used_cols)) - c1 + 1 if node.whole_rows else cols
     return rows * cols - read_rows * read_cols
 
 

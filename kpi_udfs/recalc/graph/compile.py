@@ -173,11 +173,10 @@ class RefNode(Node):
         self.whole_cols = reach.fixed_rows and reach.row1 == 1 and reach.row2 == MAX_ROW
 
     def _clip(self, ctx, top, bottom, left, right):
-        sheet = ctx.book.sheet(self.reach.sheet)
-        if self.whole_cols:  # whole columns: down to the last used row
-            bottom = max(top, min(bottom, sheet.max_row))
+        if self.whole_cols:  # whole columns: down to the workbook's last used row
+            bottom = max(top, min(bottom, ctx.book.used_rows))
         if self.whole_rows:
-            right = max(left, min(right, sheet.max_col))
+            right = max(left, min(right, ctx.book.used_cols))
         return top, bottom, left, right
 
     def ev(self, ctx) -> Vec:

@@ -14,6 +14,7 @@ sheet order (3-D references, SHEET) and whether Excel for Mac saved the file (CH
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -196,6 +197,18 @@ class Book:
     formula_text: FormulaTexts = field(default_factory=lambda: FormulaTexts())
     #: (sheet, row, col) of the top-left cell → (rows, cols) of each array formula.
     array_areas: dict[tuple[str, int, int], tuple[int, int]] = field(default_factory=dict)
+
+    @functools.cached_property
+    def used_rows(self) -> int:
+        """The last row holding anything on any sheet: whole columns are read down to it,
+        so that whole columns of two sheets line up as in Excel (rows below are empty
+        everywhere)."""
+        return max((s.max_row for s in self.sheets.values()), default=0)
+
+    @functools.cached_property
+    def used_cols(self) -> int:
+        """The last column holding anything on any sheet (whole rows, likewise)."""
+        return max((s.max_col for s in self.sheets.values()), default=0)
 
     def sheet(self, name: str) -> SheetData | None:
         s = self.sheets.get(name)
