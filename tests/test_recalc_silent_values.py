@@ -216,3 +216,15 @@ def test_whole_columns_of_two_sheets_line_up(tmp_path):
     ws["C3"] = '=COUNTIFS(D!B:B,">3",S!A:A,"")'  # rows 6..10: B > 3 and A empty
     got = _both(_save(tmp_path, wb))
     assert (got["C1"], got["C2"], got["C3"]) == (9, 9, 5)
+
+
+def test_copied_down_whole_rows_read_the_used_columns(tmp_path):
+    # =SUM(S!2:2) in row 2, =SUM(S!3:3) in row 3…: whole rows, read up to the workbook's last
+    # used column (a whole block once read 16,384 columns per row: 960 MB for 2,000 rows).
+    wb, ws = _sheet()
+    s2 = wb.create_sheet("S2")
+    for r in range(1, 301):
+        ws[f"A{r}"], ws[f"B{r}"] = r, 2 * r
+        s2[f"A{r}"] = f"=SUM(S!{r}:{r})"
+    got = _both(_save(tmp_path, wb))
+    assert [got[f"A{r}"] for r in (1, 150, 300)] == [3, 450, 900]

@@ -190,6 +190,8 @@ class RefNode(Node):
             return Vec(area.kind[None], area.num[None], None if area.obj is None else area.obj[None])
         if r.row1_abs or r.row2_abs:
             raise Unsupported(_("range whose size changes from row to row"))
+        if self.whole_rows:  # whole rows (=SUM(3:3) copied down): up to the last used column
+            right = max(left, min(right, ctx.book.used_cols))
         height = bottom - top + 1
         last = top + ctx.m - 1 + height - 1
         if top < 1 or last > MAX_ROW or left < 1 or right > MAX_COL:
