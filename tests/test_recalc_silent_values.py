@@ -216,3 +216,14 @@ def test_whole_columns_of_two_sheets_line_up(tmp_path):
     ws["C3"] = '=COUNTIFS(D!B:B,">3",S!A:A,"")'  # rows 6..10: B > 3 and A empty
     got = _both(_save(tmp_path, wb))
     assert (got["C1"], got["C2"], got["C3"]) == (9, 9, 5)
+
+
+def test_datedif_reads_its_unit_in_any_case(tmp_path):
+    # Excel reads DATEDIF's unit in any case ("y", "ym", "md" in Excel-saved workbooks);
+    # "d" alone came out #NUM!. 2024-01-01 → 2024-03-15: 31 + 29 + 14 days.
+    wb, ws = _sheet()
+    ws["A1"], ws["A2"] = datetime.date(2024, 1, 1), datetime.date(2024, 3, 15)
+    for r, unit in enumerate(("d", "D", "m", "Md", "yd"), start=1):
+        ws[f"B{r}"] = f'=DATEDIF(A1,A2,"{unit}")'
+    got = _both(_save(tmp_path, wb))
+    assert [got[f"B{r}"] for r in range(1, 6)] == [74, 74, 2, 14, 74]
