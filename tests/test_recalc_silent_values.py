@@ -227,3 +227,17 @@ def test_datedif_reads_its_unit_in_any_case(tmp_path):
         ws[f"B{r}"] = f'=DATEDIF(A1,A2,"{unit}")'
     got = _both(_save(tmp_path, wb))
     assert [got[f"B{r}"] for r in range(1, 6)] == [74, 74, 2, 14, 74]
+
+
+def test_fixed_rounds_as_round_does(tmp_path):
+    # FIXED "Rounds a number to the specified number of decimals" (Microsoft's FIXED page):
+    # Excel's ROUND(2.675,2) is 2.68 and ROUND(1.005,2) 1.01, so FIXED gives "2.68" and
+    # "1.01"; it rounded the binary value ("2.67", "1.00").
+    wb, ws = _sheet()
+    for r, x in enumerate((2.675, 1.005, 0.285, -1234.565), start=1):
+        ws[f"A{r}"] = x
+        ws[f"B{r}"] = f"=FIXED(A{r},2)"
+        ws[f"C{r}"] = f"=FIXED(A{r},2,TRUE)"
+    got = _both(_save(tmp_path, wb))
+    assert [got[f"B{r}"] for r in range(1, 5)] == ["2.68", "1.01", "0.29", "-1,234.57"]
+    assert got["C4"] == "-1234.57"
