@@ -241,3 +241,48 @@ def test_fixed_rounds_as_round_does(tmp_path):
     got = _both(_save(tmp_path, wb))
     assert [got[f"B{r}"] for r in range(1, 5)] == ["2.68", "1.01", "0.29", "-1,234.57"]
     assert got["C4"] == "-1234.57"
+
+
+def test_criteria_read_no_text_in_empty_cells(tmp_path):
+    # COUNTIF(A2:A5,"*") "Counts the number of cells containing any text" (Microsoft's
+    # COUNTIF page): the empty cell was read as the text "empty", so "*", "?????", "*y" and
+    # ">=a" counted blanks, and the database functions' "e" (begins with e) matched them.
+    wb, ws = _sheet()
+    for ref, v in {"A1": 1, "A2": "b", "A3": "x", "A5": 5, "A7": "Amy"}.items():
+        ws[ref] = v
+    for r, crit in enumerate(("*", "*y", "?????", ">=a", "<>*", "e*"), start=1):
+        ws[f"B{r}"] = f'=COUNTIF(A1:A7,"{crit}")'
+    for r, v in enumerate("xyxxyxx", start=1):
+        ws[f"C{r}"] = v
+    for r in range(1, 8):
+        ws[f"D{r}"] = f'=COUNTIFS($A$1:$A$7,"*",$C$1:$C$7,C{r})'  # a block: x rows 3 and 7
+    rows = [("name", "pay"), ("Eve", 10), (None, 20), ("Ed", 40), ("Bo", 80)]
+    for r, (n, p) in enumerate(rows, start=1):
+        ws[f"F{r}"], ws[f"G{r}"] = n, p
+    ws["I1"], ws["I2"], ws["J1"], ws["J2"] = "name", "e", "name", "<>E*"
+    ws["K1"], ws["K2"] = '=DSUM(F1:G5,"pay",I1:I2)', '=DSUM(F1:G5,"pay",J1:J2)'
+    got = _both(_save(tmp_path, wb))
+    assert [got[f"B{r}"] for r in range(1, 7)] == [3, 1, 0, 3, 4, 0]
+    assert [got[f"D{r}"] for r in range(1, 8)] == [2, 1, 2, 2, 1, 2, 2]
+    assert (got["K1"], got["K2"]) == (50, 100)
+
+
+def test_criteria_read_dates_and_times_written_as_text(tmp_path):
+    # Microsoft's COUNTIFS page: =COUNTIFS(A2:A7,"<5",B2:B7,"<3/1/2011") counts the rows
+    # "that contain dates that are earlier than 3/1/2011"; a criterion's date or time text is
+    # that serial number (it was compared as text, counting nothing).
+    wb, ws = _sheet()
+    days = [datetime.date(2024, 1, 31), datetime.date(2024, 2, 29), datetime.date(2023, 12, 31),
+            datetime.date(2024, 3, 1), datetime.datetime(2024, 5, 10, 18, 30), "2024-03-01"]
+    for r, d in enumerate(days, start=1):
+        ws[f"A{r}"], ws[f"B{r}"] = d, 10 * r
+    ws["C1"] = '=COUNTIFS(A1:A6,"<3/1/2024")'  # rows 1-3
+    ws["C2"] = '=SUMIF(A1:A6,">=2024-02-29",B1:B6)'  # rows 2, 4, 5
+    ws["C3"] = '=COUNTIF(A1:A6,"2024-03-01")'  # the date and the text that reads as it
+    ws["C4"] = '=COUNTIF(A1:A6,">1-Mar-2024")'
+    ws["C5"] = '=COUNTIF(A1:A6,"<12:00")'  # no date is before noon of day 0
+    for r in range(1, 7):
+        ws[f"D{r}"] = f'=COUNTIF($A$1:$A$6,"<="&TEXT(A{r},"m/d/yyyy"))'
+    got = _both(_save(tmp_path, wb))
+    assert [got[f"C{r}"] for r in range(1, 6)] == [3, 20 + 40 + 50, 2, 1, 0]
+    assert [got[f"D{r}"] for r in range(1, 7)] == [2, 3, 1, 4, 4, 4]  # 18:30 on 5/10 is after 5/10

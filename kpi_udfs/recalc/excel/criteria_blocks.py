@@ -26,8 +26,7 @@ from formulas.tokens.operand import XlError
 
 from ..evaluate.vec import ERROR, NUMBER, Unsupported, Vec, native_error
 from .bridge import _to_formulas_cells, to_formulas
-from .conversions import text_number
-from .criteria import matches, parse
+from .criteria import criterion_number, matches, parse
 
 #: name → (index of the values' range or None, index of the first (range, criterion) pair,
 #: whether the pairs repeat, what is made of the matching values)
@@ -78,7 +77,7 @@ def _keys(cells: np.ndarray, numbers: bool) -> list:
         if isinstance(v, XlError) or v is sh.EMPTY or v is None or isinstance(v, (bool, np.bool_)):
             out.append(None)
         elif isinstance(v, str):
-            if (numbers and text_number(v) is not None) or not _folds_cleanly(v):
+            if (numbers and criterion_number(v) is not None) or not _folds_cleanly(v):
                 raise Unsupported("criteria over text that reads as a number or folds case unevenly")
             out.append(("t", v.lower()))
         else:
