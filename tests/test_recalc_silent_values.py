@@ -286,3 +286,19 @@ def test_criteria_read_dates_and_times_written_as_text(tmp_path):
     got = _both(_save(tmp_path, wb))
     assert [got[f"C{r}"] for r in range(1, 6)] == [3, 20 + 40 + 50, 2, 1, 0]
     assert [got[f"D{r}"] for r in range(1, 7)] == [2, 3, 1, 4, 4, 4]  # 18:30 on 5/10 is after 5/10
+
+
+def test_text_naming_a_date_that_does_not_exist_is_no_date(tmp_path):
+    # Excel recognises no February 30, 13th month or April 31 (DATEVALUE #VALUE!, Microsoft's
+    # DATEVALUE page); they rolled over to March 1, January 2025 and May 1. February 29 of a
+    # leap year is a date, and so is February 29, 1900 (Excel's serial 60).
+    wb, ws = _sheet()
+    texts = ["2/30/2024", "2024-13-01", "31-Apr-2024", "2023-02-29", "0/5/2024", "2024-02-29", "2/29/1900"]
+    for r, t in enumerate(texts, start=1):
+        ws[f"A{r}"] = t
+        ws[f"B{r}"] = f"=DATEVALUE(A{r})"
+        ws[f"C{r}"] = f"=IFERROR(A{r}+0,\"no date\")"
+    got = _both(_save(tmp_path, wb))
+    assert [getattr(got[f"B{r}"], "code", None) for r in range(1, 6)] == ["#VALUE!"] * 5
+    assert [got[f"C{r}"] for r in range(1, 8)] == ["no date"] * 5 + [45351, 60]
+    assert (got["B6"], got["B7"]) == (45351, 60)
