@@ -302,3 +302,23 @@ def test_text_naming_a_date_that_does_not_exist_is_no_date(tmp_path):
     assert [getattr(got[f"B{r}"], "code", None) for r in range(1, 6)] == ["#VALUE!"] * 5
     assert [got[f"C{r}"] for r in range(1, 8)] == ["no date"] * 5 + [45351, 60]
     assert (got["B6"], got["B7"]) == (45351, 60)
+
+
+def test_a_double_tilde_is_one_literal_tilde_in_exact_lookups(tmp_path):
+    # "~ followed by ?, *, or ~" finds a question mark, asterisk or tilde (Microsoft's
+    # wildcard examples); VLOOKUP, HLOOKUP and MATCH kept "~~" as two tildes (#N/A) while
+    # COUNTIF and XLOOKUP read one. "a~b" (a tilde before a plain letter) stays as it was.
+    wb, ws = _sheet()
+    for r, (k, v) in enumerate([("Ann", 1), ("a~bc", 2), ("Cy~", 3), ("x*y", 4)], start=1):
+        ws[f"K{r}"], ws[f"L{r}"] = k, v
+    ws["A1"] = '=VLOOKUP("a~~*",K1:L4,2,FALSE)'
+    ws["A2"] = '=MATCH("*~~",K1:K4,0)'
+    ws["A3"] = '=HLOOKUP("A~~?C",K2:L2,1,FALSE)'
+    ws["A4"] = '=XLOOKUP("a~~*",K1:K4,L1:L4,,2)'
+    ws["A5"] = '=MATCH("x~*y",K1:K4,0)'
+    ws["A6"] = '=VLOOKUP("a~~",K1:L4,2,FALSE)'  # no text is exactly "a~"
+    for r in range(1, 5):
+        ws[f"B{r}"] = f'=MATCH(K{r}&"~~*",$K$1:$K$4,0)'  # "Ann~*", …: none ends so
+    got = _both(_save(tmp_path, wb))
+    assert [got[f"A{r}"] for r in range(1, 6)] == [2, 3, "a~bc", 2, 4]
+    assert got["A6"].code == "#N/A" and all(got[f"B{r}"].code == "#N/A" for r in range(1, 5))
