@@ -322,3 +322,23 @@ def test_a_double_tilde_is_one_literal_tilde_in_exact_lookups(tmp_path):
     got = _both(_save(tmp_path, wb))
     assert [got[f"A{r}"] for r in range(1, 6)] == [2, 3, "a~bc", 2, 4]
     assert got["A6"].code == "#N/A" and all(got[f"B{r}"].code == "#N/A" for r in range(1, 5))
+
+
+def test_numbers_stored_as_text_in_a_range_are_skipped_as_excel_skips_text(tmp_path):
+    # COUNT: "Empty cells, logical values, text, or error values in the array or reference
+    # are not counted"; SUMSQ likewise; MEDIAN, STDEV, VAR: text in a reference is ignored
+    # (Microsoft's pages). "85" as text was counted by COUNT and SUMSQ and made MEDIAN… #VALUE!.
+    # Numbers 90, 70, 60, 90: mean 77.5, squared deviations 675, sample variance 225.
+    wb, ws = _sheet()
+    for ref, v in {"A1": 90, "A2": "85", "A4": 70, "A5": 60, "A6": 90}.items():
+        ws[ref] = v
+    formulas = ["COUNT(A1:A6)", "SUMSQ(A1:A6)", "MEDIAN(A1:A6)", "STDEV(A1:A6)", "VAR.S(A1:A6)", "DEVSQ(A1:A6)",
+                "PERCENTILE(A1:A6,0.5)", "QUARTILE(A1:A6,2)", 'COUNT(A1:A6,"x",TRUE)', 'COUNT("85",A2)',
+                'MEDIAN("85",1)', "COUNT({1,\"2\",3})"]
+    for r, f in enumerate(formulas, start=1):
+        ws[f"B{r}"] = "=" + f
+    for r in range(1, 7):  # a copied-down block
+        ws[f"C{r}"] = f"=COUNT($A$1:A{r})"
+    got = _both(_save(tmp_path, wb))
+    assert [got[f"B{r}"] for r in range(1, 13)] == [4, 24700, 80, 15, 225, 675, 80, 80, 5, 1, 43, 2]
+    assert [got[f"C{r}"] for r in range(1, 7)] == [1, 1, 1, 2, 3, 4]
