@@ -283,7 +283,9 @@ def test_criteria_read_dates_and_times_written_as_text(tmp_path):
     ws["C5"] = '=COUNTIF(A1:A6,"<12:00")'  # no date is before noon of day 0
     for r in range(1, 7):
         ws[f"D{r}"] = f'=COUNTIF($A$1:$A$6,"<="&TEXT(A{r},"m/d/yyyy"))'
+        ws[f"E{r}"] = f'=COUNTIF($A$1:$A$6,TEXT(A{r},"yyyy-mm-dd"))'  # equal: the date, or text so written
     got = _both(_save(tmp_path, wb))
+    assert [got[f"E{r}"] for r in range(1, 7)] == [1, 1, 1, 2, 0, 2]  # 18:30 on 5/10 is not 5/10
     assert [got[f"C{r}"] for r in range(1, 6)] == [3, 20 + 40 + 50, 2, 1, 0]
     assert [got[f"D{r}"] for r in range(1, 7)] == [2, 3, 1, 4, 4, 4]  # 18:30 on 5/10 is after 5/10
 

@@ -14,7 +14,8 @@ as ``"23"`` as numbers for ``"<=23"`` (Excel does not). Excel's rules:
 * ``=`` with a number also matches text that reads as that number (``"23"``), while
   ``<>`` with a number excludes only numbers (Excel is not symmetric here).
 * An operand written as a date or a time is that serial number (:func:`criterion_number`):
-  ``"<3/1/2011"`` counts dates before March 1, 2011 (Microsoft's COUNTIFS page).
+  ``"<3/1/2011"`` counts dates before March 1, 2011 (Microsoft's COUNTIFS page);
+  ``"2024-03-01"`` matches that date and the text written so.
 
 The values summed, averaged or compared by SUMIF(S), AVERAGEIF(S), MINIFS and MAXIFS
 are the numbers among the matching cells (text and TRUE/FALSE skipped).
@@ -82,6 +83,14 @@ def criterion_number(text: str) -> float | None:
     return x
 
 
+def operand_text(condition: Any) -> str | None:
+    """The operand of a criterion written as text, case-folded (None for a number)."""
+    if not isinstance(condition, str) or isinstance(condition, XlError) or condition is sh.EMPTY:
+        return None
+    op = next((o for o in _OPERATORS if condition.startswith(o)), "")
+    return condition[len(op) :].casefold()
+
+
 def parse(condition: Any) -> tuple[str, str, Any]:
     """A criterion as (operator, kind, operand); kind is number, bool, error, text or blank."""
     if condition is sh.EMPTY:  # a reference to an empty cell
@@ -127,7 +136,10 @@ def matches(test_range: dict, condition: Any) -> np.ndarray:
         elif kind == "number":
             eq = np.fromiter((_is_number(v) and float(v) == operand for v in flat), bool, flat.size)
             if op == "=":
-                eq |= np.fromiter((is_text_cell(v) and criterion_number(v) == operand for v in flat), bool, flat.size)
+                # text reading as the number ("23"), or written as the criterion is ("2024-03-01")
+                written = operand_text(condition)
+                eq |= np.fromiter((is_text_cell(v) and (text_number(v) == operand or v.casefold() == written)
+                                   for v in flat), bool, flat.size)
         elif kind == "bool":
             eq = np.fromiter((isinstance(v, (bool, np.bool_)) and bool(v) == operand for v in flat), bool, flat.size)
         else:

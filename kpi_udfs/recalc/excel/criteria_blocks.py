@@ -26,7 +26,8 @@ from formulas.tokens.operand import XlError
 
 from ..evaluate.vec import ERROR, NUMBER, Unsupported, Vec, native_error
 from .bridge import _to_formulas_cells, to_formulas
-from .criteria import criterion_number, matches, parse
+from .conversions import text_number
+from .criteria import matches, operand_text, parse
 
 #: name → (index of the values' range or None, index of the first (range, criterion) pair,
 #: whether the pairs repeat, what is made of the matching values)
@@ -62,8 +63,8 @@ def _simple(op: str, kind: str, operand: Any, raw: Any) -> bool:
     whose case folds char by char."""
     if op != "=":
         return False
-    if kind == "number":
-        return True
+    if kind == "number":  # not a date or time written as text, which matches that text too
+        return not isinstance(raw, str) or text_number(operand_text(raw)) is not None
     return (kind == "text" and isinstance(raw, str) and raw == operand
             and not any(ch in operand for ch in "*?~") and _folds_cleanly(operand))
 
@@ -77,7 +78,7 @@ def _keys(cells: np.ndarray, numbers: bool) -> list:
         if isinstance(v, XlError) or v is sh.EMPTY or v is None or isinstance(v, (bool, np.bool_)):
             out.append(None)
         elif isinstance(v, str):
-            if (numbers and criterion_number(v) is not None) or not _folds_cleanly(v):
+            if (numbers and text_number(v) is not None) or not _folds_cleanly(v):
                 raise Unsupported("criteria over text that reads as a number or folds case unevenly")
             out.append(("t", v.lower()))
         else:
