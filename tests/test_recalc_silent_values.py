@@ -228,3 +228,131 @@ def test_copied_down_whole_rows_read_the_used_columns(tmp_path):
         s2[f"A{r}"] = f"=SUM(S!{r}:{r})"
     got = _both(_save(tmp_path, wb))
     assert [got[f"A{r}"] for r in (1, 150, 300)] == [3, 450, 900]
+
+
+def test_datedif_reads_its_unit_in_any_case(tmp_path):
+    # Excel reads DATEDIF's unit in any case ("y", "ym", "md" in Excel-saved workbooks);
+    # "d" alone came out #NUM!. 2024-01-01 → 2024-03-15: 31 + 29 + 14 days.
+    wb, ws = _sheet()
+    ws["A1"], ws["A2"] = datetime.date(2024, 1, 1), datetime.date(2024, 3, 15)
+    for r, unit in enumerate(("d", "D", "m", "Md", "yd"), start=1):
+        ws[f"B{r}"] = f'=DATEDIF(A1,A2,"{unit}")'
+    got = _both(_save(tmp_path, wb))
+    assert [got[f"B{r}"] for r in range(1, 6)] == [74, 74, 2, 14, 74]
+
+
+def test_fixed_rounds_as_round_does(tmp_path):
+    # FIXED "Rounds a number to the specified number of decimals" (Microsoft's FIXED page):
+    # Excel's ROUND(2.675,2) is 2.68 and ROUND(1.005,2) 1.01, so FIXED gives "2.68" and
+    # "1.01"; it rounded the binary value ("2.67", "1.00").
+    wb, ws = _sheet()
+    for r, x in enumerate((2.675, 1.005, 0.285, -1234.565), start=1):
+        ws[f"A{r}"] = x
+        ws[f"B{r}"] = f"=FIXED(A{r},2)"
+        ws[f"C{r}"] = f"=FIXED(A{r},2,TRUE)"
+    got = _both(_save(tmp_path, wb))
+    assert [got[f"B{r}"] for r in range(1, 5)] == ["2.68", "1.01", "0.29", "-1,234.57"]
+    assert got["C4"] == "-1234.57"
+
+
+def test_criteria_read_no_text_in_empty_cells(tmp_path):
+    # COUNTIF(A2:A5,"*") "Counts the number of cells containing any text" (Microsoft's
+    # COUNTIF page): the empty cell was read as the text "empty", so "*", "?????", "*y" and
+    # ">=a" counted blanks, and the database functions' "e" (begins with e) matched them.
+    wb, ws = _sheet()
+    for ref, v in {"A1": 1, "A2": "b", "A3": "x", "A5": 5, "A7": "Amy"}.items():
+        ws[ref] = v
+    for r, crit in enumerate(("*", "*y", "?????", ">=a", "<>*", "e*"), start=1):
+        ws[f"B{r}"] = f'=COUNTIF(A1:A7,"{crit}")'
+    for r, v in enumerate("xyxxyxx", start=1):
+        ws[f"C{r}"] = v
+    for r in range(1, 8):
+        ws[f"D{r}"] = f'=COUNTIFS($A$1:$A$7,"*",$C$1:$C$7,C{r})'  # a block: x rows 3 and 7
+    rows = [("name", "pay"), ("Eve", 10), (None, 20), ("Ed", 40), ("Bo", 80)]
+    for r, (n, p) in enumerate(rows, start=1):
+        ws[f"F{r}"], ws[f"G{r}"] = n, p
+    ws["I1"], ws["I2"], ws["J1"], ws["J2"] = "name", "e", "name", "<>E*"
+    ws["K1"], ws["K2"] = '=DSUM(F1:G5,"pay",I1:I2)', '=DSUM(F1:G5,"pay",J1:J2)'
+    got = _both(_save(tmp_path, wb))
+    assert [got[f"B{r}"] for r in range(1, 7)] == [3, 1, 0, 3, 4, 0]
+    assert [got[f"D{r}"] for r in range(1, 8)] == [2, 1, 2, 2, 1, 2, 2]
+    assert (got["K1"], got["K2"]) == (50, 100)
+
+
+def test_criteria_read_dates_and_times_written_as_text(tmp_path):
+    # Microsoft's COUNTIFS page: =COUNTIFS(A2:A7,"<5",B2:B7,"<3/1/2011") counts the rows
+    # "that contain dates that are earlier than 3/1/2011"; a criterion's date or time text is
+    # that serial number (it was compared as text, counting nothing).
+    wb, ws = _sheet()
+    days = [datetime.date(2024, 1, 31), datetime.date(2024, 2, 29), datetime.date(2023, 12, 31),
+            datetime.date(2024, 3, 1), datetime.datetime(2024, 5, 10, 18, 30), "2024-03-01"]
+    for r, d in enumerate(days, start=1):
+        ws[f"A{r}"], ws[f"B{r}"] = d, 10 * r
+    ws["C1"] = '=COUNTIFS(A1:A6,"<3/1/2024")'  # rows 1-3
+    ws["C2"] = '=SUMIF(A1:A6,">=2024-02-29",B1:B6)'  # rows 2, 4, 5
+    ws["C3"] = '=COUNTIF(A1:A6,"2024-03-01")'  # the date and the text that reads as it
+    ws["C4"] = '=COUNTIF(A1:A6,">1-Mar-2024")'
+    ws["C5"] = '=COUNTIF(A1:A6,"<12:00")'  # no date is before noon of day 0
+    for r in range(1, 7):
+        ws[f"D{r}"] = f'=COUNTIF($A$1:$A$6,"<="&TEXT(A{r},"m/d/yyyy"))'
+        ws[f"E{r}"] = f'=COUNTIF($A$1:$A$6,TEXT(A{r},"yyyy-mm-dd"))'  # equal: the date, or text so written
+    got = _both(_save(tmp_path, wb))
+    assert [got[f"E{r}"] for r in range(1, 7)] == [1, 1, 1, 2, 0, 2]  # 18:30 on 5/10 is not 5/10
+    assert [got[f"C{r}"] for r in range(1, 6)] == [3, 20 + 40 + 50, 2, 1, 0]
+    assert [got[f"D{r}"] for r in range(1, 7)] == [2, 3, 1, 4, 4, 4]  # 18:30 on 5/10 is after 5/10
+
+
+def test_text_naming_a_date_that_does_not_exist_is_no_date(tmp_path):
+    # Excel recognises no February 30, 13th month or April 31 (DATEVALUE #VALUE!, Microsoft's
+    # DATEVALUE page); they rolled over to March 1, January 2025 and May 1. February 29 of a
+    # leap year is a date, and so is February 29, 1900 (Excel's serial 60).
+    wb, ws = _sheet()
+    texts = ["2/30/2024", "2024-13-01", "31-Apr-2024", "2023-02-29", "0/5/2024", "2024-02-29", "2/29/1900"]
+    for r, t in enumerate(texts, start=1):
+        ws[f"A{r}"] = t
+        ws[f"B{r}"] = f"=DATEVALUE(A{r})"
+        ws[f"C{r}"] = f"=IFERROR(A{r}+0,\"no date\")"
+    got = _both(_save(tmp_path, wb))
+    assert [getattr(got[f"B{r}"], "code", None) for r in range(1, 6)] == ["#VALUE!"] * 5
+    assert [got[f"C{r}"] for r in range(1, 8)] == ["no date"] * 5 + [45351, 60]
+    assert (got["B6"], got["B7"]) == (45351, 60)
+
+
+def test_a_double_tilde_is_one_literal_tilde_in_exact_lookups(tmp_path):
+    # "~ followed by ?, *, or ~" finds a question mark, asterisk or tilde (Microsoft's
+    # wildcard examples); VLOOKUP, HLOOKUP and MATCH kept "~~" as two tildes (#N/A) while
+    # COUNTIF and XLOOKUP read one. "a~b" (a tilde before a plain letter) stays as it was.
+    wb, ws = _sheet()
+    for r, (k, v) in enumerate([("Ann", 1), ("a~bc", 2), ("Cy~", 3), ("x*y", 4)], start=1):
+        ws[f"K{r}"], ws[f"L{r}"] = k, v
+    ws["A1"] = '=VLOOKUP("a~~*",K1:L4,2,FALSE)'
+    ws["A2"] = '=MATCH("*~~",K1:K4,0)'
+    ws["A3"] = '=HLOOKUP("A~~?C",K2:L2,1,FALSE)'
+    ws["A4"] = '=XLOOKUP("a~~*",K1:K4,L1:L4,,2)'
+    ws["A5"] = '=MATCH("x~*y",K1:K4,0)'
+    ws["A6"] = '=VLOOKUP("a~~",K1:L4,2,FALSE)'  # no text is exactly "a~"
+    for r in range(1, 5):
+        ws[f"B{r}"] = f'=MATCH(K{r}&"~~*",$K$1:$K$4,0)'  # "Ann~*", …: none ends so
+    got = _both(_save(tmp_path, wb))
+    assert [got[f"A{r}"] for r in range(1, 6)] == [2, 3, "a~bc", 2, 4]
+    assert got["A6"].code == "#N/A" and all(got[f"B{r}"].code == "#N/A" for r in range(1, 5))
+
+
+def test_numbers_stored_as_text_in_a_range_are_skipped_as_excel_skips_text(tmp_path):
+    # COUNT: "Empty cells, logical values, text, or error values in the array or reference
+    # are not counted"; SUMSQ likewise; MEDIAN, STDEV, VAR: text in a reference is ignored
+    # (Microsoft's pages). "85" as text was counted by COUNT and SUMSQ and made MEDIAN… #VALUE!.
+    # Numbers 90, 70, 60, 90: mean 77.5, squared deviations 675, sample variance 225.
+    wb, ws = _sheet()
+    for ref, v in {"A1": 90, "A2": "85", "A4": 70, "A5": 60, "A6": 90}.items():
+        ws[ref] = v
+    formulas = ["COUNT(A1:A6)", "SUMSQ(A1:A6)", "MEDIAN(A1:A6)", "STDEV(A1:A6)", "VAR.S(A1:A6)", "DEVSQ(A1:A6)",
+                "PERCENTILE(A1:A6,0.5)", "QUARTILE(A1:A6,2)", 'COUNT(A1:A6,"x",TRUE)', 'COUNT("85",A2)',
+                'MEDIAN("85",1)', "COUNT({1,\"2\",3})"]
+    for r, f in enumerate(formulas, start=1):
+        ws[f"B{r}"] = "=" + f
+    for r in range(1, 7):  # a copied-down block
+        ws[f"C{r}"] = f"=COUNT($A$1:A{r})"
+    got = _both(_save(tmp_path, wb))
+    assert [got[f"B{r}"] for r in range(1, 13)] == [4, 24700, 80, 15, 225, 675, 80, 80, 5, 1, 43, 2]
+    assert [got[f"C{r}"] for r in range(1, 7)] == [1, 1, 1, 2, 3, 4]

@@ -10,6 +10,7 @@ date system (1900, or 1904 where the workbook says so).
 
 from __future__ import annotations
 
+import calendar
 import math
 import re
 from typing import Any
@@ -76,9 +77,26 @@ def time_text(text: str) -> float | None:
     return ((sec / 60 + mi) / 60 + h) / 24
 
 
+def _real_date(text: str) -> bool:
+    """Whether the date in ``text`` exists: `formulas`' reading rolls "2/30/2024" over to
+    March 1 and "2024-13-01" to 2025, where Excel reads no date (DATEVALUE #VALUE!).
+    February 29, 1900 is Excel's serial 60."""
+    from formulas.functions.date import _text2datetime
+
+    try:
+        y, m, d = _text2datetime(text)[:3]
+    except Exception:
+        return True  # left to `formulas`' own reading below
+    if not (1 <= m <= 12 and 1 <= d):
+        return False
+    return d <= calendar.monthrange(y, m)[1] or (y, m, d) == (1900, 2, 29)
+
+
 def _formulas_date(text: str) -> float | None:
     from formulas.functions.text import xvalue as formulas_value
 
+    if not _real_date(text):
+        return None
     try:
         x = float(formulas_value(text))
     except Exception:

@@ -13,6 +13,9 @@ as ``"23"`` as numbers for ``"<=23"`` (Excel does not). Excel's rules:
   that is a reference to an empty cell means 0.
 * ``=`` with a number also matches text that reads as that number (``"23"``), while
   ``<>`` with a number excludes only numbers (Excel is not symmetric here).
+* An operand written as a date or a time is that serial number (:func:`criterion_number`):
+  ``"<3/1/2011"`` counts dates before March 1, 2011 (Microsoft's COUNTIFS page);
+  ``"2024-03-01"`` matches that date and the text written so.
 
 The values summed, averaged or compared by SUMIF(S), AVERAGEIF(S), MINIFS and MAXIFS
 are the numbers among the matching cells (text and TRUE/FALSE skipped).
@@ -32,7 +35,7 @@ import numpy as np
 import schedula as sh
 from formulas.tokens.operand import Error, XlError
 
-from .conversions import text_number
+from .conversions import date_time_text, text_number, time_text
 
 _OPERATORS = {
     "<=": operator.le, ">=": operator.ge, "<>": operator.ne,
@@ -63,8 +66,29 @@ def _is_blank(v: Any) -> bool:
     return v is sh.EMPTY or v is None or (isinstance(v, str) and v == "")
 
 
-def _is_text(v: Any) -> bool:
-    return isinstance(v, str) and not isinstance(v, XlError)  # errors are str tokens too
+def is_text_cell(v: Any) -> bool:
+    """Whether a cell holds text: errors and the empty cell are str tokens too (the empty
+    cell's text is "empty", which "*", "e*" or ">=a" once matched)."""
+    return isinstance(v, str) and not isinstance(v, XlError) and v is not sh.EMPTY
+
+
+def criterion_number(text: str) -> float | None:
+    """Text a criterion reads as a number: a number ("80", "50%"), a time ("9:30") or a
+    date ("3/1/2011", "2024-02-29") as its serial number; None otherwise."""
+    x = text_number(text)
+    if x is None:
+        x = time_text(text)
+    if x is None:
+        x = date_time_text(text)
+    return x
+
+
+def operand_text(condition: Any) -> str | None:
+    """The operand of a criterion written as text, case-folded (None for a number)."""
+    if not isinstance(condition, str) or isinstance(condition, XlError) or condition is sh.EMPTY:
+        return None
+    op = next((o for o in _OPERATORS if condition.startswith(o)), "")
+    return condition[len(op) :].casefold()
 
 
 def parse(condition: Any) -> tuple[str, str, Any]:
@@ -84,7 +108,7 @@ def parse(condition: Any) -> tuple[str, str, Any]:
     rest = text[len(op) :] if text.startswith(op) else text
     if rest == "":
         return op, "blank", None
-    x = text_number(rest)
+    x = criterion_number(rest)
     if x is not None:
         return op, "number", x
     if rest.upper() in ("TRUE", "FALSE"):
@@ -108,11 +132,14 @@ def matches(test_range: dict, condition: Any) -> np.ndarray:
     if op in ("=", "<>"):
         if kind == "text":
             pattern = wildcard_pattern(operand)
-            eq = np.fromiter((_is_text(v) and pattern.match(v) is not None for v in flat), bool, flat.size)
+            eq = np.fromiter((is_text_cell(v) and pattern.match(v) is not None for v in flat), bool, flat.size)
         elif kind == "number":
             eq = np.fromiter((_is_number(v) and float(v) == operand for v in flat), bool, flat.size)
             if op == "=":
-                eq |= np.fromiter((_is_text(v) and text_number(v) == operand for v in flat), bool, flat.size)
+                # text reading as the number ("23"), or written as the criterion is ("2024-03-01")
+                written = operand_text(condition)
+                eq |= np.fromiter((is_text_cell(v) and (text_number(v) == operand or v.casefold() == written)
+                                   for v in flat), bool, flat.size)
         elif kind == "bool":
             eq = np.fromiter((isinstance(v, (bool, np.bool_)) and bool(v) == operand for v in flat), bool, flat.size)
         else:
@@ -123,7 +150,7 @@ def matches(test_range: dict, condition: Any) -> np.ndarray:
         hit = (_is_number(v) and compare(float(v), operand) for v in flat)
     elif kind == "text":
         key = operand.casefold()
-        hit = (_is_text(v) and v != "" and compare(v.casefold(), key) for v in flat)
+        hit = (is_text_cell(v) and v != "" and compare(v.casefold(), key) for v in flat)
     elif kind == "bool":
         hit = (isinstance(v, (bool, np.bool_)) and compare(bool(v), operand) for v in flat)
     else:

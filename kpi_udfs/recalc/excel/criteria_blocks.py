@@ -27,7 +27,7 @@ from formulas.tokens.operand import XlError
 from ..evaluate.vec import ERROR, NUMBER, Unsupported, Vec, native_error
 from .bridge import _to_formulas_cells, to_formulas
 from .conversions import text_number
-from .criteria import matches, parse
+from .criteria import matches, operand_text, parse
 
 #: name → (index of the values' range or None, index of the first (range, criterion) pair,
 #: whether the pairs repeat, what is made of the matching values)
@@ -63,8 +63,8 @@ def _simple(op: str, kind: str, operand: Any, raw: Any) -> bool:
     whose case folds char by char."""
     if op != "=":
         return False
-    if kind == "number":
-        return True
+    if kind == "number":  # not a date or time written as text, which matches that text too
+        return not isinstance(raw, str) or text_number(operand_text(raw)) is not None
     return (kind == "text" and isinstance(raw, str) and raw == operand
             and not any(ch in operand for ch in "*?~") and _folds_cleanly(operand))
 

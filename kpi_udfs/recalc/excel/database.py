@@ -19,7 +19,7 @@ import schedula as sh
 from formulas.functions import FoundError, wrap_func
 from formulas.tokens.operand import Error, XlError
 
-from .criteria import wildcard_pattern
+from .criteria import is_text_cell, wildcard_pattern
 from .lookup import grid_of
 from .statistics import AGGREGATORS as _AGGREGATORS
 
@@ -82,7 +82,7 @@ def _matches(column: np.ndarray, condition: Any) -> np.ndarray | None:
             if op == "=" and not rest:  # "=": blank cells
                 return np.array([v is sh.EMPTY or v == "" for v in column], dtype=bool)
             pat = wildcard_pattern(rest, prefix=not op)
-            hit = np.array([isinstance(v, str) and pat.match(v) is not None for v in column], dtype=bool)
+            hit = np.array([is_text_cell(v) and pat.match(v) is not None for v in column], dtype=bool)
             return ~hit if op == "<>" else hit
     xfilter = getattr(ff, "__xfilter")  # formulas' COUNTIF criteria, shared on purpose
     raw = np.where(column == np.array(sh.EMPTY, dtype=object), "", column)

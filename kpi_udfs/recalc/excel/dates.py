@@ -1,6 +1,7 @@
 """Excel's date and time functions, in the workbook's date system.
 
-Corrected in `formulas`' table (:data:`CORRECTIONS`): DATEVALUE and TIMEVALUE read
+Corrected in `formulas`' table (:data:`CORRECTIONS`): DATEDIF reads its unit in any case;
+DATEVALUE and TIMEVALUE read
 dates and times as Excel (en-US) does, from the same serial number as VALUE; YEARFRAC
 counts days by Excel's five day-count bases (:func:`yearfrac`), which the bond
 functions of :mod:`.financial` share.
@@ -17,7 +18,7 @@ import re
 from typing import Any
 
 import numpy as np
-from formulas.functions import FoundError, wrap_func, wrap_ufunc
+from formulas.functions import FoundError, text2num, wrap_func, wrap_ufunc
 from formulas.tokens.operand import Error
 
 from ..evaluate.vec import Vec
@@ -216,7 +217,16 @@ def f_now(ctx, args) -> Vec:
 
 FUNCTIONS = {"TODAY": f_today, "NOW": f_now}
 
+def xdatedif(start_date: Any, end_date: Any, unit: Any) -> Any:
+    """DATEDIF with its unit read case-insensitively, as Excel reads "y", "ym", "md" and
+    "d" (`formulas` upper-cased every unit but "d", which came out #NUM!)."""
+    from formulas.functions.date import xdatedif as formulas_datedif
+
+    return formulas_datedif(start_date, end_date, unit.upper() if isinstance(unit, str) else unit)
+
+
 CORRECTIONS = {
+    "DATEDIF": wrap_ufunc(xdatedif, input_parser=lambda *a: text2num(a)),
     "DATEVALUE": wrap_ufunc(xdatevalue, input_parser=lambda *a: a),
     "TIMEVALUE": wrap_ufunc(xtimevalue, input_parser=lambda *a: a),
     # an Analysis ToolPak function: a range where one date is expected is #VALUE!

@@ -11,7 +11,8 @@ VLOOKUP and MATCH over a constant table have whole-block forms (the keys sorted 
 lookups over mixed keys, booleans…) go to the row form, `formulas`' function.
 LOOKUP (both forms, Excel's binary search), XLOOKUP and XMATCH are corrected in
 `formulas`' table (:data:`CORRECTIONS`); VLOOKUP and HLOOKUP's row form checks the
-index and match type as Excel does before `formulas` looks up.
+index and match type as Excel does before `formulas` looks up; MATCH, VLOOKUP and
+HLOOKUP read ``~~`` as a literal tilde in an exact match.
 """
 
 from __future__ import annotations
@@ -918,6 +919,51 @@ def xhyperlink(link_location: Any, friendly_name: Any = None) -> Any:
     return 0.0 if value is sh.EMPTY else value
 
 
+def _xmatch_tilde(value_type, value, value_raw, index, array_type, array, array_raw, match_type=1):
+    """`formulas`' MATCH core with ``~~`` read as a literal tilde in an exact match of text
+    (Microsoft's "Wildcard examples": "~ followed by ?, *, or ~" finds "a question mark,
+    asterisk, or tilde"); `formulas` kept ``~~`` as two tildes, so VLOOKUP("a~~*",…)
+    found nothing where Excel finds "a~b"."""
+    from formulas.functions.look import xmatch
+
+    if match_type or not isinstance(value_raw, str) or "~~" not in value_raw or value_type != 1:
+        return xmatch(value_type, value, value_raw, index, array_type, array, array_raw, match_type)
+    match = _wildcard(value_raw).match
+    for i, t, x in zip(index, array_type, array_raw, strict=True):
+        if t == 1 and isinstance(x, str) and match(x):
+            return i
+    return _XL_NA
+
+
+def _xlookup_tilde(value_type, value, value_raw, index, array_type, array, array_raw, match_type=1, result=None):
+    r = _xmatch_tilde(value_type, value, value_raw, index, array_type, array, array_raw, match_type)
+    return r if isinstance(r, XlError) else np.asarray(result[r - 1], object).ravel()[0]
+
+
+def _tilde_aware() -> dict:
+    """MATCH, VLOOKUP and HLOOKUP of `formulas` built on :func:`_xmatch_tilde`."""
+    import functools
+
+    from formulas.functions import get_error, look, wrap_ufunc
+
+    def first_error(*a):
+        return get_error(a[1])
+
+    def table(parser):
+        return wrap_ufunc(_xlookup_tilde, input_parser=lambda *a: a, args_parser=parser, check_error=first_error,
+                          excluded={3, 4, 5, 6, 7, 8})
+
+    return {
+        "MATCH": wrap_ufunc(_xmatch_tilde, check_error=first_error, excluded={3, 4, 5, 6, 7},
+                            args_parser=look.args_parser_match_array, input_parser=lambda *a: a),
+        "VLOOKUP": table(functools.partial(look.args_parser_hlookup, transpose=True)),
+        "HLOOKUP": table(look.args_parser_hlookup),
+    }
+
+
+_TILDE_AWARE = _tilde_aware()
+
+
 def _checked_table_lookup(name: str):
     """VLOOKUP/HLOOKUP of `formulas` with Excel's argument checks first (IronCalc's
     LOOKUP_AND_REFERENCE__HVLOOKUP book, formulacompiler's LookupFunctions book): an
@@ -931,9 +977,7 @@ def _checked_table_lookup(name: str):
             return ex.err
 
     def checked(value, table, index, match_type):
-        from formulas.functions import get_functions
-
-        original = get_functions()[name]
+        original = _TILDE_AWARE[name]
         i = np.ravel(np.asarray(index, dtype=object))[0]  # an array of indexes: its first, as Excel
         if isinstance(i, XlError):
             return i
@@ -956,6 +1000,7 @@ def _checked_table_lookup(name: str):
 
 CORRECTIONS = {
     "HYPERLINK": wrap_func(xhyperlink),
+    "MATCH": _TILDE_AWARE["MATCH"],
     "VLOOKUP": _checked_table_lookup("VLOOKUP"),
     "HLOOKUP": _checked_table_lookup("HLOOKUP"),
     "LOOKUP": wrap_func(xlookup_legacy, ranges=True),

@@ -1,6 +1,6 @@
 """Excel's maths functions.
 
-Computed here for whole blocks: SUM, PRODUCT, AVERAGE, MIN, MAX (with Excel's rule
+Computed here for whole blocks: SUM, COUNT, PRODUCT, AVERAGE, MIN, MAX (with Excel's rule
 for what they count, :func:`~.arguments.aggregate_numbers`), ROUND, ROUNDUP,
 ROUNDDOWN (on the decimal value Excel shows: ROUND((41.9+58.8)/2, 1) is 50.4), ABS,
 SUMPRODUCT (text, booleans and empty cells count 0; arrays of different shapes are
@@ -87,6 +87,16 @@ f_product = _aggregate(_product, None)
 f_average = _aggregate(_average, native_error("#DIV/0!"))
 f_min = _aggregate(_min, None)
 f_max = _aggregate(_max, None)
+
+
+def f_count(ctx, args) -> Vec:
+    """COUNT: the numbers of its references and arrays (their text, TRUE/FALSE, empty cells
+    and errors not counted) and the values given directly that are or read as numbers,
+    TRUE/FALSE included; an error or other text given directly is not counted either
+    (Microsoft's COUNT page). `formulas` counted "85" in a range and gave #VALUE! for
+    COUNT(A1:A5,"x")."""
+    _m, _nums, keep, _errors = aggregate_numbers(ctx, args)
+    return number_column(keep.sum(axis=1).astype(float), None)
 
 
 def _round(ctx, args, mode: str) -> Vec:
@@ -547,6 +557,7 @@ FUNCTIONS = {
     "GCD": _gcd_lcm(lcm=False),
     "LCM": _gcd_lcm(lcm=True),
     "SUM": f_sum,
+    "COUNT": f_count,
     "PRODUCT": f_product,
     "AVERAGE": f_average,
     "MIN": f_min,

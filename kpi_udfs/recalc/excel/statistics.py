@@ -450,15 +450,56 @@ def f_countblank(ctx, args) -> Vec:
 FUNCTIONS["COUNTBLANK"] = CountingBeyondUsed("COUNTBLANK", f_countblank)
 
 
+#: Functions of numbers that skip the text in a range or array (Microsoft's pages: "If an
+#: array or reference argument contains text, logical values, or empty cells, those values
+#: are ignored"), by the arguments that are such ranges (None: all of them). `formulas`
+#: read text such as "85" there as a number: SUMSQ added it, MEDIAN, STDEV, VAR… gave
+#: #VALUE!. Text given directly (MEDIAN("85",1)) is still read. (COUNT: :mod:`.math`.)
+TEXT_SKIPPED_IN_RANGES: dict[str, tuple[int, ...] | None] = {
+    **dict.fromkeys(
+        "SUMSQ MEDIAN MODE MODE.SNGL MODE.MULT STDEV STDEV.S STDEV.P STDEVP VAR VAR.S VAR.P VARP "
+        "GEOMEAN HARMEAN KURT SKEW SKEW.P DEVSQ AVEDEV".split()
+    ),
+    **dict.fromkeys("PERCENTILE PERCENTILE.INC PERCENTILE.EXC QUARTILE QUARTILE.INC QUARTILE.EXC".split(), (0,)),
+}
+
+
+def _without_text(value: Any) -> Any:
+    """A range or array argument with its text cells as empty cells (which these functions
+    skip); a single value as it is."""
+    from .criteria import is_text_cell
+
+    if not isinstance(value, np.ndarray) or value.ndim == 0 or value.dtype != object:
+        return value
+    text = np.frompyfunc(is_text_cell, 1, 1)(value).astype(bool)
+    if not text.any():
+        return value
+    value = value.copy()
+    value[text] = sh.EMPTY
+    return value
+
+
+def _skipping_text_in_ranges(fn, which: tuple[int, ...] | None):
+    import functools
+
+    @functools.wraps(fn)
+    def skipping(*args):
+        return fn(*(_without_text(a) if which is None or i in which else a for i, a in enumerate(args)))
+
+    return skipping
+
+
 def _corrections() -> dict[str, Any]:
     """POISSON.DIST and POISSON with x truncated to a whole number, as Microsoft's page
     says (POISSON.DIST(20/15,2,FALSE) is POISSON.DIST(1,2,FALSE), 0.2707…, in ClosedXML's
-    functions-excel-2010 book)."""
-    from formulas.functions import wrap_ufunc
+    functions-excel-2010 book); :data:`TEXT_SKIPPED_IN_RANGES`."""
+    from formulas.functions import get_functions, wrap_ufunc
     from formulas.functions.stat import _convert_args, _parse_cumulative, xpoisson_dist
 
     def poisson(x, mean, cumulative):
         return xpoisson_dist(math.trunc(x) if math.isfinite(x) and x >= 0 else x, mean, cumulative)  # -1E-6: #NUM!
 
     fixed = wrap_ufunc(poisson, input_parser=lambda *a: (*map(_convert_args, a[:-1]), *map(_parse_cumulative, a[-1:])))
-    return {"POISSON.DIST": fixed, "POISSON": fixed}
+    table = get_functions()
+    out = {name: _skipping_text_in_ranges(table[name], which) for name, which in TEXT_SKIPPED_IN_RANGES.items()}
+    return {**out, "POISSON.DIST": fixed, "POISSON": fixed}

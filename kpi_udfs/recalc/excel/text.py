@@ -5,7 +5,8 @@ numbers, percentages, currency, times and dates written as text, element by elem
 over arrays); TEXT rendered by :mod:`.number_format` (``"yyyy年m月d日"``, ``"0.0%"``,
 ``"#,##0_)"``…); CHAR and CODE in Windows-1252 (Mac Roman for a workbook saved by Excel
 for Mac); REPT refusing results longer than a cell holds; CONCATENATE, CONCAT and
-TEXTJOIN giving #VALUE! past 32,767 characters; BAHTTEXT in Thai words; DOLLAR. Numbers become text with the 15
+TEXTJOIN giving #VALUE! past 32,767 characters; BAHTTEXT in Thai words; DOLLAR and FIXED
+rounding as ROUND does. Numbers become text with the 15
 significant digits Excel keeps in every text function (:func:`install_number_text`).
 """
 
@@ -155,6 +156,24 @@ def _dollar(number: Any, decimals: Any = None) -> str:
     return f"(${body})" if r < 0 else f"${body}"
 
 
+def _fixed(number: Any, decimals: Any = 2, no_commas: Any = False) -> Any:
+    """FIXED: the number rounded as ROUND rounds it (Microsoft's FIXED page: "Rounds a
+    number to the specified number of decimals"), then `formulas`' formatting. `formulas`
+    rounded the binary value: FIXED(2.675,2) was "2.67" where ROUND gives 2.68."""
+    from formulas.functions import replace_empty
+    from formulas.functions.text import xfixed
+
+    from ...numeric import excel_round
+
+    try:
+        x, d = float(replace_empty(number)), math.trunc(float(replace_empty(decimals)))
+    except (TypeError, ValueError):
+        return xfixed(number, decimals, no_commas)
+    if d <= 127 and math.isfinite(x):
+        number = float(excel_round(x, max(d, -308)))
+    return xfixed(number, decimals, no_commas)
+
+
 def _charset() -> str:
     book = CURRENT_BOOK.get()
     return "mac_roman" if book is not None and book.mac else "cp1252"
@@ -250,6 +269,7 @@ def _corrections() -> dict[str, Any]:
         "TEXT": wrap_func(_elementwise(_text_function)),
         "BAHTTEXT": wrap_func(_elementwise(lambda v: _bahttext(single(v)))),
         "DOLLAR": wrap_func(_elementwise(_dollar)),
+        "FIXED": wrap_ufunc(_fixed, input_parser=lambda *a: a, args_parser=lambda *a: a),
     }
     for name in ("CONCATENATE", "CONCAT", "TEXTJOIN"):
         out[name] = _text_capped(table[name])
