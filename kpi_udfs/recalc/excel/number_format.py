@@ -43,7 +43,8 @@ see ``tests/test_number_format.py``):
   ``#VALUE!`` — except a lone elapsed count (``[h]``), which may be negative or huge, and, in the
   1904 system, negative times, shown with a minus as Excel shows them there. ``B2`` (dates in
   the Hijri calendar) is the one code not rendered: it gives #VALUE! rather than a wrong date.
-* ``General`` (any case) in any section, with literals around it; a number given a text-only
+* ``General`` (any case, or ``G/通用格式`` as Chinese versions of Excel and WPS spell it) in
+  any section, with literals around it; a number given a text-only
   format (``@``) is shown as General.
 """
 
@@ -116,6 +117,9 @@ def _tokenize(code: str) -> list[tuple]:
         elif code[i : i + 7].lower() == "general":
             out.append((GENERAL, "General"))
             i += 7
+        elif code[i : i + 6].upper() == "G/通用格式":  # General as Chinese Excel (and WPS) spell it
+            out.append((GENERAL, "General"))
+            i += 6
         elif code[i : i + 5].lower() == "am/pm":
             out.append((AMPM, "AM/PM"))
             i += 5
