@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
+from .cli_output import stdout_console
 from .i18n import _
 
 #: The module name xlwings imports (the file ``kpi_addin.py`` in the add-in folder).
@@ -80,7 +80,7 @@ def install(
 
     addin = _addin_module()
 
-    console = Console()
+    console = stdout_console()
     path = config or xlwings_config.default_path()
     folder = (addin_dir or default_addin_dir(path)).resolve()
     if errors not in addin.ERROR_MODES:
@@ -119,7 +119,7 @@ def uninstall(config: Path = typer.Option(None, "--config", help=_CONFIG_HELP)) 
     """Undo `kpi addin install`: put the xlwings configuration back as it was."""
     from . import xlwings_config
 
-    Console().print(xlwings_config.uninstall(config or xlwings_config.default_path()))
+    stdout_console().print(xlwings_config.uninstall(config or xlwings_config.default_path()))
 
 
 #: What identifies a main.py that `kpi addin lite` wrote (and may therefore replace).
@@ -166,7 +166,7 @@ def lite(
         write_file(reqs, requirements_txt().encode("utf-8"))
     except OutputError as e:
         fail(str(e), 4)
-    console = Console()
+    console = stdout_console()
     console.print(escape(_("Wrote {path} ({count} KPI_ functions, engine included)", path=str(main),
                            count=len(catalogue()))))
     console.print(escape(_("  and {path}: {lines}", path=str(reqs),

@@ -1547,10 +1547,11 @@ def _key(a: Argument) -> Any:
 # -- command line -------------------------------------------------------------------------------
 
 def print_report(report: CheckReport, strict: bool = False) -> None:
-    from rich.console import Console
     from rich.markup import escape
 
-    console = Console(soft_wrap=True, highlight=False)
+    from .cli_output import stdout_console
+
+    console = stdout_console(soft_wrap=True, highlight=False)
     for f in report.findings:
         if f.severity == ERROR:
             mark = "[bold red]" + escape(_("error")) + "[/]"
