@@ -14,7 +14,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from .cli_output import stdout_console
+from .cli_output import fail, stdout_console
 from .i18n import _
 
 #: The module name xlwings imports (the file ``kpi_addin.py`` in the add-in folder).
@@ -56,7 +56,14 @@ def _ensure_module(folder: Path) -> None:
         module.write_text(_addin_module().SHIM, encoding="utf-8")
 
 
-@app.command()
+INSTALL_EXIT_CODES_HELP = """Exit codes:
+ 0  installed
+ 2  usage error (an --errors value that does not exist)
+ 4  the configuration or the add-in folder cannot be written
+ 5  internal error (a bug: please report it)"""
+
+
+@app.command(epilog=INSTALL_EXIT_CODES_HELP)
 def install(
     config: Path = typer.Option(None, "--config", help=_CONFIG_HELP),
     interpreter: str = typer.Option(
@@ -84,16 +91,13 @@ def install(
     path = config or xlwings_config.default_path()
     folder = (addin_dir or default_addin_dir(path)).resolve()
     if errors not in addin.ERROR_MODES:
-        console.print("[red]" + escape(_("--errors must be one of {modes}, not {value}", modes=", ".join(addin.ERROR_MODES),
-                                           value=repr(errors))) + "[/red]")
-        raise typer.Exit(2)
+        fail(_("--errors must be one of {modes}, not {value}", modes=", ".join(addin.ERROR_MODES), value=repr(errors)), 2)
     settings = {i18n.ENV: i18n.language(), addin.ERRORS_KEY: errors}
     try:
         _ensure_module(folder)
         changes = xlwings_config.install(path, MODULE, folder, interpreter or sys.executable, settings)
-    except (ValueError, UnicodeError, OSError) as e:
-        console.print("[red]" + escape(_("Could not write {path}: {error}", path=str(path), error=str(e))) + "[/red]")
-        raise typer.Exit(1) from e
+    except (ValueError, UnicodeError, OSError) as e:  # one line on stderr, as every kpi command
+        fail(_("Could not write {path}: {error}", path=str(path), error=str(e)), 4)
     console.print(escape(_("Wrote the KPI add-in settings to {path}:", path=str(path))))
     for c in changes:
         if c.before in (None, c.after):
@@ -151,7 +155,6 @@ def lite(
 
     A main.py written earlier by this command is replaced (that is how the bundle is updated); any other main.py in the folder is kept unless --force.
     """  # noqa: E501
-    from .cli_output import fail
     from .lite_bundle import main_py, requirements_txt
     from .recalc.write.safefile import OutputError, write_file
     from .registry import catalogue

@@ -341,7 +341,7 @@ def test_what_is_not_band_logic(tmp_path):
 
 
 def test_conformance_corpus_band_logic_only_where_a_person_finds_it():
-    """Every workbook of the Excel-saved corpus: band logic is reported only in the six that hold
+    """Every workbook of the Excel-saved corpus: band logic is reported only in the five that hold
     it (each checked by hand: approximate LOOKUP/VLOOKUP/HLOOKUP over sorted numeric keys, or a
     nested IF over thresholds); no defect anywhere."""
     if not CONFORMANCE.is_dir():
