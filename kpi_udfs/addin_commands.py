@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
+from .cli_output import fail, stdout_console
 from .i18n import _
 
 #: The module name xlwings imports (the file ``kpi_addin.py`` in the add-in folder).
@@ -56,7 +56,14 @@ def _ensure_module(folder: Path) -> None:
         module.write_text(_addin_module().SHIM, encoding="utf-8")
 
 
-@app.command()
+INSTALL_EXIT_CODES_HELP = """Exit codes:
+ 0  installed
+ 2  usage error (an --errors value that does not exist)
+ 4  the configuration or the add-in folder cannot be written
+ 5  internal error (a bug: please report it)"""
+
+
+@app.command(epilog=INSTALL_EXIT_CODES_HELP)
 def install(
     config: Path = typer.Option(None, "--config", help=_CONFIG_HELP),
     interpreter: str = typer.Option(
@@ -80,20 +87,17 @@ def install(
 
     addin = _addin_module()
 
-    console = Console()
+    console = stdout_console()
     path = config or xlwings_config.default_path()
     folder = (addin_dir or default_addin_dir(path)).resolve()
     if errors not in addin.ERROR_MODES:
-        console.print("[red]" + escape(_("--errors must be one of {modes}, not {value}", modes=", ".join(addin.ERROR_MODES),
-                                           value=repr(errors))) + "[/red]")
-        raise typer.Exit(2)
+        fail(_("--errors must be one of {modes}, not {value}", modes=", ".join(addin.ERROR_MODES), value=repr(errors)), 2)
     settings = {i18n.ENV: i18n.language(), addin.ERRORS_KEY: errors}
     try:
         _ensure_module(folder)
         changes = xlwings_config.install(path, MODULE, folder, interpreter or sys.executable, settings)
-    except (ValueError, UnicodeError, OSError) as e:
-        console.print("[red]" + escape(_("Could not write {path}: {error}", path=str(path), error=str(e))) + "[/red]")
-        raise typer.Exit(1) from e
+    except (ValueError, UnicodeError, OSError) as e:  # one line on stderr, as every kpi command
+        fail(_("Could not write {path}: {error}", path=str(path), error=str(e)), 4)
     console.print(escape(_("Wrote the KPI add-in settings to {path}:", path=str(path))))
     for c in changes:
         if c.before in (None, c.after):
@@ -119,7 +123,7 @@ def uninstall(config: Path = typer.Option(None, "--config", help=_CONFIG_HELP)) 
     """Undo `kpi addin install`: put the xlwings configuration back as it was."""
     from . import xlwings_config
 
-    Console().print(xlwings_config.uninstall(config or xlwings_config.default_path()))
+    stdout_console().print(xlwings_config.uninstall(config or xlwings_config.default_path()))
 
 
 #: What identifies a main.py that `kpi addin lite` wrote (and may therefore replace).
@@ -151,7 +155,6 @@ def lite(
 
     A main.py written earlier by this command is replaced (that is how the bundle is updated); any other main.py in the folder is kept unless --force.
     """  # noqa: E501
-    from .cli_output import fail
     from .lite_bundle import main_py, requirements_txt
     from .recalc.write.safefile import OutputError, write_file
     from .registry import catalogue
@@ -166,7 +169,7 @@ def lite(
         write_file(reqs, requirements_txt().encode("utf-8"))
     except OutputError as e:
         fail(str(e), 4)
-    console = Console()
+    console = stdout_console()
     console.print(escape(_("Wrote {path} ({count} KPI_ functions, engine included)", path=str(main),
                            count=len(catalogue()))))
     console.print(escape(_("  and {path}: {lines}", path=str(reqs),

@@ -237,9 +237,11 @@ def _xml_elements(pkg, part: str, name: str | None) -> int:
 def _check_sheet(pkg, part: str, sheet: str, strings: int) -> None:
     from .recalc.read.archive import PackageError
 
+    where = f"{pkg.path.name}: " + _("sheet {sheet}", sheet=repr(sheet)) + ": "
     for el in _iterparse(pkg, part):
         tag = _local(el.tag)
         if tag == "c":
+            _check_cell_ref(el.get("r"), where)
             if el.get("t") == "s":
                 v = next((ch.text for ch in el if _local(ch.tag) == "v"), None)
                 try:
@@ -258,6 +260,26 @@ def _check_sheet(pkg, part: str, sheet: str, strings: int) -> None:
             el.clear()
         elif tag == "row":
             el.clear()
+
+
+_CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
+
+
+def _check_cell_ref(ref: str | None, where: str) -> None:
+    """A cell's r attribute inside Excel's grid, as ``kpi recalc``'s reader requires:
+    ``<c r="A100000000">`` in row 1 passes the rows' check, and openpyxl reads it."""
+    from .recalc.read.archive import MAX_COLUMN, MAX_ROW, PackageError
+
+    if ref is None:  # a cell without r follows the one before it
+        return
+    m = _CELL_REF.match(ref)
+    if not m:
+        raise PackageError(where + _("a cell reference {ref} that is no cell (damaged file)", ref=repr(ref[:40])))
+    col = 0
+    for ch in m.group(1).upper():
+        col = col * 26 + ord(ch) - 64
+    if not (1 <= int(m.group(2)) <= MAX_ROW and col <= MAX_COLUMN):
+        raise PackageError(where + _("a cell {ref} beyond Excel's grid (damaged or crafted file)", ref=ref[:40]))
 
 
 def _load(source, data_only: bool):
@@ -1547,10 +1569,11 @@ def _key(a: Argument) -> Any:
 # -- command line -------------------------------------------------------------------------------
 
 def print_report(report: CheckReport, strict: bool = False) -> None:
-    from rich.console import Console
     from rich.markup import escape
 
-    console = Console(soft_wrap=True, highlight=False)
+    from .cli_output import stdout_console
+
+    console = stdout_console(soft_wrap=True, highlight=False)
     for f in report.findings:
         if f.severity == ERROR:
             mark = "[bold red]" + escape(_("error")) + "[/]"

@@ -13,13 +13,12 @@ import os
 import sys
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from . import i18n
 from .cli_language import LocalizedGroup, usage_message
-from .cli_output import fail, stdout_closed
+from .cli_output import fail, stdout_closed, stdout_console
 from .i18n import _, translate
 from .registry import catalogue
 
@@ -111,7 +110,7 @@ def functions(
     """List the KPI_ functions of the registry, or one function with help for each argument."""
     from .reference import function_markdown, function_renderable, reference_markdown
 
-    console = Console()
+    console = stdout_console()
     fns = catalogue()
     try:
         if name:

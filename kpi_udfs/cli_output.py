@@ -29,3 +29,17 @@ def stdout_closed() -> None:
             os.close(devnull)
     except (OSError, ValueError, AttributeError):  # no real file descriptor (a test runner)
         pass
+
+
+def stdout_console(**options):
+    """A rich Console on stdout whose closed pipe (``kpi check … | head``) ends the printing
+    quietly and keeps the command's own exit code: rich's own ``on_broken_pipe`` raises
+    ``SystemExit(1)``, so a clean run piped into ``head`` exited 1."""
+    from rich.console import Console
+
+    class _StdoutConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True  # what is left of the output goes nowhere
+            stdout_closed()
+
+    return _StdoutConsole(**options)

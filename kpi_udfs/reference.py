@@ -79,16 +79,20 @@ def function_renderable(fn: KpiFunction):
     from rich.text import Text
 
     table = Table(show_lines=True, expand=True)
-    table.add_column("Argument", style="bold cyan", no_wrap=True)  # names are short: never split
-    table.add_column("Takes", overflow="fold", ratio=2)
-    table.add_column("Help", overflow="fold", ratio=3)
+    table.add_column(_("Argument"), style="bold cyan", no_wrap=True)  # names are short: never split
+    table.add_column(_("Takes"), overflow="fold", ratio=2)
+    table.add_column(_("Help"), overflow="fold", ratio=3)
     for p in fn.params:
-        takes = _SHAPES[p.shape] + (f"; one of {', '.join(p.choices)}" if p.choices else "")
-        table.add_row(Text(p.name), Text(takes), Text(p.help))
+        takes = translate(_SHAPES[p.shape])
+        if p.choices:
+            takes = _("{takes}; one of {choices}", takes=takes, choices=", ".join(p.choices))
+        table.add_row(Text(p.name), Text(takes), Text(translate(p.help)))
+    # the Markdown sentence of function_markdown, its bold label shown bold: one translation for both
+    _blank, label, rest = _("**Returns:** {returns}", returns=translate(fn.returns)).split("**", 2)
     return Group(
         Text(fn.signature(), style="bold", overflow="fold"),
         Text(""),
-        Text(fn.help, overflow="fold"),
+        Text(translate(fn.help), overflow="fold"),
         table,
-        Text.assemble(("Returns: ", "bold"), fn.returns, overflow="fold"),
+        Text.assemble((label, "bold"), rest, overflow="fold"),
     )

@@ -27,7 +27,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from . import i18n, templates
-from .cli_output import fail
+from .cli_output import fail, stdout_console
 from .errors import KpiError
 from .i18n import _, translate
 from .recalc.model import Evaluation
@@ -196,7 +196,7 @@ def new(
     from .recalc.read.archive import PackageError, validate
     from .templates.months import MonthError
 
-    console = Console()
+    console = stdout_console()
     try:
         t = templates.get(template)
     except KeyError:
@@ -253,7 +253,7 @@ def demo(
 ) -> None:
     """The main job on its built-in example: PreSales_T44 with its sample staff, recalculated,
     in the language of --lang (or KPI_LANG)."""
-    console = Console()
+    console = stdout_console()
     t = templates.get(DEMO_TEMPLATE)
     if output is None:
         try:

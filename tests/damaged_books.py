@@ -254,6 +254,7 @@ VARIANTS: dict[str, Callable[[Path], None]] = {
     "a cell reference beyond the grid": _part(STAFF_PART, _with_row(
         b'<row r="6"><c r="XFE6"><v>1</v></c></row>')),
     "a row beyond the grid": _part(STAFF_PART, _with_row(b'<row r="2000000"><c r="A2000000"><v>1</v></c></row>')),
+    "a cell far below its row": _part(STAFF_PART, _with_row(b'<row r="6"><c r="A100000000"><v>1</v></c></row>')),
     "a cell reference that is not one": _part(STAFF_PART, _with_row(b'<row r="7"><c r="7A"><v>1</v></c></row>')),
     "a row number of zero": _part(STAFF_PART, _with_row(b'<row r="0"><c r="A0"><v>1</v></c></row>')),
     "a shared string index out of range": _part(STAFF_PART, _sub(b'<c r="A1" t="s"><v>0</v>',

@@ -634,3 +634,23 @@ def test_help_texts_are_cut_at_a_word_within_excels_limit():
     cut = fit(text)
     assert len(cut) <= HELP_LIMIT and cut.endswith("word…")
     assert fit("short  text ") == "short text"
+
+
+def test_install_refuses_in_one_line_with_a_documented_code(tmp_path):
+    """`kpi addin install` printed "Could not write …" on stdout, wrapped over two lines, and
+    exited 1 (no exit code documented); now one line on stderr, exit 4 (2 for a bad --errors)."""
+    from kpi_udfs.cli import app
+
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    for args, code, says in (
+        (["--config", str(blocked / "xlwings.conf")], 4, "Could not write"),
+        (["--config", str(tmp_path / "x.conf"), "--errors", "loud"], 2, "excel, text"),
+    ):
+        proc = subprocess.run([sys.executable, "-m", "kpi_udfs.cli", "addin", "install", *args],
+                              capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "60"})
+        assert proc.returncode == code, proc.stderr
+        assert proc.stdout == "" and proc.stderr.count("\n") == 1 and says in proc.stderr, proc.stderr
+    assert not (tmp_path / "x.conf").exists()
+    result = CliRunner().invoke(app, ["addin", "install", "--help"], env={"COLUMNS": "200"})
+    assert " 4  the configuration or the add-in folder cannot be written" in result.output

@@ -25,7 +25,7 @@ READABLE = {
     "Staff sheet in UTF-16 without saying so", "Staff sheet in Latin-1 declared Latin-1",
     "no content type for the sheets", "content types of another namespace", "sheet relationship of the wrong type",
     "two sheets of one name", "a defined name of garbage", "a defined name on a missing sheet",
-    "a row number of zero", "a boolean of 7", "an unknown cell type", "a formula of garbage",
+    "a boolean of 7", "an unknown cell type", "a formula of garbage",
     "a shared formula without its master", "an array formula over a bad range",
     "a data validation whose bound is text", "a dimension of garbage", "a table over a bad range",
     "a table without columns", "a style sheet of an unknown number format",
@@ -74,6 +74,9 @@ def test_a_damaged_workbook_is_refused_in_one_line_or_checked(tmp_path, capsys, 
     ("no table part", "part xl/tables/table1.xml is missing"),
     ("workbook typed text/plain", "no part has the workbook's content type"),
     ("a cell reference beyond the grid", "beyond Excel's last column XFD"),
+    ("a cell far below its row", "sheet 'Staff': a cell A100000000 beyond Excel's grid"),  # openpyxl read it
+    ("a cell reference that is not one", "a cell reference '7A' that is no cell"),
+    ("a row number of zero", "a cell A0 beyond Excel's grid"),  # as kpi recalc (openpyxl read it)
     ("a sheet with a bad CRC", "part xl/worksheets/sheet1.xml is damaged"),
     ("workbook.xml with a DTD", "declares a DTD"),
 ])

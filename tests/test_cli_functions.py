@@ -135,3 +135,26 @@ def test_version(capsys):
 
     assert run(["--version"]) == 0
     assert capsys.readouterr().out == f"kpi-udfs {version('kpi-udfs')}\n"
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "openpty"), reason="needs a pseudo-terminal (POSIX)")
+@pytest.mark.parametrize("lang", ["zh-CN", "zh-TW"])
+def test_one_function_in_a_terminal_is_in_the_users_language(lang):
+    """`kpi --lang zh-CN functions KPI_GRADE` in a terminal showed the English help (the
+    Markdown form and the list were translated, the rendered one was not)."""
+    from kpi_udfs import i18n
+    from kpi_udfs.i18n import translate
+    from kpi_udfs.reference import function_markdown
+
+    shown = " ".join(_in_a_terminal("--lang", lang, "functions", "KPI_GRADE", columns=100).split())
+    fn = REGISTRY["KPI_GRADE"]
+    assert fn.help not in shown and "Returns" not in shown and "Argument" not in shown
+    with i18n.using(lang):
+        markdown = function_markdown(fn)
+        texts = " ".join([translate(fn.help), translate(fn.returns), *(translate(p.help) for p in fn.params)])
+    from collections import Counter
+
+    want, got = Counter(_CJK.findall(texts)), Counter(_CJK.findall(shown))
+    assert want and not want - got, want - got  # every Chinese character of the help reaches the screen
+    label = next(line for line in markdown.splitlines() if line.startswith("**")).split("**")[1]
+    assert label in shown  # 返回： / 傳回：

@@ -341,7 +341,7 @@ def test_what_is_not_band_logic(tmp_path):
 
 
 def test_conformance_corpus_band_logic_only_where_a_person_finds_it():
-    """Every workbook of the Excel-saved corpus: band logic is reported only in the six that hold
+    """Every workbook of the Excel-saved corpus: band logic is reported only in the five that hold
     it (each checked by hand: approximate LOOKUP/VLOOKUP/HLOOKUP over sorted numeric keys, or a
     nested IF over thresholds); no defect anywhere."""
     if not CONFORMANCE.is_dir():
@@ -420,3 +420,57 @@ def test_damaged_and_hostile_files_are_refused_in_one_line_or_read(builder, comm
     assert r.exit_code in (0, 3), r.output
     if r.exit_code == 3:
         assert len(r.output.strip().splitlines()) == 1 and not (tmp_path / "out.xlsx").exists()
+
+
+def _with_shared_strings(path: Path, index: str, ref: str = "A2") -> Path:
+    """A categorical chain over A2:A3 whose A2 is a shared string at ``index``
+    (the table holds "优秀" and "差"), as in the adversarial run of issue 12."""
+    sheet = (
+        '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f'<sheetData><row r="2"><c r="{ref}" t="s"><v>{index}</v></c>'
+        '<c r="B2"><f>IF(A2="优秀",100,IF(A2="良好",80,50))</f><v>100</v></c></row>'
+        '<row r="3"><c r="A3" t="s"><v>0</v></c><c r="B3"><f>IF(A3="优秀",100,IF(A3="良好",80,50))</f><v>100</v></c></row>'
+        "</sheetData></worksheet>").encode()
+    plain_book(path)
+    parts = {i.filename: z for i, z in hostile_books.parts(path)}
+    ct = parts["[Content_Types].xml"].replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                                              b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+    rels = parts["xl/_rels/workbook.xml.rels"].replace(b"</Relationships>", b'<Relationship Id="rIdS" Type="http://schemas.'
+                                                       b'openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
+                                                       b'Target="sharedStrings.xml"/></Relationships>')
+    sst = ('<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+           "<si><t>优秀</t></si><si><t>差</t></si></sst>").encode()
+    return rewrite(path, {hostile_books.SHEET: sheet, "[Content_Types].xml": ct, "xl/_rels/workbook.xml.rels": rels},
+                   {"xl/sharedStrings.xml": sst})
+
+
+@pytest.mark.parametrize("index, ref, says", [
+    ("-1", "A2", "shared string '-1', which does not exist"),  # was read as the last string, "差"
+    ("-2", "A2", "shared string '-2', which does not exist"),  # was read as the first, "优秀"
+    ("2", "A2", "shared string '2', which does not exist"),
+    ("0", "A100000000", "a cell A100000000 beyond Excel's grid"),  # inside <row r="2">
+    ("0", "A0", "a cell A0 beyond Excel's grid"),
+])
+@pytest.mark.parametrize("command", ["lint", "adopt"])
+def test_cells_kpi_recalc_refuses_are_refused_by_lint_and_adopt(tmp_path, index, ref, says, command):
+    """lint and adopt read a shared-string index of -1 as the last string (Python's negative
+    index) and a cell beyond the grid as any other: the rows they list, and the values adopt
+    compares with, came from cells that do not exist. They refuse the file as kpi recalc does."""
+    from kpi_udfs.recalc import evaluate
+    from kpi_udfs.recalc.read.archive import PackageError
+
+    path = _with_shared_strings(tmp_path / "book.xlsx", index, ref)
+    with pytest.raises(PackageError):
+        evaluate(path)  # kpi recalc's reader
+    args = [command, str(path)] + (["-o", str(tmp_path / "out.xlsx")] if command == "adopt" else [])
+    r = runner.invoke(app, args)
+    assert r.exit_code == 3, r.output
+    assert says in " ".join(r.output.split()) and len(r.output.strip().splitlines()) == 1
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_a_valid_shared_string_chain_is_still_read(tmp_path):
+    path = _with_shared_strings(tmp_path / "book.xlsx", "1")
+    report = lint_workbook(path)
+    assert [f.kind for f in report.findings] == ["band-logic"]
+    assert runner.invoke(app, ["lint", str(path)]).exit_code == 0

@@ -311,3 +311,53 @@ def test_the_reader_never_reads_the_file_twice(tmp_path, monkeypatch):
     evaluate(path)
     assert opened.count(str(path)) == 1
     assert isinstance(io.BytesIO(path.read_bytes()), io.BytesIO)
+
+
+# -- the whole command: what `kpi recalc` writes, read back by an XML parser ---------------------
+
+
+@settings(max_examples=int(os.environ.get("KPI_FUZZ_EXAMPLES", "40")), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(sheet=_sheet())
+def test_kpi_recalc_writes_what_an_xml_parser_reads(tmp_path, sheet):
+    """`kpi recalc` end to end on every spelling: its output, read by ElementTree, holds the
+    input's cells unchanged (as ElementTree read the input) and, in each formula cell, the
+    formula as typed and the value the engine computed from the cells as ElementTree read
+    them. A sheet not in UTF-8 with formulas to write is refused in one line (exit 3): the
+    writer patches UTF-8 only; never a wrong value."""
+    from kpi_udfs.cli import run
+
+    src, out = _package(tmp_path / "in.xlsx", sheet), tmp_path / "out.xlsx"
+    out.unlink(missing_ok=True)
+    code = run(["recalc", str(src), "-o", str(out)])
+    before = _oracle(sheet)
+    if not re.match(rb'<\?xml[^>]*encoding="(UTF-8|utf-8)"', sheet) and any(isinstance(v, tuple) for v in before.values()):
+        assert code == 3 and not out.exists()  # formulas to write into a sheet not in UTF-8
+        return
+    assert code == 0
+    with zipfile.ZipFile(out) as z:
+        written = z.read("xl/worksheets/sheet1.xml")
+    after = _oracle(written)
+    assert {k: v for k, v in after.items() if not isinstance(v, tuple)} == \
+        {k: v for k, v in before.items() if not isinstance(v, tuple)}
+    assert {k: v for k, v in after.items() if isinstance(v, tuple)} == \
+        {k: v for k, v in before.items() if isinstance(v, tuple)}
+    values = evaluate(src).values  # the engine, over cells read as ElementTree reads them (above)
+    for c in ET.fromstring(written).iter(f"{{{MAIN}}}c"):
+        if c.find(f"{{{MAIN}}}f") is None:
+            continue
+        ref, t, v = c.get("r"), c.get("t") or "n", c.find(f"{{{MAIN}}}v")
+        want = values[("S", ref)]
+        text = None if v is None else v.text
+        if want is None or want == "":
+            assert not text, (ref, text)
+        elif isinstance(want, KpiError):
+            assert (t, text) == ("e", want.code), ref
+        elif isinstance(want, bool):
+            assert (t, text) == ("str", "TRUE" if want else "FALSE"), ref  # the writer's documented choice
+        elif isinstance(want, str):
+            assert (t, text) == ("str", want), ref
+        else:
+            assert t == "n" and float(text) == pytest.approx(want, rel=1e-15), (ref, text, want)
+        if before[ref][1].strip() == "1+2":
+            assert float(text) == 3.0  # computed, not the cached 0

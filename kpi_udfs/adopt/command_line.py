@@ -40,6 +40,7 @@ def _check_input(book: Path) -> str | None:
 
 def lint(book: Path, as_json: bool = False) -> int:
     """Run ``kpi lint`` on one workbook; return the exit code."""
+    from ..cli_output import stdout_closed
     from ..recalc.read.archive import PackageError
     from .lint import lint_workbook, print_report
 
@@ -63,10 +64,14 @@ def lint(book: Path, as_json: bool = False) -> int:
         sys.stderr.write(_("✗ {file}: not linted: internal error: {error} (please report it)", file=str(book),
                            error=type(e).__name__ + ": " + str(e)) + "\n")
         return EXIT_INTERNAL
-    if as_json:
-        sys.stdout.write(json.dumps(report.as_json(), ensure_ascii=False, indent=2, default=str) + "\n")
-    else:
-        print_report(report)
+    try:
+        if as_json:
+            sys.stdout.write(json.dumps(report.as_json(), ensure_ascii=False, indent=2, default=str) + "\n")
+        else:
+            print_report(report)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `kpi lint … | head`: the findings' exit code stands
+        stdout_closed()
     return report.exit_code()
 
 
@@ -97,8 +102,7 @@ ADOPT_EXIT_CODES_HELP = f"""Exit codes:
 
 def adopt(book: Path, output: Path, force: bool = False) -> int:
     """Run ``kpi adopt``; return the exit code."""
-    from rich.console import Console
-
+    from ..cli_output import stdout_console
     from ..recalc.read.archive import PackageError
     from ..recalc.write.safefile import OutputError
     from .adopt_report import print_summary
@@ -130,7 +134,7 @@ def adopt(book: Path, output: Path, force: bool = False) -> int:
         sys.stderr.write(_("✗ {file}: not adopted: internal error: {error} (please report it)", file=str(book),
                            error=type(e).__name__ + ": " + str(e)) + "\n")
         return EXIT_INTERNAL
-    print_summary(result, Console(soft_wrap=True, highlight=False))
+    print_summary(result, stdout_console(soft_wrap=True, highlight=False))
     return ADOPT_EXIT_DIFFERENT if result.differences else ADOPT_EXIT_OK
 
 

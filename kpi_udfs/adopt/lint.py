@@ -350,10 +350,11 @@ def _table_text(table) -> str:
 # -- printing ------------------------------------------------------------------------------------
 
 def print_report(report: LintReport, console=None) -> None:
-    from rich.console import Console
     from rich.markup import escape
 
-    console = console or Console(soft_wrap=True, highlight=False)
+    from ..cli_output import stdout_console
+
+    console = console or stdout_console(soft_wrap=True, highlight=False)
     for f in report.findings:
         mark = "[bold red]✗[/]" if f.defect else "[cyan]•[/]"
         where = f"{sheet_prefix(f.sheet)}{f.cells}"

@@ -22,7 +22,15 @@ from typing import Any
 from ..errors import CODES, KpiError
 from ..i18n import _
 from ..recalc.a1 import col_letters, col_number
-from ..recalc.read.archive import Limits, PackageError, check_grid, check_no_dtd, open_package
+from ..recalc.read.archive import (
+    MAX_COLUMN,
+    MAX_ROW,
+    Limits,
+    PackageError,
+    check_grid,
+    check_no_dtd,
+    open_package,
+)
 from ..recalc.read.cells import copy_down, r1c1_key, scan_cells
 
 Cell = tuple[int, int]  # (row, column), 1-based
@@ -109,7 +117,8 @@ def read(path: Path | str, limits: Limits | None = None) -> Workbook:
             check_no_dtd(data, sref.part, path)
             check_grid(data, sref.part, path)
             try:
-                book.sheets[sref.name] = _read_sheet(sref.name, data, strings)
+                book.sheets[sref.name] = _read_sheet(sref.name, data, strings,
+                                                     f"{path.name}: " + _("sheet {sheet}", sheet=repr(sref.name)) + ": ")
             except (SyntaxError, ValueError, UnicodeDecodeError) as e:  # lxml's XMLSyntaxError is a SyntaxError
                 raise PackageError(f"{path.name}: " + _("{part} cannot be read ({reason})", part=sref.part,
                                                         reason=str(e))) from None
@@ -171,8 +180,10 @@ def _coordinate(ref: str) -> Cell:
     return int(ref[len(letters):]), col
 
 
-def _read_sheet(name: str, data: bytes, strings: list[str]) -> Sheet:
-    """One worksheet, read by the engine's cell scanner (:func:`kpi_udfs.recalc.read.cells.scan_cells`)."""
+def _read_sheet(name: str, data: bytes, strings: list[str], where: str = "") -> Sheet:
+    """One worksheet, read by the engine's cell scanner (:func:`kpi_udfs.recalc.read.cells.scan_cells`).
+    A cell outside Excel's grid or a shared string that does not exist refuses the file, as
+    ``kpi recalc``'s reader does (index -1 would read the last string: a silent wrong value)."""
     sheet = Sheet(name)
     values = sheet.values
     masters: dict[str, Cell] = {}
@@ -182,6 +193,9 @@ def _read_sheet(name: str, data: bytes, strings: list[str]) -> Sheet:
         if col is None:
             col = _COLS[letters] = col_number(letters)
         cell = (int(row), col)
+        if not (1 <= cell[0] <= MAX_ROW and col <= MAX_COLUMN):
+            raise PackageError(where + _("a cell {ref} beyond Excel's grid (damaged or crafted file)",
+                                         ref=(letters + row)[:40]))
         if t in ("", "n"):
             if v:
                 try:
@@ -192,6 +206,10 @@ def _read_sheet(name: str, data: bytes, strings: list[str]) -> Sheet:
             if inline is not None:
                 values[cell] = inline
         else:
+            if t == "s" and v is not None and not (v.strip().isdigit() and int(v) < len(strings)):
+                raise PackageError(where + _(
+                    "cell {cell} refers to shared string {index}, which does not exist ({count} strings; damaged file)",
+                    cell=letters + row, index=repr(v.strip()[:20]), count=format(len(strings), ",")))
             value = _value(t, v, None, strings)
             if value is not None:
                 values[cell] = value
