@@ -37,6 +37,7 @@ def books(tmp_path_factory):
 
 
 @pytest.mark.parametrize("case", [
+    ("recalc", "{template}", "-o", "{folder}/recalc.xlsx", "--force", 0),
     ("check", "{template}", 0),
     ("check", "{template}", "--strict", 1),  # the template keeps its seed gaps visible as warnings
     ("lint", "{clean}", 0),

@@ -91,9 +91,9 @@ def exit_description(exitcode: int | None) -> str:
             name = f"signal {-exitcode}"
         if -exitcode == getattr(signal, "SIGKILL", 9):
             # i18n: completes "the worker process recalculating it …"
-            return _("killed by {signal} (out of memory, or stopped by someone)", signal=name)
+            return _("was killed by {signal} (out of memory, or stopped by someone)", signal=name)
         # i18n: completes "the worker process recalculating it …"
-        return _("killed by {signal}", signal=name)
+        return _("was killed by {signal}", signal=name)
     # i18n: completes "the worker process recalculating it …"
     return _("exited with code {code}", code=exitcode)
 

@@ -27,7 +27,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from .. import i18n
-from ..cli_output import stdout_closed
+from ..cli_output import stdout_closed, stdout_console
 from ..errors import KpiError
 from ..i18n import N_, _, translate
 from . import causes as causes_of
@@ -525,7 +525,7 @@ def recalc(
 
 
 def _print_summary(reports: list[FileReport], code: int, default_outputs: bool) -> None:
-    console = Console(soft_wrap=True, highlight=False)  # one line per cause: greppable in CI logs
+    console = stdout_console(soft_wrap=True, highlight=False)  # one line per cause: greppable in CI logs
     cut = False
     for r in reports:
         cut |= _print_report(console, r)
