@@ -191,8 +191,7 @@ def new(
 ) -> None:
     """Write a fresh, recalculated copy of an appraisal template, or next month's workbook.
 
-    Its words are in the language of --lang (or KPI_LANG); next month's workbook keeps last
-    month's language unless --lang is given."""
+    Its words are in the language of --lang or KPI_LANG; next month's keeps last month's unless --lang is given."""
     from .recalc.read.archive import PackageError, validate
     from .templates.months import MonthError
 
