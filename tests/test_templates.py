@@ -232,6 +232,17 @@ def test_money_is_rounded_by_one_cell_and_shown_in_yuan(name):
     assert "Money_RoundTo" in wb_formulas
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_every_amount_in_yuan_is_shown_in_yuan(name):
+    """Every column of an amount in 元, paid or not (Satisfaction_KPI's cost and revenue were
+    #,##0 beside the ¥ of every other template), is shown as ¥ with the fen."""
+    t = templates.get(name)
+    wb = openpyxl.load_workbook(COMMITTED / f"{name}.xlsx")
+    for c in t.columns:
+        if "元" in c.en:
+            assert wb[STAFF].cell(FIRST_ROW, t.columns.index(c) + 1).number_format == '"¥"#,##0.00', (name, c.key)
+
+
 def test_every_listed_ambiguity_has_a_visible_policy_on_a_rules_sheet():
     """Issue 11: AMB-10, 14, 53, 58, 59, 65, 80 and 83 had no visible policy anywhere."""
     seen = {}
