@@ -922,7 +922,7 @@ def _type_month(path: Path, k: int) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("mode2, mode3", [("NON_OVERLAP", "ONCE"), ("ROLLING", "NON_OVERLAP")])
+@pytest.mark.parametrize("mode2, mode3", [("NON_OVERLAP", "ONCE"), ("ROLLING", "NON_OVERLAP"), ("ONCE", "ROLLING")])
 def test_six_month_chain_pays_streaks_as_the_counting_mode_says(tmp_path, mode2, mode3):
     """Month 1 (January) for 甲 and 乙 with the counting modes set on Rules; then each month
     HR types the month's counts and `kpi new --from` starts the next. History of month 7
