@@ -292,7 +292,7 @@ def choice_label(p: Param, code: str, lang: str | None = None) -> str:
 
 def choice_code(p: Param, raw: Any) -> Any:
     """The code a choice cell means: its code (``WORSE``, any case) or its label in any
-    language (「相邻较差档」, 「相鄰較差級距」, "the worse neighbouring band"); a number where the
+    language (「相邻较差档」, 「相鄰較差級距」, "the worse neighbouring band"); a number (or numeric text) where the
     argument takes one; the default for a blank optional one. Anything else is #VALUE!
     naming the argument and listing the codes and the labels. Every path that reads a
     choice (the engine, the add-in, the Lite bundle, ``kpi check``) reads it here."""
@@ -312,6 +312,8 @@ def choice_code(p: Param, raw: Any) -> Any:
     code = choice_spellings(p).get(label_key(v)) if isinstance(v, str) else None
     if code is not None:
         return code
+    if p.number_ok and isinstance(v, str) and isinstance(number := to_number(v, p.name), float):
+        return number  # numeric text ("0" from a Text-formatted cell or a drop-down) is read
     codes = ", ".join(p.choices)
     labels = _("; ").join(choice_label(p, c) for c in p.choices)
     if p.number_ok:

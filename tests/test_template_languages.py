@@ -221,6 +221,25 @@ def test_an_unknown_label_is_an_error_naming_the_argument_and_listing_the_choice
         "相鄰較差級距；相鄰較好級距；最近的級距）其中之一，也不是數字")
 
 
+def test_a_number_policy_cell_holding_numeric_text_is_read_as_the_number(tmp_path):
+    """AfterSales_130's floors (「0（默认）；不设下限（可为负）（NONE）；或一个数」) offer "0" in their
+    drop-down; a Text-formatted cell, WPS or a paste keeps it as the text "0". Numeric text is
+    read as its number, as everywhere else (it was #VALUE! "floor: '0' is not one of NONE…"
+    on every row), and a full-width "－５" is -5."""
+    committed = Path(__file__).resolve().parent.parent / "templates" / "AfterSales_130.xlsx"
+    as_text = evaluate(set_cells(committed, tmp_path / "text.xlsx", Total_Floor="0", Att_Floor="0")).values
+    as_number = evaluate(set_cells(committed, tmp_path / "number.xlsx", Total_Floor=0, Att_Floor=0)).values
+    staff = [k for k in as_number if k[0] == "Staff"]
+    assert not any(isinstance(as_text[k], KpiError) and not isinstance(as_number[k], KpiError) for k in staff)
+    assert [as_text[k] for k in staff if not isinstance(as_number[k], KpiError)] == [
+        as_number[k] for k in staff if not isinstance(as_number[k], KpiError)]
+    minus5 = evaluate(set_cells(committed, tmp_path / "m5.xlsx", Att_Floor="－５")).values
+    numbers = evaluate(set_cells(committed, tmp_path / "n5.xlsx", Att_Floor=-5)).values
+    assert {k: minus5[k] for k in staff if not isinstance(numbers[k], KpiError)} == {
+        k: numbers[k] for k in staff if not isinstance(numbers[k], KpiError)}
+    assert any(numbers[k] != as_number[k] for k in staff)  # -5 differs from 0 somewhere: the cell is read
+
+
 def test_kpi_check_reads_a_label_as_the_function_does(tmp_path):
     """The committed (zh-CN) PreSales_T44 with X_OnGap in English, T_OnGap in zh-TW and
     Grade_Source as its code: no error (neither the validation nor the calls), and the gaps

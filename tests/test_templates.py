@@ -232,6 +232,17 @@ def test_money_is_rounded_by_one_cell_and_shown_in_yuan(name):
     assert "Money_RoundTo" in wb_formulas
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_every_amount_in_yuan_is_shown_in_yuan(name):
+    """Every column of an amount in 元, paid or not (Satisfaction_KPI's cost and revenue were
+    #,##0 beside the ¥ of every other template), is shown as ¥ with the fen."""
+    t = templates.get(name)
+    wb = openpyxl.load_workbook(COMMITTED / f"{name}.xlsx")
+    for c in t.columns:
+        if "元" in c.en:
+            assert wb[STAFF].cell(FIRST_ROW, t.columns.index(c) + 1).number_format == '"¥"#,##0.00', (name, c.key)
+
+
 def test_every_listed_ambiguity_has_a_visible_policy_on_a_rules_sheet():
     """Issue 11: AMB-10, 14, 53, 58, 59, 65, 80 and 83 had no visible policy anywhere."""
     seen = {}
@@ -911,7 +922,7 @@ def _type_month(path: Path, k: int) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("mode2, mode3", [("NON_OVERLAP", "ONCE"), ("ROLLING", "NON_OVERLAP")])
+@pytest.mark.parametrize("mode2, mode3", [("NON_OVERLAP", "ONCE"), ("ROLLING", "NON_OVERLAP"), ("ONCE", "ROLLING")])
 def test_six_month_chain_pays_streaks_as_the_counting_mode_says(tmp_path, mode2, mode3):
     """Month 1 (January) for 甲 and 乙 with the counting modes set on Rules; then each month
     HR types the month's counts and `kpi new --from` starts the next. History of month 7

@@ -10,7 +10,7 @@ is no total.
 
 from __future__ import annotations
 
-from ..blocks import PERCENT1, error_count
+from ..blocks import MONEY, PERCENT1, error_count
 from ..policies import policy
 from ..spec import (
     BLANK,
@@ -136,8 +136,8 @@ COLUMNS = (
     Input("checks", "抽查总次数", "Checks", valid=COUNT),
     Calc("comply_rate", "执行率", "Compliance rate", '=KPI_RATE({missed},{checks},"ERROR",TRUE)', PERCENT1),
     Calc("p_comply", "5. 执行率得分", "5. Compliance points", step_formula("Comply", "comply_rate"), "0.0"),
-    Input("cost", "售后服务费用", "After-sales cost (元)", "#,##0", Between(0, 10**12)),
-    Input("revenue", "销售收入", "Revenue (元)", "#,##0", Between(0, 10**12)),
+    Input("cost", "售后服务费用", "After-sales cost (元)", MONEY, Between(0, 10**12)),
+    Input("revenue", "销售收入", "Revenue (元)", MONEY, Between(0, 10**12)),
     Calc("cost_rate", "费用率", "Cost ratio", "=KPI_RATE({cost},{revenue})", "0.0%"),
     Calc("p_cost", "3. 费用率得分", "3. Cost points", step_formula("Cost", "cost_rate"), "0.0"),
     Input("delay_pass", "问题反馈延迟天数", "Days late passing on issues", valid=COUNT),
