@@ -356,3 +356,16 @@ def test_numbers_stored_as_text_in_a_range_are_skipped_as_excel_skips_text(tmp_p
     got = _both(_save(tmp_path, wb))
     assert [got[f"B{r}"] for r in range(1, 13)] == [4, 24700, 80, 15, 225, 675, 80, 80, 5, 1, 43, 2]
     assert [got[f"C{r}"] for r in range(1, 7)] == [1, 1, 1, 2, 3, 4]
+
+
+def test_index_of_an_error_is_that_error(tmp_path):
+    # INDEX's array argument evaluates to one error: that error comes back (it was #REF!,
+    # which sent the user to look for a bad reference and lost the reason).
+    wb, ws = _sheet()
+    ws["A1"], ws["A2"] = "=INDEX(1/0,2)", "=INDEX(1/0,1)"
+    ws["A3"] = '=INDEX(KPI_QUOTA(21,{0.15;0.45;0.3;0.1},"FLOOR"),2)'
+    ev = evaluate(_save(tmp_path, wb))
+    got = {r: ev.values[("S", r)] for r in ("A1", "A2", "A3")}
+    assert (got["A1"].code, got["A2"].code, got["A3"].code) == ("#DIV/0!", "#DIV/0!", "#NUM!")
+    assert "not 21" in got["A3"].reason
+    assert _both(_save(tmp_path, wb))["A1"].code == "#DIV/0!"

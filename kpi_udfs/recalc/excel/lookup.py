@@ -486,11 +486,15 @@ class Index(ReferenceFunction):
     def _array(self, ctx, args, arr) -> Vec:
         picks = self._picks(ctx, args, lambda i: arr.shape[1:])
         vecs = []
+        one_error = arr.shape[1:] == (1, 1) and (arr.kind == ERROR).any()
         for i, p in enumerate(picks):
+            row = arr.row(i)
+            if one_error and row.kind[0, 0, 0] == ERROR:  # INDEX(1/0, 2): the array's own error
+                vecs.append(row)
+                continue
             if isinstance(p, KpiError):
                 vecs.append(Vec.const(p))
                 continue
-            row = arr.row(i)
             ri, ci = p
             rs = slice(None) if ri == 0 else slice(ri - 1, ri)
             cs = slice(None) if ci == 0 else slice(ci - 1, ci)
