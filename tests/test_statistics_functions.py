@@ -26,3 +26,14 @@ def test_poisson_dist_truncates_x(tmp_path):
     assert got["A1"] == pytest.approx(0.27067056647322535, rel=1e-12)
     assert isinstance(got["A2"], KpiError) and got["A2"].code == "#NUM!"
     assert got["A3"] == pytest.approx(0.006737946999085467, rel=1e-12)
+
+
+def test_hypgeom_dist_as_microsofts_example_exactly(tmp_path):
+    # HYPGEOM.DIST's help page: 1 success in a sample of 4 from 20 with 8 successes is
+    # 0.363261094 (C(8,1)·C(12,3)/C(20,4) = 1760/4845), cumulative 0.465428793 (2255/4845);
+    # HYPGEOMDIST is the same probability; a sample above the population is #NUM!.
+    got = _both(tmp_path, {"A1": "=HYPGEOM.DIST(1,4,8,20,FALSE)", "A2": "=HYPGEOM.DIST(1,4,8,20,TRUE)",
+                           "A3": "=HYPGEOMDIST(1,4,8,20)", "A4": "=HYPGEOM.DIST(1,21,8,20,TRUE)"})
+    assert got["A1"] == 1760 / 4845 and got["A3"] == 1760 / 4845
+    assert got["A2"] == 2255 / 4845
+    assert got["A4"].code == "#NUM!"

@@ -8,7 +8,9 @@ SUBTOTAL and AGGREGATE read their references (they skip hidden and filtered rows
 their codes say, and other SUBTOTAL/AGGREGATE cells).
 
 :data:`AGGREGATORS` are the aggregations of SUBTOTAL/AGGREGATE codes 1–19, shared with
-the database functions.
+the database functions. Corrected in `formulas`' table: POISSON(.DIST) (x truncated),
+HYPGEOM.DIST and HYPGEOMDIST (exact integer arithmetic instead of scipy's), and the
+functions that skip text in ranges (:data:`TEXT_SKIPPED_IN_RANGES`).
 """
 
 from __future__ import annotations
@@ -500,6 +502,27 @@ def _corrections() -> dict[str, Any]:
         return xpoisson_dist(math.trunc(x) if math.isfinite(x) and x >= 0 else x, mean, cumulative)  # -1E-6: #NUM!
 
     fixed = wrap_ufunc(poisson, input_parser=lambda *a: (*map(_convert_args, a[:-1]), *map(_parse_cumulative, a[-1:])))
+    hypgeom = wrap_ufunc(_hypgeom_dist, input_parser=lambda *a: (*map(_convert_args, a[:-1]), *map(_parse_cumulative, a[-1:])))
+    hypgeom_legacy = wrap_ufunc(lambda *a: _hypgeom_dist(*a, False), input_parser=lambda *a: tuple(map(_convert_args, a)))
     table = get_functions()
     out = {name: _skipping_text_in_ranges(table[name], which) for name, which in TEXT_SKIPPED_IN_RANGES.items()}
-    return {**out, "POISSON.DIST": fixed, "POISSON": fixed}
+    return {**out, "POISSON.DIST": fixed, "POISSON": fixed, "HYPGEOM.DIST": hypgeom, "HYPGEOMDIST": hypgeom_legacy}
+
+
+def _hypgeom_dist(sample_s, number_sample, population_s, number_pop, cumulative) -> float:
+    """HYPGEOM.DIST in exact integer arithmetic, C(K,k)·C(N−K,n−k) / C(N,n), the cumulative
+    form summed before the one division. The domain is what Excel's saved values show
+    (`formulas`' checks, which match them; scipy's hypergeom was most of a workbook's time):
+    #NUM! for a negative argument or a sample or success count above the population; a
+    count outside the possible ones has probability 0 (cumulative: 0 below, 1 above); a
+    population or success count of 0 is read as 1."""
+    from formulas.functions import Error
+
+    k, n = math.trunc(sample_s), math.trunc(number_sample)
+    big_k, big_n = math.trunc(population_s) or 1, math.trunc(number_pop) or 1
+    if big_n < 0 or n < 0 or big_k < 0 or big_k > big_n or n > big_n or k < 0:
+        return Error.errors["#NUM!"]
+    low, high = max(0, n - big_n + big_k), min(n, big_k)
+    first = low if cumulative else k
+    ways = sum(math.comb(big_k, i) * math.comb(big_n - big_k, n - i) for i in range(max(first, low), min(k, high) + 1))
+    return ways / math.comb(big_n, n)
