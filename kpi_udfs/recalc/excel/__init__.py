@@ -64,10 +64,19 @@ def corrections() -> dict:
 
 
 class WholeBlock:
-    """A function with a fast whole-block form for common inputs and a row form for all."""
+    """A function with a fast whole-block form for common inputs and a row form for all.
+    Without ``rows``, the row form is the table's, looked up when first needed: a
+    workbook whose VLOOKUPs all take the fast form never loads `formulas`' table (half a
+    second of imports, scipy's statistics among them)."""
 
-    def __init__(self, name: str, fast, rows):
-        self.name, self.fast, self.rows = name, fast, rows
+    def __init__(self, name: str, fast, rows=None):
+        self.name, self.fast, self._rows = name, fast, rows
+
+    @property
+    def rows(self):
+        if self._rows is None:
+            self._rows = FUNCTIONS._load()[self.name].rows
+        return self._rows
 
     def __call__(self, ctx, args) -> Vec:
         try:
@@ -78,13 +87,20 @@ class WholeBlock:
 
 class _Table(Mapping):
     """Excel name → implementation; `formulas`' table is loaded on the first name that
-    is not computed here."""
+    is neither computed here nor has a whole-block form (the row forms of those are
+    loaded when one is first needed)."""
 
     def __init__(self):
         self.own: dict = {}
         for family in _FAMILIES:
             self.own.update(getattr(family, "FUNCTIONS", {}))
         self._all: dict | None = None
+        wrapped = {"COUNTIF", "COUNTIFS"} | set(dates.DATE_ARGUMENTS) | dates.DATE_RESULTS  # wrapped in _load
+        self._deferred = {
+            name: WholeBlock(name, fast)
+            for family in _FAMILIES for name, fast in getattr(family, "WHOLE_BLOCK_FORMS", {}).items()
+            if name not in wrapped and name not in self.own
+        }
 
     def _load(self) -> dict:
         if self._all is None:
@@ -105,6 +121,10 @@ class _Table(Mapping):
         found = self.own.get(name)
         if found is not None:
             return found
+        if self._all is None:
+            found = self._deferred.get(name)
+            if found is not None:
+                return found
         return self._load().get(name, default)
 
     def __getitem__(self, name):
