@@ -75,7 +75,10 @@ class WholeBlock:
     @property
     def rows(self):
         if self._rows is None:
-            self._rows = FUNCTIONS._load()[self.name].rows
+            entry = FUNCTIONS._load()[self.name]
+            while not isinstance(entry, WholeBlock):  # under the wrappers of _wrap
+                entry = entry.inner
+            self._rows = entry.rows
         return self._rows
 
     def __call__(self, ctx, args) -> Vec:
@@ -83,6 +86,16 @@ class WholeBlock:
             return self.fast(ctx, args)
         except Unsupported:
             return self.rows(ctx, args)
+
+
+def _wrap(table: dict) -> None:
+    """What every table of functions gets on top of the implementations: COUNTIF(S)
+    counting the unread empty cells of whole columns, date functions following the
+    workbook's date system."""
+    for name in ("COUNTIF", "COUNTIFS"):
+        if name in table:
+            table[name] = statistics.CountingBeyondUsed(name, table[name])
+    dates.date_system_aware(table)
 
 
 class _Table(Mapping):
@@ -95,12 +108,12 @@ class _Table(Mapping):
         for family in _FAMILIES:
             self.own.update(getattr(family, "FUNCTIONS", {}))
         self._all: dict | None = None
-        wrapped = {"COUNTIF", "COUNTIFS"} | set(dates.DATE_ARGUMENTS) | dates.DATE_RESULTS  # wrapped in _load
-        self._deferred = {
-            name: WholeBlock(name, fast)
-            for family in _FAMILIES for name, fast in getattr(family, "WHOLE_BLOCK_FORMS", {}).items()
-            if name not in wrapped and name not in self.own
-        }
+        self._deferred: dict = {}
+        for family in _FAMILIES:
+            for name, fast in getattr(family, "WHOLE_BLOCK_FORMS", {}).items():
+                if name not in self.own:
+                    self._deferred[name] = WholeBlock(name, fast)
+        _wrap(self._deferred)  # as _load wraps them
 
     def _load(self) -> dict:
         if self._all is None:
@@ -111,9 +124,7 @@ class _Table(Mapping):
                 for name, fast in getattr(family, "WHOLE_BLOCK_FORMS", {}).items():
                     table[name] = WholeBlock(name, fast, table[name])
             table.update(self.own)
-            for name in ("COUNTIF", "COUNTIFS"):
-                table[name] = statistics.CountingBeyondUsed(name, table[name])
-            dates.date_system_aware(table)
+            _wrap(table)
             self._all = table
         return self._all
 
