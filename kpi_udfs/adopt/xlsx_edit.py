@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-import zipfile
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -26,6 +25,7 @@ from ..errors import KpiError
 from ..i18n import _
 from ..recalc.a1 import col_letters
 from ..recalc.read.archive import STRICT_MAIN_NS, Package, check_no_dtd
+from ..recalc.write.writer import write_package_copy
 from .formula_render import number_text, sheet_prefix
 from .rules_sheet import WIDTHS, RulesTable
 
@@ -303,17 +303,5 @@ def write_copy(pkg: Package, dest: str | BinaryIO, formulas: dict[str, dict[tupl
     patched[rels_part] = rels
     patched[pkg.workbook_part] = add_sheet_to_workbook(pkg.read(pkg.workbook_part), rules.name, rid, rules.names)
     patched["[Content_Types].xml"] = add_content_type(pkg.read("[Content_Types].xml"), part)
-    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as out:
-        for info in pkg.infos:
-            data = patched.get(info.filename)
-            if data is None:
-                data = pkg.read(info.filename)
-            zi = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-            zi.compress_type = info.compress_type
-            zi.external_attr = info.external_attr
-            zi.create_system = info.create_system
-            out.writestr(zi, data)
-        out.writestr(zipfile.ZipInfo(part, date_time=pkg.infos[0].date_time), rules_sheet_xml(rules),
-                     compress_type=zipfile.ZIP_DEFLATED)
-        out.comment = pkg.zf.comment
+    write_package_copy(pkg, patched, dest, added={part: rules_sheet_xml(rules)})
     return changed

@@ -702,11 +702,15 @@ def write_values(src: Package | Path | str, evaluation: Evaluation, dest: Path |
             if new != xml:
                 patched[part] = new
                 result.parts.append(part)
-        _write_zip(pkg, patched, dest)
+        write_package_copy(pkg, patched, dest)
     return result
 
 
-def _write_zip(pkg: Package, patched: dict[str, bytes], dest: Path | str | BinaryIO) -> None:
+def write_package_copy(pkg: Package, patched: dict[str, bytes], dest: Path | str | BinaryIO,
+                       added: dict[str, bytes] | None = None) -> None:
+    """A copy of the package with some parts replaced (``patched``) and new ones at the end
+    (``added``, deflated): every other part as read, in its order, with its date,
+    compression, attributes and comment (``kpi recalc``'s values, ``kpi adopt``'s Rules sheet)."""
     with zipfile.ZipFile(dest, "w", allowZip64=True) as out:
         for info in pkg.infos:
             data = patched.get(info.filename)
@@ -718,4 +722,6 @@ def _write_zip(pkg: Package, patched: dict[str, bytes], dest: Path | str | Binar
             zi.create_system = info.create_system
             zi.comment = info.comment
             out.writestr(zi, data)
+        for name, data in (added or {}).items():
+            out.writestr(zipfile.ZipInfo(name, date_time=pkg.infos[0].date_time), data, compress_type=zipfile.ZIP_DEFLATED)
         out.comment = pkg.zf.comment
