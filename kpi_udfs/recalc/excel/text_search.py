@@ -36,6 +36,7 @@ from formulas.tokens.operand import Error, XlError
 
 from ..evaluate.vec import number_to_text
 from .bridge import is_omitted
+from .conversions import single
 from .text import _elementwise
 
 _VALUE = Error.errors["#VALUE!"]
@@ -243,23 +244,13 @@ def _expand(match, replacement: str) -> str:
     return re.sub(r"\$\$|\$(\d+)|\$\{(\w+)\}", group, replacement)
 
 
-def _one(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        if value.size != 1:
-            raise FoundError(err=_VALUE)
-        value = value.ravel()[0]
-    if isinstance(value, XlError):
-        raise FoundError(err=value)
-    return value
-
-
 def xregexreplace(text, pattern, replacement, occurrence=None, case_sensitivity=None):
     """REGEXREPLACE (Microsoft's page; IronCalc's TEXT__REGEX book): occurrence 0 (the
     default) replaces every match, n the n-th, -n the n-th from the end; over arrays,
     element by element."""
-    s, rx = as_text(_one(text)), _regex(_one(pattern), _one(case_sensitivity))
-    repl = as_text(_one(replacement))
-    n = math.trunc(_number(_one(occurrence), 0.0))
+    s, rx = as_text(single(text)), _regex(single(pattern), single(case_sensitivity))
+    repl = as_text(single(replacement))
+    n = math.trunc(_number(single(occurrence), 0.0))
     matches = list(rx.finditer(s))
     chosen = matches if n == 0 else ([matches[n - 1]] if 0 < n <= len(matches) else
                                      [matches[n]] if -len(matches) <= n < 0 else [])
@@ -274,7 +265,7 @@ def xregexreplace(text, pattern, replacement, occurrence=None, case_sensitivity=
 
 def xregextest(text, pattern, case_sensitivity=None):
     """REGEXTEST: whether the pattern matches anywhere in the text."""
-    return _regex(_one(pattern), _one(case_sensitivity)).search(as_text(_one(text))) is not None
+    return _regex(single(pattern), single(case_sensitivity)).search(as_text(single(text))) is not None
 
 
 CORRECTIONS["REGEXREPLACE"] = wrap_func(_elementwise(xregexreplace))
@@ -302,8 +293,8 @@ def xsearch(find_text, within_text, start_num=None):
     case, with wildcards (IronCalc's TEXT__FIND_SEARCH book: SEARCH("~","Hello") is 1,
     SEARCH("~d","My dear") 4, SEARCH(2,123) 2); not found, or a start_num below 1 or
     past the text, #VALUE!."""
-    find, within = as_text(_one(find_text)), as_text(_one(within_text))
-    start = math.trunc(_number(_one(start_num), 1.0))
+    find, within = as_text(single(find_text)), as_text(single(within_text))
+    start = math.trunc(_number(single(start_num), 1.0))
     if start < 1 or start > len(within) + (0 if find else 1):
         raise FoundError(err=_VALUE)
     m = re.compile(wildcard_pattern(find), re.IGNORECASE | re.DOTALL).search(within, start - 1)
