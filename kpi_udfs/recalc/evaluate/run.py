@@ -25,7 +25,7 @@ import threading
 import time
 from bisect import bisect_right
 from collections.abc import Callable
-from itertools import chain, repeat
+from itertools import repeat
 
 import numpy as np
 
@@ -98,9 +98,9 @@ class Engine:
         self.rows_mode = [False] * n
         self.in_progress: set[tuple[str, int, int]] = set()
         self.stack: list[tuple[str, int, int]] = []
-        self.circular: set[tuple[str, int, int]] = set()
-        #: cells that read a cell of a circular reference: 0 as well, as Excel shows them
-        self.after_circular: set[tuple[str, int, int]] = set()
+        #: sheet → (row, col) → True for a cell of a circular reference, False for a cell
+        #: reading one: both show 0, as Excel shows them
+        self.zero: dict[str, dict[tuple[int, int], bool]] = {}
         self.evaluation = Evaluation()
         self.cells_total = sum(b.rows * b.width for b in self.blocks)
         self.cells_done = 0
@@ -134,11 +134,12 @@ class Engine:
                 self._component_by_rows(members)
             elif self.state[members[0]] != DONE:
                 self._block(members[0])
-        for cells, note in ((self.after_circular, _(AFTER_CIRCULAR_NOTE)), (self.circular, _(CIRCULAR_NOTE))):
-            for sheet, row, col in cells:
+        notes = {True: _(CIRCULAR_NOTE), False: _(AFTER_CIRCULAR_NOTE)}
+        for sheet, cells in self.zero.items():
+            for (row, col), in_cycle in cells.items():
                 key = (sheet, f"{col_letters(col)}{row}")
                 self.evaluation.values[key] = 0.0
-                self.evaluation.notes[key] = note
+                self.evaluation.notes[key] = notes[in_cycle]
         t3 = time.perf_counter()
         self.seconds = {"compile": t1 - t0, "order": t2 - t1, "evaluate": t3 - t2}
         if self.progress is not None:
@@ -167,7 +168,7 @@ class Engine:
 
     # -- reading -------------------------------------------------------------------
     def read(self, sheet_name: str, top: int, bottom: int, left: int, right: int) -> Vec:
-        if self.circular:
+        if self.zero:
             self._reads_circular(sheet_name, top, bottom, left, right)
         sheet = self.book.sheet(sheet_name)
         if sheet is None:
@@ -187,14 +188,19 @@ class Engine:
     def _reads_circular(self, sheet: str, top: int, bottom: int, left: int, right: int) -> None:
         """The cell being computed reads a cell of a circular reference (or one that reads
         one): it shows 0 too. A whole block doing so is computed row by row instead."""
-        for s, r, c in chain(self.circular, self.after_circular):
-            if s == sheet and top <= r <= bottom and left <= c <= right:
-                reader = self.stack[-1] if self.stack else None
-                if reader is None:
-                    raise Unsupported(_("reads a circular reference"))
-                if reader not in self.circular:
-                    self.after_circular.add(reader)
-                return
+        cells = self.zero.get(sheet)
+        if not cells:
+            return
+        if (bottom - top + 1) * (right - left + 1) <= len(cells):  # the smaller of the two searched
+            hit = any((r, c) in cells for r in range(top, bottom + 1) for c in range(left, right + 1))
+        else:
+            hit = any(top <= r <= bottom and left <= c <= right for r, c in cells)
+        if not hit:
+            return
+        reader = self.stack[-1] if self.stack else None
+        if reader is None:
+            raise Unsupported(_("reads a circular reference"))
+        self.zero.setdefault(reader[0], {}).setdefault((reader[1], reader[2]), False)
 
     def block_at(self, sheet: str, row: int, col: int) -> int | None:
         found = self._index.get((sheet, col))
@@ -218,7 +224,9 @@ class Engine:
         cell = (b.sheet, b.row0 if b.array else row, b.col if b.array else col)
         if cell in self.in_progress:  # read while being computed: a circular reference
             start = self.stack.index(cell) if cell in self.stack else len(self.stack) - 1
-            self.circular.update(c for c in self.stack[start:] if c is not None)
+            for c in self.stack[start:]:
+                if c is not None:
+                    self.zero.setdefault(c[0], {})[(c[1], c[2])] = True
             return
         if state == NOT_STARTED and not self.rows_mode[i]:
             self._block(i)
@@ -322,7 +330,7 @@ class Engine:
                 raise
             except Exception as e:
                 vec = self._error_vec(b, KpiError(VALUE, _("internal error: {error}", error=type(e).__name__ + ": " + str(e))))
-            if cell in self.circular or cell in self.after_circular:  # shows 0, and what reads it reads 0
+            if (cell[1], cell[2]) in self.zero.get(cell[0], ()):  # shows 0, and what reads it reads 0
                 vec = Vec.const(0.0).broadcast((1, b.rows, b.width) if b.array else (1, 1, 1))
             self._store(b, row, vec)
         finally:
