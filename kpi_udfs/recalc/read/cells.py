@@ -231,10 +231,15 @@ _PHONETIC = re.compile(r"<rPh\b.*?</rPh>", re.S)
 _DECLARATION = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']+)[\"']")
 
 
-def _is_dynamic(data: bytes, address: str) -> bool:
-    """Whether the cell at ``address`` carries cell metadata (``cm``: Excel 365's mark of
-    a dynamic array formula)."""
-    return re.search(rb'<c r="' + address.encode() + rb'"[^>]*? cm="', data) is not None
+_WITH_METADATA = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"[^>]*? cm="')
+
+
+def _with_metadata(data: bytes) -> frozenset[str]:
+    """Addresses of the cells carrying cell metadata (``cm``: Excel 365's mark of a
+    dynamic array formula), found in one pass over the sheet."""
+    if b' cm="' not in data:
+        return frozenset()
+    return frozenset(m.decode() for m in _WITH_METADATA.findall(data))
 
 
 def _entity(m: re.Match) -> str:
@@ -462,6 +467,7 @@ def read_sheet(
         kinds.extend([PENDING] * len(plain.rows))
         nums.extend([np.nan] * len(plain.rows))
 
+    dynamic_cells: frozenset[str] | None = None  # found when the first array formula needs them
     for letters, row, t, f, ftext, v, inline in scanned:
         row_no, col_no = int(row), cols_of[letters]
         v = v[3:-4] if v.endswith("</v>") else ("" if v else None)
@@ -481,7 +487,9 @@ def read_sheet(
             elif ftype == ARRAY and text:
                 r1, c1, r2, c2 = _area(attrs.get("ref") or f"{letters}{row_no}", where)
                 areas.append((r1, c1, r2, c2))
-                dynamic = b' cm="' in data and _is_dynamic(data, f"{letters}{row_no}")
+                if dynamic_cells is None:
+                    dynamic_cells = _with_metadata(data)
+                dynamic = f"{letters}{row}" in dynamic_cells
                 formulas.append(FormulaCell(name, r1, c1, text, ARRAY, anchor=(r1, c1), size=(r2 - r1 + 1, c2 - c1 + 1),
                                             dynamic=dynamic))
             elif ftype == NORMAL and text:
